@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { durationMs } from './duration.js';
+import { Id, Role } from './ids.js';
+
+/** Limits a coordinator enforces on plans; operators may configure them. */
+export interface PlanLimits {
+  memoryMinMb: number;
+  memoryMaxMb: number;
+  cpuMaxPercent: number;
+  maxTasks: number;
+  maxPhases: number;
+  maxRetries: number;
+  maxTimeoutMs: number;
+}
+
+/** The seed's budgets: 256-768 MB per agent, CPU as a percentage of one core. */
+export const DEFAULT_PLAN_LIMITS: PlanLimits = {
+  memoryMinMb: 256,
+  memoryMaxMb: 768,
+  cpuMaxPercent: 400,
+  maxTasks: 2000,
+  maxPhases: 500,
+  maxRetries: 10,
+  maxTimeoutMs: 7 * 24 * 3_600_000,
+};
+
+/** Defaults applied to a task that does not set a field. */
+export const TASK_DEFAULTS = { cpu: 50, memory: 512, retries: 0, priority: 0 } as const;
+
+/** Environment variables a plan may never set: they change how every program loads. */
+export const FORBIDDEN_ENV = ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'BASH_ENV', 'ENV', 'NODE_OPTIONS', 'PYTHONSTARTUP', 'PROMPT_COMMAND'];
+
+const CONTROL_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const MAX_ARG_LENGTH = 8192;
+
+const Arg = z
+  .string()
+  .max(MAX_ARG_LENGTH, `must be at most ${MAX_ARG_LENGTH} characters`)
+  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain NUL, newline or other control characters');
+
+const Command = z
+  .array(Arg, { error: 'must be an argv array of strings, e.g. ["npm", "test"]' })
+  .min(1, 'must not be empty: give the program and its arguments as an array, e.g. ["npm", "test"]')
+  .max(256, 'must have at most 256 arguments')
+  .refine((argv) => argv[0] !== '', 'the program (first element) must not be empty');
+
+const AbsolutePath = z
+  .string()
+  .max(4096)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .refine((p) => !p.split('/').includes('..'), 'must not contain ".." segments')
+  .refine((p) => !CONTROL_CHARS.test(p), 'must not contain control characters');
+
+const Env = z
+  .record(
+    z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'env names must match ^[A-Z_][A-Z0-9_]*$')
+      .refine((k) => !FORBIDDEN_ENV.includes(k), `must not be one of ${FORBIDDEN_ENV.join(', ')}`),
+    z.string().max(MAX_ARG_LENGTH).refine((s) => !s.includes('\u0000'), 'must not contain NUL'),
+  )
+  .refine((env) => Object.keys(env).length <= 100, 'at most 100 variables');
+
+const Labels = z
+  .record(
+    z.string().regex(/^[a-z0-9][a-z0-9._/-]{0,62}$/, 'label keys must match ^[a-z0-9][a-z0-9._/-]{0,62}$'),
+    z.string().max(63).regex(/^[A-Za-z0-9._-]*$/, 'label values are letters, digits, ".", "_" and "-" (max 63)'),
+  )
+  .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels');
+
+/** How a phase reacts when one of its tasks fails for good. */
+export const FailurePolicy = z.enum(['fail-fast', 'continue', 'manual']);
+export type FailurePolicy = z.infer<typeof FailurePolicy>;
+
+function resources(limits: PlanLimits) {
+  return z.strictObject({
+    cpu: z
+      .number()
+      .int('must be a whole percentage')
+      .min(1, 'must be at least 1 (percent of one core)')
+      .max(limits.cpuMaxPercent, `must be at most ${limits.cpuMaxPercent} (percent of one core)`)
+      .optional(),
+    memory: z
+      .number()
+      .int('must be whole megabytes')
+      .min(limits.memoryMinMb, `must be between ${limits.memoryMinMb} and ${limits.memoryMaxMb} MB`)
+      .max(limits.memoryMaxMb, `must be between ${limits.memoryMinMb} and ${limits.memoryMaxMb} MB`)
+      .optional(),
+  });
+}
+
+function taskSchema(limits: PlanLimits) {
+  return z.strictObject({
+    id: Id,
+    team: Id,
+    role: Role,
+    command: Command,
+    cwd: AbsolutePath.optional(),
+    env: Env.optional(),
+    resources: resources(limits).optional(),
+    timeout: durationMs({ min: 1000, max: limits.maxTimeoutMs }).optional(),
+    retries: z.number().int().min(0, 'must be 0 or more').max(limits.maxRetries, `must be at most ${limits.maxRetries}`).optional(),
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    labels: Labels.optional(),
+    requires: Labels.optional(),
+    depends_on: z.array(Id).max(200).optional(),
+    batch: Id.optional(),
+  });
+}
+
+const Team = z.strictObject({
+  name: Id,
+  description: z.string().max(500).optional(),
+  checkin: durationMs({ min: 60_000, max: 24 * 3_600_000 }).optional(),
+  commit_every: durationMs({ min: 60_000, max: 24 * 3_600_000 }).optional(),
+});
+
+function phaseSchema(limits: PlanLimits) {
+  return z.strictObject({
+    id: Id,
+    description: z.string().max(500).optional(),
+    depends_on: z.array(Id).max(200).optional(),
+    failure_policy: FailurePolicy.optional(),
+    tasks: z.array(taskSchema(limits)).min(1, 'a phase needs at least one task'),
+  });
+}
+
+/** Builds the plan schema for the given limits (the shape of plan files, YAML or JSON). */
+export function planSchema(limits: PlanLimits = DEFAULT_PLAN_LIMITS) {
+  return z.strictObject({
+    version: z.literal(1, { error: 'unsupported plan version: only 1 is supported' }).optional(),
+    name: Id,
+    description: z.string().max(2000).optional(),
+    schedule: z.string().max(100).optional(),
+    teams: z.array(Team).min(1, 'a plan needs at least one team').max(100),
+    phases: z
+      .array(phaseSchema(limits))
+      .min(1, 'a plan needs at least one phase')
+      .max(limits.maxPhases, `at most ${limits.maxPhases} phases`)
+      .refine((ps) => ps.reduce((n, p) => n + p.tasks.length, 0) <= limits.maxTasks, `at most ${limits.maxTasks} tasks in all`),
+  });
+}
+
+/** A plan as written in a file (before defaults). */
+export type PlanInput = z.input<ReturnType<typeof planSchema>>;
+/** A structurally valid plan, durations in milliseconds. */
+export type Plan = z.output<ReturnType<typeof planSchema>>;
+export type PlanPhase = Plan['phases'][number];
+export type PlanTask = PlanPhase['tasks'][number];
+export type PlanTeam = Plan['teams'][number];

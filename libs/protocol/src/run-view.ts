@@ -1,0 +1,65 @@
+import type { PhaseState, RunState, TaskState } from './lifecycle.js';
+import type { TaskOutcome } from './messages.js';
+
+/** What the API returns for a task, and what the coordinator keeps in KV. */
+export interface TaskView {
+  id: string;
+  phaseId: string;
+  team: string;
+  role: string;
+  state: TaskState;
+  attempt: number;
+  maxAttempts: number;
+  nodeId?: string;
+  queuedAt?: number;
+  dispatchedAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number | null;
+  outcome?: TaskOutcome;
+  reason?: string;
+  waitingReason?: string;
+  outputTail?: string;
+}
+
+/** A phase of a run. */
+export interface PhaseView {
+  id: string;
+  state: PhaseState;
+  dependsOn: string[];
+  startedAt?: number;
+  finishedAt?: number;
+  reason?: string;
+}
+
+/** The whole state of a run. */
+export interface RunView {
+  id: string;
+  plan: string;
+  state: RunState;
+  submittedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  reason?: string;
+  traceId?: string;
+  phases: PhaseView[];
+  tasks: TaskView[];
+}
+
+/** Events the coordinator streams to operators (SSE, `shoal run --follow`). */
+export type RunEvent =
+  | { type: 'run'; runId: string; state: RunState; reason?: string; at: number }
+  | { type: 'phase'; runId: string; phaseId: string; state: PhaseState; reason?: string; at: number }
+  | {
+      type: 'task';
+      runId: string;
+      taskId: string;
+      phaseId: string;
+      state: TaskState;
+      attempt: number;
+      nodeId?: string;
+      exitCode?: number | null;
+      reason?: string;
+      at: number;
+    }
+  | { type: 'output'; runId: string; taskId: string; attempt: number; text: string; at: number };

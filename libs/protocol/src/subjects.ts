@@ -1,0 +1,70 @@
+import type { z } from 'zod';
+import { ControlReply, ControlRequest, Heartbeat, RunSubmitted, TaskDispatched, TaskOutput, TaskStatus } from './messages.js';
+
+/**
+ * Names of every subject, stream, consumer and bucket, derived from one namespace so that
+ * several Shoal installations (or tests) can share a NATS server without crossing.
+ */
+export interface Topology {
+  readonly ns: string;
+  work(nodeId: string): string;
+  status(nodeId: string): string;
+  heartbeat(nodeId: string): string;
+  control(nodeId: string): string;
+  output(runId: string, taskId: string): string;
+  events(runId: string): string;
+  readonly allWork: string;
+  readonly allStatus: string;
+  readonly allHeartbeats: string;
+  readonly allOutput: string;
+  readonly workStream: string;
+  readonly statusStream: string;
+  readonly runsBucket: string;
+  readonly nodesBucket: string;
+  readonly cacheBucket: string;
+  nodeConsumer(nodeId: string): string;
+  readonly coordinatorConsumer: string;
+}
+
+/** Builds the topology for a namespace (default `shoal`). */
+export function topology(ns = 'shoal'): Topology {
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(ns)) throw new Error(`namespace "${ns}" must match ^[a-z][a-z0-9-]{0,30}$`);
+  const up = ns.toUpperCase().replace(/-/g, '_');
+  const low = ns.replace(/-/g, '_');
+  return {
+    ns,
+    work: (nodeId) => `${ns}.work.${nodeId}`,
+    status: (nodeId) => `${ns}.status.${nodeId}`,
+    heartbeat: (nodeId) => `${ns}.hb.${nodeId}`,
+    control: (nodeId) => `${ns}.ctl.${nodeId}`,
+    output: (runId, taskId) => `${ns}.out.${runId}.${taskId}`,
+    events: (runId) => `${ns}.evt.${runId}`,
+    allWork: `${ns}.work.>`,
+    allStatus: `${ns}.status.>`,
+    allHeartbeats: `${ns}.hb.*`,
+    allOutput: `${ns}.out.>`,
+    workStream: `${up}_WORK`,
+    statusStream: `${up}_STATUS`,
+    runsBucket: `${low}_runs`,
+    nodesBucket: `${low}_nodes`,
+    cacheBucket: `${low}_cache`,
+    nodeConsumer: (nodeId) => `node-${nodeId}`,
+    coordinatorConsumer: 'coordinator',
+  };
+}
+
+/** Which payload travels on which kind of subject: the single map every edge decodes with. */
+export const SUBJECT_SCHEMAS = {
+  work: TaskDispatched,
+  status: TaskStatus,
+  heartbeat: Heartbeat,
+  control: ControlRequest,
+  controlReply: ControlReply,
+  output: TaskOutput,
+  events: RunSubmitted,
+} as const satisfies Record<string, z.ZodType>;
+
+/** A subject kind. */
+export type SubjectKind = keyof typeof SUBJECT_SCHEMAS;
+/** The payload type carried by a subject kind. */
+export type PayloadOf<K extends SubjectKind> = z.infer<(typeof SUBJECT_SCHEMAS)[K]>;

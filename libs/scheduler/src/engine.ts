@@ -1,0 +1,310 @@
+import {
+  ConflictError,
+  NotFoundError,
+  PHASE_TRANSITIONS,
+  type PhaseState,
+  type PhaseView,
+  RUN_TRANSITIONS,
+  type RunState,
+  type RunView,
+  TASK_TRANSITIONS,
+  TERMINAL_PHASE,
+  TERMINAL_RUN,
+  TERMINAL_TASK,
+  type TaskState,
+  type TaskView,
+  assertTransition,
+} from '@shoal/protocol';
+import type { CompiledPlan } from './graph.js';
+import type { AttemptResult, Effect, EngineOptions, OperatorAction } from './engine-types.js';
+
+/**
+ * The run state machine. It owns no I/O: each call mutates the given RunView along the
+ * explicit lifecycles and returns the effects the caller must carry out.
+ * Phases start when all their dependencies succeeded; tasks when their in-phase dependencies did.
+ */
+export class RunEngine {
+  constructor(
+    private readonly plan: CompiledPlan,
+    private readonly opts: EngineOptions,
+  ) {}
+
+  /** A fresh, pending view of a run of this plan. */
+  createView(runId: string, traceId?: string): RunView {
+    const now = this.opts.now();
+    return {
+      id: runId,
+      plan: this.plan.name,
+      state: 'pending',
+      submittedAt: now,
+      traceId,
+      phases: this.plan.order.map((id): PhaseView => ({ id, state: 'pending', dependsOn: [...this.plan.phases.get(id)!.dependsOn] })),
+      tasks: this.plan.order.flatMap((pid) =>
+        this.plan.phases.get(pid)!.taskIds.map((tid): TaskView => {
+          const t = this.plan.tasks.get(tid)!;
+          return { id: t.id, phaseId: pid, team: t.team, role: t.role, state: 'pending', attempt: 0, maxAttempts: t.maxAttempts };
+        }),
+      ),
+    };
+  }
+
+  /** Starts the run: every phase without dependencies begins. */
+  start(run: RunView): Effect[] {
+    const fx: Effect[] = [];
+    this.setRun(run, 'running', fx);
+    run.startedAt = this.opts.now();
+    this.advance(run, fx);
+    return fx;
+  }
+
+  /** The task was published to a node. */
+  dispatched(run: RunView, taskId: string, attempt: number, nodeId: string): Effect[] {
+    const t = this.task(run, taskId);
+    if (t.attempt !== attempt || t.state !== 'queued') return [];
+    const fx: Effect[] = [];
+    t.nodeId = nodeId;
+    t.dispatchedAt = this.opts.now();
+    t.waitingReason = undefined;
+    this.setTask(run, t, 'dispatched', fx);
+    return fx;
+  }
+
+  /** The placer could not place the task yet; remember why. */
+  waiting(run: RunView, taskId: string, reason: string): void {
+    const t = run.tasks.find((x) => x.id === taskId);
+    if (t && t.state === 'queued') t.waitingReason = reason;
+  }
+
+  /** The node reported the process running. Stale attempts are ignored. */
+  started(run: RunView, taskId: string, attempt: number, startedAt: number, nodeId: string): Effect[] {
+    const t = this.task(run, taskId);
+    if (t.attempt !== attempt || (t.state !== 'dispatched' && t.state !== 'queued')) return [];
+    const fx: Effect[] = [];
+    if (t.state === 'queued') this.setTask(run, t, 'dispatched', fx);
+    t.nodeId = nodeId;
+    t.startedAt = startedAt;
+    this.setTask(run, t, 'running', fx);
+    return fx;
+  }
+
+  /** The attempt ended. A result for a stale attempt, or for a task already terminal, is rejected (empty effects). */
+  finished(run: RunView, r: AttemptResult): Effect[] {
+    const t = this.task(run, r.taskId);
+    if (t.attempt !== r.attempt || (t.state !== 'dispatched' && t.state !== 'running')) return [];
+    const fx: Effect[] = [];
+    t.exitCode = r.exitCode;
+    t.outcome = r.outcome;
+    t.finishedAt = r.finishedAt;
+    t.startedAt = r.startedAt ?? t.startedAt;
+    t.outputTail = r.outputTail;
+    t.reason = r.reason;
+    if (r.outcome === 'succeeded') {
+      this.setTask(run, t, 'succeeded', fx);
+    } else if (r.outcome === 'cancelled' && TERMINAL_RUN.includes(run.state)) {
+      this.setTask(run, t, 'cancelled', fx);
+    } else {
+      this.failAttempt(run, t, describe(r), fx);
+    }
+    this.advance(run, fx);
+    return fx;
+  }
+
+  /** The backoff of a failed attempt has elapsed: queue the next attempt. */
+  retryDue(run: RunView, taskId: string, attempt: number): Effect[] {
+    const t = this.task(run, taskId);
+    if (t.state !== 'retry-wait' || t.attempt !== attempt) return [];
+    const fx: Effect[] = [];
+    this.queue(run, t, fx);
+    return fx;
+  }
+
+  /** The node running these tasks is gone: each loses its attempt and is re-queued (not counted as a failure). */
+  nodeLost(run: RunView, nodeId: string): Effect[] {
+    const fx: Effect[] = [];
+    for (const t of run.tasks) {
+      if (t.nodeId !== nodeId || (t.state !== 'dispatched' && t.state !== 'running')) continue;
+      t.maxAttempts = Math.min(t.maxAttempts + 1, 100);
+      t.reason = `node ${nodeId} lost`;
+      if (t.attempt < t.maxAttempts) this.queue(run, t, fx);
+      else this.failAttempt(run, t, t.reason, fx);
+    }
+    this.advance(run, fx);
+    return fx;
+  }
+
+  /** An operator decision on a task in `awaiting-operator`. */
+  operator(run: RunView, taskId: string, action: OperatorAction): Effect[] {
+    const t = this.task(run, taskId);
+    if (t.state !== 'awaiting-operator') throw new ConflictError(`task ${taskId} is ${t.state}, not awaiting-operator`);
+    const fx: Effect[] = [];
+    const phase = this.phase(run, t.phaseId);
+    if (action === 'retry') {
+      t.maxAttempts = Math.min(Math.max(t.maxAttempts, t.attempt + 1), 100);
+      this.queue(run, t, fx);
+    } else if (action === 'skip') this.setTask(run, t, 'skipped', fx, 'skipped by operator');
+    else this.setTask(run, t, 'failed', fx, t.reason ?? 'cancelled by operator');
+    if (!run.tasks.some((x) => x.state === 'awaiting-operator')) {
+      if (phase.state === 'awaiting-operator') this.setPhase(run, phase, 'running', fx);
+      if (run.state === 'awaiting-operator') this.setRun(run, 'running', fx);
+    }
+    this.advance(run, fx);
+    return fx;
+  }
+
+  /** Cancels the whole run: queued work is dropped, running work is stopped. */
+  cancel(run: RunView, reason: string): Effect[] {
+    if (TERMINAL_RUN.includes(run.state)) throw new ConflictError(`run ${run.id} is already ${run.state}`);
+    const fx: Effect[] = [];
+    for (const t of run.tasks) this.cancelTask(run, t, reason, fx);
+    for (const p of run.phases) if (!TERMINAL_PHASE.includes(p.state)) this.setPhase(run, p, 'cancelled', fx, reason);
+    this.finishRun(run, 'cancelled', reason, fx);
+    return fx;
+  }
+
+  private failAttempt(run: RunView, t: TaskView, reason: string, fx: Effect[]): void {
+    t.reason = reason;
+    if (t.attempt < t.maxAttempts) {
+      this.setTask(run, t, 'retry-wait', fx, reason);
+      const delayMs = this.opts.backoffMs?.(t.attempt, t.id) ?? 0;
+      fx.push({ kind: 'retry-after', taskId: t.id, attempt: t.attempt, delayMs });
+      return;
+    }
+    const phase = this.phase(run, t.phaseId);
+    const policy = this.plan.phases.get(phase.id)!.failurePolicy;
+    if (policy === 'manual') {
+      this.setTask(run, t, 'awaiting-operator', fx, reason);
+      if (phase.state === 'running') this.setPhase(run, phase, 'awaiting-operator', fx, `task ${t.id} needs an operator: ${reason}`);
+      if (run.state === 'running') this.setRun(run, 'awaiting-operator', fx, `task ${t.id} needs an operator (shoal retry|skip|cancel)`);
+      return;
+    }
+    this.setTask(run, t, 'failed', fx, reason);
+    if (policy === 'fail-fast') {
+      for (const s of run.tasks) if (s.phaseId === phase.id && s !== t) this.cancelTask(run, s, `sibling task ${t.id} failed`, fx);
+    }
+  }
+
+  /** Moves everything that can move: finished phases close, ready phases and tasks start, the run ends. */
+  private advance(run: RunView, fx: Effect[]): void {
+    if (TERMINAL_RUN.includes(run.state) || run.state === 'pending') return;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const p of run.phases) {
+        if (p.state === 'pending') {
+          const deps = p.dependsOn.map((d) => this.phase(run, d));
+          const blocker = deps.find((d) => d.state === 'failed' || d.state === 'skipped' || d.state === 'cancelled');
+          if (blocker) {
+            this.skipPhase(run, p, `dependency ${blocker.id} ${blocker.state}`, fx);
+            changed = true;
+          } else if (deps.every((d) => d.state === 'succeeded')) {
+            this.setPhase(run, p, 'running', fx);
+            p.startedAt = this.opts.now();
+            changed = true;
+          }
+        }
+        if (p.state === 'running' || p.state === 'awaiting-operator') changed = this.advancePhase(run, p, fx) || changed;
+      }
+    }
+    if (run.phases.every((p) => TERMINAL_PHASE.includes(p.state))) {
+      const bad = run.phases.find((p) => p.state !== 'succeeded' && p.state !== 'skipped') ?? run.phases.find((p) => p.state === 'skipped');
+      if (!bad) this.finishRun(run, 'succeeded', undefined, fx);
+      else this.finishRun(run, 'failed', `phase ${bad.id} ${bad.state}${bad.reason ? `: ${bad.reason}` : ''}`, fx);
+    }
+  }
+
+  private advancePhase(run: RunView, p: PhaseView, fx: Effect[]): boolean {
+    let changed = false;
+    const tasks = run.tasks.filter((t) => t.phaseId === p.id);
+    for (const t of tasks) {
+      if (t.state !== 'pending') continue;
+      const deps = this.plan.tasks.get(t.id)!.dependsOn.map((d) => this.task(run, d));
+      const blocker = deps.find((d) => TERMINAL_TASK.includes(d.state) && d.state !== 'succeeded');
+      if (blocker) {
+        this.setTask(run, t, 'skipped', fx, `dependency ${blocker.id} ${blocker.state}`);
+        changed = true;
+      } else if (deps.every((d) => d.state === 'succeeded')) {
+        this.queue(run, t, fx);
+        changed = true;
+      }
+    }
+    if (p.state === 'running' && tasks.every((t) => TERMINAL_TASK.includes(t.state))) {
+      const bad = tasks.find((t) => t.state === 'failed') ?? tasks.find((t) => t.state === 'cancelled');
+      p.finishedAt = this.opts.now();
+      if (bad) this.setPhase(run, p, 'failed', fx, `task ${bad.id} ${bad.state}${bad.reason ? `: ${bad.reason}` : ''}`);
+      else this.setPhase(run, p, 'succeeded', fx);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private skipPhase(run: RunView, p: PhaseView, reason: string, fx: Effect[]): void {
+    this.setPhase(run, p, 'skipped', fx, reason);
+    for (const t of run.tasks) if (t.phaseId === p.id && t.state === 'pending') this.setTask(run, t, 'skipped', fx, `phase ${p.id} skipped: ${reason}`);
+  }
+
+  private queue(run: RunView, t: TaskView, fx: Effect[]): void {
+    t.attempt += 1;
+    t.nodeId = undefined;
+    t.queuedAt = this.opts.now();
+    t.dispatchedAt = t.startedAt = t.finishedAt = undefined;
+    this.setTask(run, t, 'queued', fx);
+    fx.push({ kind: 'enqueue', taskId: t.id, attempt: t.attempt });
+  }
+
+  private cancelTask(run: RunView, t: TaskView, reason: string, fx: Effect[]): void {
+    if (TERMINAL_TASK.includes(t.state)) return;
+    if (t.state === 'queued') fx.push({ kind: 'dequeue', taskId: t.id });
+    if ((t.state === 'dispatched' || t.state === 'running') && t.nodeId) {
+      fx.push({ kind: 'stop', taskId: t.id, attempt: t.attempt, nodeId: t.nodeId, reason });
+    }
+    this.setTask(run, t, t.state === 'pending' ? 'skipped' : 'cancelled', fx, reason);
+  }
+
+  private finishRun(run: RunView, state: RunState, reason: string | undefined, fx: Effect[]): void {
+    run.finishedAt = this.opts.now();
+    this.setRun(run, state, fx, reason);
+  }
+
+  private setRun(run: RunView, to: RunState, fx: Effect[], reason?: string): void {
+    assertTransition(RUN_TRANSITIONS, `run ${run.id}`, run.state, to);
+    run.state = to;
+    run.reason = reason;
+    fx.push({ kind: 'event', event: { type: 'run', runId: run.id, state: to, reason, at: this.opts.now() } });
+  }
+
+  private setPhase(run: RunView, p: PhaseView, to: PhaseState, fx: Effect[], reason?: string): void {
+    assertTransition(PHASE_TRANSITIONS, `phase ${p.id}`, p.state, to);
+    p.state = to;
+    p.reason = reason;
+    if (TERMINAL_PHASE.includes(to)) p.finishedAt ??= this.opts.now();
+    fx.push({ kind: 'event', event: { type: 'phase', runId: run.id, phaseId: p.id, state: to, reason, at: this.opts.now() } });
+  }
+
+  private setTask(run: RunView, t: TaskView, to: TaskState, fx: Effect[], reason?: string): void {
+    assertTransition(TASK_TRANSITIONS, `task ${t.id}`, t.state, to);
+    t.state = to;
+    if (reason !== undefined) t.reason = reason;
+    fx.push({
+      kind: 'event',
+      event: { type: 'task', runId: run.id, taskId: t.id, phaseId: t.phaseId, state: to, attempt: t.attempt, nodeId: t.nodeId, exitCode: t.exitCode, reason, at: this.opts.now() },
+    });
+  }
+
+  private task(run: RunView, id: string): TaskView {
+    const t = run.tasks.find((x) => x.id === id);
+    if (!t) throw new NotFoundError(`run ${run.id} has no task ${id}`);
+    return t;
+  }
+
+  private phase(run: RunView, id: string): PhaseView {
+    const p = run.phases.find((x) => x.id === id);
+    if (!p) throw new NotFoundError(`run ${run.id} has no phase ${id}`);
+    return p;
+  }
+}
+
+function describe(r: AttemptResult): string {
+  if (r.reason) return r.reason;
+  if (r.outcome === 'timed-out') return 'timed out';
+  if (r.exitCode !== null) return `exited with code ${r.exitCode}`;
+  return r.outcome;
+}

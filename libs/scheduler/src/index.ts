@@ -1,0 +1,3 @@
+export * from './graph.js';
+export * from './engine-types.js';
+export * from './engine.js';
