@@ -1,0 +1,208 @@
+import { ValidationError } from '@shoal/protocol';
+import { BinaryHeap } from '../queue/heap.js';
+import { TaskQueue, type Lane, type QueuedTask } from '../queue/task-queue.js';
+import { diagnose } from './diagnose.js';
+import { selectorPairs } from './labels.js';
+import { NodeTable } from './node-table.js';
+import { fleetReason } from './fleet-reason.js';
+import type { NodeView, Placement, PlacementRound, PlacementStrategy, PlacerOptions, TaskDemand, Waiting } from './types.js';
+
+const NOT_CONSIDERED = 'queued: not yet considered by a placement round';
+const BATCH_PIN_TTL_MS = 10 * 60_000;
+
+/** A lane's position in one round's merge. */
+interface Cursor {
+  lane: Lane;
+  pos: number;
+  level: number;
+  runPlaced: number;
+}
+
+/**
+ * Places queued tasks on nodes, one round at a time. Highest effective priority first
+ * (priority plus aging), fair between runs at equal effective priority, never over a node's
+ * CPU, memory or task capacity. Pure: no I/O, the clock is injected.
+ */
+export class Placer {
+  private readonly queue = new TaskQueue();
+  private readonly strategy: PlacementStrategy;
+  private readonly hostCpuHigh: number;
+  private readonly aging: number;
+  private readonly rolePrefers = new Map<string, string[]>();
+  /** `<runId>/<batch>` -> node id and when it was last used. */
+  private readonly batchPins = new Map<string, { nodeId: string; at: number }>();
+
+  constructor(private readonly opts: PlacerOptions) {
+    this.strategy = opts.strategy ?? 'spread';
+    this.hostCpuHigh = opts.hostCpuHighPercent ?? 60;
+    this.aging = opts.agingPerSecond ?? 0.1;
+    for (const [role, sel] of Object.entries(opts.roleAffinity ?? {})) this.rolePrefers.set(role, selectorPairs(sel));
+  }
+
+  /** Queues a demand; a second enqueue of a queued key is ignored. */
+  enqueue(d: TaskDemand): void {
+    if (!(d.cpuPercent > 0) || !(d.memoryMb > 0) || !Number.isFinite(d.cpuPercent + d.memoryMb + d.priority + d.enqueuedAt)) {
+      throw new ValidationError([{ path: d.key, message: 'cpuPercent and memoryMb must be positive, priority and enqueuedAt finite' }]);
+    }
+    this.queue.add(d, NOT_CONSIDERED);
+  }
+
+  /** Removes a queued task; false when it was not queued. */
+  cancel(key: string): boolean {
+    return this.queue.remove(key);
+  }
+
+  /** Removes every queued task of a run and forgets its batch pins; returns how many tasks. */
+  cancelRun(runId: string): number {
+    for (const k of [...this.batchPins.keys()]) if (k.startsWith(`${runId}/`)) this.batchPins.delete(k);
+    return this.queue.removeRun(runId);
+  }
+
+  /** Places as many queued tasks as fit on these nodes; placed tasks leave the queue. */
+  round(nodes: NodeView[]): PlacementRound {
+    const now = this.opts.now();
+    this.queue.compact();
+    const table = new NodeTable(nodes, this.hostCpuHigh, this.opts.nodeBreakers);
+    const placed: Placement[] = [];
+    const failedClass = new Map<string, string>();
+    const presetLeft = new Map<string, number>();
+    const runPlaced = new Map<string, number>();
+    const heap = new BinaryHeap<Cursor>(
+      (a, b) =>
+        a.level > b.level ||
+        (a.level === b.level &&
+          (a.runPlaced < b.runPlaced ||
+            (a.runPlaced === b.runPlaced && itemBefore(a.lane.items[a.pos]!, b.lane.items[b.pos]!)))),
+    );
+    for (const lane of this.queue.lanes()) heap.push({ lane, pos: 0, level: this.level(lane.items[0]!, now), runPlaced: 0 });
+
+    while (heap.size > 0 && table.openNodes > 0) {
+      const cur = heap.pop()!;
+      const rp = runPlaced.get(cur.lane.runId) ?? 0;
+      if (cur.runPlaced !== rp) {
+        cur.runPlaced = rp;
+        heap.push(cur);
+        continue;
+      }
+      const task = cur.lane.items[cur.pos]!;
+      const p = this.tryPlace(task, table, failedClass, presetLeft, now);
+      if (p) {
+        placed.push(p);
+        this.queue.remove(task.demand.key);
+        runPlaced.set(cur.lane.runId, rp + 1);
+      }
+      if (++cur.pos < cur.lane.items.length) {
+        cur.level = this.level(cur.lane.items[cur.pos]!, now);
+        heap.push(cur);
+      }
+    }
+    if (heap.size > 0) {
+      const fleet = fleetReason(table, this.hostCpuHigh, this.opts.nodeBreakers);
+      for (let cur = heap.pop(); cur; cur = heap.pop()) {
+        for (let i = cur.pos; i < cur.lane.items.length; i++) this.setUnconsidered(cur.lane.items[i]!, table, failedClass, fleet);
+      }
+    }
+    for (const p of placed) this.opts.nodeBreakers?.notePlaced(p.nodeId);
+    this.queue.compact();
+    for (const [k, pin] of this.batchPins) if (now - pin.at > BATCH_PIN_TTL_MS) this.batchPins.delete(k);
+    return { placed, waiting: this.waitingReasons() };
+  }
+
+  /** Number of queued tasks. */
+  depth(): number {
+    return this.queue.size;
+  }
+
+  /** The last known reason for every queued task. */
+  waitingReasons(): Waiting[] {
+    const out: Waiting[] = [];
+    for (const t of this.queue.tasks()) out.push({ key: t.waiting.key, reason: t.waiting.reason });
+    return out;
+  }
+
+  /** Queue depth, age of the oldest queued task, and depth per run (for metrics). */
+  stats(): { depth: number; oldestWaitMs: number; byRun: Record<string, number> } {
+    const oldest = this.queue.oldestEnqueuedAt();
+    return {
+      depth: this.queue.size,
+      oldestWaitMs: oldest === undefined ? 0 : Math.max(0, this.opts.now() - oldest),
+      byRun: this.queue.byRun(),
+    };
+  }
+
+  private level(t: QueuedTask, now: number): number {
+    const waited = Math.max(0, now - t.demand.enqueuedAt) / 1000;
+    return t.demand.priority + Math.floor(waited * this.aging);
+  }
+
+  private tryPlace(task: QueuedTask, table: NodeTable, failedClass: Map<string, string>, presetLeft: Map<string, number>, now: number): Placement | undefined {
+    const d = task.demand;
+    const gate = this.opts.presetBreakers;
+    if (d.preset !== undefined && gate) {
+      const left = presetLeft.get(d.preset) ?? gate.allowance(d.preset);
+      presetLeft.set(d.preset, left);
+      if (left < 1) return this.wait(task, gate.describe(d.preset));
+    }
+    const pinKey = d.batch === undefined ? undefined : `${d.runId}/${d.batch}`;
+    const pin = pinKey === undefined ? undefined : this.batchPins.get(pinKey);
+    let node = -1;
+    let note = '';
+    if (pin) {
+      const i = table.indexOf(pin.nodeId);
+      const usable = i >= 0 && table.block[i] !== 'dead' && table.block[i] !== 'breaker';
+      if (usable) {
+        if (table.block[i] !== undefined || !table.candidates(task.requiresPairs, task.avoidPairs).includes(i) || !table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity)) {
+          return this.wait(task, `batch ${d.batch} waits for room on its node ${pin.nodeId}`);
+        }
+        node = i;
+        note = `, batch ${d.batch}`;
+      } else this.batchPins.delete(pinKey!);
+    }
+    if (node < 0) {
+      const known = failedClass.get(task.classKey);
+      if (known !== undefined) return this.wait(task, known);
+      const cands = table.candidates(task.requiresPairs, task.avoidPairs);
+      const preferPairs = task.preferPairs.length ? task.preferPairs : (this.rolePrefers.get(d.role) ?? []);
+      const prefer = table.preferred(preferPairs);
+      node = table.pick(cands, d.cpuPercent, d.memoryMb, d.antiAffinity, this.strategy, prefer);
+      if (node < 0) {
+        const reason = diagnose(table, task, this.hostCpuHigh, this.opts.nodeBreakers);
+        failedClass.set(task.classKey, reason);
+        return this.wait(task, reason);
+      }
+      if (prefer && prefer[node]) note = `, preferred (${preferPairs.join(',')})`;
+      if (pinKey !== undefined) note += `, batch ${d.batch} pinned here`;
+    }
+    table.commit(node, d.cpuPercent, d.memoryMb, d.antiAffinity);
+    if (pinKey !== undefined) this.batchPins.set(pinKey, { nodeId: table.views[node]!.id, at: now });
+    if (d.preset !== undefined && gate) {
+      presetLeft.set(d.preset, presetLeft.get(d.preset)! - 1);
+      gate.notePlaced(d.preset);
+    }
+    const id = table.views[node]!.id;
+    const reason =
+      `${this.strategy}: ${id} now ${Math.round(table.capCpu[node]! - table.freeCpu[node]!)}/${Math.round(table.capCpu[node]!)}% CPU, ` +
+      `${Math.round(table.capMem[node]! - table.freeMem[node]!)}/${Math.round(table.capMem[node]!)} MB, ` +
+      `${table.maxTasks[node]! - table.freeTasks[node]!}/${table.maxTasks[node]!} tasks${note}`;
+    return { key: d.key, nodeId: id, reason };
+  }
+
+  private wait(task: QueuedTask, reason: string): undefined {
+    task.waiting.reason = reason;
+    return undefined;
+  }
+
+  private setUnconsidered(task: QueuedTask, table: NodeTable, failedClass: Map<string, string>, fleet: string): void {
+    if (task.removed) return;
+    const known = failedClass.get(task.classKey);
+    if (known !== undefined) task.waiting.reason = known;
+    else {
+      const missing = task.requiresPairs.find((p) => table.withLabel(p).length === 0);
+      task.waiting.reason = missing ? `no node with label ${missing}` : fleet;
+    }
+  }
+}
+
+function itemBefore(a: QueuedTask, b: QueuedTask): boolean {
+  return a.demand.enqueuedAt < b.demand.enqueuedAt || (a.demand.enqueuedAt === b.demand.enqueuedAt && a.seq < b.seq);
+}

@@ -1,0 +1,30 @@
+import type { NodeView, TaskDemand } from './types.js';
+
+/** Builds a node view for tests and benchmarks: 4 free cores at a 60% band, 8 GB, 8 task slots. */
+export function nodeView(id: string, over: Partial<NodeView> = {}): NodeView {
+  return {
+    id,
+    labels: {},
+    alive: true,
+    capacity: { cpuPercent: 240, memoryMb: 8192, maxTasks: 8 },
+    committed: { cpuPercent: 0, memoryMb: 0, tasks: 0 },
+    hostCpuPercent: 10,
+    ...over,
+  };
+}
+
+/** Builds a demand for tests and benchmarks: 50% CPU, 512 MB, priority 0, run `r1`. */
+export function demand(key: string, over: Partial<TaskDemand> = {}): TaskDemand {
+  return {
+    key,
+    runId: 'r1',
+    taskId: key,
+    team: 't',
+    role: 'dev',
+    cpuPercent: 50,
+    memoryMb: 512,
+    priority: 0,
+    enqueuedAt: 0,
+    ...over,
+  };
+}
