@@ -57,6 +57,20 @@ export class RunEngine {
     return fx;
   }
 
+  /**
+   * Picks a run up again after a coordinator restart: queued attempts are queued again (same
+   * attempt number, so a re-publish is deduplicated), retries that were waiting are due now.
+   */
+  resume(run: RunView): Effect[] {
+    const fx: Effect[] = [];
+    for (const t of run.tasks) {
+      if (t.state === 'queued') fx.push({ kind: 'enqueue', taskId: t.id, attempt: t.attempt });
+      if (t.state === 'retry-wait') fx.push({ kind: 'retry-after', taskId: t.id, attempt: t.attempt, delayMs: 0 });
+    }
+    this.advance(run, fx);
+    return fx;
+  }
+
   /** The task was published to a node. */
   dispatched(run: RunView, taskId: string, attempt: number, nodeId: string): Effect[] {
     const t = this.task(run, taskId);

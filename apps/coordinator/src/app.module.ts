@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
+import { EventBus } from './event-bus.js';
+import { ShoalExceptionFilter } from './http-errors.js';
+import { LifecycleService } from './lifecycle.service.js';
+import { Metrics } from './metrics.js';
+import { NatsGateway } from './nats.gateway.js';
+import { NodeRegistry } from './node-registry.js';
+import { NodesController } from './nodes.controller.js';
+import { Orchestrator } from './orchestrator.js';
+import { RunTable } from './run-table.js';
+import { RunTracer } from './run-tracer.js';
+import { RunsController } from './runs.controller.js';
+import { RunsService } from './runs.service.js';
+
+/** The coordinator: one module, thin controllers, services that inject only what they use. */
+@Module({
+  controllers: [RunsController, NodesController],
+  providers: [
+    { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
+    { provide: APP_FILTER, useClass: ShoalExceptionFilter },
+    Metrics,
+    NatsGateway,
+    NodeRegistry,
+    EventBus,
+    RunTracer,
+    RunTable,
+    Orchestrator,
+    RunsService,
+    LifecycleService,
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,57 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { EventBus } from './event-bus.js';
+import { Metrics } from './metrics.js';
+import { NatsGateway } from './nats.gateway.js';
+import { NodeRegistry } from './node-registry.js';
+import { Orchestrator } from './orchestrator.js';
+import { RunsService } from './runs.service.js';
+
+/** Wires NATS subscriptions to the services at start, and the liveness sweep. */
+@Injectable()
+export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('coordinator');
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    private readonly nats: NatsGateway,
+    private readonly nodes: NodeRegistry,
+    private readonly orchestrator: Orchestrator,
+    private readonly runs: RunsService,
+    private readonly bus: EventBus,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.nats.start();
+    const topo = this.nats.topo;
+    this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {
+      if (subject !== topo.heartbeat(hb.nodeId)) return this.metrics.malformed('heartbeat-subject');
+      this.nodes.heartbeat(hb, Date.now());
+      this.orchestrator.kick();
+    });
+    this.nats.subscribe('output', topo.allOutput, (o) =>
+      this.bus.emit({ type: 'output', runId: o.runId, taskId: o.taskId, attempt: o.attempt, text: o.text, at: Date.now() }),
+    );
+    await this.nats.consumeStatus(async (s, subject) => {
+      if (subject !== topo.status(s.nodeId)) {
+        this.metrics.malformed('status-subject');
+        return;
+      }
+      await this.orchestrator.onStatus(s);
+    });
+    this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
+    this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
+    const pulse = Math.max(250, Math.min(1000, Math.floor(this.config.nodeTtlMs / 4)));
+    this.sweeper = setInterval(() => {
+      for (const id of this.nodes.sweep(Date.now())) this.orchestrator.nodeLost(id);
+    }, pulse);
+    await this.runs.recover();
+    this.log.log('ready');
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
+}

@@ -1,0 +1,174 @@
+import { type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  type ControlReply,
+  type ControlRequest,
+  type Decoded,
+  type PayloadOf,
+  type SubjectKind,
+  type TaskDispatched,
+  type Topology,
+  TransportError,
+  decode,
+  encode,
+  topology,
+} from '@shoal/protocol';
+import { type HeaderCarrier, connectNats, ensureConsumer, ensureTopology, injectTraceContext } from '@shoal/runtime';
+import type { Context } from '@opentelemetry/api';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { Metrics } from './metrics.js';
+
+/** The coordinator's only door to NATS: publishes work, consumes status, reads heartbeats, stores state. */
+@Injectable()
+export class NatsGateway implements OnModuleDestroy {
+  private readonly log = new Logger('nats');
+  readonly topo: Topology;
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private runs?: KV;
+  private stopped = false;
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    private readonly metrics: Metrics,
+  ) {
+    this.topo = topology(config.namespace);
+  }
+
+  /** Connects and makes sure streams, consumers and buckets exist. */
+  async start(): Promise<void> {
+    this.nc = await connectNats(this.config.natsUrl, 'shoal-coordinator');
+    await ensureTopology(this.nc, this.topo);
+    const jsm = await jetstreamManager(this.nc);
+    await ensureConsumer(jsm, this.topo.statusStream, this.topo.coordinatorConsumer, this.topo.allStatus, 30_000);
+    this.js = jetstream(this.nc);
+    this.runs = await new Kvm(this.nc).open(this.topo.runsBucket);
+    this.log.log(`connected to ${this.config.natsUrl} (namespace ${this.topo.ns})`);
+  }
+
+  get connected(): boolean {
+    return !!this.nc && !this.nc.isClosed();
+  }
+
+  /** Publishes one attempt to its node's work subject, deduplicated by run/task/attempt. */
+  async publishWork(task: TaskDispatched, ctx: Context): Promise<void> {
+    const h = natsHeaders();
+    injectTraceContext(h as unknown as HeaderCarrier, ctx);
+    try {
+      await this.jsc.publish(this.topo.work(task.nodeId), encode('work', task), {
+        msgID: `${task.runId}.${task.taskId}.${task.attempt}`,
+        headers: h,
+        timeout: 5000,
+      });
+    } catch (e) {
+      throw new TransportError(`publishing ${task.runId}/${task.taskId} to ${task.nodeId} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Sends a control request to a node and decodes its reply. */
+  async control(nodeId: string, req: ControlRequest, timeoutMs = 5000): Promise<ControlReply> {
+    try {
+      const msg = await this.conn.request(this.topo.control(nodeId), encode('control', req), { timeout: timeoutMs });
+      const r = decode('controlReply', msg.data);
+      if (!r.ok) throw r.error;
+      return r.value;
+    } catch (e) {
+      throw new TransportError(`control ${req.action} to node ${nodeId} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /** Calls `handler` for every well-formed message on a core subject; malformed ones are counted and logged. */
+  subscribe<K extends SubjectKind>(kind: K, subject: string, handler: (msg: PayloadOf<K>, subject: string) => void): void {
+    const sub = this.conn.subscribe(subject);
+    void (async () => {
+      for await (const m of sub) {
+        const d = decode(kind, m.data);
+        if (this.accept(kind, m.subject, d)) this.safely(() => handler(d.value, m.subject));
+      }
+    })();
+  }
+
+  /** Consumes the status stream; the handler's promise settles before the message is acked. Malformed ones are terminated. */
+  async consumeStatus(handler: (msg: PayloadOf<'status'>, subject: string) => Promise<void>): Promise<void> {
+    const consumer = await this.jsc.consumers.get(this.topo.statusStream, this.topo.coordinatorConsumer);
+    void (async () => {
+      while (!this.stopped) {
+        try {
+          const messages = await consumer.consume({ max_messages: 256 });
+          for await (const m of messages) await this.handleStatus(m, handler);
+        } catch (e) {
+          if (!this.stopped) this.log.warn(`status consumer interrupted, resuming: ${(e as Error).message}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+  }
+
+  /** Stores a JSON document in the runs bucket; returns the new revision. */
+  async putRun(key: string, value: unknown): Promise<number> {
+    return this.bucket.put(key, JSON.stringify(value));
+  }
+
+  /** Reads a JSON document from the runs bucket. */
+  async getRun<T>(key: string): Promise<T | undefined> {
+    const e = await this.bucket.get(key);
+    return e && e.operation === 'PUT' ? (e.json() as T) : undefined;
+  }
+
+  /** Lists keys of the runs bucket matching a filter such as `run.>`. */
+  async runKeys(filter: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await this.bucket.keys(filter)) out.push(k);
+    return out;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.nc?.drain().catch(() => undefined);
+  }
+
+  private async handleStatus(m: JsMsg, handler: (msg: PayloadOf<'status'>, subject: string) => Promise<void>): Promise<void> {
+    const d = decode('status', m.data);
+    if (!this.accept('status', m.subject, d)) {
+      m.term();
+      return;
+    }
+    try {
+      await handler(d.value, m.subject);
+      m.ack();
+    } catch (e) {
+      this.log.error(`status ${m.subject} failed, will be redelivered: ${(e as Error).message}`);
+      m.nak(1000);
+    }
+  }
+
+  private accept<T>(kind: string, subject: string, d: Decoded<T>): d is { ok: true; value: T } {
+    if (d.ok) return true;
+    this.metrics.malformed(kind);
+    this.log.warn(`dropped malformed ${kind} message on ${subject}: ${d.error.message}`);
+    return false;
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log.error(`handler failed: ${(e as Error).stack ?? e}`);
+    }
+  }
+
+  private get conn(): NatsConnection {
+    if (!this.nc) throw new TransportError('not connected to NATS');
+    return this.nc;
+  }
+  private get jsc(): JetStreamClient {
+    if (!this.js) throw new TransportError('not connected to NATS');
+    return this.js;
+  }
+  private get bucket(): KV {
+    if (!this.runs) throw new TransportError('not connected to NATS');
+    return this.runs;
+  }
+}

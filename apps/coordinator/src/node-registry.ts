@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Heartbeat, NodeState } from '@shoal/protocol';
+import type { NodeView } from '@shoal/scheduler';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+
+/** What the coordinator knows of one node. */
+export interface NodeRecord {
+  id: string;
+  state: NodeState;
+  heartbeat: Heartbeat;
+  /** Coordinator clock time of the last heartbeat: liveness never trusts the node's clock. */
+  receivedAt: number;
+  firstSeenAt: number;
+}
+
+/** Budgets currently committed on a node by the tasks placed there. */
+export type Committed = Map<string, { cpuPercent: number; memoryMb: number; tasks: number }>;
+
+/** Tracks nodes from their heartbeats and judges liveness by arrival time. */
+@Injectable()
+export class NodeRegistry {
+  private readonly log = new Logger('nodes');
+  private readonly nodes = new Map<string, NodeRecord>();
+
+  constructor(@Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig) {}
+
+  /** Records a heartbeat; returns true when the node is new or came back. */
+  heartbeat(hb: Heartbeat, now: number): boolean {
+    const prev = this.nodes.get(hb.nodeId);
+    const back = !prev || prev.state === 'lost';
+    this.nodes.set(hb.nodeId, { id: hb.nodeId, state: 'alive', heartbeat: hb, receivedAt: now, firstSeenAt: prev?.firstSeenAt ?? now });
+    if (back) this.log.log(`node ${hb.nodeId} ${prev ? 'is back' : 'joined'} (${hb.hostname}, governor ${hb.governor})`);
+    return back;
+  }
+
+  /** Re-judges liveness; returns the ids of nodes that just became lost. */
+  sweep(now: number): string[] {
+    const lost: string[] = [];
+    for (const n of this.nodes.values()) {
+      const age = now - n.receivedAt;
+      const state: NodeState = age > this.config.nodeTtlMs ? 'lost' : age > 2 * n.heartbeat.pulseMs ? 'suspect' : 'alive';
+      if (state === n.state) continue;
+      if (state === 'lost') {
+        lost.push(n.id);
+        this.log.warn(`node ${n.id} lost: no heartbeat for ${age} ms`);
+      }
+      n.state = state;
+    }
+    return lost;
+  }
+
+  list(): NodeRecord[] {
+    return [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): NodeRecord | undefined {
+    return this.nodes.get(id);
+  }
+
+  /** Node views for the placer: capacity from heartbeats, commitments from the run table. */
+  views(committed: Committed): NodeView[] {
+    return this.list().map((n) => ({
+      id: n.id,
+      labels: n.heartbeat.labels,
+      alive: n.state === 'alive',
+      capacity: n.heartbeat.capacity,
+      committed: committed.get(n.id) ?? { cpuPercent: 0, memoryMb: 0, tasks: 0 },
+      hostCpuPercent: n.heartbeat.host.cpuPercent,
+    }));
+  }
+}

@@ -1,0 +1,185 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { PROTOCOL_VERSION, type RunView, type TaskFinished, type TaskStatus } from '@shoal/protocol';
+import { type Effect, Placer, type RunEngine } from '@shoal/scheduler';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { EventBus } from './event-bus.js';
+import { NatsGateway } from './nats.gateway.js';
+import { NodeRegistry } from './node-registry.js';
+import { RunTable, type ActiveRun } from './run-table.js';
+import { RunTracer } from './run-tracer.js';
+
+/**
+ * Carries out what the run engine decides: queues tasks with the placer, publishes placed work,
+ * feeds node reports back into the engine, and re-places work of lost nodes.
+ */
+@Injectable()
+export class Orchestrator implements OnModuleDestroy {
+  private readonly log = new Logger('orchestrator');
+  readonly placer: Placer;
+  private roundScheduled = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
+    private readonly table: RunTable,
+    private readonly nats: NatsGateway,
+    private readonly nodes: NodeRegistry,
+    private readonly bus: EventBus,
+    private readonly tracer: RunTracer,
+  ) {
+    this.placer = new Placer({ now: Date.now, hostCpuHighPercent: config.hostCpuHighPercent });
+  }
+
+  /** Applies a change to a run through its engine, then carries out the effects and persists. */
+  mutate(runId: string, change: (view: RunView, engine: RunEngine) => Effect[]): Promise<void> {
+    const run = this.table.get(runId);
+    if (!run) return Promise.resolve();
+    const fx = change(run.view, run.engine);
+    this.apply(run, fx);
+    return this.table.persist(runId);
+  }
+
+  /** Feeds a node's status report into the engine (acked by the caller once persisted). */
+  async onStatus(s: TaskStatus): Promise<void> {
+    if (!this.table.get(s.runId)) {
+      this.log.debug(`status for unknown run ${s.runId} ignored`);
+      return;
+    }
+    if (s.kind === 'task.started') {
+      await this.mutate(s.runId, (v, e) => e.started(v, s.taskId, s.attempt, s.startedAt, s.nodeId));
+    } else {
+      await this.mutate(s.runId, (v, e) => e.finished(v, toResult(s)));
+      this.kick();
+    }
+  }
+
+  /** A node stopped heartbeating: every attempt on it is re-placed elsewhere. */
+  nodeLost(nodeId: string): void {
+    for (const run of this.table.all()) void this.mutate(run.view.id, (v, e) => e.nodeLost(v, nodeId));
+  }
+
+  /** Asks for a placement round soon (coalesced). */
+  kick(): void {
+    if (this.roundScheduled || this.placer.depth() === 0) return;
+    this.roundScheduled = true;
+    setImmediate(() => this.round());
+  }
+
+  onModuleDestroy(): void {
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private apply(run: ActiveRun, fx: Effect[]): void {
+    const runId = run.view.id;
+    for (const f of fx) {
+      switch (f.kind) {
+        case 'event':
+          this.bus.emit(f.event);
+          this.tracer.observe(f.event);
+          break;
+        case 'enqueue': {
+          const spec = run.plan.tasks.get(f.taskId)!;
+          this.placer.enqueue({
+            key: `${runId}/${f.taskId}`,
+            runId,
+            taskId: f.taskId,
+            team: spec.team,
+            role: spec.role,
+            cpuPercent: spec.cpuPercent,
+            memoryMb: spec.memoryMb,
+            priority: spec.priority,
+            requires: spec.requires,
+            batch: spec.batch,
+            enqueuedAt: Date.now(),
+          });
+          this.kick();
+          break;
+        }
+        case 'dequeue':
+          this.placer.cancel(`${runId}/${f.taskId}`);
+          break;
+        case 'stop':
+          this.nats
+            .control(f.nodeId, { v: PROTOCOL_VERSION, action: 'cancel', runId, taskId: f.taskId, attempt: f.attempt, reason: f.reason })
+            .catch((e: Error) => this.log.warn(`could not stop ${runId}/${f.taskId} on ${f.nodeId}: ${e.message}`));
+          break;
+        case 'retry-after': {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            void this.mutate(runId, (v, e) => e.retryDue(v, f.taskId, f.attempt));
+          }, f.delayMs);
+          this.timers.add(timer);
+          break;
+        }
+      }
+    }
+  }
+
+  private round(): void {
+    this.roundScheduled = false;
+    const { placed, waiting } = this.placer.round(this.nodes.views(this.table.committed()));
+    for (const w of waiting) {
+      const [runId, taskId] = w.key.split('/') as [string, string];
+      const run = this.table.get(runId);
+      if (run) run.engine.waiting(run.view, taskId, w.reason);
+    }
+    for (const p of placed) {
+      const [runId, taskId] = p.key.split('/') as [string, string];
+      const run = this.table.get(runId);
+      const task = run?.view.tasks.find((t) => t.id === taskId);
+      if (!run || !task || task.state !== 'queued') continue;
+      const attempt = task.attempt;
+      void this.mutate(runId, (v, e) => e.dispatched(v, taskId, attempt, p.nodeId));
+      void this.publish(run, taskId, attempt, p.nodeId);
+    }
+  }
+
+  private async publish(run: ActiveRun, taskId: string, attempt: number, nodeId: string): Promise<void> {
+    const spec = run.plan.tasks.get(taskId)!;
+    const runId = run.view.id;
+    try {
+      await this.tracer.dispatch(runId, spec.phaseId, taskId, attempt, nodeId, (ctx) =>
+        this.nats.publishWork(
+          {
+            v: PROTOCOL_VERSION,
+            kind: 'task.dispatched',
+            runId,
+            taskId,
+            attempt,
+            phaseId: spec.phaseId,
+            nodeId,
+            team: spec.team,
+            role: spec.role,
+            command: spec.command,
+            cwd: spec.cwd,
+            env: spec.env,
+            cpuPercent: spec.cpuPercent,
+            memoryMb: spec.memoryMb,
+            timeoutMs: spec.timeoutMs,
+            priority: spec.priority,
+            dispatchedAt: Date.now(),
+          },
+          ctx,
+        ),
+      );
+    } catch (e) {
+      this.log.error((e as Error).message);
+      await this.mutate(runId, (v, eng) =>
+        eng.finished(v, { taskId, attempt, outcome: 'rejected', exitCode: null, reason: `could not publish work: ${(e as Error).message}`, finishedAt: Date.now() }),
+      );
+    }
+  }
+}
+
+function toResult(s: TaskFinished) {
+  return {
+    taskId: s.taskId,
+    attempt: s.attempt,
+    outcome: s.outcome,
+    exitCode: s.exitCode,
+    reason: s.reason,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    outputTail: s.outputTail,
+  };
+}

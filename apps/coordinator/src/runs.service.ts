@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type FieldIssue,
+  NotFoundError,
+  type Plan,
+  type Result,
+  type RunView,
+  TERMINAL_RUN,
+  ValidationError,
+  parsePlanText,
+  validatePlanObject,
+} from '@shoal/protocol';
+import { type CompiledPlan, type OperatorAction, RunEngine, compilePlan } from '@shoal/scheduler';
+import { stringify } from 'yaml';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { NatsGateway } from './nats.gateway.js';
+import { Orchestrator } from './orchestrator.js';
+import { RunTable } from './run-table.js';
+import { RunTracer } from './run-tracer.js';
+
+/** A short listing of a run. */
+export interface RunSummary {
+  id: string;
+  plan: string;
+  state: RunView['state'];
+  submittedAt: number;
+  finishedAt?: number;
+  tasks: number;
+}
+
+/** Operator-facing operations on runs: submit, read, cancel, decide on tasks awaiting an operator. */
+@Injectable()
+export class RunsService {
+  private readonly log = new Logger('runs');
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    private readonly table: RunTable,
+    private readonly orchestrator: Orchestrator,
+    private readonly tracer: RunTracer,
+    private readonly nats: NatsGateway,
+  ) {}
+
+  /** Validates a plan (text or parsed JSON) and starts a run; throws ValidationError listing every problem. */
+  async submit(body: unknown): Promise<RunView> {
+    const parsed: Result<Plan> = typeof body === 'string' ? parsePlanText(body, this.config.planLimits) : validatePlanObject(body, this.config.planLimits);
+    if (!parsed.ok) throw new ValidationError(parsed.issues);
+    const compiled = compilePlan(parsed.value);
+    if (!compiled.ok) throw new ValidationError(compiled.issues);
+    const runId = `${parsed.value.name.slice(0, 54)}-${randomBytes(4).toString('hex')}`;
+    const engine = this.engine(compiled.value);
+    const view = engine.createView(runId, this.tracer.startRun(runId, parsed.value.name));
+    await this.table.savePlan(runId, typeof body === 'string' ? body : stringify(body));
+    this.table.add({ view, engine, plan: compiled.value });
+    this.log.log(`run ${runId} accepted: plan ${compiled.value.name}, ${compiled.value.tasks.size} tasks in ${compiled.value.phases.size} phases`);
+    await this.orchestrator.mutate(runId, (v, e) => e.start(v));
+    return view;
+  }
+
+  /** The current view of a run (memory first, then the KV bucket). */
+  async get(runId: string): Promise<RunView> {
+    const live = this.table.get(runId);
+    if (live) return live.view;
+    const stored = await this.nats.getRun<RunView>(`run.${runId}`);
+    if (!stored) throw new NotFoundError(`no run ${runId}`);
+    return stored;
+  }
+
+  list(): RunSummary[] {
+    return this.table
+      .all()
+      .map(({ view: v }) => ({ id: v.id, plan: v.plan, state: v.state, submittedAt: v.submittedAt, finishedAt: v.finishedAt, tasks: v.tasks.length }))
+      .sort((a, b) => b.submittedAt - a.submittedAt);
+  }
+
+  async cancel(runId: string, reason = 'cancelled by operator'): Promise<RunView> {
+    const run = this.live(runId);
+    await this.orchestrator.mutate(runId, (v, e) => e.cancel(v, reason));
+    this.orchestrator.placer.cancelRun(runId);
+    return run.view;
+  }
+
+  async operator(runId: string, taskId: string, action: OperatorAction): Promise<RunView> {
+    const run = this.live(runId);
+    await this.orchestrator.mutate(runId, (v, e) => e.operator(v, taskId, action));
+    return run.view;
+  }
+
+  /** After a restart: reloads unfinished runs from KV and resumes them. */
+  async recover(): Promise<number> {
+    let resumed = 0;
+    for (const key of await this.nats.runKeys('run.>')) {
+      const view = await this.nats.getRun<RunView>(key);
+      if (!view || TERMINAL_RUN.includes(view.state) || this.table.get(view.id)) continue;
+      const plan = await this.nats.getRun<{ text: string }>(`plan.${view.id}`);
+      const parsed = plan ? parsePlanText(plan.text, this.config.planLimits) : undefined;
+      const compiled = parsed?.ok ? compilePlan(parsed.value) : undefined;
+      if (!compiled?.ok) {
+        this.log.error(`run ${view.id}: stored plan unreadable, cannot resume`);
+        continue;
+      }
+      this.table.add({ view, engine: this.engine(compiled.value), plan: compiled.value });
+      await this.orchestrator.mutate(view.id, (v, e) => e.resume(v));
+      resumed += 1;
+    }
+    if (resumed) this.log.log(`resumed ${resumed} unfinished run(s) from KV`);
+    return resumed;
+  }
+
+  private engine(plan: CompiledPlan): RunEngine {
+    const base = this.config.retryBaseMs;
+    return new RunEngine(plan, { now: Date.now, backoffMs: (n) => Math.min(base * 2 ** (n - 1), 5 * 60_000) });
+  }
+
+  private live(runId: string) {
+    const run = this.table.get(runId);
+    if (!run) throw new NotFoundError(`no active run ${runId}`);
+    return run;
+  }
+}
+
+export type { FieldIssue };
