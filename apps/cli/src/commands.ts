@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { formatIssues, parsePlanText } from '@shoal/protocol';
+import { compilePlan } from '@shoal/scheduler';
+import { ApiClient, ApiError } from './api-client.js';
+import { eventLine, outputTails, runTable } from './render.js';
+import type { RunEvent, RunView } from '@shoal/protocol';
+
+type Out = (s: string) => void;
+
+/** Reads and checks a plan file locally; throws with every problem listed. */
+export function validateFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read plan ${path}: ${(e as Error).message}`);
+  }
+  const parsed = parsePlanText(text);
+  const compiled = parsed.ok ? compilePlan(parsed.value) : parsed;
+  const issues = compiled.ok ? [] : compiled.issues;
+  if (issues.length) throw new Error(`plan ${path} is invalid:\n${formatIssues(issues).replace(/^/gm, '  ')}`);
+  return text;
+}
+
+/** `shoal run`: submits a plan; with follow, streams progress and exits 0 only if the run succeeded. */
+export async function runPlan(api: ApiClient, path: string, follow: boolean, out: Out): Promise<number> {
+  const text = validateFile(path);
+  const run = await api.submit(text);
+  out(`run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`);
+  if (!follow) return 0;
+  const t0 = run.submittedAt;
+  let final: RunView | undefined;
+  for await (const { event, data } of api.follow(run.id)) {
+    if (event === 'snapshot') {
+      final = data as RunView;
+      continue;
+    }
+    const line = eventLine(data as RunEvent, t0);
+    if (line) out(line);
+  }
+  final = await api.run(run.id).catch(() => final);
+  if (!final) throw new Error(`lost track of run ${run.id}`);
+  out('');
+  out(runTable(final));
+  const tails = outputTails(final);
+  if (tails) out(`output (tail):\n${tails}`);
+  return final.state === 'succeeded' ? 0 : 1;
+}
+
+/** `shoal status [run]`. */
+export async function status(api: ApiClient, runId: string | undefined, out: Out): Promise<number> {
+  if (runId) {
+    out(runTable(await api.run(runId)));
+    return 0;
+  }
+  const runs = await api.runs();
+  if (!runs.length) out('no runs');
+  for (const r of runs) out(`${r.id.padEnd(32)} ${r.state.padEnd(18)} ${String(r.tasks).padStart(4)} tasks  ${new Date(r.submittedAt).toISOString()}`);
+  return 0;
+}
+
+/** `shoal nodes`. */
+export async function nodes(api: ApiClient, out: Out): Promise<number> {
+  const list = (await api.nodes()) as {
+    id: string;
+    state: string;
+    governor: string;
+    host: { cpuPercent: number; memUsedMb: number; memTotalMb: number };
+    running: unknown[];
+    labels: Record<string, string>;
+  }[];
+  if (!list.length) out('no nodes');
+  for (const n of list) {
+    const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',');
+    out(`${n.id.padEnd(24)} ${n.state.padEnd(8)} cpu ${String(n.host.cpuPercent).padStart(5)}%  mem ${n.host.memUsedMb}/${n.host.memTotalMb} MB  tasks ${n.running.length}  governor ${n.governor}  ${labels}`);
+  }
+  return 0;
+}
+
+/** Renders an API error for a person. */
+export function explain(e: unknown): string {
+  if (e instanceof ApiError) {
+    const issues = e.body.issues?.length ? `\n${formatIssues(e.body.issues).replace(/^/gm, '  ')}` : '';
+    return `error ${e.status} ${e.body.error ?? ''}: ${e.body.issues?.length ? 'the plan was refused' : e.message}${issues}`;
+  }
+  return `error: ${(e as Error).message}`;
+}

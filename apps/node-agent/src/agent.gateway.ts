@@ -1,0 +1,123 @@
+import { type Consumer, type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type NatsConnection, type MsgHdrs, headers as natsHeaders } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type ControlReply,
+  type ControlRequest,
+  type Heartbeat,
+  PROTOCOL_VERSION,
+  type TaskDispatched,
+  type TaskOutput,
+  type TaskStatus,
+  type Topology,
+  decode,
+  encode,
+  topology,
+} from '@shoal/protocol';
+import { connectNats, ensureConsumer, ensureTopology } from '@shoal/runtime';
+import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
+
+/** The node-agent's door to NATS: its own work consumer, status reports, heartbeats, control. */
+@Injectable()
+export class AgentGateway {
+  private readonly log = new Logger('nats');
+  readonly topo: Topology;
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private stopped = false;
+  malformed = 0;
+
+  constructor(@Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig) {
+    this.topo = topology(config.namespace);
+  }
+
+  async start(): Promise<void> {
+    this.nc = await connectNats(this.config.natsUrl, `shoal-node-${this.config.nodeId}`);
+    await ensureTopology(this.nc, this.topo);
+    const jsm = await jetstreamManager(this.nc);
+    await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), 60_000);
+    this.js = jetstream(this.nc);
+    this.log.log(`connected to ${this.config.natsUrl} as node ${this.config.nodeId}`);
+  }
+
+  /**
+   * Consumes this node's work. The handler decides when to ack (after the process started);
+   * a malformed message is terminated and counted, never retried.
+   */
+  async consumeWork(handler: (task: TaskDispatched, msg: JsMsg, headers?: MsgHdrs) => Promise<void>): Promise<void> {
+    const consumer: Consumer = await this.js!.consumers.get(this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId));
+    void (async () => {
+      while (!this.stopped) {
+        try {
+          const messages = await consumer.consume({ max_messages: 64 });
+          for await (const m of messages) {
+            const d = decode('work', m.data);
+            if (!d.ok || d.value.nodeId !== this.config.nodeId) {
+              this.malformed += 1;
+              this.log.warn(`terminated malformed work message ${m.subject}: ${d.ok ? 'addressed to another node' : d.error.message}`);
+              m.term();
+              continue;
+            }
+            try {
+              await handler(d.value, m, m.headers);
+            } catch (e) {
+              this.log.error(`work ${d.value.runId}/${d.value.taskId} handler failed: ${(e as Error).stack}`);
+              m.nak(2000);
+            }
+          }
+        } catch (e) {
+          if (!this.stopped) this.log.warn(`work consumer interrupted, resuming: ${(e as Error).message}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+  }
+
+  /** Publishes a started/finished report durably (JetStream), deduplicated per attempt and kind. */
+  async reportStatus(s: TaskStatus): Promise<void> {
+    await this.js!.publish(this.topo.status(this.config.nodeId), encode('status', s), {
+      msgID: `${s.runId}.${s.taskId}.${s.attempt}.${s.kind}`,
+      timeout: 10_000,
+    });
+  }
+
+  heartbeat(hb: Heartbeat): void {
+    this.nc?.publish(this.topo.heartbeat(this.config.nodeId), encode('heartbeat', hb));
+  }
+
+  output(o: TaskOutput): void {
+    this.nc?.publish(this.topo.output(o.runId, o.taskId), encode('output', o));
+  }
+
+  /** Answers control requests addressed to this node. */
+  serveControl(handler: (req: ControlRequest) => Promise<Omit<ControlReply, 'v'>>): void {
+    const sub = this.nc!.subscribe(this.topo.control(this.config.nodeId));
+    void (async () => {
+      for await (const m of sub) {
+        const d = decode('control', m.data);
+        let reply: Omit<ControlReply, 'v'>;
+        if (!d.ok) {
+          this.malformed += 1;
+          reply = { ok: false, message: d.error.message.slice(0, 2000) };
+        } else {
+          try {
+            reply = await handler(d.value);
+          } catch (e) {
+            reply = { ok: false, message: (e as Error).message.slice(0, 2000) };
+          }
+        }
+        m.respond(encode('controlReply', { v: PROTOCOL_VERSION, ...reply }));
+      }
+    })();
+  }
+
+  /** Headers object for trace propagation. */
+  newHeaders(): MsgHdrs {
+    return natsHeaders();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.nc?.drain().catch(() => undefined);
+  }
+}

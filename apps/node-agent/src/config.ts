@@ -1,0 +1,74 @@
+import { hostname, homedir, totalmem, cpus } from 'node:os';
+import { join } from 'node:path';
+import { toNodeId } from '@shoal/protocol';
+
+/** Everything the node-agent reads from its environment. */
+export interface NodeAgentConfig {
+  natsUrl: string;
+  namespace: string;
+  nodeId: string;
+  /** Heartbeat period: 2-3 s (default 2.5 s). */
+  pulseMs: number;
+  labels: Record<string, string>;
+  /** tmux socket name (`tmux -L <name>`); a private server by default. */
+  tmuxSocket: string;
+  /** Where per-task logs go. */
+  dataDir: string;
+  /** Parent group name of the resource governor. */
+  governorPrefix: string;
+  /** Forces the portable governor even where cgroups are available. */
+  governor: 'auto' | 'fallback' | 'none';
+  /** CPU this node offers, in % of one core: cores x 100 x upper band bound. */
+  cpuCapacityPercent: number;
+  memoryCapacityMb: number;
+  maxTasks: number;
+  /** Grace between C-c and a hard kill when stopping a task. */
+  stopGraceMs: number;
+}
+
+/** Reads the configuration; throws naming the variable when a value is malformed. */
+export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeAgentConfig {
+  const nodeId = toNodeId(env.SHOAL_NODE_ID ?? hostname());
+  const bandHigh = num(env, 'SHOAL_CPU_BAND_HIGH', 60, 1, 100);
+  return {
+    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    namespace: env.SHOAL_NS ?? 'shoal',
+    nodeId,
+    pulseMs: num(env, 'SHOAL_PULSE_MS', 2500, 500, 60_000),
+    labels: parseLabels(env.SHOAL_LABELS ?? ''),
+    tmuxSocket: env.SHOAL_TMUX_SOCKET ?? `shoal-${nodeId}`,
+    dataDir: env.SHOAL_DATA_DIR ?? join(homedir(), '.shoal', 'node', nodeId),
+    governorPrefix: env.SHOAL_GOVERNOR_PREFIX ?? 'shoal',
+    governor: (['auto', 'fallback', 'none'] as const).find((g) => g === (env.SHOAL_GOVERNOR ?? 'auto')) ?? fail('SHOAL_GOVERNOR', 'auto, fallback or none'),
+    cpuCapacityPercent: num(env, 'SHOAL_CPU_CAPACITY', Math.round(cpus().length * bandHigh), 1, 100_000),
+    memoryCapacityMb: num(env, 'SHOAL_MEMORY_CAPACITY_MB', Math.round((totalmem() / 1024 / 1024) * 0.8), 1, 10_000_000),
+    maxTasks: num(env, 'SHOAL_MAX_TASKS', 64, 1, 10_000),
+    stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
+  };
+}
+
+/** Parses `k=v,k2=v2`. */
+export function parseLabels(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v = 'true'] = pair.split('=', 2);
+    if (!/^[a-z0-9][a-z0-9._/-]{0,62}$/.test(k!) || !/^[A-Za-z0-9._-]{0,63}$/.test(v)) fail('SHOAL_LABELS', 'k=v pairs, keys ^[a-z0-9][a-z0-9._/-]*$');
+    out[k!] = v;
+  }
+  return out;
+}
+
+function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) fail(name, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+function fail(name: string, allowed: string): never {
+  throw new Error(`${name}=${process.env[name]}: must be ${allowed}`);
+}
+
+/** DI token of the configuration. */
+export const NODE_AGENT_CONFIG = Symbol('NodeAgentConfig');

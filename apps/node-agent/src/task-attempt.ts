@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { type Span, SpanStatusCode } from '@opentelemetry/api';
+import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutcome, teamSession } from '@shoal/protocol';
+import type { GovernedTask } from './governor/index.js';
+import { LogFollower, readTail } from './log-follower.js';
+import type { TmuxDriver } from './tmux/index.js';
+
+/** Lifecycle of one attempt on this node. */
+export type AttemptState = 'starting' | 'running' | 'stopping' | 'exited';
+
+/** What an attempt needs from its surroundings. */
+export interface AttemptDeps {
+  tmux: TmuxDriver;
+  governed: GovernedTask;
+  logDir: string;
+  nodeId: string;
+  stopGraceMs: number;
+  span: Span;
+  output(seq: number, text: string): void;
+  now(): number;
+}
+
+/** One attempt of one task: its window, its budget, its timeout, and how it ended. */
+export class TaskAttempt {
+  state: AttemptState = 'starting';
+  paneId?: string;
+  pid?: number;
+  startedAt?: number;
+  private stopReason?: { outcome: TaskOutcome; reason: string };
+  private timeout?: NodeJS.Timeout;
+  private follower?: LogFollower;
+  readonly logFile: string;
+  readonly session: string;
+
+  constructor(
+    readonly task: TaskDispatched,
+    private readonly deps: AttemptDeps,
+  ) {
+    this.session = teamSession(task.team);
+    this.logFile = join(deps.logDir, `${task.runId}.${task.taskId}.${task.attempt}.log`);
+  }
+
+  get key(): string {
+    return `${this.task.runId}/${this.task.taskId}`;
+  }
+
+  /** Starts the process in its team's session, inside its resource group. */
+  async start(): Promise<void> {
+    const { tmux, governed } = this.deps;
+    await tmux.ensureSession(this.session);
+    await this.replaceDeadWindow();
+    const win = await tmux.newWindow({
+      session: this.session,
+      window: this.task.role,
+      argv: governed.wrapArgv(this.task.command),
+      cwd: this.task.cwd,
+      env: { ...this.task.env, SHOAL_RUN_ID: this.task.runId, SHOAL_TASK_ID: this.task.taskId, SHOAL_ATTEMPT: String(this.task.attempt) },
+      logFile: this.logFile,
+    });
+    this.paneId = win.paneId;
+    this.pid = win.pid;
+    governed.attach(win.pid);
+    this.startedAt = this.deps.now();
+    this.state = 'running';
+    let seq = 0;
+    this.follower = new LogFollower(this.logFile, (text) => this.deps.output(seq++, text));
+    this.follower.start();
+    if (this.task.timeoutMs) {
+      this.timeout = setTimeout(() => void this.stop('timed-out', `timed out after ${this.task.timeoutMs} ms`), this.task.timeoutMs);
+    }
+  }
+
+  /** Waits for the process to end and builds the report. */
+  async wait(): Promise<TaskFinished> {
+    const exit = await this.deps.tmux.waitForExit(this.paneId!);
+    clearTimeout(this.timeout);
+    this.state = 'exited';
+    await this.follower?.stop();
+    const verdict = await this.deps.governed.verdict().catch(() => null);
+    await this.deps.governed.release().catch(() => undefined);
+    let outcome: TaskOutcome = exit.exitCode === 0 && !exit.signal ? 'succeeded' : 'failed';
+    let reason: string | undefined;
+    if (verdict === 'memory-limit-exceeded') {
+      outcome = 'failed';
+      reason = `memory limit exceeded (${this.task.memoryMb} MB)`;
+    } else if (this.stopReason) {
+      ({ outcome, reason } = this.stopReason);
+    } else if (outcome === 'failed') {
+      reason = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+    }
+    const span = this.deps.span;
+    span.setAttributes({ 'shoal.exit_code': exit.exitCode ?? -1, 'shoal.outcome': outcome });
+    if (outcome !== 'succeeded') span.setStatus({ code: SpanStatusCode.ERROR, message: reason ?? outcome });
+    span.end();
+    return {
+      v: PROTOCOL_VERSION,
+      kind: 'task.finished',
+      runId: this.task.runId,
+      taskId: this.task.taskId,
+      attempt: this.task.attempt,
+      nodeId: this.deps.nodeId,
+      outcome,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      reason,
+      startedAt: this.startedAt,
+      finishedAt: this.deps.now(),
+      outputTail: (await readTail(this.logFile, 4096)).slice(-4096),
+    };
+  }
+
+  /** Stops the attempt: Ctrl-C first, then the whole process group after the grace period. */
+  async stop(outcome: TaskOutcome, reason: string): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    this.stopReason = { outcome, reason };
+    clearTimeout(this.timeout);
+    await this.deps.tmux.sendKeys(this.paneId!, ['C-c']).catch(() => undefined);
+    const grace = setTimeout(() => void this.deps.governed.kill().catch(() => undefined), this.deps.stopGraceMs);
+    grace.unref();
+  }
+
+  private async replaceDeadWindow(): Promise<void> {
+    const windows = await this.deps.tmux.listWindows(this.session);
+    for (const w of windows) {
+      if (w.name === this.task.role && w.dead) await this.deps.tmux.killWindow(w.windowId);
+    }
+  }
+}
