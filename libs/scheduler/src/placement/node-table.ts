@@ -16,17 +16,23 @@ export class NodeTable {
   readonly freeCpu: Float64Array;
   readonly freeMem: Float64Array;
   readonly freeTasks: Float64Array;
+  private readonly invCpu: Float64Array;
+  private readonly invMem: Float64Array;
+  private readonly invTasks: Float64Array;
   /** Placements a half-open breaker still admits this round (Infinity when closed). */
   readonly trials: Float64Array;
   readonly block: NodeBlock[];
   /** `k=v` -> indices of every node carrying it (eligible or not). */
   private readonly labelIndex = new Map<string, number[]>();
-  private readonly candidateCache = new Map<string, Int32Array>();
+  private readonly candidateCache = new Map<string, CandidateList>();
   private readonly preferCache = new Map<string, Uint8Array>();
   private readonly groups = new Set<string>();
   private readonly byId = new Map<string, number>();
   /** Number of eligible nodes with at least one free task slot. */
   openNodes = 0;
+  /** Smallest CPU and memory demand in the queue: a node below either is dropped from candidate lists. */
+  floorCpu = 0;
+  floorMem = 0;
 
   constructor(nodes: NodeView[], hostCpuHighPercent: number, breakers?: PlacementGate) {
     this.views = [...nodes].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -38,6 +44,9 @@ export class NodeTable {
     this.freeMem = new Float64Array(n);
     this.freeTasks = new Float64Array(n);
     this.trials = new Float64Array(n);
+    this.invCpu = new Float64Array(n);
+    this.invMem = new Float64Array(n);
+    this.invTasks = new Float64Array(n);
     this.block = new Array<NodeBlock>(n);
     for (let i = 0; i < n; i++) {
       const v = this.views[i]!;
@@ -45,6 +54,9 @@ export class NodeTable {
       this.capCpu[i] = v.capacity.cpuPercent;
       this.capMem[i] = v.capacity.memoryMb;
       this.maxTasks[i] = v.capacity.maxTasks;
+      this.invCpu[i] = 1 / v.capacity.cpuPercent;
+      this.invMem[i] = 1 / v.capacity.memoryMb;
+      this.invTasks[i] = 1 / v.capacity.maxTasks;
       this.freeCpu[i] = v.capacity.cpuPercent - v.committed.cpuPercent;
       this.freeMem[i] = v.capacity.memoryMb - v.committed.memoryMb;
       this.freeTasks[i] = v.capacity.maxTasks - v.committed.tasks;
@@ -88,15 +100,22 @@ export class NodeTable {
     return this.labelIndex.get(pair) ?? [];
   }
 
-  /** Eligible nodes for a selector, cached for the round. */
-  candidates(requires: string[], avoid: string[]): Int32Array {
+  /** Eligible nodes for a selector, cached for the round; nodes that fill up are dropped as found. */
+  candidates(requires: string[], avoid: string[]): CandidateList {
     const sig = `${requires.join(',')}|${avoid.join(',')}`;
     let c = this.candidateCache.get(sig);
     if (!c) {
-      c = Int32Array.from(this.matching(requires, avoid).filter((i) => this.block[i] === undefined));
+      const idx = Int32Array.from(this.matching(requires, avoid).filter((i) => this.block[i] === undefined));
+      c = { idx, len: idx.length };
       this.candidateCache.set(sig, c);
     }
     return c;
+  }
+
+  /** True when node `i` is still a candidate list member. */
+  isCandidate(list: CandidateList, i: number): boolean {
+    for (let j = 0; j < list.len; j++) if (list.idx[j] === i) return true;
+    return false;
   }
 
   /** 1 for nodes carrying every pair of a soft-affinity selector, cached for the round. */
@@ -133,26 +152,26 @@ export class NodeTable {
   }
 
   /** The best fitting candidate for the strategy (preferred nodes first), or -1. */
-  pick(cands: Int32Array, cpu: number, mem: number, group: string | undefined, strategy: PlacementStrategy, prefer?: Uint8Array): number {
+  pick(cands: CandidateList, cpu: number, mem: number, group: string | undefined, strategy: PlacementStrategy, prefer?: Uint8Array): number {
     const pack = strategy === 'pack';
     let best = -1;
     let bestScore = -Infinity;
-    const { freeCpu, freeMem, freeTasks, trials, capCpu, capMem, maxTasks } = this;
-    for (let j = 0; j < cands.length; j++) {
-      const i = cands[j]!;
+    const { freeCpu, freeMem, freeTasks, trials, capCpu, capMem, maxTasks, invCpu, invMem, invTasks, floorCpu, floorMem } = this;
+    const idx = cands.idx;
+    let kept = 0;
+    for (let j = 0; j < cands.len; j++) {
+      const i = idx[j]!;
       const ft = freeTasks[i]!;
-      if (ft < 1 || trials[i]! < 1) continue;
       const fc = freeCpu[i]!;
       const fm = freeMem[i]!;
+      if (ft < 1 || trials[i]! < 1 || fc < floorCpu || fm < floorMem) continue;
+      idx[kept++] = i;
       if (fc < cpu || fm < mem) continue;
       if (group !== undefined && this.groups.has(`${group}\u0000${i}`)) continue;
-      const cc = capCpu[i]!;
-      const cm = capMem[i]!;
-      const mt = maxTasks[i]!;
-      let used = (cc - fc + cpu) / cc;
-      const um = (cm - fm + mem) / cm;
+      let used = (capCpu[i]! - fc + cpu) * invCpu[i]!;
+      const um = (capMem[i]! - fm + mem) * invMem[i]!;
       if (um > used) used = um;
-      const ut = (mt - ft + 1) / mt;
+      const ut = (maxTasks[i]! - ft + 1) * invTasks[i]!;
       if (ut > used) used = ut;
       const score = (prefer && prefer[i] ? 2 : 0) + (pack ? used : -used);
       if (score > bestScore) {
@@ -160,6 +179,7 @@ export class NodeTable {
         best = i;
       }
     }
+    cands.len = kept;
     return best;
   }
 
@@ -177,4 +197,10 @@ export class NodeTable {
 function splitPair(pair: string): [string, string] {
   const eq = pair.indexOf('=');
   return [pair.slice(0, eq), pair.slice(eq + 1)];
+}
+
+/** A selector's eligible nodes: the first `len` entries of `idx`, in id order. */
+export interface CandidateList {
+  idx: Int32Array;
+  len: number;
 }

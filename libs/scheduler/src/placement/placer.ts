@@ -63,6 +63,7 @@ export class Placer {
     const now = this.opts.now();
     this.queue.compact();
     const table = new NodeTable(nodes, this.hostCpuHigh, this.opts.nodeBreakers);
+    [table.floorCpu, table.floorMem] = this.queue.smallestDemand();
     const placed: Placement[] = [];
     const failedClass = new Map<string, string>();
     const presetLeft = new Map<string, number>();
@@ -76,7 +77,7 @@ export class Placer {
     );
     for (const lane of this.queue.lanes()) heap.push({ lane, pos: 0, level: this.level(lane.items[0]!, now), runPlaced: 0 });
 
-    while (heap.size > 0 && table.openNodes > 0) {
+    while (heap.size > 0 && table.openNodes > 0 && failedClass.size < this.queue.classCount) {
       const cur = heap.pop()!;
       const rp = runPlaced.get(cur.lane.runId) ?? 0;
       if (cur.runPlaced !== rp) {
@@ -115,9 +116,7 @@ export class Placer {
 
   /** The last known reason for every queued task. */
   waitingReasons(): Waiting[] {
-    const out: Waiting[] = [];
-    for (const t of this.queue.tasks()) out.push({ key: t.waiting.key, reason: t.waiting.reason });
-    return out;
+    return this.queue.waiting();
   }
 
   /** Queue depth, age of the oldest queued task, and depth per run (for metrics). */
@@ -151,7 +150,7 @@ export class Placer {
       const i = table.indexOf(pin.nodeId);
       const usable = i >= 0 && table.block[i] !== 'dead' && table.block[i] !== 'breaker';
       if (usable) {
-        if (table.block[i] !== undefined || !table.candidates(task.requiresPairs, task.avoidPairs).includes(i) || !table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity)) {
+        if (table.block[i] !== undefined || !table.isCandidate(table.candidates(task.requiresPairs, task.avoidPairs), i) || !table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity)) {
           return this.wait(task, `batch ${d.batch} waits for room on its node ${pin.nodeId}`);
         }
         node = i;
@@ -188,17 +187,17 @@ export class Placer {
   }
 
   private wait(task: QueuedTask, reason: string): undefined {
-    task.waiting.reason = reason;
+    if (task.waiting.reason !== reason) task.waiting = { key: task.demand.key, reason };
     return undefined;
   }
 
   private setUnconsidered(task: QueuedTask, table: NodeTable, failedClass: Map<string, string>, fleet: string): void {
     if (task.removed) return;
     const known = failedClass.get(task.classKey);
-    if (known !== undefined) task.waiting.reason = known;
+    if (known !== undefined) this.wait(task, known);
     else {
       const missing = task.requiresPairs.find((p) => table.withLabel(p).length === 0);
-      task.waiting.reason = missing ? `no node with label ${missing}` : fleet;
+      this.wait(task, missing ? `no node with label ${missing}` : fleet);
     }
   }
 }

@@ -6,8 +6,8 @@ export interface QueuedTask {
   readonly demand: TaskDemand;
   /** Enqueue order; the last tie-break, so decisions are deterministic. */
   readonly seq: number;
-  /** Mutable; the latest reason this task still waits. */
-  readonly waiting: Waiting;
+  /** The latest reason this task still waits; replaced (never mutated) when the reason changes. */
+  waiting: Waiting;
   readonly requiresPairs: string[];
   readonly avoidPairs: string[];
   readonly preferPairs: string[];
@@ -34,7 +34,9 @@ export class TaskQueue {
   private readonly byKey = new Map<string, QueuedTask>();
   private readonly laneMap = new Map<string, Lane>();
   private readonly runCounts = new Map<string, number>();
+  private readonly classCounts = new Map<string, number>();
   private nextSeq = 0;
+  private dirty = false;
 
   /** Adds a demand; returns false (and changes nothing) when its key is already queued. */
   add(d: TaskDemand, initialReason: string): boolean {
@@ -59,9 +61,13 @@ export class TaskQueue {
       this.laneMap.set(laneKey, lane);
     }
     const last = lane.items[lane.items.length - 1];
-    if (last && byAge(last, item) > 0) lane.sorted = false;
+    if (last && byAge(last, item) > 0) {
+      lane.sorted = false;
+      this.dirty = true;
+    }
     lane.items.push(item);
     this.runCounts.set(d.runId, (this.runCounts.get(d.runId) ?? 0) + 1);
+    this.classCounts.set(item.classKey, (this.classCounts.get(item.classKey) ?? 0) + 1);
     return true;
   }
 
@@ -70,11 +76,10 @@ export class TaskQueue {
     const item = this.byKey.get(key);
     if (!item) return false;
     item.removed = true;
+    this.dirty = true;
     this.byKey.delete(key);
-    const runId = item.demand.runId;
-    const left = (this.runCounts.get(runId) ?? 1) - 1;
-    if (left > 0) this.runCounts.set(runId, left);
-    else this.runCounts.delete(runId);
+    decrement(this.runCounts, item.demand.runId);
+    decrement(this.classCounts, item.classKey);
     return true;
   }
 
@@ -97,8 +102,29 @@ export class TaskQueue {
     return this.byKey.size;
   }
 
+  /** The smallest CPU and the smallest memory demand among queued tasks. */
+  smallestDemand(): [number, number] {
+    let cpu = Infinity;
+    let mem = Infinity;
+    for (const lane of this.laneMap.values()) {
+      for (const item of lane.items) {
+        if (item.removed) continue;
+        if (item.demand.cpuPercent < cpu) cpu = item.demand.cpuPercent;
+        if (item.demand.memoryMb < mem) mem = item.demand.memoryMb;
+      }
+    }
+    return [cpu, mem];
+  }
+
+  /** Number of distinct feasibility classes among queued tasks. */
+  get classCount(): number {
+    return this.classCounts.size;
+  }
+
   /** Drops removed tasks and empty lanes, and restores age order inside lanes. */
   compact(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
     for (const [k, lane] of this.laneMap) {
       if (lane.items.some((i) => i.removed)) lane.items = lane.items.filter((i) => !i.removed);
       if (lane.items.length === 0) this.laneMap.delete(k);
@@ -114,9 +140,11 @@ export class TaskQueue {
     return [...this.laneMap.values()];
   }
 
-  /** Every queued task. */
-  *tasks(): IterableIterator<QueuedTask> {
-    for (const lane of this.laneMap.values()) for (const item of lane.items) if (!item.removed) yield item;
+  /** The waiting reason of every queued task (the objects are immutable snapshots). */
+  waiting(): Waiting[] {
+    const out: Waiting[] = [];
+    for (const lane of this.laneMap.values()) for (const item of lane.items) if (!item.removed) out.push(item.waiting);
+    return out;
   }
 
   /** Queued tasks per run. */
@@ -136,4 +164,10 @@ export class TaskQueue {
     }
     return oldest;
   }
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
 }
