@@ -3,3 +3,7 @@ export * from './engine-types.js';
 export * from './engine.js';
 export * from './placement/types.js';
 export * from './placement/placer.js';
+export * from './resilience/backoff.js';
+export * from './resilience/retry.js';
+export * from './resilience/timeout.js';
+export * from './resilience/breaker.js';
