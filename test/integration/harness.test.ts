@@ -1,10 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { jest } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import {
   Disposables,
+  freePort,
   HarnessError,
+  isDockerAvailable,
   isHarnessError,
   locateNatsServer,
   spawnProcess,
@@ -71,6 +74,11 @@ describe('startNats', () => {
     expect(stored?.subject).toBe('harness.one');
   });
 
+  it('uses Docker only when an engine answers, else the local binary', async () => {
+    const nats = cleanup.use(await startNats());
+    expect(nats.kind).toBe((await isDockerAvailable()) ? 'docker' : 'local');
+  });
+
   it('runs two servers in parallel on different ports and data dirs', async () => {
     const [a, b] = await Promise.all([startNats(), startNats()]);
     cleanup.use(a);
@@ -120,10 +128,46 @@ describe('startNats', () => {
     );
   });
 
+  it('fails with START_FAILED and the server output when nats-server does not come up', async () => {
+    const saved = process.env.NATS_SERVER_BIN;
+    process.env.NATS_SERVER_BIN = process.execPath; // node rejects nats-server's flags and exits
+    try {
+      const err = await startNats({ mode: 'local' }).catch((e: unknown) => e);
+      expect(isHarnessError(err, 'START_FAILED')).toBe(true);
+      expect((err as Error).message).toMatch(/did not become ready[\s\S]*exited \(code \d+[\s\S]*\[err\] .*bad option/);
+    } finally {
+      if (saved === undefined) delete process.env.NATS_SERVER_BIN;
+      else process.env.NATS_SERVER_BIN = saved;
+    }
+  });
+
   it('reports a missing NATS_SERVER_BIN clearly', () => {
     expect(() => locateNatsServer({ ...process.env, NATS_SERVER_BIN: '/nonexistent/nats-server' })).toThrow(
       /NATS_SERVER_BIN=\/nonexistent\/nats-server is not an executable/,
     );
+  });
+});
+
+describe('isDockerAvailable', () => {
+  async function listen(server: Server): Promise<number> {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.add(() => new Promise((resolve) => server.close(resolve)));
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  }
+
+  it('answers true when DOCKER_HOST answers /_ping, false for a closed port or a silent engine', async () => {
+    const engine = await listen(createServer((req, res) => res.writeHead(req.url === '/_ping' ? 200 : 404).end('OK')));
+    const silent = createServer(() => undefined);
+    const silentPort = await listen(silent);
+    cleanup.add(() => silent.closeAllConnections());
+    const closed = await freePort();
+    expect(await isDockerAvailable(1000, { DOCKER_HOST: `tcp://127.0.0.1:${engine}` })).toBe(true);
+    expect(await isDockerAvailable(1000, { DOCKER_HOST: `tcp://127.0.0.1:${closed}` })).toBe(false);
+    const started = Date.now();
+    expect(await isDockerAvailable(300, { DOCKER_HOST: `tcp://127.0.0.1:${silentPort}` })).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await isDockerAvailable(1000, { DOCKER_HOST: 'unix:///nonexistent/docker.sock' })).toBe(false);
   });
 });
 
