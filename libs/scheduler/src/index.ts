@@ -7,3 +7,5 @@ export * from './resilience/backoff.js';
 export * from './resilience/retry.js';
 export * from './resilience/timeout.js';
 export * from './resilience/breaker.js';
+export * from './cache-key.js';
+export * from './estimates.js';
