@@ -9,3 +9,4 @@ export * from './resilience/timeout.js';
 export * from './resilience/breaker.js';
 export * from './cache-key.js';
 export * from './estimates.js';
+export * from './cron.js';
