@@ -1,4 +1,5 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
@@ -17,9 +18,12 @@ export class NodesController {
     return this.nodes.list().map((n) => ({ id: n.id, state: n.state, lastHeartbeatAt: n.receivedAt, ...n.heartbeat }));
   }
 
+  /** 200 while NATS is connected, 503 otherwise (drives the readiness probe). */
   @Get('healthz')
-  health() {
-    return { ok: this.nats.connected, nats: this.nats.connected ? 'connected' : 'disconnected' };
+  health(@Res({ passthrough: true }) reply: FastifyReply) {
+    const ok = this.nats.connected;
+    void reply.status(ok ? 200 : 503);
+    return { ok, nats: ok ? 'connected' : 'disconnected' };
   }
 
   @Get('metrics')
