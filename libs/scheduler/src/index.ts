@@ -10,3 +10,4 @@ export * from './resilience/breaker.js';
 export * from './cache-key.js';
 export * from './estimates.js';
 export * from './cron.js';
+export * from './autoscale.js';
