@@ -1,0 +1,102 @@
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { ExecutionError } from '@shoal/protocol';
+
+/** The file operations the cgroup governors use; injectable so a fake tree can stand in for cgroupfs. */
+export interface CgroupFs {
+  read(path: string): Promise<string>;
+  write(path: string, value: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  mkdir(path: string): Promise<void>;
+  /** Removes one (empty) group directory; cgroupfs accepts rmdir even though control files are listed. */
+  rmdir(path: string): Promise<void>;
+  /** Names of child groups (sub-directories). */
+  listDirs(path: string): Promise<string[]>;
+}
+
+/** The real filesystem. */
+export const nodeCgroupFs: CgroupFs = {
+  read: (path) => readFile(path, 'utf8'),
+  write: (path, value) => writeFile(path, value),
+  exists: (path) =>
+    access(path, constants.F_OK).then(
+      () => true,
+      () => false,
+    ),
+  mkdir: async (path) => {
+    await mkdir(path, { recursive: true });
+  },
+  rmdir: (path) => rmdir(path),
+  listDirs: async (path) => {
+    try {
+      return (await readdir(path, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  },
+};
+
+/** Writes a control file, wrapping failures in an ExecutionError that names the file. */
+export async function writeControl(fs: CgroupFs, path: string, value: string): Promise<void> {
+  try {
+    await fs.write(path, value);
+  } catch (cause) {
+    throw new ExecutionError(`cannot write ${JSON.stringify(value)} to ${path}`, false, { cause });
+  }
+}
+
+/** Reads a control file, or null when it does not exist or cannot be read. */
+export async function readControl(fs: CgroupFs, path: string): Promise<string | null> {
+  try {
+    return await fs.read(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Parses a flat-keyed control file (`memory.events`, `cpu.stat`, `memory.stat`, `memory.oom_control`). */
+export function parseKeyedCounters(text: string): Map<string, number> {
+  const map = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const [key, value] = line.trim().split(/\s+/);
+    if (key && value !== undefined && /^-?\d+$/.test(value)) map.set(key, Number(value));
+  }
+  return map;
+}
+
+/** Parses `cgroup.procs`: one pid a line. */
+export function parsePids(text: string | null): number[] {
+  if (!text) return [];
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^\d+$/.test(l))
+    .map(Number);
+}
+
+/** A cgroup mount from /proc/self/mountinfo. */
+export interface CgroupMount {
+  mountPoint: string;
+  version: 1 | 2;
+  /** v1 controllers of the hierarchy (e.g. `cpu`, `cpuacct`); empty for v2. */
+  controllers: string[];
+}
+
+/** Extracts cgroup mounts from /proc/self/mountinfo text. */
+export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
+  const mounts: CgroupMount[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const [fsType, , superOptions = ''] = line.slice(sep + 3).split(' ');
+    const mountPoint = (left[4] ?? '').replace(/\\(\d{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+    if (fsType === 'cgroup2') mounts.push({ mountPoint, version: 2, controllers: [] });
+    if (fsType === 'cgroup') {
+      const known = ['cpu', 'cpuacct', 'memory', 'pids', 'freezer', 'cpuset', 'blkio', 'devices'];
+      mounts.push({ mountPoint, version: 1, controllers: superOptions.split(',').filter((o) => known.includes(o)) });
+    }
+  }
+  return mounts;
+}

@@ -1,0 +1,113 @@
+import { ConflictError } from '@shoal/protocol';
+import { assertPrefix, assertTaskKey, resolveBudget } from './budget.js';
+import { GROUP_ENV } from './enter-argv.js';
+import { FallbackTask, type FallbackContext } from './fallback-task.js';
+import { killUntilEmpty } from './kill-loop.js';
+import { readGroupMarker, snapshotProcesses } from './proc-fs.js';
+import type { Budget, CleanupReport, GovernedTask, GovernorOptions, ResourceGovernor } from './types.js';
+
+/** Options of the portable governor. */
+export interface FallbackOptions extends GovernorOptions {
+  /** Sampling period of the supervisor, in ms; default 100. */
+  sampleMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Portable governor: no cgroups. One shared sampler reads /proc once per period for every attached
+ * task; CPU is held to budget with a SIGSTOP/SIGCONT duty cycle; a tree over its memory budget is
+ * killed. Processes carry a `SHOAL_GOVERNOR_GROUP` marker so cleanup finds them after a restart.
+ */
+export class FallbackGovernor implements ResourceGovernor {
+  readonly kind = 'fallback' as const;
+  private readonly prefix: string;
+  private readonly tasks = new Map<string, FallbackTask>();
+  private readonly sampling = new Set<FallbackTask>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly ctx: FallbackContext;
+
+  constructor(private readonly options: FallbackOptions = {}) {
+    this.prefix = options.prefix ?? 'shoal';
+    assertPrefix(this.prefix);
+    this.ctx = {
+      procRoot: options.procRoot ?? '/proc',
+      killTimeoutMs: options.killTimeoutMs ?? 10_000,
+      now: options.now ?? Date.now,
+      setSampling: (task, on) => this.setSampling(task, on),
+      forget: (task) => {
+        this.setSampling(task, false);
+        this.tasks.delete(task.taskKey);
+      },
+    };
+  }
+
+  async create(taskKey: string, budget: Budget): Promise<GovernedTask> {
+    assertTaskKey(taskKey);
+    const resolved = resolveBudget(budget);
+    if (this.tasks.has(taskKey)) throw new ConflictError(`task ${taskKey} is already governed`);
+    const task = new FallbackTask(taskKey, this.marker(taskKey), resolved, this.ctx);
+    this.tasks.set(taskKey, task);
+    return task;
+  }
+
+  async cleanupAll(): Promise<CleanupReport> {
+    const report: CleanupReport = { killedPids: [], removedGroups: [] };
+    for (const task of [...this.tasks.values()]) {
+      const pids = await task.livePids();
+      await task.release();
+      report.killedPids.push(...pids);
+      report.removedGroups.push(task.taskKey);
+    }
+    const strayKeys = new Set<string>();
+    const killed = await killUntilEmpty(
+      async () => {
+        const procRoot = this.ctx.procRoot;
+        const found: number[] = [];
+        for (const pid of (await snapshotProcesses(procRoot)).keys()) {
+          const key = this.keyOf(await readGroupMarker(procRoot, pid, GROUP_ENV));
+          if (key) {
+            found.push(pid);
+            strayKeys.add(key);
+          }
+        }
+        return found;
+      },
+      this.ctx.killTimeoutMs,
+      `${this.prefix}/*`,
+    );
+    report.killedPids.push(...killed);
+    for (const key of strayKeys) if (!report.removedGroups.includes(key)) report.removedGroups.push(key);
+    return report;
+  }
+
+  private marker(taskKey: string): string {
+    return `${this.prefix}/${taskKey}`;
+  }
+
+  private keyOf(marker: string | null): string | null {
+    return marker?.startsWith(`${this.prefix}/`) ? marker.slice(this.prefix.length + 1) : null;
+  }
+
+  private setSampling(task: FallbackTask, on: boolean): void {
+    if (on) this.sampling.add(task);
+    else this.sampling.delete(task);
+    if (this.sampling.size > 0 && !this.timer) this.schedule();
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => void this.tick(), this.options.sampleMs ?? 100);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      if (this.sampling.size > 0) {
+        const procs = await snapshotProcesses(this.ctx.procRoot);
+        await Promise.all([...this.sampling].map((t) => t.onSample(procs).catch(() => undefined)));
+      }
+    } finally {
+      this.timer = null;
+      if (this.sampling.size > 0) this.schedule();
+    }
+  }
+}
