@@ -27,14 +27,14 @@ export function decode<K extends SubjectKind>(kind: K, data: Uint8Array): Decode
   } catch (e) {
     return { ok: false, error: e instanceof DecodeError ? e : new DecodeError('not valid UTF-8 JSON', [], { cause: e }) };
   }
-  const parsed = SUBJECT_SCHEMAS[kind].safeParse(json);
+  const parsed = SUBJECT_SCHEMAS[kind].safeParse(json, { reportInput: true });
   if (!parsed.success) return fail(`invalid ${kind} message`, zodIssues(parsed.error));
   return { ok: true, value: parsed.data as PayloadOf<K> };
 }
 
 /** Encodes a payload for a subject kind, validating it first so a bad message never leaves. */
 export function encode<K extends SubjectKind>(kind: K, payload: PayloadOf<K>): Uint8Array {
-  const parsed = SUBJECT_SCHEMAS[kind].safeParse(payload);
+  const parsed = SUBJECT_SCHEMAS[kind].safeParse(payload, { reportInput: true });
   if (!parsed.success) throw new DecodeError(`refusing to send an invalid ${kind} message`, zodIssues(parsed.error));
   return encoder.encode(JSON.stringify(parsed.data));
 }

@@ -27,7 +27,12 @@ export function parsePlanText(text: string, limits: PlanLimits = DEFAULT_PLAN_LI
       issues: doc.errors.map((e) => ({ path: '', message: `not valid YAML or JSON: ${e.message.split('\n')[0]}` })),
     };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    return { ok: false, issues: [{ path: '', message: `not a usable plan document: ${e instanceof Error ? e.message : String(e)}` }] };
+  }
   return validatePlanObject(data, limits);
 }
 
@@ -35,7 +40,7 @@ export function parsePlanText(text: string, limits: PlanLimits = DEFAULT_PLAN_LI
 export function validatePlanObject(data: unknown, limits: PlanLimits = DEFAULT_PLAN_LIMITS): Result<Plan> {
   const shapeIssues = checkShape(data);
   if (shapeIssues.length) return { ok: false, issues: shapeIssues };
-  const parsed = planSchema(limits).safeParse(data);
+  const parsed = planSchema(limits).safeParse(data, { reportInput: true });
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   return { ok: true, value: parsed.data };
 }
@@ -54,7 +59,11 @@ export function zodIssues(error: z.ZodError): FieldIssue[] {
     if (issue.code === 'unrecognized_keys') {
       return { path, message: `unknown field(s): ${issue.keys.join(', ')}` };
     }
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if (issue.code === 'invalid_key') {
+      const key = issue.path[issue.path.length - 1];
+      return { path, message: `invalid key "${String(key)}": ${issue.issues.map((i) => i.message).join('; ')}` };
+    }
+    if (issue.code === 'invalid_type' && ('input' in issue ? issue.input === undefined : /received undefined$/.test(issue.message))) {
       return { path, message: `is required (${issue.expected})` };
     }
     return { path, message: issue.message };

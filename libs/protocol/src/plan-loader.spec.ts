@@ -1,0 +1,390 @@
+import { ValidationError, type FieldIssue } from './errors.js';
+import { DEFAULT_PLAN_LIMITS } from './plan.js';
+import { MAX_PLAN_BYTES, type Result, loadPlan, parsePlanText, validatePlanObject } from './plan-loader.js';
+
+type Obj = Record<string, any>;
+
+/** A minimal valid plan; tests break one part of it at a time. */
+function plan(): Obj {
+  return {
+    name: 'demo',
+    teams: [{ name: 'fe' }],
+    phases: [{ id: 'one', tasks: [{ id: 'build', team: 'fe', role: 'Frontend-Dev', command: ['npm', 'test'] }] }],
+  };
+}
+
+function withTask(patch: Obj): Obj {
+  const p = plan();
+  Object.assign(p.phases[0].tasks[0], patch);
+  return p;
+}
+
+function issuesOf<T>(r: Result<T>): FieldIssue[] {
+  if (r.ok) throw new Error(`expected the plan to be refused, got ${JSON.stringify(r.value)}`);
+  return r.issues;
+}
+
+/** Asserts that validation fails with an issue at exactly `path` whose reason matches. */
+function expectRefused(data: unknown, path: string, reason: RegExp): FieldIssue[] {
+  const issues = issuesOf(validatePlanObject(data));
+  expect(issues).toContainEqual({ path, message: expect.stringMatching(reason) });
+  return issues;
+}
+
+const T = 'phases[0].tasks[0]';
+
+describe('validatePlanObject: good plans', () => {
+  it('accepts the minimal plan unchanged', () => {
+    const r = validatePlanObject(plan());
+    expect(r).toEqual({ ok: true, value: plan() });
+  });
+});
+
+describe('validatePlanObject: each bad-plan class gives its field path and reason', () => {
+  it.each([
+    ['top level', (p: Obj) => (p.owner = 'me'), '', /unknown field\(s\): owner/],
+    ['phase', (p: Obj) => (p.phases[0].parallel = true), 'phases[0]', /unknown field\(s\): parallel/],
+    ['task', (p: Obj) => (p.phases[0].tasks[0].shell = 'rm -rf /'), T, /unknown field\(s\): shell/],
+    ['resources', (p: Obj) => (p.phases[0].tasks[0].resources = { gpu: 1 }), `${T}.resources`, /unknown field\(s\): gpu/],
+    ['team', (p: Obj) => (p.teams[0].lead = 'x'), 'teams[0]', /unknown field\(s\): lead/],
+  ])('unknown field (%s)', (_where, mutate, path, reason) => {
+    const p = plan();
+    mutate(p);
+    expectRefused(p, path, reason);
+  });
+
+  it.each([
+    ['upper case', 'Build'],
+    ['a dot', 'build.x'],
+    ['a star', 'build*'],
+    ['a greater-than', 'a>'],
+    ['a space', 'a b'],
+    ['a leading dash', '-build'],
+    ['the empty string', ''],
+    ['64 characters', 'a'.repeat(64)],
+  ])('bad id: %s', (_what, id) => {
+    expectRefused(withTask({ id }), `${T}.id`, /must match \^\[a-z0-9\]/);
+    const p = plan();
+    p.phases[0].id = id;
+    expectRefused(p, 'phases[0].id', /lower-case letters, digits, dashes; max 63/);
+    p.name = id;
+    expectRefused(p, 'name', /must match/);
+  });
+
+  it('accepts an id of exactly 63 characters', () => {
+    expect(validatePlanObject(withTask({ id: 'a'.repeat(63) })).ok).toBe(true);
+  });
+
+  it('refuses a bad role (window name)', () => {
+    expectRefused(withTask({ role: 'Dev.1' }), `${T}.role`, /must match/);
+  });
+
+  it('refuses an empty argv', () => {
+    expectRefused(withTask({ command: [] }), `${T}.command`, /must not be empty/);
+  });
+
+  it('refuses a command given as a shell string', () => {
+    expectRefused(withTask({ command: 'npm test' }), `${T}.command`, /argv array of strings/);
+  });
+
+  it('refuses a non-string argument, naming its index and what it got', () => {
+    const issues = expectRefused(withTask({ command: ['echo', 42] }), `${T}.command[1]`, /expected string, received number/);
+    expect(issues[0]!.message).not.toMatch(/required/);
+  });
+
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['newline', 'a\nb'],
+    ['carriage return', 'a\rb'],
+    ['ESC', '\u001b[31mred'],
+    ['DEL', 'a\u007f'],
+  ])('refuses %s in an argument', (_what, arg) => {
+    expectRefused(withTask({ command: ['echo', 'ok', arg] }), `${T}.command[2]`, /control characters/);
+  });
+
+  it('allows a tab and unicode in an argument', () => {
+    expect(validatePlanObject(withTask({ command: ['printf', 'a\tb', 'héllo ✓'] })).ok).toBe(true);
+  });
+
+  it('refuses an oversized argument and too many arguments', () => {
+    expectRefused(withTask({ command: ['echo', 'x'.repeat(8193)] }), `${T}.command[1]`, /at most 8192/);
+    expectRefused(withTask({ command: Array(257).fill('x') }), `${T}.command`, /at most 256 arguments/);
+  });
+
+  it('refuses an empty program', () => {
+    expectRefused(withTask({ command: ['', 'arg'] }), `${T}.command`, /program \(first element\) must not be empty/);
+  });
+
+  it.each([255, 769, 0, -512, 1024])('refuses memory %i MB outside 256-768', (memory) => {
+    expectRefused(withTask({ resources: { memory } }), `${T}.resources.memory`, /between 256 and 768 MB/);
+  });
+
+  it('accepts memory at the bounds 256 and 768', () => {
+    expect(validatePlanObject(withTask({ resources: { memory: 256 } })).ok).toBe(true);
+    expect(validatePlanObject(withTask({ resources: { memory: 768 } })).ok).toBe(true);
+  });
+
+  it('refuses fractional memory', () => {
+    expectRefused(withTask({ resources: { memory: 300.5 } }), `${T}.resources.memory`, /whole megabytes/);
+  });
+
+  it('configured limits allow other memory ranges and change the message', () => {
+    const limits = { ...DEFAULT_PLAN_LIMITS, memoryMinMb: 64, memoryMaxMb: 4096 };
+    expect(validatePlanObject(withTask({ resources: { memory: 2048 } }), limits).ok).toBe(true);
+    expect(validatePlanObject(withTask({ resources: { memory: 64 } }), limits).ok).toBe(true);
+    const issues = issuesOf(validatePlanObject(withTask({ resources: { memory: 8192 } }), limits));
+    expect(issues).toEqual([{ path: `${T}.resources.memory`, message: 'must be between 64 and 4096 MB' }]);
+  });
+
+  it.each([
+    [0, /at least 1/],
+    [-10, /at least 1/],
+    [401, /at most 400/],
+    [12.5, /whole percentage/],
+  ])('refuses cpu %p', (cpu, reason) => {
+    expectRefused(withTask({ resources: { cpu } }), `${T}.resources.cpu`, reason);
+  });
+
+  it('a configured cpu cap is enforced', () => {
+    const limits = { ...DEFAULT_PLAN_LIMITS, cpuMaxPercent: 100 };
+    expect(issuesOf(validatePlanObject(withTask({ resources: { cpu: 150 } }), limits))).toEqual([
+      { path: `${T}.resources.cpu`, message: 'must be at most 100 (percent of one core)' },
+    ]);
+  });
+
+  it.each(['soon', '10x', '-5s', '1.5m', '', '0s', 0, -3])('refuses malformed timeout %p', (timeout) => {
+    expectRefused(withTask({ timeout }), `${T}.timeout`, /positive duration/);
+  });
+
+  it.each([['500ms'], [0.5], ['169h'], [8 * 24 * 3600]])('refuses timeout %p outside 1s-168h', (timeout) => {
+    expectRefused(withTask({ timeout }), `${T}.timeout`, /between 1s and 168h/);
+  });
+
+  it('refuses negative, fractional and too many retries', () => {
+    expectRefused(withTask({ retries: -1 }), `${T}.retries`, /0 or more/);
+    expectRefused(withTask({ retries: 11 }), `${T}.retries`, /at most 10/);
+    expectRefused(withTask({ retries: 1.5 }), `${T}.retries`, /expected int/);
+    const limits = { ...DEFAULT_PLAN_LIMITS, maxRetries: 2 };
+    expect(issuesOf(validatePlanObject(withTask({ retries: 3 }), limits))).toEqual([{ path: `${T}.retries`, message: 'must be at most 2' }]);
+  });
+
+  it.each(['lower', '1ABC', 'A-B', 'A B', ''])('refuses env name %p with the rule', (name) => {
+    expectRefused(withTask({ env: { [name]: 'x' } }), `${T}.env.${name}`, /env names must match \^\[A-Z_\]\[A-Z0-9_\]\*\$/);
+  });
+
+  it.each(['LD_PRELOAD', 'LD_LIBRARY_PATH', 'BASH_ENV', 'NODE_OPTIONS'])('refuses the dangerous env name %s', (name) => {
+    const issues = expectRefused(withTask({ env: { SAFE: '1', [name]: 'x' } }), `${T}.env.${name}`, /must not be one of .*LD_PRELOAD/);
+    expect(issues).toHaveLength(1);
+  });
+
+  it('refuses NUL in an env value and accepts ordinary env', () => {
+    expectRefused(withTask({ env: { A: 'x\u0000' } }), `${T}.env.A`, /NUL/);
+    expect(validatePlanObject(withTask({ env: { A_1: 'x', _B: 'y z' } })).ok).toBe(true);
+  });
+
+  it.each([
+    ['relative', 'work/dir', /absolute path/],
+    ['dot-relative', './dir', /absolute path/],
+    ['with ..', '/srv/../etc', /"\.\." segments/],
+    ['ending in ..', '/srv/..', /"\.\." segments/],
+    ['with a newline', '/srv/\nx', /control characters/],
+  ])('refuses a %s cwd', (_what, cwd, reason) => {
+    expectRefused(withTask({ cwd }), `${T}.cwd`, reason);
+  });
+
+  it('accepts an absolute cwd whose names merely contain dots', () => {
+    expect(validatePlanObject(withTask({ cwd: '/srv/app..v2/.cache' })).ok).toBe(true);
+  });
+
+  it('refuses bad labels with the rule', () => {
+    expectRefused(withTask({ labels: { Bad: 'x' } }), `${T}.labels.Bad`, /label keys must match/);
+    expectRefused(withTask({ labels: { zone: 'a b' } }), `${T}.labels.zone`, /label values/);
+  });
+
+  it('refuses an unsupported version and accepts version 1', () => {
+    expectRefused({ ...plan(), version: 2 }, 'version', /unsupported plan version: only 1/);
+    expectRefused({ ...plan(), version: '1' }, 'version', /unsupported plan version/);
+    expect(validatePlanObject({ ...plan(), version: 1 }).ok).toBe(true);
+  });
+
+  it.each([[null], [42], ['a string'], [[plan()]], [undefined]])('refuses %p: a plan must be a mapping', (data) => {
+    expect(issuesOf(validatePlanObject(data))).toEqual([{ path: '', message: expect.stringMatching(/must be a mapping/) }]);
+  });
+
+  it('refuses missing required fields and empty collections', () => {
+    expectRefused({ teams: [{ name: 'fe' }], phases: plan().phases }, 'name', /is required/);
+    expectRefused({ ...plan(), teams: [] }, 'teams', /at least one team/);
+    expectRefused({ ...plan(), phases: [] }, 'phases', /at least one phase/);
+    const p = plan();
+    p.phases[0].tasks = [];
+    expectRefused(p, 'phases[0].tasks', /at least one task/);
+    const q = plan();
+    delete q.phases[0].tasks[0].command;
+    expectRefused(q, `${T}.command`, /./);
+  });
+
+  it('does not crash on phases of the wrong shape', () => {
+    const issues = issuesOf(validatePlanObject({ ...plan(), phases: [1, { id: 'b' }] }));
+    expect(issues).toContainEqual({ path: 'phases[0]', message: expect.stringMatching(/expected object, received number/) });
+    expect(issues).toContainEqual({ path: 'phases[1].tasks', message: 'is required (array)' });
+  });
+
+  it('enforces configured limits on phases and tasks', () => {
+    const p = plan();
+    p.phases[0].tasks.push({ id: 'two', team: 'fe', role: 'Other', command: ['x'] });
+    expect(validatePlanObject(p).ok).toBe(true);
+    expect(issuesOf(validatePlanObject(p, { ...DEFAULT_PLAN_LIMITS, maxTasks: 1 }))).toEqual([{ path: 'phases', message: 'at most 1 tasks in all' }]);
+    const q = plan();
+    q.phases.push({ ...q.phases[0], id: 'two' });
+    expect(issuesOf(validatePlanObject(q, { ...DEFAULT_PLAN_LIMITS, maxPhases: 1 }))).toEqual([{ path: 'phases', message: 'at most 1 phases' }]);
+  });
+
+  it('refuses __proto__, constructor and prototype keys anywhere', () => {
+    const p = JSON.parse('{"name":"demo","teams":[{"name":"fe"}],"phases":[],"__proto__":{"polluted":true}}');
+    expect(issuesOf(validatePlanObject(p))).toEqual([{ path: '__proto__', message: 'forbidden key' }]);
+    const q = plan();
+    q.phases[0].tasks[0].env = JSON.parse('{"constructor":"x"}');
+    expect(issuesOf(validatePlanObject(q))).toEqual([{ path: `${T}.env.constructor`, message: 'forbidden key' }]);
+    expect(({} as Obj).polluted).toBeUndefined();
+  });
+
+  it('refuses nesting deeper than 32 levels', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { k: deep };
+    const p = plan();
+    p.description = deep;
+    expect(issuesOf(validatePlanObject(p))).toEqual([{ path: expect.stringMatching(/^description(\.k)+$/), message: 'nested deeper than 32 levels' }]);
+  });
+
+  it('lists every problem at once', () => {
+    const p = plan();
+    p.extra = 1;
+    p.phases[0].id = 'Bad.Id';
+    Object.assign(p.phases[0].tasks[0], { command: [], resources: { memory: 100, cpu: 0 }, cwd: 'rel', env: { LD_PRELOAD: 'x' }, retries: -1, timeout: 'nope' });
+    const paths = issuesOf(validatePlanObject(p)).map((i) => i.path);
+    expect(paths.sort()).toEqual(
+      ['', 'phases[0].id', `${T}.command`, `${T}.resources.memory`, `${T}.resources.cpu`, `${T}.cwd`, `${T}.env.LD_PRELOAD`, `${T}.retries`, `${T}.timeout`].sort(),
+    );
+  });
+});
+
+const GOOD_YAML = `
+version: 1
+name: hybrid
+teams:
+  - name: fe
+  - name: be
+    checkin: 15m
+phases:
+  - id: one
+    tasks:
+      - id: a
+        team: fe
+        role: Frontend-Dev
+        command: [sh, -c, "echo a"]
+        timeout: 90s
+        retries: 2
+        resources: { cpu: 25, memory: 256 }
+        env: { MODE: test }
+        cwd: /tmp
+  - id: two
+    depends_on: [one]
+    failure_policy: continue
+    tasks:
+      - id: b
+        team: be
+        role: Backend-Dev
+        command: ["true"]
+        timeout: 30
+`;
+
+describe('parsePlanText', () => {
+  it('parses a good YAML plan with durations in milliseconds', () => {
+    const r = parsePlanText(GOOD_YAML);
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.value.teams[1]!.checkin).toBe(15 * 60_000);
+    const [a] = r.value.phases[0]!.tasks;
+    expect(a).toMatchObject({ id: 'a', command: ['sh', '-c', 'echo a'], timeout: 90_000, retries: 2, resources: { cpu: 25, memory: 256 }, env: { MODE: 'test' } });
+    expect(r.value.phases[1]).toMatchObject({ depends_on: ['one'], failure_policy: 'continue' });
+    expect(r.value.phases[1]!.tasks[0]!.timeout).toBe(30_000);
+  });
+
+  it('parses the same plan written as JSON to the same value', () => {
+    const yamlPlan = loadPlan(GOOD_YAML);
+    const json = JSON.stringify({ ...yamlPlan, teams: [{ name: 'fe' }, { name: 'be', checkin: '15m' }], phases: yamlPlan.phases.map((p) => ({ ...p, tasks: p.tasks.map((t) => ({ ...t, timeout: `${t.timeout! / 1000}s` })) })) });
+    expect(loadPlan(json)).toEqual(yamlPlan);
+  });
+
+  it('reports field paths from YAML text', () => {
+    const bad = GOOD_YAML.replace('memory: 256', 'memory: 1024').replace('retries: 2', 'retries: 20');
+    expect(issuesOf(parsePlanText(bad))).toEqual([
+      { path: 'phases[0].tasks[0].resources.memory', message: 'must be between 256 and 768 MB' },
+      { path: 'phases[0].tasks[0].retries', message: 'must be at most 10' },
+    ]);
+  });
+
+  it('refuses duplicate YAML keys and duplicate JSON keys', () => {
+    expect(issuesOf(parsePlanText('name: a\nname: b\n'))).toEqual([{ path: '', message: expect.stringMatching(/not valid YAML or JSON: .*unique/) }]);
+    expect(issuesOf(parsePlanText('{"name":"a","teams":[],"name":"b"}'))[0]!.message).toMatch(/not valid YAML or JSON/);
+  });
+
+  it('refuses a __proto__ key in YAML and in JSON without polluting prototypes', () => {
+    expect(issuesOf(parsePlanText(GOOD_YAML + '__proto__:\n  polluted: true\n'))).toEqual([{ path: '__proto__', message: 'forbidden key' }]);
+    expect(issuesOf(parsePlanText('{"__proto__": {"polluted": true}, "name": "x"}'))).toContainEqual({ path: '__proto__', message: 'forbidden key' });
+    expect(({} as Obj).polluted).toBeUndefined();
+  });
+
+  it('refuses nesting too deep in YAML text', () => {
+    const text = `name: x\ndescription: ${'['.repeat(50)}${']'.repeat(50)}\n`;
+    expect(issuesOf(parsePlanText(text))).toContainEqual({ path: expect.stringMatching(/^description/), message: 'nested deeper than 32 levels' });
+  });
+
+  it('does not throw on pathological nesting', () => {
+    const text = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    expect(parsePlanText(text).ok).toBe(false);
+  });
+
+  it('refuses an alias bomb (billion laughs) without throwing', () => {
+    const bomb = ['a: &a [x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]'].join('\n');
+    expect(issuesOf(parsePlanText(bomb))).toEqual([{ path: '', message: expect.stringMatching(/alias/i) }]);
+  });
+
+  it('refuses oversized text before parsing it', () => {
+    const text = `name: x\ndescription: "${'y'.repeat(MAX_PLAN_BYTES)}"\n`;
+    expect(issuesOf(parsePlanText(text))).toEqual([{ path: '', message: `plan is larger than ${MAX_PLAN_BYTES} bytes` }]);
+  });
+
+  it.each([['{{{'], ['name: [unclosed'], ['a: 1\n---\nb: 2'], ['key: "unterminated'], ['\t- bad tab indent\n  x: : y']])('refuses text that is not YAML at all: %p', (text) => {
+    const issues = issuesOf(parsePlanText(text));
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => i.path === '')).toBe(true);
+    expect(issues[0]!.message).toMatch(/not valid YAML or JSON/);
+  });
+
+  it.each([[''], ['just words'], ['- a\n- b'], ['42']])('refuses a document that is not a mapping: %p', (text) => {
+    expect(issuesOf(parsePlanText(text))).toEqual([{ path: '', message: expect.stringMatching(/must be a mapping/) }]);
+  });
+
+  it('refuses an unsupported version from text', () => {
+    expect(issuesOf(parsePlanText(GOOD_YAML.replace('version: 1', 'version: 2')))).toEqual([{ path: 'version', message: 'unsupported plan version: only 1 is supported' }]);
+  });
+});
+
+describe('loadPlan', () => {
+  it('returns the plan or throws a ValidationError listing every issue', () => {
+    expect(loadPlan(GOOD_YAML).name).toBe('hybrid');
+    const bad = GOOD_YAML.replace('command: ["true"]', 'command: []').replace('name: hybrid', 'name: Hybrid');
+    let caught: unknown;
+    try {
+      loadPlan(bad);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    const err = caught as ValidationError;
+    expect(err.code).toBe('E_VALIDATION');
+    expect(err.retryable).toBe(false);
+    expect(err.issues.map((i) => i.path)).toEqual(['name', 'phases[1].tasks[0].command']);
+    expect(err.message).toContain('phases[1].tasks[0].command: must not be empty');
+  });
+});
