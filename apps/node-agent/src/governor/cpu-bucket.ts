@@ -4,7 +4,8 @@ export type DutyDecision = 'run' | 'stop';
 /**
  * Token bucket that holds a process tree to a CPU fraction with SIGSTOP/SIGCONT: CPU allowance
  * accrues at `cpuPercent`% of wall time; consumption spends it; below zero the tree is stopped
- * until the allowance recovers. Allowance saved while idle is capped at `burstMs`. Pure; the
+ * until the allowance recovers. Allowance carried over from earlier intervals is capped at
+ * `burstMs`, so an idle tree cannot save up a long unthrottled burst. Pure; the
  * caller passes the time.
  */
 export class CpuBucket {
@@ -30,7 +31,7 @@ export class CpuBucket {
   step(at: number, usedCpuMs: number): DutyDecision {
     const elapsed = Math.max(0, at - this.lastAt);
     this.lastAt = at;
-    this.tokensMs = Math.min(this.burstMs, this.tokensMs + elapsed * this.fraction) - usedCpuMs;
+    this.tokensMs = Math.min(this.burstMs, this.tokensMs) + elapsed * this.fraction - usedCpuMs;
     return this.tokensMs >= 0 ? 'run' : 'stop';
   }
 
