@@ -1,3 +1,4 @@
+import { LoadIndex } from './load-index.js';
 import type { NodeView, PlacementGate, PlacementStrategy } from './types.js';
 
 /** Why a node takes no new task this round, or undefined when it may. */
@@ -5,7 +6,7 @@ export type NodeBlock = 'dead' | 'cpu-band' | 'breaker' | undefined;
 
 /**
  * The nodes of one placement round in flat typed arrays (sorted by id, so decisions do not depend
- * on the caller's order), with a label index and per-selector candidate lists.
+ * on the caller's order), with a label index and per-selector candidate sets bucketed by load.
  */
 export class NodeTable {
   readonly views: NodeView[];
@@ -24,8 +25,8 @@ export class NodeTable {
   readonly block: NodeBlock[];
   /** `k=v` -> indices of every node carrying it (eligible or not). */
   private readonly labelIndex = new Map<string, number[]>();
-  private readonly candidateCache = new Map<string, CandidateList>();
-  private readonly preferCache = new Map<string, Uint8Array>();
+  private readonly candidateCache = new Map<string, LoadIndex>();
+  private readonly indexes: LoadIndex[] = [];
   private readonly groups = new Set<string>();
   private readonly byId = new Map<string, number>();
   /** Number of eligible nodes with at least one free task slot. */
@@ -100,35 +101,27 @@ export class NodeTable {
     return this.labelIndex.get(pair) ?? [];
   }
 
-  /** Eligible nodes for a selector, cached for the round; nodes that fill up are dropped as found. */
-  candidates(requires: string[], avoid: string[]): CandidateList {
+  /** Eligible nodes for a selector, by load, cached for the round; nodes that fill up drop out. */
+  candidates(requires: string[], avoid: string[]): LoadIndex {
     const sig = `${requires.join(',')}|${avoid.join(',')}`;
     let c = this.candidateCache.get(sig);
     if (!c) {
-      const idx = Int32Array.from(this.matching(requires, avoid).filter((i) => this.block[i] === undefined));
-      c = { idx, len: idx.length };
+      c = new LoadIndex(this.n);
+      for (const i of this.matching(requires, avoid)) if (this.block[i] === undefined && this.usable(i)) c.put(i, this.load(i));
       this.candidateCache.set(sig, c);
+      this.indexes.push(c);
     }
     return c;
   }
 
-  /** True when node `i` is still a candidate list member. */
-  isCandidate(list: CandidateList, i: number): boolean {
-    for (let j = 0; j < list.len; j++) if (list.idx[j] === i) return true;
-    return false;
-  }
-
-  /** 1 for nodes carrying every pair of a soft-affinity selector, cached for the round. */
-  preferred(pairs: string[]): Uint8Array | undefined {
-    if (pairs.length === 0) return undefined;
-    const sig = pairs.join(',');
-    let p = this.preferCache.get(sig);
-    if (!p) {
-      p = new Uint8Array(this.n);
-      for (const i of this.matching(pairs, [])) p[i] = 1;
-      this.preferCache.set(sig, p);
-    }
-    return p;
+  /** Current load of node `i`: the fullest of its CPU, memory and task dimensions, 0..1. */
+  load(i: number): number {
+    let used = (this.capCpu[i]! - this.freeCpu[i]!) * this.invCpu[i]!;
+    const um = (this.capMem[i]! - this.freeMem[i]!) * this.invMem[i]!;
+    if (um > used) used = um;
+    const ut = (this.maxTasks[i]! - this.freeTasks[i]!) * this.invTasks[i]!;
+    if (ut > used) used = ut;
+    return Number.isNaN(used) ? 1 : used;
   }
 
   /** Index of a node id, or -1. */
@@ -151,39 +144,21 @@ export class NodeTable {
     );
   }
 
-  /** The best fitting candidate for the strategy (preferred nodes first), or -1. */
-  pick(cands: CandidateList, cpu: number, mem: number, group: string | undefined, strategy: PlacementStrategy, prefer?: Uint8Array): number {
-    const pack = strategy === 'pack';
-    let best = -1;
-    let bestScore = -Infinity;
-    const { freeCpu, freeMem, freeTasks, trials, capCpu, capMem, maxTasks, invCpu, invMem, invTasks, floorCpu, floorMem } = this;
-    const idx = cands.idx;
-    let kept = 0;
-    for (let j = 0; j < cands.len; j++) {
-      const i = idx[j]!;
-      const ft = freeTasks[i]!;
-      const fc = freeCpu[i]!;
-      const fm = freeMem[i]!;
-      if (ft < 1 || trials[i]! < 1 || fc < floorCpu || fm < floorMem) continue;
-      idx[kept++] = i;
-      if (fc < cpu || fm < mem) continue;
-      if (group !== undefined && this.groups.has(`${group}\u0000${i}`)) continue;
-      let used = (capCpu[i]! - fc + cpu) * invCpu[i]!;
-      const um = (capMem[i]! - fm + mem) * invMem[i]!;
-      if (um > used) used = um;
-      const ut = (maxTasks[i]! - ft + 1) * invTasks[i]!;
-      if (ut > used) used = ut;
-      const score = (prefer && prefer[i] ? 2 : 0) + (pack ? used : -used);
-      if (score > bestScore) {
-        bestScore = score;
-        best = i;
+  /**
+   * The least loaded (`spread`) or most loaded (`pack`) candidate that fits, or -1. Loads compare
+   * in 1/LOAD_LEVELS steps; at equal level the node that has waited longest there goes first.
+   */
+  pick(cands: LoadIndex, cpu: number, mem: number, group: string | undefined, strategy: PlacementStrategy): number {
+    return cands.find(strategy === 'spread', (i) => {
+      if (!this.usable(i)) {
+        cands.remove(i);
+        return false;
       }
-    }
-    cands.len = kept;
-    return best;
+      return this.freeCpu[i]! >= cpu && this.freeMem[i]! >= mem && (group === undefined || !this.groups.has(`${group}\u0000${i}`));
+    });
   }
 
-  /** Takes the demand's resources from node `i`. */
+  /** Takes the demand's resources from node `i` and moves it to its new load level. */
   commit(i: number, cpu: number, mem: number, group: string | undefined): void {
     this.freeCpu[i]! -= cpu;
     this.freeMem[i]! -= mem;
@@ -191,16 +166,22 @@ export class NodeTable {
     this.trials[i]! -= 1;
     if (group !== undefined) this.groups.add(`${group}\u0000${i}`);
     if (this.freeTasks[i]! < 1 || this.trials[i]! < 1) this.openNodes--;
+    const usable = this.usable(i);
+    const load = this.load(i);
+    for (const idx of this.indexes) {
+      if (!idx.has(i)) continue;
+      if (usable) idx.put(i, load);
+      else idx.remove(i);
+    }
+  }
+
+  /** False when node `i` cannot take even the smallest queued demand this round. */
+  private usable(i: number): boolean {
+    return this.freeTasks[i]! >= 1 && this.trials[i]! >= 1 && this.freeCpu[i]! >= this.floorCpu && this.freeMem[i]! >= this.floorMem;
   }
 }
 
 function splitPair(pair: string): [string, string] {
   const eq = pair.indexOf('=');
   return [pair.slice(0, eq), pair.slice(eq + 1)];
-}
-
-/** A selector's eligible nodes: the first `len` entries of `idx`, in id order. */
-export interface CandidateList {
-  idx: Int32Array;
-  len: number;
 }

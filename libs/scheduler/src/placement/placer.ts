@@ -29,6 +29,7 @@ export class Placer {
   private readonly hostCpuHigh: number;
   private readonly aging: number;
   private readonly rolePrefers = new Map<string, string[]>();
+  private readonly unionCache = new Map<string, string[]>();
   /** `<runId>/<batch>` -> node id and when it was last used. */
   private readonly batchPins = new Map<string, { nodeId: string; at: number }>();
 
@@ -65,7 +66,7 @@ export class Placer {
     const table = new NodeTable(nodes, this.hostCpuHigh, this.opts.nodeBreakers);
     [table.floorCpu, table.floorMem] = this.queue.smallestDemand();
     const placed: Placement[] = [];
-    const failedClass = new Map<string, string>();
+    const failed = new ClassFailures(this.queue.classIdLimit);
     const presetLeft = new Map<string, number>();
     const runPlaced = new Map<string, number>();
     const heap = new BinaryHeap<Cursor>(
@@ -77,7 +78,7 @@ export class Placer {
     );
     for (const lane of this.queue.lanes()) heap.push({ lane, pos: 0, level: this.level(lane.items[0]!, now), runPlaced: 0 });
 
-    while (heap.size > 0 && table.openNodes > 0 && failedClass.size < this.queue.classCount) {
+    while (heap.size > 0 && table.openNodes > 0 && failed.count < this.queue.classCount) {
       const cur = heap.pop()!;
       const rp = runPlaced.get(cur.lane.runId) ?? 0;
       if (cur.runPlaced !== rp) {
@@ -85,22 +86,32 @@ export class Placer {
         heap.push(cur);
         continue;
       }
-      const task = cur.lane.items[cur.pos]!;
-      const p = this.tryPlace(task, table, failedClass, presetLeft, now);
-      if (p) {
-        placed.push(p);
-        this.queue.remove(task.demand.key);
-        runPlaced.set(cur.lane.runId, rp + 1);
+      const items = cur.lane.items;
+      const task = items[cur.pos]!;
+      const known = failed.reasons[task.classId];
+      if (known !== undefined) {
+        // skip the run of tasks whose class already failed this round without touching the heap
+        let i = cur.pos;
+        for (let r; i < items.length && (r = failed.reasons[items[i]!.classId]) !== undefined; i++) this.wait(items[i]!, r);
+        cur.pos = i;
+      } else {
+        const p = this.tryPlace(task, table, failed, presetLeft, now);
+        if (p) {
+          placed.push(p);
+          this.queue.remove(task.demand.key);
+          runPlaced.set(cur.lane.runId, rp + 1);
+        }
+        cur.pos++;
       }
-      if (++cur.pos < cur.lane.items.length) {
-        cur.level = this.level(cur.lane.items[cur.pos]!, now);
+      if (cur.pos < items.length) {
+        cur.level = this.level(items[cur.pos]!, now);
         heap.push(cur);
       }
     }
     if (heap.size > 0) {
       const fleet = fleetReason(table, this.hostCpuHigh, this.opts.nodeBreakers);
       for (let cur = heap.pop(); cur; cur = heap.pop()) {
-        for (let i = cur.pos; i < cur.lane.items.length; i++) this.setUnconsidered(cur.lane.items[i]!, table, failedClass, fleet);
+        for (let i = cur.pos; i < cur.lane.items.length; i++) this.setUnconsidered(cur.lane.items[i]!, table, failed, fleet);
       }
     }
     for (const p of placed) this.opts.nodeBreakers?.notePlaced(p.nodeId);
@@ -134,7 +145,7 @@ export class Placer {
     return t.demand.priority + Math.floor(waited * this.aging);
   }
 
-  private tryPlace(task: QueuedTask, table: NodeTable, failedClass: Map<string, string>, presetLeft: Map<string, number>, now: number): Placement | undefined {
+  private tryPlace(task: QueuedTask, table: NodeTable, failed: ClassFailures, presetLeft: Map<string, number>, now: number): Placement | undefined {
     const d = task.demand;
     const gate = this.opts.presetBreakers;
     if (d.preset !== undefined && gate) {
@@ -150,7 +161,7 @@ export class Placer {
       const i = table.indexOf(pin.nodeId);
       const usable = i >= 0 && table.block[i] !== 'dead' && table.block[i] !== 'breaker';
       if (usable) {
-        if (table.block[i] !== undefined || !table.isCandidate(table.candidates(task.requiresPairs, task.avoidPairs), i) || !table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity)) {
+        if (table.block[i] !== undefined || !table.candidates(task.requiresPairs, task.avoidPairs).has(i) || !table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity)) {
           return this.wait(task, `batch ${d.batch} waits for room on its node ${pin.nodeId}`);
         }
         node = i;
@@ -158,18 +169,20 @@ export class Placer {
       } else this.batchPins.delete(pinKey!);
     }
     if (node < 0) {
-      const known = failedClass.get(task.classKey);
+      const known = failed.reasons[task.classId];
       if (known !== undefined) return this.wait(task, known);
-      const cands = table.candidates(task.requiresPairs, task.avoidPairs);
       const preferPairs = task.preferPairs.length ? task.preferPairs : (this.rolePrefers.get(d.role) ?? []);
-      const prefer = table.preferred(preferPairs);
-      node = table.pick(cands, d.cpuPercent, d.memoryMb, d.antiAffinity, this.strategy, prefer);
+      if (preferPairs.length) {
+        const both = this.withPreferred(task.requiresPairs, preferPairs);
+        node = table.pick(table.candidates(both, task.avoidPairs), d.cpuPercent, d.memoryMb, d.antiAffinity, this.strategy);
+        if (node >= 0) note = `, preferred (${preferPairs.join(',')})`;
+      }
+      if (node < 0) node = table.pick(table.candidates(task.requiresPairs, task.avoidPairs), d.cpuPercent, d.memoryMb, d.antiAffinity, this.strategy);
       if (node < 0) {
         const reason = diagnose(table, task, this.hostCpuHigh, this.opts.nodeBreakers);
-        failedClass.set(task.classKey, reason);
+        failed.add(task.classId, reason);
         return this.wait(task, reason);
       }
-      if (prefer && prefer[node]) note = `, preferred (${preferPairs.join(',')})`;
       if (pinKey !== undefined) note += `, batch ${d.batch} pinned here`;
     }
     table.commit(node, d.cpuPercent, d.memoryMb, d.antiAffinity);
@@ -186,14 +199,25 @@ export class Placer {
     return { key: d.key, nodeId: id, reason };
   }
 
+  private withPreferred(requires: string[], prefers: string[]): string[] {
+    const k = `${requires.join(',')}|${prefers.join(',')}`;
+    let both = this.unionCache.get(k);
+    if (!both) {
+      if (this.unionCache.size > 10_000) this.unionCache.clear();
+      both = [...new Set([...requires, ...prefers])].sort();
+      this.unionCache.set(k, both);
+    }
+    return both;
+  }
+
   private wait(task: QueuedTask, reason: string): undefined {
     if (task.waiting.reason !== reason) task.waiting = { key: task.demand.key, reason };
     return undefined;
   }
 
-  private setUnconsidered(task: QueuedTask, table: NodeTable, failedClass: Map<string, string>, fleet: string): void {
+  private setUnconsidered(task: QueuedTask, table: NodeTable, failed: ClassFailures, fleet: string): void {
     if (task.removed) return;
-    const known = failedClass.get(task.classKey);
+    const known = failed.reasons[task.classId];
     if (known !== undefined) this.wait(task, known);
     else {
       const missing = task.requiresPairs.find((p) => table.withLabel(p).length === 0);
@@ -204,4 +228,19 @@ export class Placer {
 
 function itemBefore(a: QueuedTask, b: QueuedTask): boolean {
   return a.demand.enqueuedAt < b.demand.enqueuedAt || (a.demand.enqueuedAt === b.demand.enqueuedAt && a.seq < b.seq);
+}
+
+/** Why each feasibility class failed this round (capacity only shrinks within a round). */
+class ClassFailures {
+  readonly reasons: (string | undefined)[];
+  count = 0;
+
+  constructor(classes: number) {
+    this.reasons = new Array<string | undefined>(classes).fill(undefined);
+  }
+
+  add(classId: number, reason: string): void {
+    if (this.reasons[classId] === undefined) this.count++;
+    this.reasons[classId] = reason;
+  }
 }

@@ -12,7 +12,7 @@ export interface QueuedTask {
   readonly avoidPairs: string[];
   readonly preferPairs: string[];
   /** Tasks of one class are interchangeable for feasibility: if one does not fit, none fits. */
-  readonly classKey: string;
+  readonly classId: number;
   removed: boolean;
 }
 
@@ -22,6 +22,13 @@ export interface Lane {
   readonly priority: number;
   items: QueuedTask[];
   sorted: boolean;
+}
+
+interface DemandClass {
+  id: number;
+  count: number;
+  cpu: number;
+  mem: number;
 }
 
 const byAge = (a: QueuedTask, b: QueuedTask) => a.demand.enqueuedAt - b.demand.enqueuedAt || a.seq - b.seq;
@@ -34,7 +41,9 @@ export class TaskQueue {
   private readonly byKey = new Map<string, QueuedTask>();
   private readonly laneMap = new Map<string, Lane>();
   private readonly runCounts = new Map<string, number>();
-  private readonly classCounts = new Map<string, number>();
+  private classes = new Map<string, DemandClass>();
+  private classList: DemandClass[] = [];
+  private liveClasses = 0;
   private nextSeq = 0;
   private dirty = false;
 
@@ -43,6 +52,7 @@ export class TaskQueue {
     if (this.byKey.has(d.key)) return false;
     const requiresPairs = selectorPairs(d.requires);
     const avoidPairs = selectorPairs(d.avoid);
+    const cls = this.classOf(`${requiresPairs.join(',')}|${avoidPairs.join(',')}|${d.antiAffinity ?? ''}|${d.preset ?? ''}|${d.cpuPercent}|${d.memoryMb}`, d);
     const item: QueuedTask = {
       demand: d,
       seq: this.nextSeq++,
@@ -50,7 +60,7 @@ export class TaskQueue {
       requiresPairs,
       avoidPairs,
       preferPairs: selectorPairs(d.prefers),
-      classKey: `${requiresPairs.join(',')}|${avoidPairs.join(',')}|${d.antiAffinity ?? ''}|${d.preset ?? ''}|${d.cpuPercent}|${d.memoryMb}`,
+      classId: cls.id,
       removed: false,
     };
     this.byKey.set(d.key, item);
@@ -67,7 +77,7 @@ export class TaskQueue {
     }
     lane.items.push(item);
     this.runCounts.set(d.runId, (this.runCounts.get(d.runId) ?? 0) + 1);
-    this.classCounts.set(item.classKey, (this.classCounts.get(item.classKey) ?? 0) + 1);
+    if (cls.count++ === 0) this.liveClasses++;
     return true;
   }
 
@@ -78,8 +88,11 @@ export class TaskQueue {
     item.removed = true;
     this.dirty = true;
     this.byKey.delete(key);
-    decrement(this.runCounts, item.demand.runId);
-    decrement(this.classCounts, item.classKey);
+    const runId = item.demand.runId;
+    const left = (this.runCounts.get(runId) ?? 1) - 1;
+    if (left > 0) this.runCounts.set(runId, left);
+    else this.runCounts.delete(runId);
+    if (--this.classList[item.classId]!.count === 0) this.liveClasses--;
     return true;
   }
 
@@ -94,31 +107,30 @@ export class TaskQueue {
     return n;
   }
 
-  get(key: string): QueuedTask | undefined {
-    return this.byKey.get(key);
-  }
-
   get size(): number {
     return this.byKey.size;
+  }
+
+  /** Number of distinct feasibility classes among queued tasks. */
+  get classCount(): number {
+    return this.liveClasses;
+  }
+
+  /** Upper bound (exclusive) of class ids, for arrays indexed by class. */
+  get classIdLimit(): number {
+    return this.classList.length;
   }
 
   /** The smallest CPU and the smallest memory demand among queued tasks. */
   smallestDemand(): [number, number] {
     let cpu = Infinity;
     let mem = Infinity;
-    for (const lane of this.laneMap.values()) {
-      for (const item of lane.items) {
-        if (item.removed) continue;
-        if (item.demand.cpuPercent < cpu) cpu = item.demand.cpuPercent;
-        if (item.demand.memoryMb < mem) mem = item.demand.memoryMb;
-      }
+    for (const c of this.classList) {
+      if (c.count === 0) continue;
+      if (c.cpu < cpu) cpu = c.cpu;
+      if (c.mem < mem) mem = c.mem;
     }
     return [cpu, mem];
-  }
-
-  /** Number of distinct feasibility classes among queued tasks. */
-  get classCount(): number {
-    return this.classCounts.size;
   }
 
   /** Drops removed tasks and empty lanes, and restores age order inside lanes. */
@@ -132,6 +144,10 @@ export class TaskQueue {
         lane.items.sort(byAge);
         lane.sorted = true;
       }
+    }
+    if (this.byKey.size === 0 && this.classList.length > 0) {
+      this.classes = new Map();
+      this.classList = [];
     }
   }
 
@@ -164,10 +180,14 @@ export class TaskQueue {
     }
     return oldest;
   }
-}
 
-function decrement(counts: Map<string, number>, key: string): void {
-  const left = (counts.get(key) ?? 1) - 1;
-  if (left > 0) counts.set(key, left);
-  else counts.delete(key);
+  private classOf(key: string, d: TaskDemand): DemandClass {
+    let c = this.classes.get(key);
+    if (!c) {
+      c = { id: this.classList.length, count: 0, cpu: d.cpuPercent, mem: d.memoryMb };
+      this.classes.set(key, c);
+      this.classList.push(c);
+    }
+    return c;
+  }
 }
