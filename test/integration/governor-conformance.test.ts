@@ -228,6 +228,18 @@ describe.each(available)('%s governor', (kind, governor) => {
     for (const key of keys) for (const dir of groupDirs(kind, key)) expect(existsSync(dir)).toBe(false);
   });
 
+  it('a fresh governor (agent restart) finds and removes what the previous one left', async () => {
+    const task = await create('restart-left', { cpuPercent: 30, memoryMb: 128 });
+    const left = run(task, ['/bin/sh', '-c', 'sleep 1000 & wait']);
+    const pids = await waitFor(() => (tree(left.pid).length >= 2 ? tree(left.pid) : null), { what: 'the sleeper', timeoutMs: 10_000 });
+    const successor = (await probeGovernors({ prefix })).find((p) => p.kind === kind);
+    if (!successor?.available) throw new Error(`${kind} no longer available`);
+    const report = await successor.governor.cleanupAll();
+    expect(report.removedGroups).toContain('restart-left');
+    expect(alive(pids)).toEqual([]);
+    for (const dir of groupDirs(kind, 'restart-left')) expect(existsSync(dir)).toBe(false);
+  });
+
   it('passes argv with shell metacharacters literally and never runs them', async () => {
     const dir = tempDir();
     try {
