@@ -83,7 +83,8 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
   const phases = new Map<string, CompiledPhase>();
   plan.phases.forEach((p, i) => {
     const deps = unique(p.depends_on ?? []);
-    deps.forEach((d, k) => {
+    (p.depends_on ?? []).forEach((d, k, all) => {
+      if (all.indexOf(d) !== k) return;
       const path = `phases[${i}].depends_on[${k}]`;
       if (d === p.id) issues.push({ path, message: `phase "${p.id}" depends on itself` });
       else if (!phaseIndex.has(d)) issues.push({ path, message: `unknown phase "${d}"; phases are: ${[...phaseIndex.keys()].join(', ')}` });
