@@ -61,7 +61,7 @@ function makeTasks(r) {
 class NaivePlacer {
   queue = [];
   enqueue(d) { this.queue.push(d); }
-  round(nodes, hostHigh = 60) {
+  round(nodes, _opts, hostHigh = 60) {
     this.queue.sort((a, b) => b.priority - a.priority || a.enqueuedAt - b.enqueuedAt);
     const free = nodes.map((n) => ({ n, cpu: n.capacity.cpuPercent - n.committed.cpuPercent, mem: n.capacity.memoryMb - n.committed.memoryMb, t: n.capacity.maxTasks - n.committed.tasks }));
     const placed = [];
@@ -84,7 +84,7 @@ class NaivePlacer {
   depth() { return this.queue.length; }
 }
 
-function simulate(makePlacer, seed) {
+function simulate(makePlacer, seed, withWaiting) {
   const r = rng(seed);
   const nodes = makeNodes(r);
   const tasks = makeTasks(r);
@@ -102,7 +102,7 @@ function simulate(makePlacer, seed) {
   let rounds = 0;
   while (placer.depth() > 0 && rounds < 10_000) {
     const s = performance.now();
-    const { placed } = placer.round(nodes);
+    const { placed } = placer.round(nodes, { waiting: withWaiting });
     const ms = performance.now() - s;
     rounds++;
     roundMs.push(ms);
@@ -138,9 +138,9 @@ const q = (xs, p) => {
 };
 const median = (xs) => q(xs, 0.5);
 
-function bench(name, makePlacer) {
+function bench(name, makePlacer, withWaiting = false) {
   const reps = [];
-  for (let i = 0; i < REPS; i++) reps.push(simulate(makePlacer, 42 + i));
+  for (let i = 0; i < REPS; i++) reps.push(simulate(makePlacer, 42 + i, withWaiting));
   const rate = reps.map((x) => (x.placedTotal / x.totalMs) * 1000);
   const all = (f) => reps.flatMap(f);
   const res = {
@@ -162,6 +162,7 @@ function bench(name, makePlacer) {
 console.log(`# P1 placement: ${NODES} nodes x ${TASKS} tasks, ${REPS} reps (medians; p99 over all rounds)`);
 console.log(`# ${os.cpus()[0]?.model} x${os.cpus().length}, node ${process.version}, ${os.platform()} ${os.release()}`);
 const shoal = bench('shoal Placer (spread)', (clock) => new Placer({ now: () => clock.t }));
+bench('shoal Placer (spread, waiting list built every round)', (clock) => new Placer({ now: () => clock.t }), true);
 bench('shoal Placer (pack)', (clock) => new Placer({ now: () => clock.t, strategy: 'pack' }));
 const naive = bench('baseline: sort + scan every node per task', () => new NaivePlacer());
 console.log(`# shoal/baseline throughput ratio: ${(shoal.placementsPerSec / naive.placementsPerSec).toFixed(2)}x; goal >= 10000 placements/s: ${shoal.placementsPerSec >= 10_000 ? 'met' : 'NOT met'}`);

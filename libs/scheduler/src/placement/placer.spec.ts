@@ -126,6 +126,20 @@ describe('Placer', () => {
     expect(p.round([nodeView('n')]).placed).toEqual([]);
   });
 
+  it('can skip building the waiting list and still explain every task on demand', () => {
+    const p = placer();
+    p.enqueue(demand('big', { cpuPercent: 1000 }));
+    p.enqueue(demand('gpu', { requires: { gpu: 'true' } }));
+    const r = p.round([nodeView('a')], { waiting: false });
+    expect(r).toEqual({ placed: [], waiting: [] });
+    p.enqueue(demand('late'));
+    expect(p.waitingReasons()).toEqual([
+      { key: 'big', reason: 'no node has 1000% CPU free (best: a 240%)' },
+      { key: 'gpu', reason: 'no node with label gpu=true' },
+      { key: 'late', reason: 'queued: not yet considered by a placement round' },
+    ]);
+  });
+
   it('rejects demands without positive resources', () => {
     expect(() => placer().enqueue(demand('x', { cpuPercent: 0 }))).toThrow(/must be positive/);
   });

@@ -30,6 +30,9 @@ export class Placer {
   private readonly aging: number;
   private readonly rolePrefers = new Map<string, string[]>();
   private readonly unionCache = new Map<string, string[]>();
+  private roundNo = 0;
+  /** What the last round learned, to explain waiting tasks on demand. */
+  private last?: { round: number; startSeq: number; classReasons: (string | undefined)[]; table: NodeTable; labelMissing: Map<string, boolean>; fleet?: string };
   /** `<runId>/<batch>` -> node id and when it was last used. */
   private readonly batchPins = new Map<string, { nodeId: string; at: number }>();
 
@@ -45,7 +48,7 @@ export class Placer {
     if (!(d.cpuPercent > 0) || !(d.memoryMb > 0) || !Number.isFinite(d.cpuPercent + d.memoryMb + d.priority + d.enqueuedAt)) {
       throw new ValidationError([{ path: d.key, message: 'cpuPercent and memoryMb must be positive, priority and enqueuedAt finite' }]);
     }
-    this.queue.add(d, NOT_CONSIDERED);
+    this.queue.add(d);
   }
 
   /** Removes a queued task; false when it was not queued. */
@@ -59,10 +62,16 @@ export class Placer {
     return this.queue.removeRun(runId);
   }
 
-  /** Places as many queued tasks as fit on these nodes; placed tasks leave the queue. */
-  round(nodes: NodeView[]): PlacementRound {
+  /**
+   * Places as many queued tasks as fit on these nodes; placed tasks leave the queue.
+   * With `{ waiting: false }` the (O(queue)) list of waiting reasons is not built; read it with
+   * `waitingReasons()` when needed.
+   */
+  round(nodes: NodeView[], opts: { waiting?: boolean } = {}): PlacementRound {
     const now = this.opts.now();
     this.queue.compact();
+    const startSeq = this.queue.nextSequence;
+    this.roundNo++;
     const table = new NodeTable(nodes, this.hostCpuHigh, this.opts.nodeBreakers);
     [table.floorCpu, table.floorMem] = this.queue.smallestDemand();
     const placed: Placement[] = [];
@@ -88,11 +97,10 @@ export class Placer {
       }
       const items = cur.lane.items;
       const task = items[cur.pos]!;
-      const known = failed.reasons[task.classId];
-      if (known !== undefined) {
-        // skip the run of tasks whose class already failed this round without touching the heap
-        let i = cur.pos;
-        for (let r; i < items.length && (r = failed.reasons[items[i]!.classId]) !== undefined; i++) this.wait(items[i]!, r);
+      if (failed.reasons[task.classId] !== undefined) {
+        // skip the tasks whose class already failed this round without touching the heap
+        let i = cur.pos + 1;
+        while (i < items.length && failed.reasons[items[i]!.classId] !== undefined) i++;
         cur.pos = i;
       } else {
         const p = this.tryPlace(task, table, failed, presetLeft, now);
@@ -108,16 +116,11 @@ export class Placer {
         heap.push(cur);
       }
     }
-    if (heap.size > 0) {
-      const fleet = fleetReason(table, this.hostCpuHigh, this.opts.nodeBreakers);
-      for (let cur = heap.pop(); cur; cur = heap.pop()) {
-        for (let i = cur.pos; i < cur.lane.items.length; i++) this.setUnconsidered(cur.lane.items[i]!, table, failed, fleet);
-      }
-    }
+    this.last = { round: this.roundNo, startSeq, classReasons: failed.reasons, table, labelMissing: new Map() };
     for (const p of placed) this.opts.nodeBreakers?.notePlaced(p.nodeId);
     this.queue.compact();
     for (const [k, pin] of this.batchPins) if (now - pin.at > BATCH_PIN_TTL_MS) this.batchPins.delete(k);
-    return { placed, waiting: this.waitingReasons() };
+    return { placed, waiting: opts.waiting === false ? [] : this.waitingReasons() };
   }
 
   /** Number of queued tasks. */
@@ -127,7 +130,7 @@ export class Placer {
 
   /** The last known reason for every queued task. */
   waitingReasons(): Waiting[] {
-    return this.queue.waiting();
+    return this.queue.waiting((t) => this.reasonOf(t));
   }
 
   /** Queue depth, age of the oldest queued task, and depth per run (for metrics). */
@@ -169,8 +172,7 @@ export class Placer {
       } else this.batchPins.delete(pinKey!);
     }
     if (node < 0) {
-      const known = failed.reasons[task.classId];
-      if (known !== undefined) return this.wait(task, known);
+      if (failed.reasons[task.classId] !== undefined) return undefined;
       const preferPairs = task.preferPairs.length ? task.preferPairs : (this.rolePrefers.get(d.role) ?? []);
       if (preferPairs.length) {
         const both = this.withPreferred(task.requiresPairs, preferPairs);
@@ -181,7 +183,7 @@ export class Placer {
       if (node < 0) {
         const reason = diagnose(table, task, this.hostCpuHigh, this.opts.nodeBreakers);
         failed.add(task.classId, reason);
-        return this.wait(task, reason);
+        return undefined;
       }
       if (pinKey !== undefined) note += `, batch ${d.batch} pinned here`;
     }
@@ -211,18 +213,25 @@ export class Placer {
   }
 
   private wait(task: QueuedTask, reason: string): undefined {
-    if (task.waiting.reason !== reason) task.waiting = { key: task.demand.key, reason };
+    task.explicitRound = this.roundNo;
+    task.explicitReason = reason;
     return undefined;
   }
 
-  private setUnconsidered(task: QueuedTask, table: NodeTable, failed: ClassFailures, fleet: string): void {
-    if (task.removed) return;
-    const known = failed.reasons[task.classId];
-    if (known !== undefined) this.wait(task, known);
-    else {
-      const missing = task.requiresPairs.find((p) => table.withLabel(p).length === 0);
-      this.wait(task, missing ? `no node with label ${missing}` : fleet);
+  /** Why a queued task still waits, as of the last round. */
+  private reasonOf(t: QueuedTask): string {
+    const last = this.last;
+    if (!last || t.seq >= last.startSeq) return NOT_CONSIDERED;
+    if (t.explicitRound === last.round) return t.explicitReason;
+    const known = last.classReasons[t.classId];
+    if (known !== undefined) return known;
+    for (const p of t.requiresPairs) {
+      let missing = last.labelMissing.get(p);
+      if (missing === undefined) last.labelMissing.set(p, (missing = last.table.withLabel(p).length === 0));
+      if (missing) return `no node with label ${p}`;
     }
+    last.fleet ??= fleetReason(last.table, this.hostCpuHigh, this.opts.nodeBreakers);
+    return last.fleet;
   }
 }
 

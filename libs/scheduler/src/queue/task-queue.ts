@@ -6,8 +6,9 @@ export interface QueuedTask {
   readonly demand: TaskDemand;
   /** Enqueue order; the last tie-break, so decisions are deterministic. */
   readonly seq: number;
-  /** The latest reason this task still waits; replaced (never mutated) when the reason changes. */
-  waiting: Waiting;
+  /** Round in which a reason specific to this task was recorded (-1: none). */
+  explicitRound: number;
+  explicitReason: string;
   readonly requiresPairs: string[];
   readonly avoidPairs: string[];
   readonly preferPairs: string[];
@@ -48,7 +49,7 @@ export class TaskQueue {
   private dirty = false;
 
   /** Adds a demand; returns false (and changes nothing) when its key is already queued. */
-  add(d: TaskDemand, initialReason: string): boolean {
+  add(d: TaskDemand): boolean {
     if (this.byKey.has(d.key)) return false;
     const requiresPairs = selectorPairs(d.requires);
     const avoidPairs = selectorPairs(d.avoid);
@@ -56,7 +57,8 @@ export class TaskQueue {
     const item: QueuedTask = {
       demand: d,
       seq: this.nextSeq++,
-      waiting: { key: d.key, reason: initialReason },
+      explicitRound: -1,
+      explicitReason: '',
       requiresPairs,
       avoidPairs,
       preferPairs: selectorPairs(d.prefers),
@@ -156,11 +158,16 @@ export class TaskQueue {
     return [...this.laneMap.values()];
   }
 
-  /** The waiting reason of every queued task (the objects are immutable snapshots). */
-  waiting(): Waiting[] {
+  /** The waiting reason of every queued task, resolved by `reasonOf`. */
+  waiting(reasonOf: (t: QueuedTask) => string): Waiting[] {
     const out: Waiting[] = [];
-    for (const lane of this.laneMap.values()) for (const item of lane.items) if (!item.removed) out.push(item.waiting);
+    for (const lane of this.laneMap.values()) for (const item of lane.items) if (!item.removed) out.push({ key: item.demand.key, reason: reasonOf(item) });
     return out;
+  }
+
+  /** The next sequence number: tasks enqueued from now on have `seq` >= this. */
+  get nextSequence(): number {
+    return this.nextSeq;
   }
 
   /** Queued tasks per run. */
