@@ -154,7 +154,10 @@ export class Placer {
     if (d.preset !== undefined && gate) {
       const left = presetLeft.get(d.preset) ?? gate.allowance(d.preset);
       presetLeft.set(d.preset, left);
-      if (left < 1) return this.wait(task, gate.describe(d.preset));
+      if (left < 1) {
+        failed.add(task.classId, gate.describe(d.preset)); // the preset is part of the class
+        return undefined;
+      }
     }
     const pinKey = d.batch === undefined ? undefined : `${d.runId}/${d.batch}`;
     const pin = pinKey === undefined ? undefined : this.batchPins.get(pinKey);
