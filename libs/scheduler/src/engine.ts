@@ -157,10 +157,9 @@ export class RunEngine {
       this.queue(run, t, fx);
     } else if (action === 'skip') this.setTask(run, t, 'skipped', fx, 'skipped by operator');
     else this.setTask(run, t, 'failed', fx, t.reason ?? 'cancelled by operator');
-    if (!run.tasks.some((x) => x.state === 'awaiting-operator')) {
-      if (phase.state === 'awaiting-operator') this.setPhase(run, phase, 'running', fx);
-      if (run.state === 'awaiting-operator') this.setRun(run, 'running', fx);
-    }
+    const waiting = run.tasks.filter((x) => x.state === 'awaiting-operator');
+    if (phase.state === 'awaiting-operator' && !waiting.some((x) => x.phaseId === phase.id)) this.setPhase(run, phase, 'running', fx);
+    if (run.state === 'awaiting-operator' && waiting.length === 0) this.setRun(run, 'running', fx);
     this.advance(run, fx);
     return fx;
   }
