@@ -1,0 +1,71 @@
+import { ExitWatcher } from './exit-watcher.js';
+import type { PaneExit } from './types.js';
+
+/** A fake tmux answering list-panes from a table we edit; the clock is ours too. */
+function setup(readZombie: (pid: number) => Promise<PaneExit | undefined> = async () => undefined) {
+  const panes = new Map<string, string>();
+  let now = 0;
+  const reported: Array<[string, PaneExit]> = [];
+  const run = async () => [...panes.entries()].map(([id, rest]) => `${id}\t${rest}`);
+  const watcher = new ExitWatcher(run, 60_000, (p, e) => reported.push([p, e]), undefined, () => now, 250, readZombie);
+  const settle = () => new Promise((r) => setImmediate(r));
+  return { panes, watcher, reported, settle, tick: (ms: number) => (now += ms) };
+}
+
+describe('ExitWatcher', () => {
+  it('resolves a waiter when its pane is dead with a status, and reports it once', async () => {
+    const { panes, watcher, reported, settle } = setup();
+    panes.set('%1', '10\t0\t\t');
+    const exit = watcher.wait('%1');
+    await settle();
+    panes.set('%1', '10\t1\t3\t');
+    watcher.poke();
+    await expect(exit).resolves.toEqual({ exitCode: 3 });
+    watcher.poke();
+    await settle();
+    expect(reported).toEqual([['%1', { exitCode: 3 }]]);
+    watcher.dispose();
+  });
+
+  it('reports a signal and a vanished pane', async () => {
+    const { panes, watcher } = setup();
+    panes.set('%2', '11\t1\t\t9');
+    await expect(watcher.wait('%2')).resolves.toEqual({ exitCode: null, signal: 'SIGKILL' });
+    await expect(watcher.wait('%7')).resolves.toEqual({ exitCode: null, lost: true });
+    watcher.dispose();
+  });
+
+  it('waits out the reap grace for a dead pane without status, then asks /proc', async () => {
+    const asked: number[] = [];
+    const { panes, watcher, settle, tick } = setup(async (pid) => (asked.push(pid), { exitCode: null, signal: 'SIGTERM' }));
+    panes.set('%3', '12\t1\t\t');
+    let done: PaneExit | undefined;
+    void watcher.wait('%3').then((e) => (done = e));
+    await settle();
+    tick(100);
+    watcher.poke();
+    await settle();
+    expect(done).toBeUndefined();
+    tick(200);
+    watcher.poke();
+    await settle();
+    await settle();
+    expect(asked).toEqual([12]);
+    expect(done).toEqual({ exitCode: null, signal: 'SIGTERM' });
+    watcher.dispose();
+  });
+
+  it('resolves every waiter as lost when the server is gone', async () => {
+    const { panes, watcher } = setup();
+    panes.set('%4', '13\t0\t\t');
+    const a = watcher.wait('%4');
+    const b = watcher.wait('%4');
+    watcher.serverGone();
+    await expect(Promise.all([a, b])).resolves.toEqual([
+      { exitCode: null, lost: true },
+      { exitCode: null, lost: true },
+    ]);
+    expect(watcher.waiting).toBe(0);
+    watcher.dispose();
+  });
+});

@@ -1,0 +1,207 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ValidationError } from '@shoal/protocol';
+import { tempDir, tmuxSocket, waitFor, type TempDir, type TmuxSocket } from '@shoal/testing';
+import { TmuxDriver, type PaneExit } from '../../apps/node-agent/src/tmux/index.js';
+
+/** Writes its argv, cwd and $PROBE_ENV as JSON to $PROBE_OUT. */
+const PROBE = `require('fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env: process.env.PROBE_ENV ?? null }))`;
+/** Appends every stdin line to $READER_OUT (a fake interactive agent). */
+const READER = `const fs = require('fs'); require('readline').createInterface({ input: process.stdin }).on('line', (l) => fs.appendFileSync(process.env.READER_OUT, l + '\\n'))`;
+
+describe('TmuxDriver (real tmux, private socket)', () => {
+  let sock: TmuxSocket;
+  let tmp: TempDir;
+  let driver: TmuxDriver;
+  let canary: string;
+  const session = 'Task-frontend';
+
+  /** Every injection string touches $SHOAL_TEST_CANARY if any shell or tmux expansion runs it. */
+  const hostile = () => [
+    '; touch "$SHOAL_TEST_CANARY"',
+    '$(touch "$SHOAL_TEST_CANARY")',
+    '`touch "$SHOAL_TEST_CANARY"`',
+    '#(touch "$SHOAL_TEST_CANARY")',
+    '#{pane_id}',
+    '"$HOME"',
+    '~',
+    "'",
+    "it's \"quoted\"",
+    '\x1b[31mred\x1b[0m',
+    'C-c',
+    '',
+    '--',
+    '-e',
+    '\\;',
+    '{',
+    '%1',
+    'a\rb\tc',
+    'é😀',
+  ];
+
+  beforeAll(async () => {
+    sock = tmuxSocket();
+    tmp = tempDir();
+    canary = join(tmp.path, 'CANARY');
+    process.env.SHOAL_TEST_CANARY = canary;
+    driver = await TmuxDriver.connect({ socketName: sock.name });
+  });
+
+  afterAll(async () => {
+    await driver?.close().catch(() => undefined);
+    await sock?.dispose();
+    await tmp?.dispose();
+    delete process.env.SHOAL_TEST_CANARY;
+  });
+
+  afterEach(() => {
+    expect(existsSync(canary)).toBe(false);
+  });
+
+  it('creates Task-<team> once, a window per role, and suffixes a clashing name', async () => {
+    expect(await driver.ensureSession(session)).toBe(true);
+    expect(await driver.ensureSession(session)).toBe(false);
+    const [dev, review, again] = [
+      await driver.newWindow({ session, window: 'Frontend-Dev', argv: ['sleep', '60'] }),
+      await driver.newWindow({ session, window: 'Frontend-Review', argv: ['sleep', '60'] }),
+      await driver.newWindow({ session, window: 'Frontend-Dev', argv: ['sleep', '60'] }),
+    ];
+    expect([dev.windowName, review.windowName, again.windowName]).toEqual(['Frontend-Dev', 'Frontend-Review', 'Frontend-Dev-2']);
+    const windows = await driver.listWindows(session);
+    expect(windows.map((w) => [w.name, w.paneId, w.pid, w.dead])).toEqual([
+      ['Frontend-Dev', dev.paneId, dev.pid, false],
+      ['Frontend-Review', review.paneId, review.pid, false],
+      ['Frontend-Dev-2', again.paneId, again.pid, false],
+    ]);
+    expect((await driver.listSessions()).map((s) => s.name)).toEqual([session]);
+    expect(await sock.sessions()).toContain('__shoal');
+    for (const w of [dev, review, again]) expect(await driver.killWindow(w.windowId)).toBe(true);
+    expect(await driver.killWindow(dev.windowId)).toBe(false);
+    expect(await driver.listWindows(session)).toEqual([]);
+    expect(await driver.listWindows('Task-nobody')).toEqual([]);
+  });
+
+  it('detects exit codes 0 and 3, emits pane-exited, and keeps the dead window readable', async () => {
+    const events: Array<[string, PaneExit]> = [];
+    const onExit = (paneId: string, exit: PaneExit) => events.push([paneId, exit]);
+    driver.on('pane-exited', onExit);
+    try {
+      const ok = await driver.newWindow({ session, window: 'ok', argv: ['true', 'ignored'] });
+      const three = await driver.newWindow({ session, window: 'three', argv: ['sh', '-c', 'exit 3'] });
+      expect(await driver.waitForExit(ok.paneId)).toEqual({ exitCode: 0 });
+      expect(await driver.waitForExit(three.paneId)).toEqual({ exitCode: 3 });
+      expect(await driver.waitForExit(three.paneId)).toEqual({ exitCode: 3 });
+      await waitFor(() => events.length >= 2, { what: 'pane-exited events' });
+      expect(events).toEqual(expect.arrayContaining([[ok.paneId, { exitCode: 0 }], [three.paneId, { exitCode: 3 }]]));
+      const dead = (await driver.listWindows(session)).find((w) => w.paneId === three.paneId);
+      expect(dead).toMatchObject({ dead: true, exitCode: 3 });
+    } finally {
+      driver.off('pane-exited', onExit);
+    }
+  });
+
+  it('reports the signal of a killed process', async () => {
+    const victim = await driver.newWindow({ session, window: 'victim', argv: ['sleep', '60'] });
+    const exit = driver.waitForExit(victim.paneId);
+    process.kill(victim.pid, 'SIGKILL');
+    expect(await exit).toEqual({ exitCode: null, signal: 'SIGKILL' });
+    const term = await driver.newWindow({ session, window: 'victim', argv: ['sleep', '60'], logFile: join(tmp.path, 'term.log') });
+    process.kill(term.pid, 'SIGTERM');
+    expect(await driver.waitForExit(term.paneId)).toEqual({ exitCode: null, signal: 'SIGTERM' });
+  });
+
+  it('pipes output from the first byte into a log file whose path has spaces, quotes and expansions', async () => {
+    const dir = join(tmp.path, "log dir 'q' \"dq\" $(touch \"$SHOAL_TEST_CANARY\") #(touch \"$SHOAL_TEST_CANARY\") #{pane_id}");
+    mkdirSync(dir);
+    const logFile = join(dir, 'it\'s `touch "$SHOAL_TEST_CANARY"`; echo.log');
+    const win = await driver.newWindow({ session, window: 'echo', argv: ['echo', 'hi'], logFile });
+    expect(await driver.waitForExit(win.paneId)).toEqual({ exitCode: 0 });
+    await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('hi'), { what: 'hi in the log file' });
+    expect(readFileSync(logFile, 'utf8')).toBe('hi\r\n');
+    expect(await driver.capturePane(win.paneId, { lines: 100 })).toMatch(/^hi$/m);
+  });
+
+  it.each([
+    ['without a log file', false],
+    ['with a log file (respawn path)', true],
+  ])('passes hostile argv, env, cwd and window names literally %s', async (_label, withLog) => {
+    const out = join(tmp.path, `probe-${withLog}.json`);
+    const cwd = join(tmp.path, `cwd #(touch "$SHOAL_TEST_CANARY") #{pane_id} $(x) '${withLog}`);
+    mkdirSync(cwd);
+    const args = hostile();
+    const name = `n #(touch "$SHOAL_TEST_CANARY") #{pane_id} ${withLog}`;
+    const win = await driver.newWindow({
+      session,
+      window: name,
+      argv: [process.execPath, '-e', PROBE, ...args],
+      cwd,
+      env: { PROBE_OUT: out, PROBE_ENV: '$(touch "$SHOAL_TEST_CANARY") #{pane_id} `x` \'' },
+      logFile: withLog ? join(tmp.path, 'probe.log') : undefined,
+    });
+    expect(await driver.waitForExit(win.paneId)).toEqual({ exitCode: 0 });
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({ argv: args, cwd, env: '$(touch "$SHOAL_TEST_CANARY") #{pane_id} `x` \'' });
+    expect((await driver.listWindows(session)).find((w) => w.paneId === win.paneId)?.name).toBe(name);
+  });
+
+  it('runs a one-word argv without a shell', async () => {
+    const win = await driver.newWindow({ session, window: 'one', argv: ['touch "$SHOAL_TEST_CANARY"; true'] });
+    expect(await driver.waitForExit(win.paneId)).toEqual({ exitCode: 127 });
+  });
+
+  it('rejects what tmux cannot carry, before creating anything', async () => {
+    const before = (await driver.listWindows(session)).length;
+    await expect(driver.newWindow({ session, window: 'bad', argv: ['echo', 'a\nb'] })).rejects.toThrow(ValidationError);
+    await expect(driver.newWindow({ session, window: 'bad', argv: ['echo', 'a\0b'] })).rejects.toThrow(/NUL/);
+    await expect(driver.newWindow({ session, window: 'bad', argv: ['echo'], env: { 'A;B': 'x' } })).rejects.toThrow(ValidationError);
+    await expect(driver.newWindow({ session, window: 'bad', argv: ['echo'], cwd: join(tmp.path, 'missing') })).rejects.toThrow(/not an existing directory/);
+    await expect(driver.newWindow({ session: 'Task-x:0', window: 'bad', argv: ['echo'] })).rejects.toThrow(ValidationError);
+    await expect(driver.sendText('%0', 'two\nlines')).rejects.toThrow(/newline/);
+    expect((await driver.listWindows(session)).length).toBe(before);
+  });
+
+  it('types 20 lines into an interactive reader without losing any, also out of copy-mode', async () => {
+    const out = join(tmp.path, 'reader.txt');
+    const win = await driver.newWindow({ session, window: 'reader', argv: [process.execPath, '-e', READER], env: { READER_OUT: out } });
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${String(i).padStart(2, '0')} $(touch "$SHOAL_TEST_CANARY") #{pane_id} 'q'`);
+    await driver.run('copy-mode', ['-t', win.paneId]);
+    for (const [i, line] of lines.entries()) {
+      if (i === 10) await driver.run('copy-mode', ['-t', win.paneId]);
+      const result = await driver.sendText(win.paneId, line);
+      expect(result.verified).toBe(true);
+    }
+    await waitFor(() => existsSync(out) && readFileSync(out, 'utf8').split('\n').length > lines.length, { what: '20 lines in the reader file' });
+    expect(readFileSync(out, 'utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
+    await driver.run('copy-mode', ['-t', win.paneId]);
+    await driver.sendKeys(win.paneId, ['C-c']);
+    expect(await driver.waitForExit(win.paneId)).toEqual({ exitCode: null, signal: 'SIGINT' });
+  });
+
+  it('serialises concurrent commands: each caller gets its own reply', async () => {
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => driver.run('display-message', ['-p', `reply ${i}`])));
+    expect(replies).toEqual(Array.from({ length: 50 }, (_, i) => [`reply ${i}`]));
+    await expect(driver.run('kill-window', ['-t', '@999999'])).rejects.toThrow(/can't find window/);
+    expect(await driver.run('display-message', ['-p', 'still in step'])).toEqual(['still in step']);
+  });
+
+  it('reconnects after kill-server from outside and from killServer(); waiters resolve as lost', async () => {
+    const reconnects: Array<{ serverRestarted: boolean }> = [];
+    driver.on('reconnect', (r) => reconnects.push(r));
+    const win = await driver.newWindow({ session, window: 'doomed', argv: ['sleep', '60'] });
+    const exit = driver.waitForExit(win.paneId);
+    await sock.tmux(['kill-server']);
+    expect(await exit).toEqual({ exitCode: null, lost: true });
+    expect(await driver.listSessions()).toEqual([]);
+    expect(reconnects).toEqual([expect.objectContaining({ serverRestarted: true })]);
+    expect(await driver.ensureSession(session)).toBe(true);
+    const after = await driver.newWindow({ session, window: 'after', argv: ['sh', '-c', 'exit 4'] });
+    expect(await driver.waitForExit(after.paneId)).toEqual({ exitCode: 4 });
+
+    const doomed = await driver.newWindow({ session, window: 'doomed', argv: ['sleep', '60'] });
+    const lost = driver.waitForExit(doomed.paneId);
+    await driver.killServer();
+    expect(await lost).toEqual({ exitCode: null, lost: true });
+    expect(await sock.sessions()).toEqual([]);
+    expect(await driver.ensureSession(session)).toBe(true);
+    expect(reconnects).toHaveLength(2);
+  });
+});
