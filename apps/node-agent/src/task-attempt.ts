@@ -48,7 +48,6 @@ export class TaskAttempt {
   async start(): Promise<void> {
     const { tmux, governed } = this.deps;
     await tmux.ensureSession(this.session);
-    await this.replaceDeadWindow();
     const win = await tmux.newWindow({
       session: this.session,
       window: this.task.role,
@@ -59,6 +58,7 @@ export class TaskAttempt {
     });
     this.paneId = win.paneId;
     this.pid = win.pid;
+    await this.tidySession(win.windowId, win.windowName);
     governed.attach(win.pid);
     this.startedAt = this.deps.now();
     this.state = 'running';
@@ -120,10 +120,22 @@ export class TaskAttempt {
     grace.unref();
   }
 
-  private async replaceDeadWindow(): Promise<void> {
-    const windows = await this.deps.tmux.listWindows(this.session);
-    for (const w of windows) {
-      if (w.name === this.task.role && w.dead) await this.deps.tmux.killWindow(w.windowId);
+  /**
+   * One window per role: a finished window of the same role (kept so its last screen can be read)
+   * gives way to the new one, which then takes the role's name; the session's lobby window goes.
+   */
+  private async tidySession(windowId: string, windowName: string): Promise<void> {
+    const { tmux } = this.deps;
+    for (const w of await tmux.listWindows(this.session)) {
+      if (w.windowId !== windowId && w.dead && w.name === this.task.role) await tmux.killWindow(w.windowId);
+    }
+    if (windowName !== this.task.role && !(await tmux.listWindows(this.session)).some((w) => w.name === this.task.role)) {
+      await tmux.run('rename-window', ['-t', windowId, this.task.role]);
+    }
+    const lobbies = await tmux.run('list-windows', ['-t', `=${this.session}`, '-F', '#{window_id} #{@shoal_lobby}']);
+    for (const line of lobbies) {
+      const [id, lobby] = line.split(' ');
+      if (lobby === '1' && id) await tmux.killWindow(id);
     }
   }
 }

@@ -9,17 +9,15 @@ export const ENTER_FAILED_STATUS = 125;
 /**
  * Constant entry script. Positional arguments: group marker, number of `cgroup.procs` files,
  * the files, then the command argv. It writes its own pid into each file, then exec's the command,
- * so the command starts inside its groups. No user data is ever part of the script text.
+ * so the command starts inside its groups. No user data is ever part of the script text, and the
+ * text is one line: tmux control mode cannot carry a newline inside a command.
  */
 export const ENTER_SCRIPT = [
   `${GROUP_ENV}=$1; export ${GROUP_ENV}; shift`,
   'n=$1; shift',
-  'while [ "$n" -gt 0 ]; do',
-  `  printf '%s\\n' "$$" > "$1" || exit ${ENTER_FAILED_STATUS}`,
-  '  n=$((n - 1)); shift',
-  'done',
+  `while [ "$n" -gt 0 ]; do printf '%s\\n' "$$" > "$1" || exit ${ENTER_FAILED_STATUS}; n=$((n - 1)); shift; done`,
   'exec "$@"',
-].join('\n');
+].join('; ');
 
 /** `$0` of the entry shell, visible in `ps`. */
 export const ENTER_NAME = 'shoal-enter';
@@ -38,7 +36,7 @@ export function buildEnterArgv(marker: string, procsFiles: string[], argv: strin
  * exits with its status. The shell stays as an idle parent so the supervisor can SIGSTOP the
  * command without tmux noticing a stopped pane process (tmux would SIGCONT the pane's group).
  */
-export const FALLBACK_SCRIPT = [`${GROUP_ENV}=$1; export ${GROUP_ENV}; shift`, '"$@"', 'status=$?', 'exit "$status"'].join('\n');
+export const FALLBACK_SCRIPT = [`${GROUP_ENV}=$1; export ${GROUP_ENV}; shift`, '"$@"', 'status=$?', 'exit "$status"'].join('; ');
 
 /**
  * Builds `/bin/sh -c FALLBACK_SCRIPT shoal-enter <marker> <argv...>`.
