@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Role } from './ids.js';
+import { AgentPreset } from './plan.js';
 
 /** Version of the wire protocol; every message carries it as `v`. */
 export const PROTOCOL_VERSION = 1 as const;
@@ -39,6 +40,14 @@ export const TaskDispatched = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   priority: z.number().int(),
   dispatchedAt: Ts,
+  /** Agent preset named by the plan: start template, state detector. */
+  agent: AgentPreset.optional(),
+  /** Forces check-ins (and the interactive treatment) for a task without an agent preset. */
+  interactive: z.boolean().optional(),
+  /** Check-in interval of the task's team (interactive tasks only). */
+  checkinMs: z.number().int().positive().optional(),
+  /** Check-in prompt of the task's team. */
+  checkinPrompt: z.string().min(1).max(8192).optional(),
 });
 export type TaskDispatched = z.infer<typeof TaskDispatched>;
 
@@ -53,6 +62,8 @@ export const TaskStarted = z.strictObject({
   window: z.string().max(128),
   pid: z.number().int().positive().optional(),
   governor: z.string().max(32).optional(),
+  /** tmux socket name of the node (`tmux -L <tmuxSocket> attach -t <session>:<window>`). */
+  tmuxSocket: z.string().max(128).optional(),
 });
 export type TaskStarted = z.infer<typeof TaskStarted>;
 
@@ -66,6 +77,25 @@ export const TaskOutput = z.strictObject({
   text: z.string().max(64 * 1024),
 });
 export type TaskOutput = z.infer<typeof TaskOutput>;
+
+/** An interactive agent answered a check-in: the pane tail after its reply settled. */
+export const TaskCheckin = z.strictObject({
+  v,
+  kind: z.literal('task.checkin'),
+  ...TaskRef,
+  nodeId: Id,
+  /** Check-in number within this attempt, from 1. */
+  seq: z.number().int().min(1),
+  sentAt: Ts,
+  /** When the reply was captured (settled, or the reply window ran out). */
+  capturedAt: Ts,
+  /** Agent state when the reply was captured (working, waiting-for-input, ...). */
+  state: z.string().max(32),
+  /** True when the prompt was seen in the pane before Enter was pressed. */
+  verified: z.boolean(),
+  reply: z.string().max(16 * 1024),
+});
+export type TaskCheckin = z.infer<typeof TaskCheckin>;
 
 /** How an attempt ended. */
 export const TaskOutcome = z.enum(['succeeded', 'failed', 'timed-out', 'cancelled', 'lost', 'rejected']);
@@ -114,6 +144,15 @@ export const Heartbeat = z.strictObject({
     load1: z.number().nonnegative(),
     cores: z.number().int().positive(),
   }),
+  /** Host CPU band of the node and what it decided (admission, throttled tasks). */
+  band: z
+    .strictObject({
+      low: z.number().min(0).max(100),
+      high: z.number().min(0).max(100),
+      state: z.enum(['ok', 'above', 'below']),
+      throttled: z.array(z.string().max(300)).max(10_000),
+    })
+    .optional(),
   running: z
     .array(
       z.strictObject({
@@ -131,7 +170,13 @@ export const ControlRequest = z.discriminatedUnion('action', [
   z.strictObject({ v, action: z.literal('cancel'), ...TaskRef, reason: z.string().max(500).optional() }),
   z.strictObject({ v, action: z.literal('stop-all') }),
   z.strictObject({ v, action: z.literal('emergency-cleanup') }),
+  z.strictObject({ v, action: z.literal('reset') }),
+  z.strictObject({ v, action: z.literal('logs'), runId: Id, taskId: Id, attempt: Attempt.optional(), bytes: z.number().int().min(1).max(256 * 1024).optional() }),
   z.strictObject({ v, action: z.literal('ping') }),
+  /** Types one line into the task's pane, then Enter, verified from the screen. */
+  z.strictObject({ v, action: z.literal('send'), runId: Id, taskId: Id, attempt: Attempt.optional(), text: z.string().min(1).max(8192) }),
+  /** Reads the tail of the task's pane. */
+  z.strictObject({ v, action: z.literal('capture'), runId: Id, taskId: Id, attempt: Attempt.optional(), lines: z.number().int().min(0).max(10_000).optional() }),
 ]);
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
@@ -141,5 +186,25 @@ export const ControlReply = z.strictObject({
   ok: z.boolean(),
   message: z.string().max(2000),
   affected: z.number().int().nonnegative().optional(),
+  /** `send`: the text was seen in the pane before Enter was pressed. */
+  verified: z.boolean().optional(),
+  /** `capture`: the pane text. */
+  text: z.string().max(128 * 1024).optional(),
 });
 export type ControlReply = z.infer<typeof ControlReply>;
+
+/** The coordinator's auto-scaling decision, published on `<ns>.scale` every few seconds (acting on it is left to an operator or KEDA). */
+export const ScaleDecided = z.strictObject({
+  v,
+  kind: z.literal('scale.decided'),
+  current: z.number().int().nonnegative(),
+  desired: z.number().int().nonnegative(),
+  direction: z.enum(['up', 'down', 'hold']),
+  reasons: z.array(z.string().max(2000)).max(20),
+  queueDepth: z.number().int().nonnegative(),
+  oldestWaitMs: z.number().nonnegative(),
+  cpuUtilisation: z.number().nonnegative(),
+  expectedTaskMs: z.number().nonnegative(),
+  decidedAt: Ts,
+});
+export type ScaleDecided = z.infer<typeof ScaleDecided>;

@@ -27,6 +27,23 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
 /** Defaults applied to a task that does not set a field. */
 export const TASK_DEFAULTS = { cpu: 50, memory: 512, retries: 0, priority: 0 } as const;
 
+/** Agent presets a task may name (`agent:`); each has a start template, a memory default and a state detector. */
+export const AGENT_PRESETS = ['claude', 'codex', 'aider', 'gemini', 'shell'] as const;
+export const AgentPreset = z.enum(AGENT_PRESETS);
+export type AgentPreset = z.infer<typeof AgentPreset>;
+
+/**
+ * Default memory budget (MB) per preset, from the footprints measured in AGENT-CLIS.md (working RSS
+ * plus headroom): used when a task names a preset and sets no `resources.memory`.
+ */
+export const PRESET_MEMORY_MB: Readonly<Record<AgentPreset, number>> = { claude: 384, codex: 512, gemini: 512, aider: 512, shell: 256 };
+
+/** Check-in defaults of a team: every 15 minutes, this prompt. */
+export const CHECKIN_DEFAULTS = {
+  intervalMs: 15 * 60_000,
+  prompt: 'Status check: reply with what you finished, what you are doing, and what blocks you.',
+} as const;
+
 /** Environment variables a plan may never set: they change how every program loads. */
 export const FORBIDDEN_ENV = ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'BASH_ENV', 'ENV', 'NODE_OPTIONS', 'PYTHONSTARTUP', 'PROMPT_COMMAND'];
 
@@ -105,6 +122,8 @@ function taskSchema(limits: PlanLimits) {
     requires: Labels.optional(),
     depends_on: z.array(Id).max(200).optional(),
     batch: Id.optional(),
+    agent: AgentPreset.optional(),
+    interactive: z.boolean().optional(),
   });
 }
 
@@ -113,6 +132,7 @@ const Team = z.strictObject({
   description: z.string().max(500).optional(),
   checkin: durationMs({ min: 60_000, max: 24 * 3_600_000 }).optional(),
   commit_every: durationMs({ min: 60_000, max: 24 * 3_600_000 }).optional(),
+  checkin_prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
 });
 
 function phaseSchema(limits: PlanLimits) {

@@ -20,6 +20,8 @@ export interface TaskView {
   reason?: string;
   waitingReason?: string;
   outputTail?: string;
+  /** Where the attempt runs in tmux (`tmux -L <socket> attach -t <session>:<window>` on `nodeId`). */
+  tmux?: { socket: string; session: string; window: string };
 }
 
 /** A phase of a run. */
@@ -62,4 +64,5 @@ export type RunEvent =
       reason?: string;
       at: number;
     }
-  | { type: 'output'; runId: string; taskId: string; attempt: number; text: string; at: number };
+  | { type: 'output'; runId: string; taskId: string; attempt: number; text: string; at: number }
+  | { type: 'checkin'; runId: string; taskId: string; attempt: number; seq: number; state: string; verified: boolean; reply: string; at: number };

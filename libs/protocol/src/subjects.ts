@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ControlReply, ControlRequest, Heartbeat, RunSubmitted, TaskDispatched, TaskOutput, TaskStatus } from './messages.js';
+import { ControlReply, ControlRequest, Heartbeat, RunSubmitted, ScaleDecided, TaskCheckin, TaskDispatched, TaskOutput, TaskStatus } from './messages.js';
 
 /**
  * Names of every subject, stream, consumer and bucket, derived from one namespace so that
@@ -13,6 +13,11 @@ export interface Topology {
   control(nodeId: string): string;
   output(runId: string, taskId: string): string;
   events(runId: string): string;
+  /** Auto-scaling decisions of the coordinator. */
+  readonly scale: string;
+  /** Check-in replies of one task (core NATS, not persisted). */
+  checkin(runId: string, taskId: string): string;
+  readonly allCheckins: string;
   readonly allWork: string;
   readonly allStatus: string;
   readonly allHeartbeats: string;
@@ -39,6 +44,9 @@ export function topology(ns = 'shoal'): Topology {
     control: (nodeId) => `${ns}.ctl.${nodeId}`,
     output: (runId, taskId) => `${ns}.out.${runId}.${taskId}`,
     events: (runId) => `${ns}.evt.${runId}`,
+    scale: `${ns}.scale`,
+    checkin: (runId, taskId) => `${ns}.chk.${runId}.${taskId}`,
+    allCheckins: `${ns}.chk.>`,
     allWork: `${ns}.work.>`,
     allStatus: `${ns}.status.>`,
     allHeartbeats: `${ns}.hb.*`,
@@ -62,6 +70,8 @@ export const SUBJECT_SCHEMAS = {
   controlReply: ControlReply,
   output: TaskOutput,
   events: RunSubmitted,
+  scale: ScaleDecided,
+  checkin: TaskCheckin,
 } as const satisfies Record<string, z.ZodType>;
 
 /** A subject kind. */
