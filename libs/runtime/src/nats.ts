@@ -18,6 +18,9 @@ export async function connectNats(servers: string, name: string): Promise<NatsCo
   }
 }
 
+/** Bucket-wide age limit of the result cache (per-entry TTLs are checked by the coordinator). */
+export const CACHE_MAX_AGE_MS = 30 * 24 * 3_600_000;
+
 /** Stream settings Shoal relies on. */
 export interface TopologyOptions {
   replicas?: number;
@@ -53,6 +56,7 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
   const kvm = new Kvm(nc);
   await kvm.create(topo.runsBucket, { history: 1, replicas });
   await kvm.create(topo.nodesBucket, { history: 1, replicas });
+  await kvm.create(topo.cacheBucket, { history: 1, replicas, ttl: CACHE_MAX_AGE_MS });
 }
 
 /** Ensures a durable pull consumer with explicit acks exists. */

@@ -25,6 +25,14 @@ export interface AttemptResult {
   outputTail?: string;
 }
 
+/** A fresh stored result that stands in for running a queued task. */
+export interface CacheHit {
+  /** Why it is a hit, e.g. `cache hit: result stored 12 s ago (key 3f2a...)`. */
+  reason: string;
+  exitCode?: number | null;
+  outputTail?: string;
+}
+
 /** What an operator may do to a task waiting in `awaiting-operator`. */
 export type OperatorAction = 'retry' | 'skip' | 'cancel';
 

@@ -335,3 +335,32 @@ describe('RunEngine: retries, fencing, lost nodes, cancel', () => {
     expect(ofKind(fx, 'retry-after')).toEqual([{ kind: 'retry-after', taskId: 'a', attempt: 1, delayMs: 0 }]);
   });
 });
+
+describe('RunEngine: result cache', () => {
+  it('cached: a queued task succeeds without dispatch, keeps the stored output, and the run moves on', () => {
+    const { engine, run, task, phase, launch, finish } = setup([
+      { id: 'one', tasks: [{ id: 'a' }] },
+      { id: 'two', depends_on: ['one'], tasks: [{ id: 'b' }] },
+    ]);
+    engine.start(run);
+    expect(task('a').state).toBe('queued');
+    const fx = engine.cached(run, 'a', 1, { reason: 'cache hit: result stored 3 s ago (key abc)', outputTail: 'stored output' });
+    expect(task('a')).toMatchObject({ state: 'succeeded', outcome: 'succeeded', exitCode: 0, outputTail: 'stored output', reason: 'cache hit: result stored 3 s ago (key abc)' });
+    expect(task('a').startedAt).toBeUndefined();
+    expect(task('a').nodeId).toBeUndefined();
+    expect(phase('one').state).toBe('succeeded');
+    expect(enqueued(fx)).toEqual(['b#1']);
+    launch('b');
+    finish('b', 0);
+    expect(run.state).toBe('succeeded');
+  });
+
+  it('cached: ignored for a stale attempt or a task that is no longer queued', () => {
+    const { engine, run, task, launch } = setup([{ id: 'one', tasks: [{ id: 'a' }] }]);
+    engine.start(run);
+    expect(engine.cached(run, 'a', 2, { reason: 'cache hit' })).toEqual([]);
+    launch('a');
+    expect(engine.cached(run, 'a', 1, { reason: 'cache hit' })).toEqual([]);
+    expect(task('a').state).toBe('running');
+  });
+});

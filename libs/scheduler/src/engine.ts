@@ -16,7 +16,7 @@ import {
   assertTransition,
 } from '@shoal/protocol';
 import type { CompiledPlan } from './graph.js';
-import type { AttemptResult, Effect, EngineOptions, OperatorAction } from './engine-types.js';
+import type { AttemptResult, CacheHit, Effect, EngineOptions, OperatorAction } from './engine-types.js';
 
 /**
  * The run state machine. It owns no I/O: each call mutates the given RunView along the
@@ -119,6 +119,24 @@ export class RunEngine {
     } else {
       this.failAttempt(run, t, describe(r), fx);
     }
+    this.advance(run, fx);
+    return fx;
+  }
+
+  /**
+   * A queued attempt is answered from the result cache: it succeeds without being dispatched
+   * (no process starts, `startedAt` stays unset). Ignored unless that attempt is still queued.
+   */
+  cached(run: RunView, taskId: string, attempt: number, hit: CacheHit): Effect[] {
+    const t = this.task(run, taskId);
+    if (t.attempt !== attempt || t.state !== 'queued') return [];
+    const fx: Effect[] = [];
+    t.waitingReason = undefined;
+    t.outcome = 'succeeded';
+    t.exitCode = hit.exitCode ?? 0;
+    t.outputTail = hit.outputTail;
+    t.finishedAt = this.opts.now();
+    this.setTask(run, t, 'succeeded', fx, hit.reason);
     this.advance(run, fx);
     return fx;
   }

@@ -101,6 +101,17 @@ describe('Placer', () => {
     expect(p.round(one).placed[0]!.key).toBe('low');
   });
 
+  it('places the longest expected task first among tasks queued together, but never before older or higher priority work', () => {
+    const p = placer();
+    p.enqueue(demand('old-short', { enqueuedAt: 0, estimateMs: 1_000 }));
+    for (const [key, est] of [['short', 2_000], ['unknown', undefined], ['long', 90_000], ['mid', 30_000]] as const) {
+      p.enqueue(demand(key, { enqueuedAt: 10, ...(est === undefined ? {} : { estimateMs: est }) }));
+    }
+    p.enqueue(demand('urgent', { enqueuedAt: 20, priority: 5, estimateMs: 1 }));
+    const r = p.round([nodeView('n', { capacity: { cpuPercent: 1000, memoryMb: 99999, maxTasks: 6 } })]);
+    expect(r.placed.map((x) => x.key)).toEqual(['urgent', 'old-short', 'long', 'mid', 'short', 'unknown']);
+  });
+
   it('alternates between runs at equal priority', () => {
     const p = placer();
     for (let i = 0; i < 3; i++) p.enqueue(demand(`a${i}`, { runId: 'ra', enqueuedAt: i }));

@@ -1,6 +1,6 @@
 import { ValidationError } from '@shoal/protocol';
 import { BinaryHeap } from '../queue/heap.js';
-import { TaskQueue, type Lane, type QueuedTask } from '../queue/task-queue.js';
+import { TaskQueue, byAge, type Lane, type QueuedTask } from '../queue/task-queue.js';
 import { diagnose } from './diagnose.js';
 import { selectorPairs } from './labels.js';
 import { NodeTable } from './node-table.js';
@@ -239,7 +239,7 @@ export class Placer {
 }
 
 function itemBefore(a: QueuedTask, b: QueuedTask): boolean {
-  return a.demand.enqueuedAt < b.demand.enqueuedAt || (a.demand.enqueuedAt === b.demand.enqueuedAt && a.seq < b.seq);
+  return byAge(a, b) < 0;
 }
 
 /** Why each feasibility class failed this round (capacity only shrinks within a round). */

@@ -37,6 +37,11 @@ export interface TaskDemand {
   /** Tasks sharing a batch key go to the same node while it has room. */
   batch?: string;
   enqueuedAt: number;
+  /**
+   * Expected run time (learned estimate). Among tasks of equal effective priority enqueued at the
+   * same time, the longest expected one is placed first (longest-expected-first). Default 0.
+   */
+  estimateMs?: number;
 }
 
 /** A decision: run this task on this node. */

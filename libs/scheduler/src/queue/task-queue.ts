@@ -32,7 +32,9 @@ interface DemandClass {
   mem: number;
 }
 
-const byAge = (a: QueuedTask, b: QueuedTask) => a.demand.enqueuedAt - b.demand.enqueuedAt || a.seq - b.seq;
+/** Queue order inside a lane: oldest first, then longest expected first, then enqueue order. */
+export const byAge = (a: QueuedTask, b: QueuedTask) =>
+  a.demand.enqueuedAt - b.demand.enqueuedAt || (b.demand.estimateMs ?? 0) - (a.demand.estimateMs ?? 0) || a.seq - b.seq;
 
 /**
  * The queue of tasks waiting for a node: one FIFO lane per (run, priority), so the placer can
