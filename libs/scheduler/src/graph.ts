@@ -6,9 +6,10 @@ import {
   type Result,
   TASK_DEFAULTS,
 } from '@shoal/protocol';
+import { type AgentFields, agentFields, defaultMemoryMb } from './agent-defaults.js';
 
 /** A task with every default applied, ready to schedule. */
-export interface CompiledTask {
+export interface CompiledTask extends AgentFields {
   id: string;
   phaseId: string;
   team: string;
@@ -80,6 +81,8 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
     });
   });
 
+  for (const p of plan.phases) for (const t of p.tasks) Object.assign(tasks.get(t.id) ?? {}, agentFields(t, plan.teams.find((x) => x.name === t.team)));
+
   const phases = new Map<string, CompiledPhase>();
   plan.phases.forEach((p, i) => {
     const deps = unique(p.depends_on ?? []);
@@ -127,7 +130,7 @@ function compileTask(t: PlanTask, phaseId: string): CompiledTask {
     cwd: t.cwd,
     env: t.env,
     cpuPercent: t.resources?.cpu ?? TASK_DEFAULTS.cpu,
-    memoryMb: t.resources?.memory ?? TASK_DEFAULTS.memory,
+    memoryMb: defaultMemoryMb(t),
     timeoutMs: t.timeout,
     maxAttempts: 1 + (t.retries ?? TASK_DEFAULTS.retries),
     priority: t.priority ?? TASK_DEFAULTS.priority,
