@@ -48,6 +48,16 @@ export const TaskDispatched = z.strictObject({
   checkinMs: z.number().int().positive().optional(),
   /** Check-in prompt of the task's team. */
   checkinPrompt: z.string().min(1).max(8192).optional(),
+  /** Absolute path of a git repository on the node: the task runs in its own worktree of it. */
+  repo: z.string().max(4096).optional(),
+  /** Auto-commit period of the worktree. */
+  commitEveryMs: z.number().int().positive().optional(),
+  /** What to do when the agent goes over its memory budget (default fail). */
+  onMemoryExceeded: z.enum(['restart', 'fail', 'notify']).optional(),
+  /** How many memory restarts `restart` allows within one attempt (default 3). */
+  memoryRestarts: z.number().int().min(0).max(100).optional(),
+  /** Periodic restart of the agent in its window (same attempt). */
+  restartEveryMs: z.number().int().positive().optional(),
 });
 export type TaskDispatched = z.infer<typeof TaskDispatched>;
 
@@ -153,6 +163,15 @@ export const Heartbeat = z.strictObject({
       throttled: z.array(z.string().max(300)).max(10_000),
     })
     .optional(),
+  /** Host CPU band of the node and what it decided (admission, throttled tasks). */
+  band: z
+    .strictObject({
+      low: z.number().min(0).max(100),
+      high: z.number().min(0).max(100),
+      state: z.enum(['ok', 'above', 'below']),
+      throttled: z.array(z.string().max(300)).max(10_000),
+    })
+    .optional(),
   running: z
     .array(
       z.strictObject({
@@ -170,6 +189,10 @@ export const ControlRequest = z.discriminatedUnion('action', [
   z.strictObject({ v, action: z.literal('cancel'), ...TaskRef, reason: z.string().max(500).optional() }),
   z.strictObject({ v, action: z.literal('stop-all') }),
   z.strictObject({ v, action: z.literal('emergency-cleanup') }),
+  /** Stops every task, then forgets local state (seen attempts, log index). */
+  z.strictObject({ v, action: z.literal('reset') }),
+  /** Reads the tail of a task's log file on the node (`data` of the reply). */
+  z.strictObject({ v, action: z.literal('logs'), runId: Id, taskId: Id, attempt: Attempt.optional(), bytes: z.number().int().min(1).max(256 * 1024).optional() }),
   z.strictObject({ v, action: z.literal('reset') }),
   z.strictObject({ v, action: z.literal('logs'), runId: Id, taskId: Id, attempt: Attempt.optional(), bytes: z.number().int().min(1).max(256 * 1024).optional() }),
   z.strictObject({ v, action: z.literal('ping') }),
@@ -190,6 +213,8 @@ export const ControlReply = z.strictObject({
   verified: z.boolean().optional(),
   /** `capture`: the pane text. */
   text: z.string().max(128 * 1024).optional(),
+  /** `logs`: the tail of the task's log file. */
+  data: z.string().max(256 * 1024).optional(),
 });
 export type ControlReply = z.infer<typeof ControlReply>;
 

@@ -388,3 +388,31 @@ describe('loadPlan', () => {
     expect(err.message).toContain('phases[1].tasks[0].command: must not be empty');
   });
 });
+
+describe('validatePlanObject: worktree and memory-policy fields', () => {
+  it('accepts repo, commit_every, on_memory_exceeded, memory_restarts and restart_every, durations in ms', () => {
+    const r = validatePlanObject(withTask({ repo: '/srv/app', commit_every: '45m', on_memory_exceeded: 'restart', memory_restarts: 2, restart_every: '2h' }));
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.value.phases[0]!.tasks[0]).toMatchObject({ repo: '/srv/app', commit_every: 45 * 60_000, on_memory_exceeded: 'restart', memory_restarts: 2, restart_every: 2 * 3_600_000 });
+  });
+
+  it.each([
+    [{ repo: 'relative/repo' }, 'repo', /absolute path/],
+    [{ repo: '/srv/../etc' }, 'repo', /"\.\." segments/],
+    [{ commit_every: '10s' }, 'commit_every', /between 1m and 24h/],
+    [{ commit_every: 'often' }, 'commit_every', /positive duration/],
+    [{ on_memory_exceeded: 'explode' }, 'on_memory_exceeded', /restart|fail|notify/],
+    [{ memory_restarts: -1 }, 'memory_restarts', /0 or more/],
+    [{ memory_restarts: 1000 }, 'memory_restarts', /at most 100/],
+    [{ restart_every: '5s' }, 'restart_every', /between 1m and/],
+  ])('refuses %p at its field', (patch, field, reason) => {
+    expectRefused(withTask(patch), `${T}.${field}`, reason);
+  });
+
+  it('accepts a team-level commit_every', () => {
+    const p = plan();
+    p.teams[0].commit_every = '1h';
+    const r = validatePlanObject(p);
+    expect(r.ok && r.value.teams[0]!.commit_every).toBe(3_600_000);
+  });
+});

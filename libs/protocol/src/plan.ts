@@ -89,6 +89,13 @@ const Labels = z
 export const FailurePolicy = z.enum(['fail-fast', 'continue', 'manual']);
 export type FailurePolicy = z.infer<typeof FailurePolicy>;
 
+/** What the node-agent does when a task goes over its memory budget (default `fail`). */
+export const MemoryPolicy = z.enum(['restart', 'fail', 'notify']);
+export type MemoryPolicy = z.infer<typeof MemoryPolicy>;
+
+/** Bounds of `commit_every` (auto-commit period of a task's git worktree); default 30 minutes. */
+export const COMMIT_EVERY = { min: 60_000, max: 24 * 3_600_000, default: 30 * 60_000 } as const;
+
 function resources(limits: PlanLimits) {
   return z.strictObject({
     cpu: z
@@ -124,6 +131,11 @@ function taskSchema(limits: PlanLimits) {
     batch: Id.optional(),
     agent: AgentPreset.optional(),
     interactive: z.boolean().optional(),
+    repo: AbsolutePath.optional(),
+    commit_every: durationMs({ min: COMMIT_EVERY.min, max: COMMIT_EVERY.max }).optional(),
+    on_memory_exceeded: MemoryPolicy.optional(),
+    memory_restarts: z.number().int().min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
+    restart_every: durationMs({ min: 60_000, max: limits.maxTimeoutMs }).optional(),
   });
 }
 

@@ -5,6 +5,7 @@ import {
   type PlanTask,
   type Result,
   TASK_DEFAULTS,
+  COMMIT_EVERY,
 } from '@shoal/protocol';
 import { type AgentFields, agentFields, defaultMemoryMb } from './agent-defaults.js';
 
@@ -26,6 +27,15 @@ export interface CompiledTask extends AgentFields {
   requires: Record<string, string>;
   dependsOn: string[];
   batch?: string;
+  /** Result cache: opaque key inputs and how long a stored result stays fresh. */
+  cache?: { inputs: string[]; ttlMs: number };
+  /** Git repository on the node: the task runs in its own worktree and is auto-committed. */
+  repo?: string;
+  /** Auto-commit period (task, else team, else 30 min); only with `repo`. */
+  commitEveryMs?: number;
+  onMemoryExceeded?: 'restart' | 'fail' | 'notify';
+  memoryRestarts?: number;
+  restartEveryMs?: number;
 }
 
 /** A phase node of the graph. */
@@ -77,7 +87,7 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
       const window = `${t.team}/${t.role}`;
       if (roles.has(window)) issues.push({ path: `${path}.role`, message: `role "${t.role}" of team "${t.team}" is already used in this phase by ${roles.get(window)} (one window per role)` });
       else roles.set(window, t.id);
-      if (!tasks.has(t.id)) tasks.set(t.id, compileTask(t, p.id));
+      if (!tasks.has(t.id)) tasks.set(t.id, compileTask(t, p.id, plan.teams.find((x) => x.name === t.team)?.commit_every));
     });
   });
 
@@ -120,8 +130,12 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
   return { ok: true, value: { name: plan.name, phases, tasks, order: topoOrder([...phases.keys()], (id) => phases.get(id)!.dependsOn) } };
 }
 
-function compileTask(t: PlanTask, phaseId: string): CompiledTask {
+function compileTask(t: PlanTask, phaseId: string, teamCommitEveryMs?: number): CompiledTask {
   return {
+    ...(t.repo ? { repo: t.repo, commitEveryMs: t.commit_every ?? teamCommitEveryMs ?? COMMIT_EVERY.default } : {}),
+    ...(t.on_memory_exceeded ? { onMemoryExceeded: t.on_memory_exceeded } : {}),
+    ...(t.memory_restarts !== undefined ? { memoryRestarts: t.memory_restarts } : {}),
+    ...(t.restart_every ? { restartEveryMs: t.restart_every } : {}),
     id: t.id,
     phaseId,
     team: t.team,
@@ -138,6 +152,7 @@ function compileTask(t: PlanTask, phaseId: string): CompiledTask {
     requires: t.requires ?? {},
     dependsOn: unique(t.depends_on ?? []),
     batch: t.batch,
+    ...(t.cache ? { cache: { inputs: t.cache.inputs ?? [], ttlMs: t.cache.ttl } } : {}),
   };
 }
 
