@@ -1,0 +1,54 @@
+// Renders the results of `npm run bench` as one readable table.
+
+const fmt = (x, unit = '') => (x === undefined || x === null || Number.isNaN(x) ? '-' : `${x}${unit}`);
+const lat = (s) => (s ? `p50 ${fmt(s.p50)} / p99 ${fmt(s.p99)} ms` : '-');
+const verdict = (ok) => (ok === undefined ? '' : ok ? 'met' : 'NOT met');
+
+/** Rows `[figure, shoal, baseline, ratio, goal, verdict]` of every benchmark present in `results`. */
+export function rows(results) {
+  const b = results.benchmarks;
+  const out = [];
+  const p = b.placement;
+  if (p && !p.error) {
+    out.push(['P1 placements/s (' + p.args + ')', fmt(p.placementsPerSec), `naive ${fmt(p.baselinePlacementsPerSec)}`, `${fmt(p.ratio)}x`, '>= 10,000/s', verdict(p.goal.met)]);
+  }
+  const s = b['submit-start'];
+  if (s && !s.error) {
+    for (const [g, r] of Object.entries(s).filter(([k]) => k !== 'seconds')) {
+      const seq = r.submitToStart.sequential;
+      const burst = r.submitToStart.burst;
+      out.push([`submit->start, 1 in flight [${r.governor}]`, lat(seq.nodeAgentMs), `B3t ${lat(seq.b3tMs)}`, `p50 ${fmt(seq.p50Ratio)}x / p99 ${fmt(seq.p99Ratio)}x`, 'p50 <= 1.3x, p99 <= 2x', verdict(seq.p50Ratio <= 1.3 && seq.p99Ratio <= 2)]);
+      out.push([`submit->start, burst of ${burst.size} [${r.governor}]`, lat(burst.nodeAgentMs), `B3t ${lat(burst.b3tMs)}`, `p50 ${fmt(burst.p50Ratio)}x / p99 ${fmt(burst.p99Ratio)}x`, '(informative)', '']);
+      const w = r.windowsPerSec;
+      out.push([`windows/s [${r.governor}]`, fmt(w.nodeAgent), `tmux ceiling ${fmt(w.ceiling)} (pipelined ${fmt(w.tmuxPipelined)}, loop ${fmt(w.tmuxLoop)})`, `${fmt(w.ratio)}x`, '>= 0.8x', verdict(w.ratio >= 0.8)]);
+      if (r.failures?.length) out.push([`  failures [${r.governor}]`, r.failures.join('; '), '', '', '', '']);
+    }
+  }
+  const i = b.idle;
+  if (i && !i.error) {
+    out.push([`idle CPU, ${i.pulseMs} ms pulse, ${i.durationS} s [${i.governor}]`, `${fmt(i.nodeAgent.cpuPercentOfCore)}% of a core`, `plain Node ${fmt(i.baseline.cpuPercentOfCore)}%`, `${fmt(i.cpuRatio)}x`, '<= 0.2%', verdict(i.goals.cpuMet)]);
+    out.push(['idle RSS', `p50 ${fmt(i.nodeAgent.rssMb.p50)} / max ${fmt(i.nodeAgent.rssMb.max)} MB`, `plain Node ${fmt(i.baseline.rssMb.p50)} MB`, `${fmt(i.rssRatio)}x`, '<= 90 MB', verdict(i.goals.rssMet)]);
+  }
+  const st = b.stack;
+  if (st && !st.error) {
+    const w3 = st.w3;
+    if (w3) {
+      out.push([`W3 hand-off gap, ${w3.phases} phases x 1`, lat(w3.gapMs), `finish->dispatch ${lat(w3.finishToDispatchMs)}`, '', 'p50 <= 2 ms', verdict(w3.goal.met)]);
+      out.push(['W3 wall time per phase', `${fmt(w3.perPhaseMs)} ms`, '', '', '', '']);
+    }
+    for (const w of st.w1) {
+      out.push([`W1 ${w.tasks} x true, concurrency ${w.concurrency}`, `${fmt(w.shoalTasksPerSec)} tasks/s`, `B0 xargs -P${w.concurrency} ${fmt(w.b0XargsTasksPerSec)}/s`, `${fmt(w.ratio)}x`, '(informative)', '']);
+    }
+  }
+  for (const [name, r] of Object.entries(b)) if (r.error) out.push([`${name}: FAILED`, r.error.split('\n')[0].slice(0, 100), '', '', '', '']);
+  return out;
+}
+
+/** A fixed-width table of {@link rows}. */
+export function renderTable(results) {
+  const head = ['figure', 'shoal', 'baseline (same run)', 'ratio', 'goal', ''];
+  const all = [head, ...rows(results)];
+  const widths = head.map((_, c) => Math.max(...all.map((r) => String(r[c]).length)));
+  const line = (r) => r.map((v, c) => String(v).padEnd(widths[c])).join(' | ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('-|-'), ...all.slice(1).map(line)].join('\n');
+}

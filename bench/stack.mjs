@@ -1,0 +1,177 @@
+// Benchmark 5: the whole stack (coordinator + node-agent + NATS + tmux).
+// W3 phase hand-off: a chain of phases of 1 trivial task; gap = next phase's first start - previous phase's last finish.
+// W1 throughput: N `true` tasks in one phase vs `xargs -P<c>` running the same N (B0).
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { startNats, tempDir } from '../libs/testing/dist/index.js';
+import { Cleanup, killTmux, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
+import { startNodeAgent } from './node-agent-start.mjs';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function json(api, path, init) {
+  const res = await fetch(`${api}${path}`, init);
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+  return body;
+}
+
+/** Coordinator + one node-agent (max `concurrency` tasks) on a fresh NATS; returns the API and a cleanup. */
+async function startStack(concurrency, cleanup) {
+  const nats = await startNats({ mode: 'local' });
+  cleanup.add(() => nats.stop());
+  const dir = tempDir('shoal-bench-');
+  cleanup.add(() => dir.dispose());
+  const ns = `b${rand()}`;
+  const port = await freePort();
+  const coordinator = startChild([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
+    name: 'coordinator',
+    env: { ...process.env, NATS_URL: nats.url, SHOAL_NS: ns, PORT: String(port), SHOAL_HOST_CPU_HIGH: '100', OTEL_SDK_DISABLED: 'true' },
+  });
+  cleanup.add(() => coordinator.stop());
+  await coordinator.waitForLine(/listening on/, 60_000);
+  const socket = `shoal-bench-${rand()}`;
+  const prefix = `shoal-bench-${rand()}`;
+  cleanup.add(() => removeCgroups(prefix));
+  cleanup.add(() => killTmux(socket));
+  const agent = await startNodeAgent({
+    nats,
+    ns,
+    nodeId: 'stack-node',
+    dataDir: join(dir.path, 'node'),
+    tmuxSocket: socket,
+    governor: 'auto',
+    prefix,
+    env: { SHOAL_MAX_TASKS: String(concurrency), SHOAL_CPU_CAPACITY: '100000', SHOAL_MEMORY_CAPACITY_MB: '10000000', SHOAL_PULSE_MS: '2500' },
+  });
+  cleanup.add(() => agent.stop());
+  const api = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (!(await json(api, '/nodes')).some((n) => n.id === 'stack-node' && n.state === 'alive')) {
+    if (Date.now() > deadline) throw new Error('node-agent did not register with the coordinator within 30 s');
+    await sleep(100);
+  }
+  return { api, coordinator, agent };
+}
+
+/** Submits a plan and polls GET /runs/:id until it ends; returns the run and the wall time (ms). */
+async function runPlan(api, plan, timeoutMs) {
+  const t0 = performance.now();
+  const { id } = await json(api, '/runs', { method: 'POST', body: plan, headers: { 'content-type': 'application/yaml' } });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await json(api, `/runs/${id}`);
+    if (['succeeded', 'failed', 'cancelled'].includes(run.state)) return { run, wallMs: performance.now() - t0 };
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.state} after ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}
+
+const task = (id, role) => `      - { id: ${id}, team: bench, role: ${role}, command: ["true"], resources: { cpu: 1, memory: 256 } }`;
+
+function chainPlan(phases) {
+  const lines = ['name: bench-chain', 'teams: [{ name: bench }]', 'phases:'];
+  for (let i = 0; i < phases; i++) {
+    lines.push(`  - id: p${i}`);
+    if (i > 0) lines.push(`    depends_on: [p${i - 1}]`);
+    lines.push('    tasks:', task(`t${i}`, 'Step'));
+  }
+  return lines.join('\n') + '\n';
+}
+
+function widePlan(n) {
+  const lines = ['name: bench-wide', 'teams: [{ name: bench }]', 'phases:', '  - id: all', '    tasks:'];
+  for (let i = 0; i < n; i++) lines.push(task(`t${i}`, 'Worker'));
+  return lines.join('\n') + '\n';
+}
+
+/** Phase hand-off gaps (ms) of a finished chain run, from the task timestamps. */
+function handoffGaps(run, phases) {
+  const byPhase = (p) => run.tasks.filter((t) => t.phaseId === p);
+  const gaps = [];
+  const coordGaps = [];
+  for (let i = 1; i < phases; i++) {
+    const prev = byPhase(`p${i - 1}`);
+    const next = byPhase(`p${i}`);
+    const lastFinish = Math.max(...prev.map((t) => t.finishedAt));
+    gaps.push(Math.min(...next.map((t) => t.startedAt)) - lastFinish);
+    coordGaps.push(Math.min(...next.map((t) => t.dispatchedAt)) - lastFinish);
+  }
+  return { gaps, coordGaps };
+}
+
+/** B0: `xargs -P<c> -n1 true` over N lines; returns the wall time (ms). */
+function xargs(n, concurrency) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn('xargs', [`-P${concurrency}`, '-n1', 'true'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`xargs exited ${code}`))));
+    p.stdin.end(Array.from({ length: n }, (_, i) => String(i)).join('\n') + '\n');
+  });
+}
+
+/** Benchmark 5. */
+export async function run({ quick, log }) {
+  const chain = quick ? 10 : 50;
+  const n = quick ? 40 : 400;
+  const concurrencies = quick ? [2] : [2, 8];
+  const out = { w3: undefined, w1: [] };
+  for (const c of concurrencies) {
+    const cleanup = new Cleanup();
+    try {
+      const { api } = await startStack(c, cleanup);
+      if (!out.w3) {
+        log(`  W3: chain of ${chain} phases x 1 task`);
+        await runPlan(api, chainPlan(2), 60_000);
+        const { run: r, wallMs } = await runPlan(api, chainPlan(chain), 300_000);
+        if (r.state !== 'succeeded') throw new Error(`W3 run ended ${r.state}: ${r.reason ?? ''}`);
+        const { gaps, coordGaps } = handoffGaps(r, chain);
+        out.w3 = {
+          phases: chain,
+          gapMs: summary(gaps),
+          finishToDispatchMs: summary(coordGaps),
+          wallMs: Math.round(wallMs),
+          perPhaseMs: +(wallMs / chain).toFixed(1),
+          goal: { gapP50MaxMs: 2, met: summary(gaps).p50 <= 2 },
+        };
+      }
+      log(`  W1: ${n} x true in one phase, node concurrency ${c}, vs xargs -P${c}`);
+      const reps = quick ? 1 : 2;
+      const shoalRates = [];
+      const coordRates = [];
+      const b0Rates = [];
+      for (let k = 0; k < reps; k++) {
+        b0Rates.push(n / ((await xargs(n, c)) / 1000));
+        const { run: r, wallMs } = await runPlan(api, widePlan(n), 600_000);
+        if (r.state !== 'succeeded') throw new Error(`W1 run ended ${r.state}: ${r.reason ?? ''}`);
+        shoalRates.push(n / (wallMs / 1000));
+        coordRates.push(n / ((r.finishedAt - r.submittedAt) / 1000));
+      }
+      const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+      out.w1.push({
+        tasks: n,
+        concurrency: c,
+        shoalTasksPerSec: +med(shoalRates).toFixed(1),
+        shoalTasksPerSecByRunTimestamps: +med(coordRates).toFixed(1),
+        b0XargsTasksPerSec: +med(b0Rates).toFixed(1),
+        ratio: ratio(med(shoalRates), med(b0Rates)),
+        reps,
+      });
+    } finally {
+      await cleanup.run();
+    }
+  }
+  return out;
+}
