@@ -59,8 +59,8 @@ export async function run({ quick, log }) {
     const base = startChild([process.execPath, join(ROOT, 'bench/idle-baseline-agent.mjs'), nats.url, `${ns}.hb.baseline`, String(PULSE_MS)], { name: 'idle baseline' });
     cleanup.add(() => base.stop());
     await base.waitForLine(/baseline ready/);
-    log(`  settling 5 s, then sampling ${durationMs / 1000} s (node-agent pid ${agent.pid}, baseline pid ${base.pid})`);
-    await sleep(5000);
+    log(`  settling ${quick ? 3 : 5} s, then sampling ${durationMs / 1000} s (node-agent pid ${agent.pid}, baseline pid ${base.pid})`);
+    await sleep(quick ? 3000 : 5000);
     const r = await sample({ nodeAgent: agent.pid, baseline: base.pid }, durationMs, 5000);
     return {
       pulseMs: PULSE_MS,

@@ -152,7 +152,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs benchmarks 2 and 3 for one governor; returns the result record. */
 async function forGovernor(governor, { quick, log }) {
-  const seqN = quick ? 15 : 150;
+  const seqN = quick ? 15 : 60;
   const burstN = quick ? 20 : 100;
   const rounds = quick ? 1 : 3;
   const cleanup = new Cleanup();

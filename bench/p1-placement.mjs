@@ -7,7 +7,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 
 /** Benchmark 1. */
 export async function run({ quick, log }) {
-  const args = quick ? ['--nodes', '200', '--tasks', '10000', '--reps', '1'] : ['--nodes', '1000', '--tasks', '100000', '--reps', '1'];
+  const args = quick ? ['--nodes', '200', '--tasks', '10000', '--reps', '1'] : ['--nodes', '1000', '--tasks', '100000', '--reps', '3'];
   log(`  node bench/placement.mjs ${args.join(' ')}`);
   const stdout = await new Promise((resolve, reject) =>
     execFile(process.execPath, [join(ROOT, 'bench/placement.mjs'), ...args], { maxBuffer: 16 << 20, timeout: 15 * 60_000 }, (err, out, errOut) =>

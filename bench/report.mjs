@@ -34,7 +34,8 @@ export function rows(results) {
     const w3 = st.w3;
     if (w3) {
       out.push([`W3 hand-off gap, ${w3.phases} phases x 1`, lat(w3.gapMs), `finish->dispatch ${lat(w3.finishToDispatchMs)}`, '', 'p50 <= 2 ms', verdict(w3.goal.met)]);
-      out.push(['W3 wall time per phase', `${fmt(w3.perPhaseMs)} ms`, '', '', '', '']);
+      out.push(['W3 wall time per phase', `${fmt(w3.perPhaseMs)} ms`, `dispatch->start ${lat(w3.dispatchToStartMs)}`, '', '', '']);
+      out.push(['W3 `true` start->finish (node-reported)', lat(w3.startToFinishMs), '', '', '', '']);
     }
     for (const w of st.w1) {
       out.push([`W1 ${w.tasks} x true, concurrency ${w.concurrency}`, `${fmt(w.shoalTasksPerSec)} tasks/s`, `B0 xargs -P${w.concurrency} ${fmt(w.b0XargsTasksPerSec)}/s`, `${fmt(w.ratio)}x`, '(informative)', '']);

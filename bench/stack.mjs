@@ -92,7 +92,7 @@ function chainPlan(phases) {
 
 function widePlan(n) {
   const lines = ['name: bench-wide', 'teams: [{ name: bench }]', 'phases:', '  - id: all', '    tasks:'];
-  for (let i = 0; i < n; i++) lines.push(task(`t${i}`, 'Worker'));
+  for (let i = 0; i < n; i++) lines.push(task(`t${i}`, `W${i}`));
   return lines.join('\n') + '\n';
 }
 
@@ -142,6 +142,8 @@ export async function run({ quick, log }) {
           phases: chain,
           gapMs: summary(gaps),
           finishToDispatchMs: summary(coordGaps),
+          dispatchToStartMs: summary(r.tasks.map((t) => t.startedAt - t.dispatchedAt)),
+          startToFinishMs: summary(r.tasks.map((t) => t.finishedAt - t.startedAt)),
           wallMs: Math.round(wallMs),
           perPhaseMs: +(wallMs / chain).toFixed(1),
           goal: { gapP50MaxMs: 2, met: summary(gaps).p50 <= 2 },
