@@ -1,0 +1,119 @@
+import type { AgentState, PresetSpec } from './types.js';
+
+/** One look at a pane. */
+export interface PaneObservation {
+  /** Pane text (capture-pane), trailing blank lines dropped. */
+  screen: string;
+  /** The pane's process has ended (tmux `pane_dead`). */
+  dead: boolean;
+}
+
+/** A classification with what led to it. */
+export interface Detection {
+  state: AgentState;
+  /** True when the agent waits on a menu or dialog: typed text would choose an option. */
+  menu: boolean;
+  /** The pattern (or rule) that decided. */
+  because: string;
+  /** Since when the screen (digits ignored) has not changed. */
+  unchangedSinceMs: number;
+}
+
+/** Options of {@link StateDetector}. */
+export interface DetectorOptions {
+  now: () => number;
+  /** Overrides the preset's stability delay (tests). */
+  stableMs?: number;
+  /** Overrides the preset's stall timeout (tests). */
+  stallMs?: number;
+}
+
+interface Compiled {
+  working: RegExp[];
+  prompt: RegExp[];
+  menu: RegExp[];
+  error: RegExp[];
+  exitHints: RegExp[];
+}
+
+const compile = (sources: readonly string[]) => sources.map((s) => new RegExp(s, 'im'));
+
+/**
+ * Reads an agent's state from successive pane observations, by the preset's patterns.
+ * Done only when the pane is dead; blank start-up is `starting`; a screen is classified only once it
+ * stayed unchanged (digits ignored: elapsed counters do not count) for `stableMs`, until then the
+ * previous state stands; `working` unchanged for `stallMs` is `stalled`. Pure: time comes from `now`.
+ */
+export class StateDetector {
+  private readonly patterns: Compiled;
+  private readonly stableMs: number;
+  private readonly stallMs: number;
+  private lastKey?: string;
+  private changedAt = 0;
+  private seenContent = false;
+  private current: Detection;
+
+  constructor(
+    readonly preset: PresetSpec,
+    private readonly options: DetectorOptions,
+  ) {
+    const p = preset.patterns;
+    this.patterns = { working: compile(p.working), prompt: compile(p.prompt), menu: compile(p.menu), error: compile(p.error), exitHints: compile(p.exitHints) };
+    this.stableMs = options.stableMs ?? preset.stableMs;
+    this.stallMs = options.stallMs ?? preset.stallMs;
+    this.current = { state: 'starting', menu: false, because: 'nothing observed yet', unchangedSinceMs: options.now() };
+  }
+
+  /** The last classification. */
+  get last(): Detection {
+    return this.current;
+  }
+
+  /** Feeds one observation; returns the classification. */
+  observe(obs: PaneObservation): Detection {
+    const now = this.options.now();
+    const key = stabilityKey(obs.screen);
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.changedAt = now;
+    }
+    const base = { menu: false, unchangedSinceMs: this.changedAt };
+    if (obs.dead) {
+      const hint = this.patterns.exitHints.find((r) => r.test(obs.screen));
+      return (this.current = { ...base, state: 'done', because: hint ? `pane dead; exit hint /${hint.source}/` : 'pane dead' });
+    }
+    if (key.trim() === '') {
+      return (this.current = { ...base, state: this.seenContent ? 'unknown' : 'starting', because: 'blank screen' });
+    }
+    this.seenContent = true;
+    if (now - this.changedAt < this.stableMs) {
+      return (this.current = { ...this.current, unchangedSinceMs: this.changedAt });
+    }
+    const d = this.classify(obs.screen);
+    if (d.state === 'working' && now - this.changedAt >= this.stallMs) {
+      return (this.current = { ...d, state: 'stalled', because: `${d.because}, no change for ${now - this.changedAt} ms` });
+    }
+    return (this.current = d);
+  }
+
+  /** Classifies one settled screen (no timing): working > error > menu > prompt > unknown. */
+  classify(screen: string): Detection {
+    const base = { menu: false, unchangedSinceMs: this.changedAt };
+    const lines = screen.split('\n').map((l) => l.replace(/\s+$/, ''));
+    const nonBlank = lines.filter((l) => l.trim() !== '');
+    const tail = nonBlank.slice(-this.preset.tailLines).join('\n');
+    const errorTail = nonBlank.slice(-this.preset.errorLines).join('\n');
+    const hit = (rs: RegExp[], text: string) => rs.find((r) => r.test(text));
+    let r: RegExp | undefined;
+    if ((r = hit(this.patterns.working, tail))) return { ...base, state: 'working', because: `/${r.source}/` };
+    if (this.preset.errorLines > 0 && (r = hit(this.patterns.error, errorTail))) return { ...base, state: 'error', because: `/${r.source}/` };
+    if ((r = hit(this.patterns.menu, tail))) return { ...base, state: 'waiting-for-input', menu: true, because: `menu /${r.source}/` };
+    if ((r = hit(this.patterns.prompt, tail))) return { ...base, state: 'waiting-for-input', because: `/${r.source}/` };
+    return { ...base, state: 'unknown', because: 'no pattern matched' };
+  }
+}
+
+/** The screen as compared for stability: digit runs (elapsed counters, token counts) and trailing spaces ignored. */
+export function stabilityKey(screen: string): string {
+  return screen.replace(/\d+/g, '#').replace(/[ \t]+$/gm, '');
+}

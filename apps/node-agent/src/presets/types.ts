@@ -1,0 +1,47 @@
+import type { AgentPreset } from '@shoal/protocol';
+
+/**
+ * What an agent is doing, read from its pane:
+ * `starting` (blank screen, or not yet stable), `working` (a turn runs), `waiting-for-input`,
+ * `done` (the pane's process ended), `error` (an error cue on screen), `stalled` (working with no
+ * output change for the stall timeout), `unknown` (content matching no pattern).
+ */
+export type AgentState = 'starting' | 'working' | 'waiting-for-input' | 'done' | 'error' | 'stalled' | 'unknown';
+
+/** Screen patterns of a preset: regular expression sources (case-insensitive, multi-line). */
+export interface PresetPatterns {
+  /** Shown only while a turn runs, e.g. an interrupt hint ("esc to interrupt"). Never spinner words. */
+  working: readonly string[];
+  /** An empty input line / placeholder: the agent waits for text. */
+  prompt: readonly string[];
+  /** A menu or dialog waiting for a choice: input is awaited, but typed text would pick an option. */
+  menu: readonly string[];
+  /** Error cues ("API Error", "Not logged in", "EAI_AGAIN"...). */
+  error: readonly string[];
+  /** Printed on exit (resume hints): a second signal of done, never sufficient alone. */
+  exitHints: readonly string[];
+}
+
+/** How one agent CLI starts, what it may use, and how its screen is read. Pure data. */
+export interface PresetSpec {
+  name: AgentPreset;
+  description: string;
+  /**
+   * argv template of the interactive CLI; `{args}` expands to the task's extra arguments.
+   * The plan's `command` stays authoritative: this is what `shoal` suggests and documents.
+   */
+  argv: readonly string[];
+  /** Default memory budget (MB) when the task sets none; see PRESET_MEMORY_MB. */
+  memoryMb: number;
+  /** Whether the preset is an interactive agent (gets check-ins). */
+  interactive: boolean;
+  /** How many bottom lines (non-blank) the working/prompt/menu patterns look at. */
+  tailLines: number;
+  /** How many bottom lines the error patterns look at. */
+  errorLines: number;
+  /** The screen must be unchanged this long (digits ignored) before it is classified. */
+  stableMs: number;
+  /** `working` with no change (digits ignored) for this long becomes `stalled`. */
+  stallMs: number;
+  patterns: PresetPatterns;
+}
