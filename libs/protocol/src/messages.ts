@@ -163,15 +163,6 @@ export const Heartbeat = z.strictObject({
       throttled: z.array(z.string().max(300)).max(10_000),
     })
     .optional(),
-  /** Host CPU band of the node and what it decided (admission, throttled tasks). */
-  band: z
-    .strictObject({
-      low: z.number().min(0).max(100),
-      high: z.number().min(0).max(100),
-      state: z.enum(['ok', 'above', 'below']),
-      throttled: z.array(z.string().max(300)).max(10_000),
-    })
-    .optional(),
   running: z
     .array(
       z.strictObject({
