@@ -298,6 +298,23 @@ phases:
         timeout: 30
 `;
 
+describe('task result cache', () => {
+  it('accepts cache inputs and a ttl, decoded to milliseconds', () => {
+    const r = validatePlanObject(withTask({ cache: { inputs: ['schema-v3', 'rev 1a2b'], ttl: '15m' } }));
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.value.phases[0]!.tasks[0]!.cache).toEqual({ inputs: ['schema-v3', 'rev 1a2b'], ttl: 15 * 60_000 });
+    const noInputs = validatePlanObject(withTask({ cache: { ttl: 60 } }));
+    expect(noInputs.ok && noInputs.value.phases[0]!.tasks[0]!.cache).toEqual({ ttl: 60_000 });
+  });
+
+  it('refuses a cache without ttl, a too long ttl, bad inputs and unknown fields', () => {
+    expectRefused(withTask({ cache: { inputs: ['a'] } }), `${T}.cache.ttl`, /./);
+    expectRefused(withTask({ cache: { ttl: '2000h' } }), `${T}.cache.ttl`, /must be between 1s and 720h/);
+    expectRefused(withTask({ cache: { ttl: '1m', inputs: ['ok', 'bad\nline'] } }), `${T}.cache.inputs[1]`, /control characters/);
+    expectRefused(withTask({ cache: { ttl: '1m', files: ['x'] } }), `${T}.cache`, /files/);
+  });
+});
+
 describe('parsePlanText', () => {
   it('parses a good YAML plan with durations in milliseconds', () => {
     const r = parsePlanText(GOOD_YAML);

@@ -85,6 +85,16 @@ const Labels = z
   )
   .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels');
 
+/**
+ * Result cache of a task: a fresh stored result for the same key (command, cwd, env and these
+ * inputs) is reused instead of running the task. `inputs` are opaque strings that change the key
+ * (e.g. a git revision or a schema version); `ttl` is how long a stored result stays fresh.
+ */
+const TaskCache = z.strictObject({
+  inputs: z.array(z.string().min(1).max(1024).refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')).max(64, 'at most 64 inputs').optional(),
+  ttl: durationMs({ min: 1000, max: 30 * 24 * 3_600_000 }),
+});
+
 /** How a phase reacts when one of its tasks fails for good. */
 export const FailurePolicy = z.enum(['fail-fast', 'continue', 'manual']);
 export type FailurePolicy = z.infer<typeof FailurePolicy>;
@@ -129,6 +139,7 @@ function taskSchema(limits: PlanLimits) {
     requires: Labels.optional(),
     depends_on: z.array(Id).max(200).optional(),
     batch: Id.optional(),
+    cache: TaskCache.optional(),
     agent: AgentPreset.optional(),
     interactive: z.boolean().optional(),
     repo: AbsolutePath.optional(),

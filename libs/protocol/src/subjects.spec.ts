@@ -11,6 +11,7 @@ describe('topology', () => {
     expect(t.control('node-a')).toBe('shoal.ctl.node-a');
     expect(t.output('run-1', 'build')).toBe('shoal.out.run-1.build');
     expect(t.events('run-1')).toBe('shoal.evt.run-1');
+    expect(t.scale).toBe('shoal.scale');
     expect([t.allWork, t.allStatus, t.allHeartbeats, t.allOutput]).toEqual(['shoal.work.>', 'shoal.status.>', 'shoal.hb.*', 'shoal.out.>']);
     expect([t.workStream, t.statusStream]).toEqual(['SHOAL_WORK', 'SHOAL_STATUS']);
     expect([t.runsBucket, t.nodesBucket, t.cacheBucket]).toEqual(['shoal_runs', 'shoal_nodes', 'shoal_cache']);
@@ -40,7 +41,7 @@ describe('topology', () => {
   });
 
   it('has a schema for every subject kind', () => {
-    expect(Object.keys(SUBJECT_SCHEMAS).sort()).toEqual(['control', 'controlReply', 'events', 'heartbeat', 'output', 'status', 'work']);
+    expect(Object.keys(SUBJECT_SCHEMAS).sort()).toEqual(['checkin', 'control', 'controlReply', 'events', 'heartbeat', 'output', 'scale', 'status', 'work']);
   });
 });
 
