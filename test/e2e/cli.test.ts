@@ -37,7 +37,7 @@ describe('shoal CLI end to end', () => {
     const port = await freePort();
     const upProc = spawnProcess([process.execPath, CLI, 'up', '--data-dir', dir.path, '--port', String(port), '--tmux-socket', socket, '--node-id', 'cli-node', '--pulse', '1000'], {
       name: 'shoal up',
-      env: { ...process.env, SHOAL_NS: `cli${Date.now().toString(36)}`, SHOAL_HOST_CPU_HIGH: '100' },
+      env: { ...process.env, SHOAL_NS: `cli${Date.now().toString(36)}`, SHOAL_HOST_CPU_HIGH: '100', SHOAL_CPU_BAND: 'off' },
     });
     disposables.add(() => upProc.stop('SIGKILL', 5000));
     await upProc.waitForLine(/Shoal is up/, 120_000);

@@ -51,7 +51,7 @@ export async function startCluster(
   for (const a of agents) {
     const p = spawnProcess([process.execPath, join(ROOT, 'apps/node-agent/dist/main.js')], {
       name: `node-agent ${a.nodeId}`,
-      env: { ...base, SHOAL_NODE_ID: a.nodeId, SHOAL_TMUX_SOCKET: a.tmuxSocket, SHOAL_DATA_DIR: a.dataDir, SHOAL_PULSE_MS: '1000', SHOAL_LABELS: a.labels ?? '', SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}`, ...a.env },
+      env: { ...base, SHOAL_NODE_ID: a.nodeId, SHOAL_TMUX_SOCKET: a.tmuxSocket, SHOAL_DATA_DIR: a.dataDir, SHOAL_PULSE_MS: '1000', SHOAL_LABELS: a.labels ?? '', SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}`, SHOAL_CPU_BAND: 'off', ...a.env },
     });
     disposables.add(async () => {
       await p.stop('SIGTERM', 20_000);

@@ -1,6 +1,8 @@
 import { hostname, homedir, totalmem, cpus } from 'node:os';
 import { join } from 'node:path';
 import { toNodeId } from '@shoal/protocol';
+import { type BandConfig, DEFAULT_BAND } from './band/index.js';
+import { DEFAULT_ROTATION, type RotationPolicy } from './logs/index.js';
 
 /** Everything the node-agent reads from its environment. */
 export interface NodeAgentConfig {
@@ -24,6 +26,10 @@ export interface NodeAgentConfig {
   maxTasks: number;
   /** Grace between C-c and a hard kill when stopping a task. */
   stopGraceMs: number;
+  /** Host CPU band (`SHOAL_CPU_BAND=40-60`, or `off`): admission and throttling; undefined when off. */
+  band?: BandConfig;
+  /** Size-based rotation of task logs (`SHOAL_LOG_MAX_BYTES`, `SHOAL_LOG_KEEP`). */
+  logRotation: RotationPolicy;
 }
 
 /** Reads the configuration; throws naming the variable when a value is malformed. */
@@ -44,6 +50,22 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     memoryCapacityMb: num(env, 'SHOAL_MEMORY_CAPACITY_MB', Math.round((totalmem() / 1024 / 1024) * 0.8), 1, 10_000_000),
     maxTasks: num(env, 'SHOAL_MAX_TASKS', 64, 1, 10_000),
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
+    band: parseBand(env),
+    logRotation: { maxBytes: num(env, 'SHOAL_LOG_MAX_BYTES', DEFAULT_ROTATION.maxBytes, 4096, 2 ** 40), keep: num(env, 'SHOAL_LOG_KEEP', DEFAULT_ROTATION.keep, 0, 100) },
+  };
+}
+
+/** Parses `SHOAL_CPU_BAND` (`<low>-<high>` in % of the host, or `off`) and the band's tuning variables. */
+export function parseBand(env: NodeJS.ProcessEnv): BandConfig | undefined {
+  const raw = (env.SHOAL_CPU_BAND ?? `${DEFAULT_BAND.low}-${DEFAULT_BAND.high}`).trim();
+  if (raw === 'off') return undefined;
+  const m = /^(\d{1,3})-(\d{1,3})$/.exec(raw);
+  if (!m || Number(m[1]) >= Number(m[2]) || Number(m[2]) > 100) fail('SHOAL_CPU_BAND', '"<low>-<high>" with 0 <= low < high <= 100, or off');
+  return {
+    low: Number(m[1]),
+    high: Number(m[2]),
+    sustainSamples: num(env, 'SHOAL_CPU_BAND_SAMPLES', DEFAULT_BAND.sustainSamples, 1, 1000),
+    floorPercent: num(env, 'SHOAL_CPU_BAND_FLOOR', DEFAULT_BAND.floorPercent, 1, 100),
   };
 }
 

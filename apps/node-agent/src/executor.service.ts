@@ -3,13 +3,17 @@ import { mkdir } from 'node:fs/promises';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { trace } from '@opentelemetry/api';
-import { type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
+import { type Span, trace } from '@opentelemetry/api';
+import { COMMIT_EVERY, type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
 import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import type { ResourceGovernor } from './governor/index.js';
+import type { HostBand } from './band/index.js';
+import { LogIndex, readLogTail, taskLogPath } from './logs/index.js';
+import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/restart-policy.js';
 import { TaskAttempt } from './task-attempt.js';
+import { AutoCommitter, TaskWorktree } from './worktree/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 
 /** Reply of a control action. */
@@ -17,6 +21,8 @@ export interface ControlResult {
   ok: boolean;
   message: string;
   affected?: number;
+  /** Bulk answer (`logs`: the tail of the log file). */
+  data?: string;
 }
 
 /**
@@ -31,11 +37,19 @@ export class ExecutorService {
   private readonly tracer = trace.getTracer('shoal-node-agent');
   private tmux!: TmuxDriver;
   private governor!: ResourceGovernor;
+  /** Host CPU band (set at start unless disabled): admission and throttling. */
+  band?: HostBand;
+  readonly logs: LogIndex;
+  /** Latest per-agent usage, refreshed once per pulse for heartbeats. */
+  private readonly usage = new Map<string, { cpuPercent: number; rssMb: number }>();
+  private readonly memoryNotified = new Set<string>();
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
     private readonly gateway: AgentGateway,
-  ) {}
+  ) {
+    this.logs = new LogIndex(`${config.dataDir}/logs`);
+  }
 
   /** Hands over the I/O adapters chosen at start. */
   attach(tmux: TmuxDriver, governor: ResourceGovernor): void {
@@ -58,6 +72,12 @@ export class ExecutorService {
       msg.ack();
       return;
     }
+    const admission = this.band?.admission();
+    if (admission && !admission.admit) {
+      this.log.warn(`${attemptKey} not started yet: ${admission.reason}; work redelivered in ${BAND_RETRY_MS} ms`);
+      msg.nak(BAND_RETRY_MS);
+      return;
+    }
     this.seen.add(attemptKey);
     const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
@@ -69,23 +89,18 @@ export class ExecutorService {
       ctx,
     );
     let attempt: TaskAttempt | undefined;
+    let committer: AutoCommitter | undefined;
     try {
-      const logDir = `${this.config.dataDir}/logs`;
-      await mkdir(logDir, { recursive: true });
-      const governed = await this.governor.create(groupKey(attemptKey), { cpuPercent: task.cpuPercent, memoryMb: task.memoryMb });
-      attempt = new TaskAttempt(task, {
-        tmux: this.tmux,
-        governed,
-        logDir,
-        nodeId: this.config.nodeId,
-        stopGraceMs: this.config.stopGraceMs,
-        span,
-        now: Date.now,
-        output: (seq, text) =>
-          this.gateway.output({ v: PROTOCOL_VERSION, kind: 'task.output', runId: task.runId, taskId: task.taskId, attempt: task.attempt, nodeId: this.config.nodeId, seq, text: text.slice(0, 64 * 1024) }),
-      });
-      this.attempts.set(attempt.key, attempt);
-      await attempt.start();
+      if (task.repo) {
+        const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
+        task = { ...task, cwd: worktree.path };
+        committer = new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
+          committed: (c) => this.log.log(`${attemptKey} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
+          failed: (e) => this.log.warn(`${attemptKey} auto-commit failed: ${e.message}`),
+        });
+      }
+      attempt = await this.launch(task, span);
+      committer?.start();
     } catch (e) {
       if (attempt) this.attempts.delete(attempt.key);
       msg.ack();
@@ -121,7 +136,38 @@ export class ExecutorService {
       pid: attempt.pid,
       governor: this.governor.kind,
     });
-    void this.finish(attempt);
+    void this.finish(attempt, committer);
+  }
+
+  /** Creates the attempt's resource group and starts the agent in its window. */
+  private async launch(task: TaskDispatched, span: Span): Promise<TaskAttempt> {
+    const logDir = this.logs.logDir;
+    await mkdir(logDir, { recursive: true });
+    this.logs.record(task.runId, task.taskId, task.attempt);
+    const memoryMb = hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail');
+    const governed = await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), { cpuPercent: task.cpuPercent, memoryMb });
+    const attempt = new TaskAttempt(task, {
+      tmux: this.tmux,
+      governed,
+      logDir,
+      nodeId: this.config.nodeId,
+      stopGraceMs: this.config.stopGraceMs,
+      span,
+      now: Date.now,
+      logRotation: this.config.logRotation,
+      output: (seq, text) => this.output(task, seq, text),
+    });
+    this.attempts.set(attempt.key, attempt);
+    await attempt.start();
+    if (task.restartEveryMs) {
+      const timer = setTimeout(() => void attempt.restart(`periodic restart (every ${task.restartEveryMs} ms)`), task.restartEveryMs);
+      timer.unref();
+    }
+    return attempt;
+  }
+
+  private output(task: TaskDispatched, seq: number, text: string): void {
+    this.gateway.output({ v: PROTOCOL_VERSION, kind: 'task.output', runId: task.runId, taskId: task.taskId, attempt: task.attempt, nodeId: this.config.nodeId, seq, text: text.slice(0, 64 * 1024) });
   }
 
   /** Operator control addressed to this node. */
@@ -139,6 +185,18 @@ export class ExecutorService {
         return this.stopAll('stopped by operator (stop-all)');
       case 'emergency-cleanup':
         return this.emergencyCleanup();
+      case 'reset':
+        return this.reset();
+      case 'logs': {
+        const found = this.logs.find(req.runId, req.taskId, req.attempt);
+        const attempt = found?.attempt ?? req.attempt;
+        if (!attempt) return { ok: false, message: `no log of ${req.runId}/${req.taskId} on node ${this.config.nodeId}` };
+        const path = found?.path ?? taskLogPath(this.logs.logDir, req.runId, req.taskId, attempt);
+        const data = await readLogTail(path, req.bytes ?? 64 * 1024);
+        return { ok: true, message: `${path} (attempt ${attempt})`, data };
+      }
+      default:
+        return { ok: false, message: `action ${(req as { action: string }).action} is not supported by this node-agent` };
     }
   }
 
@@ -151,6 +209,16 @@ export class ExecutorService {
     return { ok: this.attempts.size === 0, message: `stopped ${all.length} task(s)`, affected: all.length };
   }
 
+  /** Stops every task, then forgets local state: attempts seen, log index, usage. */
+  async reset(): Promise<ControlResult> {
+    const stopped = await this.stopAll('stopped by operator (reset)');
+    this.seen.clear();
+    this.logs.clear();
+    this.usage.clear();
+    this.memoryNotified.clear();
+    return { ...stopped, message: `${stopped.message}; local state forgotten` };
+  }
+
   /** Kills everything Shoal started on this host: sessions, process trees, groups. */
   async emergencyCleanup(): Promise<ControlResult> {
     const all = this.running();
@@ -161,16 +229,79 @@ export class ExecutorService {
     return { ok: true, message: `killed ${report.killedPids.length} process(es), ${report.removedGroups.length} group(s), tmux server of ${sessions.size} session(s)`, affected: all.length };
   }
 
-  private async finish(attempt: TaskAttempt): Promise<void> {
+  /**
+   * Waits for the agent to end; restarts it in the same window when its memory policy or a periodic
+   * restart says so; then makes the worktree's final commit (also after a kill or cancel) and reports.
+   */
+  private async finish(first: TaskAttempt, committer?: AutoCommitter): Promise<void> {
+    let attempt = first;
+    let memoryRestarts = 0;
     try {
-      const result = await attempt.wait();
-      this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
-      await this.report(result);
+      for (;;) {
+        const result = await attempt.wait();
+        const next = afterExit({
+          verdict: attempt.verdict,
+          stoppedOnPurpose: attempt.stopRequested,
+          periodicRestart: attempt.restartRequested,
+          policy: attempt.task.onMemoryExceeded ?? 'fail',
+          memoryRestartsDone: memoryRestarts,
+          maxMemoryRestarts: attempt.task.memoryRestarts ?? DEFAULT_MEMORY_RESTARTS,
+        });
+        if (next.action === 'restart' && this.attempts.get(attempt.key) === attempt) {
+          if (next.countsAsMemoryRestart) memoryRestarts += 1;
+          this.log.warn(`${attempt.key}#${attempt.task.attempt}: ${next.reason}`);
+          this.output(attempt.task, 0, `\n[shoal] ${next.reason}\n`);
+          try {
+            attempt = await this.launch(attempt.task, this.tracer.startSpan(`shoal.task ${attempt.task.taskId} (restart)`));
+            continue;
+          } catch (e) {
+            result.outcome = 'failed';
+            result.reason = `${next.reason}, but the restart failed: ${(e as Error).message}`.slice(0, 2000);
+          }
+        }
+        await committer?.finish(result.reason ?? result.outcome);
+        this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
+        await this.report(result);
+        return;
+      }
     } catch (e) {
       this.log.error(`${attempt.key} watch failed: ${(e as Error).message}`);
+      await committer?.finish('watch failed');
     } finally {
+      this.usage.delete(attempt.key);
+      this.memoryNotified.delete(attempt.key);
       if (this.attempts.get(attempt.key) === attempt) this.attempts.delete(attempt.key);
     }
+  }
+
+  /** Latest CPU%/RSS of an attempt (from the last {@link refreshUsage}). */
+  usageOf(key: string): { cpuPercent: number; rssMb: number } | undefined {
+    return this.usage.get(key);
+  }
+
+  /** Reads every running agent's usage once (one pulse); warns once when a `notify` task passes its budget. */
+  async refreshUsage(): Promise<void> {
+    await Promise.all(
+      this.running().map(async (a) => {
+        if (a.state !== 'running') return;
+        const u = await a.governed.usage().catch(() => undefined);
+        if (!u) return;
+        this.usage.set(a.key, { cpuPercent: Math.round(u.cpuPercent * 10) / 10, rssMb: Math.round(u.rssMb) });
+        if (a.task.onMemoryExceeded === 'notify' && u.rssMb > a.task.memoryMb && !this.memoryNotified.has(a.key)) {
+          this.memoryNotified.add(a.key);
+          const text = `memory limit exceeded: ${Math.round(u.rssMb)} MB over the ${a.task.memoryMb} MB budget (notify: keeps running up to ${hardMemoryMb(a.task.memoryMb, 'notify')} MB)`;
+          this.log.warn(`${a.key}#${a.task.attempt} ${text}`);
+          this.output(a.task, 0, `\n[shoal] ${text}\n`);
+        }
+      }),
+    );
+  }
+
+  /** Band view of the running agents. */
+  bandTargets() {
+    return this.running()
+      .filter((a) => a.state === 'running')
+      .map((a) => ({ key: a.key, priority: a.task.priority, budgetCpu: a.task.cpuPercent, startedAt: a.startedAt ?? 0, setCpu: (p: number) => a.governed.setCpu(p) }));
   }
 
   /** Publishes a status report, retrying until NATS takes it: results are never dropped. */
@@ -186,6 +317,9 @@ export class ExecutorService {
     }
   }
 }
+
+/** Delay before a work message refused by the host CPU band is delivered again. */
+const BAND_RETRY_MS = 2000;
 
 /** Governor group names are limited to 128 characters. */
 function groupKey(attemptKey: string): string {

@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Heartbeat, PROTOCOL_VERSION } from '@shoal/protocol';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import { ExecutorService } from './executor.service.js';
+import { HostBand } from './band/index.js';
 import { HostSampler } from './host-sampler.js';
 
 /** Publishes this node's heartbeat every pulse: host figures, capacity, what runs here. */
@@ -12,6 +13,9 @@ export class HeartbeatService {
   private readonly sampler = new HostSampler();
   private readonly startedAt = Date.now();
   private timer?: NodeJS.Timeout;
+  private beating = false;
+  private readonly log = new Logger('band');
+  band?: HostBand;
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
@@ -21,8 +25,17 @@ export class HeartbeatService {
 
   async start(): Promise<void> {
     await this.sampler.start(this.config.pulseMs);
-    this.beat();
-    this.timer = setInterval(() => this.beat(), this.config.pulseMs);
+    if (this.config.band) {
+      this.band = new HostBand(this.config.band, {
+        sample: () => this.sampler.latest.cpuPercent,
+        targets: () => this.executor.bandTargets(),
+        log: (m) => this.log.log(m),
+        now: Date.now,
+      });
+      this.executor.band = this.band;
+    }
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.config.pulseMs);
   }
 
   stop(): void {
@@ -44,11 +57,26 @@ export class HeartbeatService {
       governor: this.executor.governorKind,
       capacity: { cpuPercent: this.config.cpuCapacityPercent, memoryMb: this.config.memoryCapacityMb, maxTasks: this.config.maxTasks },
       host: this.sampler.latest,
-      running: this.executor.running().map((a) => ({ runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt })),
+      ...(this.band ? { band: this.band.snapshot() } : {}),
+      running: this.executor.running().map((a) => ({ runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt, ...this.executor.usageOf(a.key) })),
     };
   }
 
-  private beat(): void {
+  /**
+   * One pulse: publishes the heartbeat first (never delayed by sampling), then reads per-agent
+   * usage and runs the band for the next one. A slow pulse is skipped, not queued.
+   */
+  private async beat(): Promise<void> {
     this.gateway.heartbeat(this.build());
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      await this.executor.refreshUsage();
+      await this.band?.tick();
+    } catch {
+      /* sampling is best effort */
+    } finally {
+      this.beating = false;
+    }
   }
 }

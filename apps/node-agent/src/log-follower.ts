@@ -1,4 +1,5 @@
 import { open, stat } from 'node:fs/promises';
+import { type RotationPolicy, rotateIfNeeded } from './logs/log-rotation.js';
 
 /** Reads the last `bytes` of a file as text ('' if it does not exist). */
 export async function readTail(path: string, bytes = 4096): Promise<string> {
@@ -32,6 +33,7 @@ export class LogFollower {
     private readonly emit: (text: string) => void,
     private readonly intervalMs = 500,
     private readonly maxBatchBytes = 16 * 1024,
+    private readonly rotation?: RotationPolicy,
   ) {}
 
   start(): void {
@@ -50,7 +52,9 @@ export class LogFollower {
     if (this.busy) return;
     this.busy = true;
     try {
+      if (this.rotation && (await rotateIfNeeded(this.path, this.rotation))) this.offset = 0;
       const { size } = await stat(this.path);
+      if (size < this.offset) this.offset = 0;
       if (size <= this.offset) return;
       const len = Math.min(size - this.offset, this.maxBatchBytes);
       const fh = await open(this.path, 'r');

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutcome, teamSession } from '@shoal/protocol';
-import type { GovernedTask } from './governor/index.js';
+import type { GovernedTask, Verdict } from './governor/index.js';
+import type { RotationPolicy } from './logs/index.js';
 import { LogFollower, readTail } from './log-follower.js';
 import type { TmuxDriver } from './tmux/index.js';
 
@@ -18,6 +19,8 @@ export interface AttemptDeps {
   span: Span;
   output(seq: number, text: string): void;
   now(): number;
+  /** Size-based rotation of the log file (none when absent). */
+  logRotation?: RotationPolicy;
 }
 
 /** One attempt of one task: its window, its budget, its timeout, and how it ended. */
@@ -26,6 +29,10 @@ export class TaskAttempt {
   paneId?: string;
   pid?: number;
   startedAt?: number;
+  /** Why the governor killed the processes, once the attempt exited. */
+  verdict: Verdict = null;
+  /** The stop was a restart request (periodic restart), not an end. */
+  restartRequested = false;
   private stopReason?: { outcome: TaskOutcome; reason: string };
   private timeout?: NodeJS.Timeout;
   private follower?: LogFollower;
@@ -38,6 +45,23 @@ export class TaskAttempt {
   ) {
     this.session = teamSession(task.team);
     this.logFile = join(deps.logDir, `${task.runId}.${task.taskId}.${task.attempt}.log`);
+  }
+
+  /** The resource group of this run of the agent. */
+  get governed(): GovernedTask {
+    return this.deps.governed;
+  }
+
+  /** True when an operator cancel, a timeout or a shutdown stopped it (never restarted). */
+  get stopRequested(): boolean {
+    return !!this.stopReason && !this.restartRequested;
+  }
+
+  /** Stops the agent so that the executor starts it again in the same window (same attempt). */
+  async restart(reason: string): Promise<void> {
+    if (this.state !== 'running') return;
+    this.restartRequested = true;
+    await this.stop('cancelled', reason);
   }
 
   get key(): string {
@@ -63,7 +87,7 @@ export class TaskAttempt {
     this.startedAt = this.deps.now();
     this.state = 'running';
     let seq = 0;
-    this.follower = new LogFollower(this.logFile, (text) => this.deps.output(seq++, text));
+    this.follower = new LogFollower(this.logFile, (text) => this.deps.output(seq++, text), undefined, undefined, this.deps.logRotation);
     this.follower.start();
     if (this.task.timeoutMs) {
       this.timeout = setTimeout(() => void this.stop('timed-out', `timed out after ${this.task.timeoutMs} ms`), this.task.timeoutMs);
@@ -77,6 +101,7 @@ export class TaskAttempt {
     this.state = 'exited';
     await this.follower?.stop();
     const verdict = await this.deps.governed.verdict().catch(() => null);
+    this.verdict = verdict;
     await this.deps.governed.release().catch(() => undefined);
     let outcome: TaskOutcome = exit.exitCode === 0 && !exit.signal ? 'succeeded' : 'failed';
     let reason: string | undefined;

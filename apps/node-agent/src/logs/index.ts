@@ -1,0 +1,2 @@
+export { LogIndex, taskLogPath } from './log-index.js';
+export { DEFAULT_ROTATION, type RotationPolicy, readLogTail, rotateIfNeeded } from './log-rotation.js';
