@@ -7,7 +7,10 @@ import { LifecycleService } from './lifecycle.service.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
+import { NodeControlService } from './node-control.service.js';
 import { NodesController } from './nodes.controller.js';
+import { OutputRing } from './output-ring.js';
+import { TaskLogsController } from './task-logs.controller.js';
 import { Orchestrator } from './orchestrator.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
@@ -16,7 +19,7 @@ import { RunsService } from './runs.service.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController],
+  controllers: [RunsController, NodesController, TaskLogsController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -28,6 +31,8 @@ import { RunsService } from './runs.service.js';
     RunTable,
     Orchestrator,
     RunsService,
+    NodeControlService,
+    OutputRing,
     LifecycleService,
   ],
 })

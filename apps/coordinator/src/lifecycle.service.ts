@@ -5,6 +5,7 @@ import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
 import { Orchestrator } from './orchestrator.js';
+import { OutputRing } from './output-ring.js';
 import { RunsService } from './runs.service.js';
 
 /** Wires NATS subscriptions to the services at start, and the liveness sweep. */
@@ -21,6 +22,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly runs: RunsService,
     private readonly bus: EventBus,
     private readonly metrics: Metrics,
+    private readonly ring: OutputRing,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,9 +33,10 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       this.nodes.heartbeat(hb, Date.now());
       this.orchestrator.kick();
     });
-    this.nats.subscribe('output', topo.allOutput, (o) =>
-      this.bus.emit({ type: 'output', runId: o.runId, taskId: o.taskId, attempt: o.attempt, text: o.text, at: Date.now() }),
-    );
+    this.nats.subscribe('output', topo.allOutput, (o) => {
+      this.ring.push(o);
+      this.bus.emit({ type: 'output', runId: o.runId, taskId: o.taskId, attempt: o.attempt, text: o.text, at: Date.now() });
+    });
     await this.nats.consumeStatus(async (s, subject) => {
       if (subject !== topo.status(s.nodeId)) {
         this.metrics.malformed('status-subject');

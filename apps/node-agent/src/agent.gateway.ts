@@ -6,6 +6,7 @@ import {
   type ControlRequest,
   type Heartbeat,
   PROTOCOL_VERSION,
+  type TaskCheckin,
   type TaskDispatched,
   type TaskOutput,
   type TaskStatus,
@@ -83,6 +84,11 @@ export class AgentGateway {
 
   heartbeat(hb: Heartbeat): void {
     this.nc?.publish(this.topo.heartbeat(this.config.nodeId), encode('heartbeat', hb));
+  }
+
+  /** Publishes a check-in reply (core NATS; the coordinator forwards it to followers). */
+  checkin(c: TaskCheckin): void {
+    this.nc?.publish(this.topo.checkin(c.runId, c.taskId), encode('checkin', c));
   }
 
   output(o: TaskOutput): void {

@@ -26,6 +26,8 @@ export interface NodeAgentConfig {
   maxTasks: number;
   /** Grace between C-c and a hard kill when stopping a task. */
   stopGraceMs: number;
+  /** Overrides every task's check-in interval (`SHOAL_CHECKIN_MS`; tests). */
+  checkinMs?: number;
   /** Host CPU band (`SHOAL_CPU_BAND=40-60`, or `off`): admission and throttling; undefined when off. */
   band?: BandConfig;
   /** Size-based rotation of task logs (`SHOAL_LOG_MAX_BYTES`, `SHOAL_LOG_KEEP`). */
@@ -50,6 +52,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     memoryCapacityMb: num(env, 'SHOAL_MEMORY_CAPACITY_MB', Math.round((totalmem() / 1024 / 1024) * 0.8), 1, 10_000_000),
     maxTasks: num(env, 'SHOAL_MAX_TASKS', 64, 1, 10_000),
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
+    checkinMs: env.SHOAL_CHECKIN_MS ? num(env, 'SHOAL_CHECKIN_MS', 0, 100, 86_400_000) : undefined,
     band: parseBand(env),
     logRotation: { maxBytes: num(env, 'SHOAL_LOG_MAX_BYTES', DEFAULT_ROTATION.maxBytes, 4096, 2 ** 40), keep: num(env, 'SHOAL_LOG_KEEP', DEFAULT_ROTATION.keep, 0, 100) },
   };

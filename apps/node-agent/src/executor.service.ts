@@ -13,6 +13,7 @@ import type { HostBand } from './band/index.js';
 import { LogIndex, readLogTail, taskLogPath } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/restart-policy.js';
 import { TaskAttempt } from './task-attempt.js';
+import { TaskCheckins, paneControl } from './checkin/index.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 
@@ -37,6 +38,8 @@ export class ExecutorService {
   private readonly tracer = trace.getTracer('shoal-node-agent');
   private tmux!: TmuxDriver;
   private governor!: ResourceGovernor;
+  /** Check-ins of interactive agents (created in attach). */
+  private checkins!: TaskCheckins;
   /** Host CPU band (set at start unless disabled): admission and throttling. */
   band?: HostBand;
   readonly logs: LogIndex;
@@ -55,6 +58,14 @@ export class ExecutorService {
   attach(tmux: TmuxDriver, governor: ResourceGovernor): void {
     this.tmux = tmux;
     this.governor = governor;
+    this.checkins = new TaskCheckins({
+      tmux: () => this.tmux,
+      nodeId: this.config.nodeId,
+      find: (key) => this.attempts.get(key),
+      publish: (c) => this.gateway.checkin(c),
+      warn: (m) => this.log.warn(m),
+      intervalMs: this.config.checkinMs,
+    });
   }
 
   get governorKind(): ResourceGovernor['kind'] {
@@ -135,7 +146,9 @@ export class ExecutorService {
       window: task.role,
       pid: attempt.pid,
       governor: this.governor.kind,
+      tmuxSocket: this.tmux.socketName,
     });
+    this.checkins.start(attempt);
     void this.finish(attempt, committer);
   }
 
@@ -195,6 +208,9 @@ export class ExecutorService {
         const data = await readLogTail(path, req.bytes ?? 64 * 1024);
         return { ok: true, message: `${path} (attempt ${attempt})`, data };
       }
+      case 'send':
+      case 'capture':
+        return paneControl(req, this.tmux, this.attempts.get(`${req.runId}/${req.taskId}`));
       default:
         return { ok: false, message: `action ${(req as { action: string }).action} is not supported by this node-agent` };
     }

@@ -21,7 +21,8 @@ export interface CheckinReport {
 /** Options of {@link CheckinLoop}. */
 export interface CheckinLoopOptions {
   tmux: PaneTmux;
-  paneId: string;
+  /** The agent's pane, or a getter (the pane changes when the node restarts the agent). */
+  paneId: string | (() => string | undefined);
   /** Preset whose detector says whether the agent is busy. */
   preset: PresetSpec;
   /** Period between check-ins (from the end of one to the start of the next). */
@@ -111,6 +112,8 @@ export class CheckinLoop {
   }
 
   private async once(): Promise<CheckinReport | 'busy' | 'done'> {
+    const paneId = this.pane();
+    if (!paneId) return 'done';
     const before = await this.observeSettled();
     if (before.state === 'done') return 'done';
     if (!isIdle(before)) return 'busy';
@@ -120,7 +123,7 @@ export class CheckinLoop {
     let verified = true;
     let afterEnter = '';
     try {
-      await typeLine(this.o.tmux, this.o.paneId, `${this.o.prompt} ${tag}`, async () => {
+      await typeLine(this.o.tmux, paneId, `${this.o.prompt} ${tag}`, async () => {
         afterEnter = await this.capture();
       });
     } catch (e) {
@@ -154,7 +157,7 @@ export class CheckinLoop {
     for (;;) {
       await sleep(this.o.pollMs ?? 250);
       const screen = await this.capture();
-      const dead = await paneDead(this.o.tmux, this.o.paneId);
+      const dead = await paneDead(this.o.tmux, this.pane() ?? '%-1');
       const d = this.detector.observe({ screen, dead });
       if (screen !== last) {
         changed = true;
@@ -167,12 +170,17 @@ export class CheckinLoop {
   }
 
   private async observe(): Promise<Detection> {
-    const [screen, dead] = await Promise.all([this.capture(), paneDead(this.o.tmux, this.o.paneId)]);
+    const [screen, dead] = await Promise.all([this.capture(), paneDead(this.o.tmux, this.pane() ?? '%-1')]);
     return this.detector.observe({ screen, dead });
   }
 
   private capture(): Promise<string> {
-    return this.o.tmux.capturePane(this.o.paneId, { lines: this.o.replyLines ?? 200 }).catch(() => '');
+    const paneId = this.pane();
+    return paneId ? this.o.tmux.capturePane(paneId, { lines: this.o.replyLines ?? 200 }).catch(() => '') : Promise.resolve('');
+  }
+
+  private pane(): string | undefined {
+    return typeof this.o.paneId === 'string' ? this.o.paneId : this.o.paneId();
   }
 }
 
