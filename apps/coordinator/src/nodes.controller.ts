@@ -1,7 +1,9 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ValidationError } from '@shoal/protocol';
 import type { FastifyReply } from 'fastify';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
+import { NODE_ACTIONS, type NodeAction, NodeControlService } from './node-control.service.js';
 import { NodeRegistry } from './node-registry.js';
 
 /** Nodes, health and metrics. */
@@ -11,7 +13,24 @@ export class NodesController {
     private readonly nodes: NodeRegistry,
     private readonly nats: NatsGateway,
     private readonly metrics: Metrics,
+    private readonly control: NodeControlService,
   ) {}
+
+  /** `POST /nodes/:id/stop-all|reset|emergency-cleanup`: the node's answer. */
+  @Post('nodes/:id/:action')
+  @HttpCode(200)
+  nodeAction(@Param('id') id: string, @Param('action') action: string) {
+    if (!NODE_ACTIONS.includes(action as NodeAction)) throw new ValidationError([{ path: 'action', message: `must be one of ${NODE_ACTIONS.join(', ')}` }]);
+    return this.control.act(id, action as NodeAction);
+  }
+
+  /** `POST /emergency/stop-all`: stop-all on every node that is not lost; one answer per node. */
+  @Post('emergency/stop-all')
+  @HttpCode(200)
+  async stopEverywhere() {
+    const nodes = await this.control.actOnAll('stop-all');
+    return { ok: nodes.every((n) => n.ok), nodes };
+  }
 
   @Get('nodes')
   list() {
