@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { toNodeId } from '@shoal/protocol';
 import { ApiClient, resolveApi } from './api-client.js';
 import { explain, nodes, runPlan, status, validateFile } from './commands.js';
+import { registerEmergencyCommands } from './commands/emergency.js';
 import { up } from './up.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -84,5 +85,7 @@ for (const action of ['retry', 'skip'] as const) {
     .description(`${action} a task that awaits an operator`)
     .action(act(async (run: string, task: string) => (out(`${action}: run ${(await api().operator(run, task, action)).id} task ${task}`), 0)));
 }
+
+registerEmergencyCommands(program, { api, out, act });
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,107 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { RunEvent } from '@shoal/protocol';
+import { TERMINAL_TASK } from '@shoal/protocol';
+import { type ApiClient, ApiError } from '../api-client.js';
+
+type Out = (s: string) => void;
+/** What the commands need from main.ts. */
+export interface EmergencyDeps {
+  api: () => ApiClient;
+  out: Out;
+  /** Wraps an action: sets the exit code, explains errors. */
+  act: <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+}
+
+interface NodeAnswer {
+  nodeId: string;
+  ok: boolean;
+  message: string;
+  affected?: number;
+}
+
+/** Registers `stop-all`, `reset`, `emergency-cleanup` and `logs`. */
+export function registerEmergencyCommands(program: Command, deps: EmergencyDeps): void {
+  const { api, out, act } = deps;
+  program
+    .command('stop-all')
+    .description('stop every task gracefully (Ctrl-C, grace period, then kill) on one node or on all nodes')
+    .option('--node <id>', 'only this node')
+    .action(act((o: { node?: string }) => nodeAction(api(), 'stop-all', o.node, out)));
+  program
+    .command('reset')
+    .description('stop every task, then make the node(s) forget local state (attempts seen, log index)')
+    .option('--node <id>', 'only this node')
+    .action(act((o: { node?: string }) => nodeAction(api(), 'reset', o.node, out)));
+  program
+    .command('emergency-cleanup')
+    .description('kill every Shoal tmux session, process tree and resource group on the node(s)')
+    .option('--node <id>', 'only this node')
+    .action(act((o: { node?: string }) => nodeAction(api(), 'emergency-cleanup', o.node, out)));
+  program
+    .command('logs <run> <task>')
+    .description("print a task's output (the coordinator's streamed tail); --follow keeps printing until the task ends")
+    .option('-f, --follow', 'follow live output')
+    .option('--node-file', "read the tail of the log file on the task's node instead")
+    .option('--bytes <n>', 'with --node-file: how much of the tail (default 65536)', positiveInt)
+    .action(act((run: string, task: string, o: { follow?: boolean; nodeFile?: boolean; bytes?: number }) => logs(api(), run, task, o, out)));
+}
+
+/** Runs an emergency action on one node, or on every node; exit 0 only if every node said ok. */
+export async function nodeAction(api: ApiClient, action: 'stop-all' | 'reset' | 'emergency-cleanup', nodeId: string | undefined, out: Out): Promise<number> {
+  let answers: NodeAnswer[];
+  if (nodeId) answers = [await post<NodeAnswer>(api, `/nodes/${encodeURIComponent(nodeId)}/${action}`)];
+  else if (action === 'stop-all') answers = (await post<{ nodes: NodeAnswer[] }>(api, '/emergency/stop-all')).nodes;
+  else {
+    const nodes = (await api.nodes()) as { id: string; state: string }[];
+    answers = await Promise.all(
+      nodes
+        .filter((n) => n.state !== 'lost')
+        .map((n) => post<NodeAnswer>(api, `/nodes/${encodeURIComponent(n.id)}/${action}`).catch((e: Error) => ({ nodeId: n.id, ok: false, message: e.message }))),
+    );
+  }
+  if (!answers.length) out('no nodes');
+  for (const a of answers) out(`${a.nodeId}: ${a.ok ? 'ok' : 'FAILED'} - ${a.message}`);
+  return answers.every((a) => a.ok) ? 0 : 1;
+}
+
+/** `shoal logs <run> <task> [--follow] [--node-file]`. */
+export async function logs(api: ApiClient, runId: string, taskId: string, o: { follow?: boolean; nodeFile?: boolean; bytes?: number }, out: Out): Promise<number> {
+  const path = `/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}/logs`;
+  const query = o.nodeFile ? `?source=node${o.bytes ? `&bytes=${o.bytes}` : ''}` : '';
+  const first = await get<{ text: string; attempt: number; state?: string }>(api, `${path}${query}`);
+  if (first.text) out(first.text.replace(/\n$/, ''));
+  if (!o.follow || o.nodeFile || (first.state && TERMINAL_TASK.includes(first.state as never))) return 0;
+  for await (const { event, data } of api.follow(runId)) {
+    const e = data as RunEvent;
+    if (event === 'output' && e.type === 'output' && e.taskId === taskId) out(e.text.replace(/\n$/, ''));
+    if (event === 'task' && e.type === 'task' && e.taskId === taskId && TERMINAL_TASK.includes(e.state)) break;
+  }
+  return 0;
+}
+
+async function post<T>(api: ApiClient, path: string): Promise<T> {
+  return request<T>(api, 'POST', path);
+}
+
+async function get<T>(api: ApiClient, path: string): Promise<T> {
+  return request<T>(api, 'GET', path);
+}
+
+async function request<T>(api: ApiClient, method: string, path: string): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`${api.base}${path}`, { method });
+  } catch (e) {
+    throw new Error(`cannot reach the Shoal API at ${api.base} (${(e as Error).message})`);
+  }
+  const body = (await res.json().catch(() => ({}))) as unknown;
+  if (!res.ok) throw new ApiError(res.status, body as ApiError['body']);
+  return body as T;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
