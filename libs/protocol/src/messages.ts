@@ -184,8 +184,6 @@ export const ControlRequest = z.discriminatedUnion('action', [
   z.strictObject({ v, action: z.literal('reset') }),
   /** Reads the tail of a task's log file on the node (`data` of the reply). */
   z.strictObject({ v, action: z.literal('logs'), runId: Id, taskId: Id, attempt: Attempt.optional(), bytes: z.number().int().min(1).max(256 * 1024).optional() }),
-  z.strictObject({ v, action: z.literal('reset') }),
-  z.strictObject({ v, action: z.literal('logs'), runId: Id, taskId: Id, attempt: Attempt.optional(), bytes: z.number().int().min(1).max(256 * 1024).optional() }),
   z.strictObject({ v, action: z.literal('ping') }),
   /** Types one line into the task's pane, then Enter, verified from the screen. */
   z.strictObject({ v, action: z.literal('send'), runId: Id, taskId: Id, attempt: Attempt.optional(), text: z.string().min(1).max(8192) }),
