@@ -45,6 +45,7 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     canary = join(tmp.path, 'CANARY');
     process.env.SHOAL_TEST_CANARY = canary;
     driver = await TmuxDriver.connect({ socketName: sock.name });
+    await driver.ensureSession(session);
   });
 
   afterAll(async () => {
@@ -59,7 +60,8 @@ describe('TmuxDriver (real tmux, private socket)', () => {
   });
 
   it('creates Task-<team> once, a window per role, and suffixes a clashing name', async () => {
-    expect(await driver.ensureSession(session)).toBe(true);
+    const session = 'Task-roles';
+    expect(await Promise.all([driver.ensureSession(session), driver.ensureSession(session)])).toEqual([true, false]);
     expect(await driver.ensureSession(session)).toBe(false);
     const [dev, review, again] = [
       await driver.newWindow({ session, window: 'Frontend-Dev', argv: ['sleep', '60'] }),
@@ -73,11 +75,13 @@ describe('TmuxDriver (real tmux, private socket)', () => {
       ['Frontend-Review', review.paneId, review.pid, false],
       ['Frontend-Dev-2', again.paneId, again.pid, false],
     ]);
-    expect((await driver.listSessions()).map((s) => s.name)).toEqual([session]);
+    expect((await driver.listSessions()).map((s) => s.name).sort()).toEqual(['Task-frontend', session]);
     expect(await sock.sessions()).toContain('__shoal');
     for (const w of [dev, review, again]) expect(await driver.killWindow(w.windowId)).toBe(true);
     expect(await driver.killWindow(dev.windowId)).toBe(false);
     expect(await driver.listWindows(session)).toEqual([]);
+    expect(await driver.killSession(session)).toBe(true);
+    expect(await driver.killSession(session)).toBe(false);
     expect(await driver.listWindows('Task-nobody')).toEqual([]);
   });
 
@@ -191,6 +195,7 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     await sock.tmux(['kill-server']);
     expect(await exit).toEqual({ exitCode: null, lost: true });
     expect(await driver.listSessions()).toEqual([]);
+    await waitFor(() => reconnects.length === 1, { what: 'reconnect event' });
     expect(reconnects).toEqual([expect.objectContaining({ serverRestarted: true })]);
     expect(await driver.ensureSession(session)).toBe(true);
     const after = await driver.newWindow({ session, window: 'after', argv: ['sh', '-c', 'exit 4'] });

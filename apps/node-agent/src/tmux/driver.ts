@@ -174,7 +174,14 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     assertSessionName(session);
     try {
       const lines = await this.run('list-panes', ['-s', '-t', `=${session}`, '-F', WINDOW_FORMAT]);
-      return lines.map(parseWindowLine).filter((w) => !w.lobby).map(({ lobby: _lobby, ...w }) => w);
+      const windows = lines.map(parseWindowLine).filter((w) => !w.lobby);
+      return Promise.all(
+        windows.map(async ({ lobby: _lobby, ...w }) => {
+          if (!w.dead) return w;
+          const { exitCode, signal } = await this.exits.resolveDead(w.paneId, w.pid, w);
+          return { ...w, exitCode, ...(signal ? { signal } : {}) };
+        }),
+      );
     } catch (err) {
       if (isTmuxNotFound(err)) return [];
       throw err;

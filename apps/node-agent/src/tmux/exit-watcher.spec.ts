@@ -35,12 +35,20 @@ describe('ExitWatcher', () => {
     watcher.dispose();
   });
 
-  it('waits out the reap grace for a dead pane without status, then asks /proc', async () => {
+  it('reads the status of an unreaped zombie from /proc at once', async () => {
     const asked: number[] = [];
-    const { panes, watcher, settle, tick } = setup(async (pid) => (asked.push(pid), { exitCode: null, signal: 'SIGTERM' }));
+    const { panes, watcher } = setup(async (pid) => (asked.push(pid), { exitCode: null, signal: 'SIGTERM' }));
     panes.set('%3', '12\t1\t\t');
+    await expect(watcher.wait('%3')).resolves.toEqual({ exitCode: null, signal: 'SIGTERM' });
+    expect(asked).toEqual([12]);
+    watcher.dispose();
+  });
+
+  it('without a zombie, waits out the reap grace before calling the status unknown', async () => {
+    const { panes, watcher, settle, tick } = setup();
+    panes.set('%5', '14\t1\t\t');
     let done: PaneExit | undefined;
-    void watcher.wait('%3').then((e) => (done = e));
+    void watcher.wait('%5').then((e) => (done = e));
     await settle();
     tick(100);
     watcher.poke();
@@ -50,8 +58,7 @@ describe('ExitWatcher', () => {
     watcher.poke();
     await settle();
     await settle();
-    expect(asked).toEqual([12]);
-    expect(done).toEqual({ exitCode: null, signal: 'SIGTERM' });
+    expect(done).toEqual({ exitCode: null });
     watcher.dispose();
   });
 

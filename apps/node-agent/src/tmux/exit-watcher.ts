@@ -14,7 +14,7 @@ interface Waiter {
  */
 export class ExitWatcher {
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly reported = new Set<string>();
+  private readonly reported = new Map<string, PaneExit>();
   /** Panes seen dead before tmux reaped them (no status yet) -> when first seen so. */
   private readonly unreaped = new Map<string, number>();
   private checking?: Promise<void>;
@@ -41,6 +41,15 @@ export class ExitWatcher {
     this.arm();
     this.poke();
     return promise;
+  }
+
+  /**
+   * Exit of a dead pane as best known: what was reported, or for a pane tmux shows dead without a
+   * status, the zombie's status from /proc.
+   */
+  async resolveDead(paneId: string, pid: number, exit: PaneExit): Promise<PaneExit> {
+    if (exit.exitCode !== null || exit.signal) return exit;
+    return this.reported.get(paneId) ?? (await this.readZombie(pid)) ?? exit;
   }
 
   /** Number of panes someone waits for. */
@@ -106,30 +115,40 @@ export class ExitWatcher {
       if (!exit) continue;
       this.settle(pane.paneId, exit);
       if (!this.reported.has(pane.paneId)) {
-        this.reported.add(pane.paneId);
+        this.reported.set(pane.paneId, exit);
         this.onExit(pane.paneId, exit);
       }
     }
     for (const paneId of this.waiters.keys()) if (!seen.has(paneId)) this.settle(paneId, { exitCode: null, lost: true });
-    for (const paneId of this.reported) if (!seen.has(paneId)) this.reported.delete(paneId);
+    for (const paneId of this.reported.keys()) if (!seen.has(paneId)) this.reported.delete(paneId);
     for (const paneId of this.unreaped.keys()) if (!seen.has(paneId)) this.unreaped.delete(paneId);
     this.arm();
   }
 
   /**
    * tmux marks a pane dead when its pty closes, which can be before the child is reaped; until
-   * then status and signal are empty. After `reapGraceMs` the status is read from the zombie in
-   * /proc (tmux 3.3a sometimes misses SIGCHLD), else reported unknown (`exitCode: null`).
+   * then status and signal are empty. tmux 3.3a also loses SIGCHLD now and then (measured: ~10%
+   * of kills here), leaving the child a zombie and firing no pane-died hook until another child
+   * exits. A zombie's status is final, so it is read from /proc at once; without one, the pane
+   * counts as dead with an unknown status after `reapGraceMs`.
    */
   private async reaped(paneId: string, pid: number, exit: PaneExit): Promise<PaneExit | undefined> {
     if (exit.exitCode !== null || exit.signal) {
       this.unreaped.delete(paneId);
       return exit;
     }
+    const zombie = await this.readZombie(pid);
+    if (zombie) {
+      this.unreaped.delete(paneId);
+      return zombie;
+    }
     const first = this.unreaped.get(paneId);
-    if (first === undefined) this.unreaped.set(paneId, this.now());
-    if (first === undefined || this.now() - first < this.reapGraceMs) return undefined;
-    return (await this.readZombie(pid)) ?? { exitCode: null };
+    if (first === undefined) {
+      this.unreaped.set(paneId, this.now());
+      setTimeout(() => this.poke(), this.reapGraceMs + 5).unref();
+      return undefined;
+    }
+    return this.now() - first >= this.reapGraceMs ? { exitCode: null } : undefined;
   }
 
   private settle(paneId: string, exit: PaneExit): void {
