@@ -6,6 +6,9 @@ import { toNodeId } from '@shoal/protocol';
 import { ApiClient, resolveApi } from './api-client.js';
 import { explain, nodes, runPlan, status, validateFile } from './commands.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
+import { registerAttachCommand } from './commands/attach.js';
+import { registerCaptureCommand } from './commands/capture.js';
+import { registerSendCommand } from './commands/send.js';
 import { up } from './up.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -87,5 +90,7 @@ for (const action of ['retry', 'skip'] as const) {
 }
 
 registerEmergencyCommands(program, { api, out, act });
+
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand]) register(program, { api, out, act });
 
 await program.parseAsync(process.argv);

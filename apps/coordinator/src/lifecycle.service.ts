@@ -37,6 +37,9 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       this.ring.push(o);
       this.bus.emit({ type: 'output', runId: o.runId, taskId: o.taskId, attempt: o.attempt, text: o.text, at: Date.now() });
     });
+    this.nats.subscribe('checkin', topo.allCheckins, (c) =>
+      this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt }),
+    );
     await this.nats.consumeStatus(async (s, subject) => {
       if (subject !== topo.status(s.nodeId)) {
         this.metrics.malformed('status-subject');

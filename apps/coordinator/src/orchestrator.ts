@@ -46,7 +46,12 @@ export class Orchestrator implements OnModuleDestroy {
       return;
     }
     if (s.kind === 'task.started') {
-      await this.mutate(s.runId, (v, e) => e.started(v, s.taskId, s.attempt, s.startedAt, s.nodeId));
+      await this.mutate(s.runId, (v, e) => {
+        const fx = e.started(v, s.taskId, s.attempt, s.startedAt, s.nodeId);
+        const t = v.tasks.find((x) => x.id === s.taskId && x.attempt === s.attempt);
+        if (t && s.tmuxSocket) t.tmux = { socket: s.tmuxSocket, session: s.session, window: s.window };
+        return fx;
+      });
     } else {
       await this.mutate(s.runId, (v, e) => e.finished(v, toResult(s)));
       this.kick();
@@ -158,6 +163,10 @@ export class Orchestrator implements OnModuleDestroy {
             timeoutMs: spec.timeoutMs,
             priority: spec.priority,
             dispatchedAt: Date.now(),
+            agent: spec.agent,
+            interactive: spec.interactive,
+            checkinMs: spec.checkinMs,
+            checkinPrompt: spec.checkinPrompt,
             repo: spec.repo,
             commitEveryMs: spec.commitEveryMs,
             onMemoryExceeded: spec.onMemoryExceeded,

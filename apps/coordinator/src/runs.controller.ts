@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { RunEvent } from '@shoal/protocol';
 import { TERMINAL_RUN, ValidationError } from '@shoal/protocol';
 import type { OperatorAction } from '@shoal/scheduler';
@@ -36,6 +36,24 @@ export class RunsController {
   @Post(':id/cancel')
   cancel(@Param('id') id: string) {
     return this.runs.cancel(id);
+  }
+
+  /** `{ text }` typed into the running task's pane, then Enter; `verified` says the text was seen before Enter. */
+  @Post(':id/tasks/:taskId/send')
+  send(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown) {
+    const text = (body as { text?: unknown } | undefined)?.text;
+    if (typeof text !== 'string' || text.length === 0 || text.length > 8192 || /[\u0000-\u001f\u007f]/.test(text)) {
+      throw new ValidationError([{ path: 'text', message: 'must be one line of 1 to 8192 characters without control characters' }]);
+    }
+    return this.runs.sendToTask(id, taskId, text);
+  }
+
+  /** The running task's pane text (`?lines=` of history above the screen, default 0). */
+  @Get(':id/tasks/:taskId/capture')
+  capture(@Param('id') id: string, @Param('taskId') taskId: string, @Query('lines') lines?: string) {
+    const n = lines === undefined ? undefined : Number(lines);
+    if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 10_000)) throw new ValidationError([{ path: 'lines', message: 'must be an integer from 0 to 10000' }]);
+    return this.runs.captureTask(id, taskId, n);
   }
 
   /** Operator decision on a task awaiting one: retry, skip or cancel. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  ConflictError,
+  PROTOCOL_VERSION,
   type FieldIssue,
   NotFoundError,
   type Plan,
@@ -27,6 +29,17 @@ export interface RunSummary {
   submittedAt: number;
   finishedAt?: number;
   tasks: number;
+}
+
+/** Answer of {@link RunsService.sendToTask} and {@link RunsService.captureTask}. */
+export interface TaskPaneReply {
+  runId: string;
+  taskId: string;
+  attempt: number;
+  nodeId: string;
+  message: string;
+  verified?: boolean;
+  text?: string;
 }
 
 /** Operator-facing operations on runs: submit, read, cancel, decide on tasks awaiting an operator. */
@@ -85,6 +98,29 @@ export class RunsService {
     const run = this.live(runId);
     await this.orchestrator.mutate(runId, (v, e) => e.operator(v, taskId, action));
     return run.view;
+  }
+
+  /** `shoal send`: types one line into a running task's pane on its node, then Enter (verified from the screen). */
+  async sendToTask(runId: string, taskId: string, text: string): Promise<TaskPaneReply> {
+    const { attempt, nodeId } = await this.runningTask(runId, taskId);
+    const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'send', runId, taskId, attempt, text }, 20_000);
+    if (!r.ok) throw new ConflictError(r.message);
+    return { runId, taskId, attempt, nodeId, message: r.message, verified: r.verified ?? false };
+  }
+
+  /** `shoal capture`: the running task's pane text, with `lines` of history. */
+  async captureTask(runId: string, taskId: string, lines?: number): Promise<TaskPaneReply> {
+    const { attempt, nodeId } = await this.runningTask(runId, taskId);
+    const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'capture', runId, taskId, attempt, lines }, 10_000);
+    if (!r.ok) throw new ConflictError(r.message);
+    return { runId, taskId, attempt, nodeId, message: r.message, text: r.text ?? '' };
+  }
+
+  private async runningTask(runId: string, taskId: string): Promise<{ attempt: number; nodeId: string }> {
+    const task = (await this.get(runId)).tasks.find((t) => t.id === taskId);
+    if (!task) throw new NotFoundError(`no task ${taskId} in run ${runId}`);
+    if (task.state !== 'running' || !task.nodeId) throw new ConflictError(`task ${taskId} is ${task.state}, not running`);
+    return { attempt: task.attempt, nodeId: task.nodeId };
   }
 
   /** After a restart: reloads unfinished runs from KV and resumes them. */

@@ -1,0 +1,22 @@
+import { InvalidArgumentError } from 'commander';
+import { apiJson, type RegisterCommand, taskPath } from './task-api.js';
+
+/** `shoal capture <run> <task> [--lines N]`: prints a running task's pane text. */
+export const registerCaptureCommand: RegisterCommand = (program, { api, out, act }) => {
+  program
+    .command('capture <run> <task>')
+    .description("print a running task's screen (its tmux pane)")
+    .option('--lines <n>', 'history lines above the screen', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 10_000) throw new InvalidArgumentError('must be an integer from 0 to 10000');
+      return n;
+    })
+    .action(
+      act(async (run: string, task: string, o: { lines?: number }) => {
+        const query = o.lines === undefined ? '' : `?lines=${o.lines}`;
+        const r = await apiJson<{ text: string }>(api(), 'GET', `${taskPath(run, task)}/capture${query}`);
+        out(r.text);
+        return 0;
+      }),
+    );
+};

@@ -1,0 +1,15 @@
+import { apiJson, type RegisterCommand, taskPath } from './task-api.js';
+
+/** `shoal send <run> <task> <text...>`: types one line into a running agent's pane, then Enter (verified). */
+export const registerSendCommand: RegisterCommand = (program, { api, out, act }) => {
+  program
+    .command('send <run> <task> <text...>')
+    .description('type one line into a running task (its agent) and press Enter; the text is verified on screen first')
+    .action(
+      act(async (run: string, task: string, words: string[]) => {
+        const r = await apiJson<{ attempt: number; nodeId: string; verified: boolean; message: string }>(api(), 'POST', `${taskPath(run, task)}/send`, { text: words.join(' ') });
+        out(`${task}#${r.attempt} on ${r.nodeId}: ${r.message}`);
+        return 0;
+      }),
+    );
+};
