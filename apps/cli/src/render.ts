@@ -30,6 +30,8 @@ export function eventLine(e: RunEvent, t0: number): string | undefined {
       const exit = e.exitCode !== undefined && e.exitCode !== null && (e.state === 'succeeded' || e.state === 'failed') ? dim(` exit ${e.exitCode}`) : '';
       return `${at}   task ${e.taskId}#${e.attempt} ${state(e.state)}${where}${exit}${why}`;
     }
+    case 'checkin':
+      return `${at}   task ${e.taskId}#${e.attempt} check-in ${e.seq} (${e.state}${e.verified ? '' : ', prompt not seen'}):\n${e.reply.split('\n').map((l) => `${at}     ${dim(`${e.taskId} >`)} ${l}`).join('\n')}`;
     case 'output':
       return e.text
         .split('\n')
