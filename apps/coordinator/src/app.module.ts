@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
+import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { ShoalExceptionFilter } from './http-errors.js';
 import { LifecycleService } from './lifecycle.service.js';
@@ -16,10 +18,15 @@ import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
+import { ResultCache } from './result-cache.js';
+import { Scaling } from './scaling.service.js';
+import { SchedulesController } from './schedules.controller.js';
+import { SchedulesService } from './schedules.service.js';
+import { SchedulingController } from './scheduling.controller.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -29,8 +36,13 @@ import { RunsService } from './runs.service.js';
     EventBus,
     RunTracer,
     RunTable,
+    Breakers,
+    Estimates,
+    ResultCache,
     Orchestrator,
     RunsService,
+    Scaling,
+    SchedulesService,
     NodeControlService,
     OutputRing,
     LifecycleService,

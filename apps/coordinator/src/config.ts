@@ -13,6 +13,15 @@ export interface CoordinatorConfig {
   /** Base delay of the exponential retry backoff. */
   retryBaseMs: number;
   planLimits: PlanLimits;
+  /** Circuit breakers (per node and per agent preset): failures within the window open it for the cool-down. */
+  breaker: { failureThreshold: number; windowMs: number; coolDownMs: number };
+  /** How often the auto-scaling decision is computed and published. */
+  scaleIntervalMs: number;
+  /** Fleet bounds of the auto-scaling decision. */
+  minNodes: number;
+  maxNodes: number;
+  /** How often cron schedules are checked. */
+  scheduleTickMs: number;
 }
 
 /** Reads the configuration; throws with the variable's name when a value is malformed. */
@@ -30,6 +39,15 @@ export function loadCoordinatorConfig(env: NodeJS.ProcessEnv = process.env): Coo
       memoryMinMb: int(env, 'SHOAL_MEMORY_MIN_MB', DEFAULT_PLAN_LIMITS.memoryMinMb, 1, 1_048_576),
       memoryMaxMb: int(env, 'SHOAL_MEMORY_MAX_MB', DEFAULT_PLAN_LIMITS.memoryMaxMb, 1, 1_048_576),
     },
+    breaker: {
+      failureThreshold: int(env, 'SHOAL_BREAKER_FAILURES', 5, 1, 10_000),
+      windowMs: int(env, 'SHOAL_BREAKER_WINDOW_MS', 60_000, 1000, 86_400_000),
+      coolDownMs: int(env, 'SHOAL_BREAKER_COOLDOWN_MS', 30_000, 100, 86_400_000),
+    },
+    scaleIntervalMs: int(env, 'SHOAL_SCALE_INTERVAL_MS', 5000, 100, 3_600_000),
+    minNodes: int(env, 'SHOAL_MIN_NODES', 1, 0, 100_000),
+    maxNodes: int(env, 'SHOAL_MAX_NODES', 100, 1, 100_000),
+    scheduleTickMs: int(env, 'SHOAL_SCHEDULE_TICK_MS', 1000, 50, 60_000),
   };
 }
 

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -7,6 +9,8 @@ import { NodeRegistry } from './node-registry.js';
 import { Orchestrator } from './orchestrator.js';
 import { OutputRing } from './output-ring.js';
 import { RunsService } from './runs.service.js';
+import { Scaling } from './scaling.service.js';
+import { SchedulesService } from './schedules.service.js';
 
 /** Wires NATS subscriptions to the services at start, and the liveness sweep. */
 @Injectable()
@@ -23,10 +27,15 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly bus: EventBus,
     private readonly metrics: Metrics,
     private readonly ring: OutputRing,
+    private readonly breakers: Breakers,
+    private readonly estimates: Estimates,
+    private readonly scaling: Scaling,
+    private readonly schedules: SchedulesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.nats.start();
+    await this.estimates.load();
     const topo = this.nats.topo;
     this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {
       if (subject !== topo.heartbeat(hb.nodeId)) return this.metrics.malformed('heartbeat-subject');
@@ -52,8 +61,12 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     const pulse = Math.max(250, Math.min(1000, Math.floor(this.config.nodeTtlMs / 4)));
     this.sweeper = setInterval(() => {
       for (const id of this.nodes.sweep(Date.now())) this.orchestrator.nodeLost(id);
+      this.breakers.poll();
+      this.orchestrator.kick();
     }, pulse);
     await this.runs.recover();
+    await this.scaling.start();
+    this.schedules.start();
     this.log.log('ready');
   }
 

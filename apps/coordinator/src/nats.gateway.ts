@@ -28,6 +28,7 @@ export class NatsGateway implements OnModuleDestroy {
   private nc?: NatsConnection;
   private js?: JetStreamClient;
   private runs?: KV;
+  private cache?: KV;
   private stopped = false;
 
   constructor(
@@ -45,6 +46,7 @@ export class NatsGateway implements OnModuleDestroy {
     await ensureConsumer(jsm, this.topo.statusStream, this.topo.coordinatorConsumer, this.topo.allStatus, 30_000);
     this.js = jetstream(this.nc);
     this.runs = await new Kvm(this.nc).open(this.topo.runsBucket);
+    this.cache = await new Kvm(this.nc).open(this.topo.cacheBucket);
     this.log.log(`connected to ${this.config.natsUrl} (namespace ${this.topo.ns})`);
   }
 
@@ -124,6 +126,41 @@ export class NatsGateway implements OnModuleDestroy {
     return out;
   }
 
+  /** Reads a JSON document of the runs bucket with its revision (for compare-and-swap). */
+  async getRunEntry<T>(key: string): Promise<{ value: T; revision: number } | undefined> {
+    const e = await this.bucket.get(key);
+    return e && e.operation === 'PUT' ? { value: e.json() as T, revision: e.revision } : undefined;
+  }
+
+  /** Creates a document only if the key is absent; throws when it exists. */
+  async createRun(key: string, value: unknown): Promise<number> {
+    return this.bucket.create(key, JSON.stringify(value));
+  }
+
+  /** Compare-and-swap: writes only if the key is still at `revision`; throws otherwise. */
+  async updateRun(key: string, value: unknown, revision: number): Promise<number> {
+    return this.bucket.update(key, JSON.stringify(value), revision);
+  }
+
+  async deleteRun(key: string): Promise<void> {
+    await this.bucket.delete(key);
+  }
+
+  /** Reads a stored result from the cache bucket. */
+  async getCached<T>(key: string): Promise<T | undefined> {
+    const e = await this.cacheBucket.get(key);
+    return e && e.operation === 'PUT' ? (e.json() as T) : undefined;
+  }
+
+  async putCached(key: string, value: unknown): Promise<void> {
+    await this.cacheBucket.put(key, JSON.stringify(value));
+  }
+
+  /** Publishes a message on a core subject (no persistence), encoded for its subject kind. */
+  publish<K extends SubjectKind>(kind: K, subject: string, payload: PayloadOf<K>): void {
+    this.conn.publish(subject, encode(kind, payload));
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     await this.nc?.drain().catch(() => undefined);
@@ -166,6 +203,10 @@ export class NatsGateway implements OnModuleDestroy {
   private get jsc(): JetStreamClient {
     if (!this.js) throw new TransportError('not connected to NATS');
     return this.js;
+  }
+  private get cacheBucket(): KV {
+    if (!this.cache) throw new TransportError('not connected to NATS');
+    return this.cache;
   }
   private get bucket(): KV {
     if (!this.runs) throw new TransportError('not connected to NATS');

@@ -1,10 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PROTOCOL_VERSION, type RunView, type TaskFinished, type TaskStatus } from '@shoal/protocol';
-import { type Effect, Placer, type RunEngine } from '@shoal/scheduler';
+import { type CompiledTask, type Effect, Placer, type RunEngine } from '@shoal/scheduler';
+import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
+import { ResultCache } from './result-cache.js';
 import { RunTable, type ActiveRun } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 
@@ -26,8 +29,16 @@ export class Orchestrator implements OnModuleDestroy {
     private readonly nodes: NodeRegistry,
     private readonly bus: EventBus,
     private readonly tracer: RunTracer,
+    private readonly breakers: Breakers,
+    private readonly estimates: Estimates,
+    private readonly cache: ResultCache,
   ) {
-    this.placer = new Placer({ now: Date.now, hostCpuHighPercent: config.hostCpuHighPercent });
+    this.placer = new Placer({
+      now: Date.now,
+      hostCpuHighPercent: config.hostCpuHighPercent,
+      nodeBreakers: breakers.nodes,
+      presetBreakers: breakers.presets,
+    });
   }
 
   /** Applies a change to a run through its engine, then carries out the effects and persists. */
@@ -53,13 +64,33 @@ export class Orchestrator implements OnModuleDestroy {
         return fx;
       });
     } else {
+      const run = this.table.get(s.runId)!;
+      const t = run.view.tasks.find((x) => x.id === s.taskId);
+      const current = t?.attempt === s.attempt && (t.state === 'dispatched' || t.state === 'running');
+      const spec = run.plan.tasks.get(s.taskId);
+      if (current && spec?.cache && s.outcome === 'succeeded') await this.cache.store(s.runId, spec, s);
       await this.mutate(s.runId, (v, e) => e.finished(v, toResult(s)));
+      if (current) this.learn(run, s);
       this.kick();
     }
   }
 
+  /** Feeds an accepted result to the breakers and the runtime estimates. */
+  private learn(run: ActiveRun, s: TaskFinished): void {
+    const spec = run.plan.tasks.get(s.taskId);
+    if (!spec) return;
+    this.breakers.record(s.outcome, s.nodeId, presetOf(spec));
+    if (s.outcome !== 'succeeded') return;
+    this.estimates.observe(spec, s.startedAt, s.finishedAt);
+  }
+
   /** A node stopped heartbeating: every attempt on it is re-placed elsewhere. */
   nodeLost(nodeId: string): void {
+    for (const run of this.table.all()) {
+      for (const t of run.view.tasks) {
+        if (t.nodeId === nodeId && (t.state === 'dispatched' || t.state === 'running')) this.breakers.record('lost', nodeId, presetOf(run.plan.tasks.get(t.id)!));
+      }
+    }
     for (const run of this.table.all()) void this.mutate(run.view.id, (v, e) => e.nodeLost(v, nodeId));
   }
 
@@ -76,6 +107,7 @@ export class Orchestrator implements OnModuleDestroy {
 
   private apply(run: ActiveRun, fx: Effect[]): void {
     const runId = run.view.id;
+    const now = Date.now();
     for (const f of fx) {
       switch (f.kind) {
         case 'event':
@@ -84,20 +116,8 @@ export class Orchestrator implements OnModuleDestroy {
           break;
         case 'enqueue': {
           const spec = run.plan.tasks.get(f.taskId)!;
-          this.placer.enqueue({
-            key: `${runId}/${f.taskId}`,
-            runId,
-            taskId: f.taskId,
-            team: spec.team,
-            role: spec.role,
-            cpuPercent: spec.cpuPercent,
-            memoryMb: spec.memoryMb,
-            priority: spec.priority,
-            requires: spec.requires,
-            batch: spec.batch,
-            enqueuedAt: Date.now(),
-          });
-          this.kick();
+          if (spec.cache) void this.enqueueUnlessCached(run, spec, f.attempt, now);
+          else this.enqueue(run, spec, now);
           break;
         }
         case 'dequeue':
@@ -118,6 +138,39 @@ export class Orchestrator implements OnModuleDestroy {
         }
       }
     }
+  }
+
+  /** Queues a task with the placer: its agent preset for the breakers, its learned run time for ordering. */
+  private enqueue(run: ActiveRun, spec: CompiledTask, now: number): void {
+    const preset = presetOf(spec);
+    const estimateMs = this.estimates.estimateMs(spec);
+    this.placer.enqueue({
+      key: `${run.view.id}/${spec.id}`,
+      runId: run.view.id,
+      taskId: spec.id,
+      team: spec.team,
+      role: spec.role,
+      cpuPercent: spec.cpuPercent,
+      memoryMb: spec.memoryMb,
+      priority: spec.priority,
+      requires: spec.requires,
+      batch: spec.batch,
+      enqueuedAt: now,
+      ...(preset ? { preset } : {}),
+      ...(estimateMs !== undefined ? { estimateMs } : {}),
+    });
+    this.kick();
+  }
+
+  /** A cacheable task: a fresh stored result finishes it without dispatch, else it is queued. */
+  private async enqueueUnlessCached(run: ActiveRun, spec: CompiledTask, attempt: number, now: number): Promise<void> {
+    const hit = await this.cache.lookup(spec);
+    const t = run.view.tasks.find((x) => x.id === spec.id);
+    if (this.table.get(run.view.id) !== run || t?.state !== 'queued' || t.attempt !== attempt) return;
+    if (hit) {
+      this.log.log(`${run.view.id}/${spec.id}: ${hit.reason}`);
+      await this.mutate(run.view.id, (v, e) => e.cached(v, spec.id, attempt, hit));
+    } else this.enqueue(run, spec, now);
   }
 
   private round(): void {
@@ -183,6 +236,11 @@ export class Orchestrator implements OnModuleDestroy {
       );
     }
   }
+}
+
+/** The agent preset of a task, for its circuit breaker: `agent:`, else the `agent` label it requires. */
+export function presetOf(spec: CompiledTask): string | undefined {
+  return spec.agent ?? spec.requires.agent;
 }
 
 function toResult(s: TaskFinished) {

@@ -13,7 +13,7 @@ import {
   parsePlanText,
   validatePlanObject,
 } from '@shoal/protocol';
-import { type CompiledPlan, type OperatorAction, RunEngine, compilePlan } from '@shoal/scheduler';
+import { type CompiledPlan, type OperatorAction, RunEngine, compilePlan, retryBackoff } from '@shoal/scheduler';
 import { stringify } from 'yaml';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -62,7 +62,7 @@ export class RunsService {
     const compiled = compilePlan(parsed.value);
     if (!compiled.ok) throw new ValidationError(compiled.issues);
     const runId = `${parsed.value.name.slice(0, 54)}-${randomBytes(4).toString('hex')}`;
-    const engine = this.engine(compiled.value);
+    const engine = this.engine(compiled.value, runId);
     const view = engine.createView(runId, this.tracer.startRun(runId, parsed.value.name));
     await this.table.savePlan(runId, typeof body === 'string' ? body : stringify(body));
     this.table.add({ view, engine, plan: compiled.value });
@@ -136,7 +136,7 @@ export class RunsService {
         this.log.error(`run ${view.id}: stored plan unreadable, cannot resume`);
         continue;
       }
-      this.table.add({ view, engine: this.engine(compiled.value), plan: compiled.value });
+      this.table.add({ view, engine: this.engine(compiled.value, view.id), plan: compiled.value });
       await this.orchestrator.mutate(view.id, (v, e) => e.resume(v));
       resumed += 1;
     }
@@ -144,9 +144,15 @@ export class RunsService {
     return resumed;
   }
 
-  private engine(plan: CompiledPlan): RunEngine {
+  /**
+   * The run's engine. Retry delays: the configured base plus cockatiel's decorrelated-jitter
+   * exponential backoff (seeded by run and task, so a restarted coordinator computes the same
+   * delay), capped at 5 minutes; a retry never comes sooner than the base delay.
+   */
+  private engine(plan: CompiledPlan, runId: string): RunEngine {
     const base = this.config.retryBaseMs;
-    return new RunEngine(plan, { now: Date.now, backoffMs: (n) => Math.min(base * 2 ** (n - 1), 5 * 60_000) });
+    const jittered = retryBackoff({ initialDelayMs: Math.max(1, base), maxDelayMs: 5 * 60_000 });
+    return new RunEngine(plan, { now: Date.now, backoffMs: (n, taskId) => Math.min(base + jittered(n, `${runId}.${taskId}`), 5 * 60_000) });
   }
 
   private live(runId: string) {

@@ -1,0 +1,75 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { type CompiledTask, type KindEstimate, RuntimeEstimator, taskKind } from '@shoal/scheduler';
+import { NatsGateway } from './nats.gateway.js';
+
+const KEY = 'estimates';
+const SAVE_DELAY_MS = 1000;
+
+/**
+ * Learned run times (EWMA per task kind: team/role/program), fed from finished attempts and kept in
+ * the runs bucket under `estimates` so a restarted coordinator remembers them.
+ */
+@Injectable()
+export class Estimates implements OnModuleDestroy {
+  private readonly log = new Logger('estimates');
+  private estimator = new RuntimeEstimator();
+  private saveTimer?: NodeJS.Timeout;
+
+  constructor(private readonly nats: NatsGateway) {}
+
+  /** Loads what earlier coordinators learned. */
+  async load(): Promise<void> {
+    try {
+      const saved = await this.nats.getRun<Record<string, KindEstimate>>(KEY);
+      if (saved) this.estimator = new RuntimeEstimator({}, saved);
+    } catch (e) {
+      this.log.warn(`could not load runtime estimates: ${(e as Error).message}`);
+    }
+  }
+
+  /** Learns one successful attempt's duration. */
+  observe(task: CompiledTask, startedAt: number | undefined, finishedAt: number): void {
+    if (startedAt === undefined || finishedAt < startedAt) return;
+    this.estimator.observe(taskKind(task), finishedAt - startedAt);
+    this.scheduleSave();
+  }
+
+  /** Expected duration of a task, or undefined when its kind was never seen. */
+  estimateMs(task: CompiledTask): number | undefined {
+    const kind = taskKind(task);
+    return this.estimator.known(kind) ? this.estimator.estimate(kind) : undefined;
+  }
+
+  /** Expected duration with the estimator's default for unknown kinds. */
+  expectedMs(task: CompiledTask): number {
+    return this.estimator.estimate(taskKind(task));
+  }
+
+  all(): Record<string, KindEstimate> {
+    return this.estimator.toJSON();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+      await this.save();
+    }
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.save();
+    }, SAVE_DELAY_MS);
+  }
+
+  private async save(): Promise<void> {
+    try {
+      await this.nats.putRun(KEY, this.estimator.toJSON());
+    } catch (e) {
+      this.log.warn(`could not store runtime estimates: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { PROTOCOL_VERSION, type ScaleDecided } from '@shoal/protocol';
+import { type AutoscaleState, Autoscaler, type FleetSignal } from '@shoal/scheduler';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { Estimates } from './estimates.service.js';
+import { Metrics } from './metrics.js';
+import { NatsGateway } from './nats.gateway.js';
+import { NodeRegistry } from './node-registry.js';
+import { Orchestrator } from './orchestrator.js';
+import { RunTable } from './run-table.js';
+
+const STATE_KEY = 'autoscale';
+
+/** The latest decision with the signal it was made from (`GET /scaling`). */
+export interface ScalingView {
+  decision?: ScaleDecided;
+  signal?: FleetSignal;
+  intervalMs: number;
+}
+
+/**
+ * Computes the auto-scaling decision every few seconds from queue depth, oldest wait, CPU band
+ * utilisation and runtime estimates; publishes it on `<ns>.scale` and as metrics. Acting on it
+ * (adding or removing hosts) is left to an operator or an external autoscaler.
+ */
+@Injectable()
+export class Scaling implements OnModuleDestroy {
+  private readonly log = new Logger('scaling');
+  private autoscaler: Autoscaler;
+  private timer?: NodeJS.Timeout;
+  private last: ScalingView;
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    private readonly nats: NatsGateway,
+    private readonly nodes: NodeRegistry,
+    private readonly table: RunTable,
+    private readonly orchestrator: Orchestrator,
+    private readonly estimates: Estimates,
+    private readonly metrics: Metrics,
+  ) {
+    this.autoscaler = this.create();
+    this.last = { intervalMs: config.scaleIntervalMs };
+  }
+
+  /** Restores the autoscaler's cool-down state, registers the gauges and starts the periodic decision. */
+  async start(): Promise<void> {
+    const saved = await this.nats.getRun<AutoscaleState>(STATE_KEY).catch(() => undefined);
+    if (saved) this.autoscaler = this.create(saved);
+    this.metrics.gauge('shoal_desired_nodes', () => this.last.decision?.desired ?? this.alive().length);
+    this.metrics.gauge('shoal_queue_oldest_wait_seconds', () => this.orchestrator.placer.stats().oldestWaitMs / 1000);
+    this.decide();
+    this.timer = setInterval(() => this.decide(), this.config.scaleIntervalMs);
+  }
+
+  view(): ScalingView {
+    return this.last;
+  }
+
+  /** One decision: computed, published, remembered. */
+  decide(): ScaleDecided {
+    const signal = this.signal(Date.now());
+    const before = JSON.stringify(this.autoscaler.state());
+    const d = this.autoscaler.decide(signal);
+    const decision: ScaleDecided = {
+      v: PROTOCOL_VERSION,
+      kind: 'scale.decided',
+      current: d.current,
+      desired: d.desired,
+      direction: d.direction,
+      reasons: d.reasons,
+      queueDepth: signal.queueDepth,
+      oldestWaitMs: Math.round(signal.oldestWaitMs),
+      cpuUtilisation: signal.cpuUtilisation,
+      expectedTaskMs: Math.round(signal.expectedTaskMs),
+      decidedAt: signal.now,
+    };
+    if (d.direction !== 'hold' && d.desired !== this.last.decision?.desired) this.log.log(`desired nodes ${d.current} -> ${d.desired}: ${d.reasons.join('; ')}`);
+    this.last = { decision, signal, intervalMs: this.config.scaleIntervalMs };
+    try {
+      if (this.nats.connected) this.nats.publish('scale', this.nats.topo.scale, decision);
+    } catch (e) {
+      this.log.warn(`could not publish the scaling decision: ${(e as Error).message}`);
+    }
+    const after = this.autoscaler.state();
+    if (JSON.stringify(after) !== before) void this.nats.putRun(STATE_KEY, after).catch(() => undefined);
+    return decision;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  private signal(now: number): FleetSignal {
+    const alive = this.alive();
+    const committed = this.table.committed();
+    let capCpu = 0;
+    let usedCpu = 0;
+    let slots = 0;
+    let running = 0;
+    for (const n of alive) {
+      capCpu += n.heartbeat.capacity.cpuPercent;
+      slots += n.heartbeat.capacity.maxTasks;
+      usedCpu += committed.get(n.id)?.cpuPercent ?? 0;
+    }
+    for (const c of committed.values()) running += c.tasks;
+    const queued = this.table.all().flatMap((r) => r.view.tasks.filter((t) => t.state === 'queued').map((t) => r.plan.tasks.get(t.id)!));
+    const expected = queued.length ? queued.reduce((sum, t) => sum + this.estimates.expectedMs(t), 0) / queued.length : 0;
+    const stats = this.orchestrator.placer.stats();
+    return {
+      now,
+      nodes: alive.length,
+      queueDepth: stats.depth,
+      oldestWaitMs: stats.oldestWaitMs,
+      running,
+      cpuUtilisation: capCpu > 0 ? usedCpu / capCpu : 0,
+      expectedTaskMs: expected,
+      slotsPerNode: alive.length ? slots / alive.length : 1,
+    };
+  }
+
+  private alive() {
+    return this.nodes.list().filter((n) => n.state === 'alive');
+  }
+
+  private create(state?: AutoscaleState): Autoscaler {
+    return new Autoscaler({ minNodes: this.config.minNodes, maxNodes: this.config.maxNodes }, state);
+  }
+}

@@ -1,0 +1,25 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { SchedulesService } from './schedules.service.js';
+
+/** HTTP API of cron schedules. */
+@Controller('schedules')
+export class SchedulesController {
+  constructor(private readonly schedules: SchedulesService) {}
+
+  /** Registers a plan that declares `schedule:` (YAML or JSON body); 201 with the schedule and its next fire time. */
+  @Post()
+  @HttpCode(201)
+  register(@Body() body: unknown) {
+    return this.schedules.register(body);
+  }
+
+  @Get()
+  list() {
+    return this.schedules.list();
+  }
+
+  @Delete(':name')
+  remove(@Param('name') name: string) {
+    return this.schedules.remove(name);
+  }
+}
