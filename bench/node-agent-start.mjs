@@ -5,7 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { PROTOCOL_VERSION, decode, encode, topology } from '../libs/protocol/dist/index.js';
 import { startNats, tempDir } from '../libs/testing/dist/index.js';
-import { Cleanup, StampDir, killTmux, rand, ratio, removeCgroups, startChild, summary, wallClock } from './lib.mjs';
+import { Cleanup, StampDir, killTmux, rand, ratio, removeCgroups, sleep, startChild, summary, wallClock } from './lib.mjs';
 import { controlClient } from './tmux-control.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -91,10 +91,11 @@ async function agentSequential(d, stamps, clock, n, tag) {
     const id = `${tag}-${i}`;
     const t0 = clock();
     const pub = d.publish(id, stamps.argv(id));
-    const started = await stamps.wait(id);
+    const stamp = stamps.wait(id, 60_000);
     await pub;
-    await d.finished(id);
-    if (i >= WARMUP) lat.push(started - t0);
+    const fin = await d.finished(id, 60_000);
+    const started = await (fin.startedAt ? stamp : Promise.race([stamp, sleep(1000)]));
+    if (i >= WARMUP && started !== undefined) lat.push(started - t0);
   }
   return lat;
 }
@@ -107,10 +108,12 @@ async function agentBurst(d, stamps, clock, n, tag) {
     t0s.push(clock());
     pubs.push(d.publish(`${tag}-${i}`, stamps.argv(`${tag}-${i}`)));
   }
-  const starts = await Promise.all(t0s.map((_, i) => stamps.wait(`${tag}-${i}`, 120_000)));
+  const stamped = t0s.map((_, i) => stamps.wait(`${tag}-${i}`, 180_000).catch(() => undefined));
   await Promise.all(pubs);
-  await Promise.all(t0s.map((_, i) => d.finished(`${tag}-${i}`, 120_000)));
-  return { lat: starts.map((s, i) => s - t0s[i]), perSec: n / ((Math.max(...starts) - t0s[0]) / 1000) };
+  const fins = await Promise.all(t0s.map((_, i) => d.finished(`${tag}-${i}`, 180_000)));
+  const starts = await Promise.all(stamped.map((p, i) => (fins[i].startedAt ? p : Promise.race([p, sleep(1000)]))));
+  const ok = starts.map((s, i) => [s, t0s[i]]).filter(([s]) => s !== undefined);
+  return { lat: ok.map(([s, t]) => s - t), perSec: ok.length / ((Math.max(...ok.map(([s]) => s)) - t0s[0]) / 1000), notStarted: n - ok.length };
 }
 
 const newWindow = (argv) => ['new-window', ['-d', '-t', 'base:', '--', ...argv]];
@@ -156,6 +159,7 @@ async function forGovernor(governor, { quick, log }) {
   const burstN = quick ? 20 : 100;
   const rounds = quick ? 1 : 3;
   const cleanup = new Cleanup();
+  let agent;
   try {
     const nats = await startNats({ mode: 'local' });
     cleanup.add(() => nats.stop());
@@ -170,14 +174,14 @@ async function forGovernor(governor, { quick, log }) {
     const prefix = `shoal-bench-${rand()}`;
     cleanup.add(() => log(`  removed ${removeCgroups(prefix)} leftover cgroup(s)`));
     cleanup.add(() => killTmux(agentSocket));
-    const agent = await startNodeAgent({ nats, ns, nodeId, dataDir: join(dir.path, 'node'), tmuxSocket: agentSocket, governor, prefix });
+    agent = await startNodeAgent({ nats, ns, nodeId, dataDir: join(dir.path, 'node'), tmuxSocket: agentSocket, governor, prefix });
     cleanup.add(() => agent.stop());
     const d = await dispatcher(nats, ns, nodeId, `bench-${rand()}`);
     cleanup.add(() => d.close());
     const tc = await controlClient(baseSocket);
     cleanup.add(() => tc.close());
     const clock = wallClock();
-    const s = { agentSeq: [], tmuxSeq: [], agentBurst: [], tmuxBurst: [], agentRate: [], tmuxBurstRate: [], tmuxLoopRate: [] };
+    const s = { agentSeq: [], tmuxSeq: [], agentBurst: [], tmuxBurst: [], agentRate: [], tmuxBurstRate: [], tmuxLoopRate: [], notStarted: 0 };
     for (let r = 0; r < rounds; r++) {
       log(`  [${governor}] round ${r + 1}/${rounds}: 1 in flight x${seqN}, bursts of ${burstN}`);
       s.tmuxSeq.push(...(await tmuxSequential(tc, stamps, clock, seqN, `ts${r}`)));
@@ -188,6 +192,7 @@ async function forGovernor(governor, { quick, log }) {
       const ab = await agentBurst(d, stamps, clock, burstN, `ab${r}`);
       s.agentBurst.push(...ab.lat);
       s.agentRate.push(ab.perSec);
+      s.notStarted += ab.notStarted;
       s.tmuxLoopRate.push(await tmuxLoop(tc, stamps, clock, burstN, `tl${r}`));
     }
     const seqA = summary(s.agentSeq);
@@ -198,6 +203,8 @@ async function forGovernor(governor, { quick, log }) {
     const ceiling = Math.max(median(s.tmuxBurstRate), median(s.tmuxLoopRate));
     return {
       governor: agent.governorKind,
+      failedTasks: d.failures.length,
+      burstTasksWithoutStart: s.notStarted,
       failures: d.failures.slice(0, 5),
       failureLog: d.failures.length ? agent.lines.filter((l) => d.failures.some((f) => l.includes(f.split(':')[0]))).slice(0, 20) : undefined,
       submitToStart: {
@@ -213,6 +220,8 @@ async function forGovernor(governor, { quick, log }) {
         perRound: { nodeAgent: s.agentRate.map((x) => +x.toFixed(1)), tmuxPipelined: s.tmuxBurstRate.map((x) => +x.toFixed(1)), tmuxLoop: s.tmuxLoopRate.map((x) => +x.toFixed(1)) },
       },
     };
+  } catch (e) {
+    throw new Error(`${e.message}\nnode-agent (${governor}) last lines:\n${agent?.lines.slice(-25).join('\n') ?? '(not started)'}`, { cause: e });
   } finally {
     await cleanup.run();
   }
