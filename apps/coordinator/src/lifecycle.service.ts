@@ -49,6 +49,9 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     this.nats.subscribe('checkin', topo.allCheckins, (c) =>
       this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt }),
     );
+    // runs are back in memory before the first status report is read: a report of a run not yet
+    // recovered would otherwise be dropped as unknown (and acked)
+    await this.runs.recover();
     await this.nats.consumeStatus(async (s, subject) => {
       if (subject !== topo.status(s.nodeId)) {
         this.metrics.malformed('status-subject');
@@ -64,7 +67,6 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       this.breakers.poll();
       this.orchestrator.kick();
     }, pulse);
-    await this.runs.recover();
     await this.scaling.start();
     this.schedules.start();
     this.log.log('ready');
