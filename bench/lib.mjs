@@ -1,7 +1,7 @@
 // Shared helpers of `npm run bench`: statistics, machine info, clocks, process probes, cleanup.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmdirSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -198,13 +198,14 @@ export function startChild(argv, { env, name }) {
   };
 }
 
-/** Kills a private tmux server (`-L name`); fine if none runs. */
+/** Kills a private tmux server (`-L name`) and removes its socket file; fine if none runs. */
 export function killTmux(socket) {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
   } catch {
     /* no server */
   }
+  rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true });
 }
 
 /** Removes governor groups left under `/sys/fs/cgroup/<ctl>/<prefix>` (deepest first). Returns how many. */

@@ -125,7 +125,7 @@ function xargs(n, concurrency) {
 /** Benchmark 5. */
 export async function run({ quick, log }) {
   const chain = quick ? 10 : 50;
-  const n = quick ? 40 : 400;
+  const n = quick ? 40 : 100;
   const concurrencies = quick ? [2] : [2, 8];
   const out = { w3: undefined, w1: [] };
   for (const c of concurrencies) {
@@ -150,7 +150,7 @@ export async function run({ quick, log }) {
         };
       }
       log(`  W1: ${n} x true in one phase, node concurrency ${c}, vs xargs -P${c}`);
-      const reps = quick ? 1 : 2;
+      const reps = 1;
       const shoalRates = [];
       const coordRates = [];
       const b0Rates = [];

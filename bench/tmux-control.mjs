@@ -1,6 +1,7 @@
 // A bare tmux control-mode client (`tmux -L <socket> -C attach`): the B3t baseline and the
 // windows/s ceiling. Commands are written as lines; replies are the %begin/%end blocks of this client.
 import { execFileSync, spawn } from 'node:child_process';
+import { killTmux } from './lib.mjs';
 
 /** Quotes one argument for the tmux command parser (single quotes; our args hold none). */
 const q = (a) => `'${String(a).replaceAll("'", "'\\''")}'`;
@@ -76,11 +77,7 @@ export async function controlClient(socket) {
       });
     },
     async close() {
-      try {
-        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-      } catch {
-        /* gone */
-      }
+      killTmux(socket);
       child.kill('SIGKILL');
       await exited;
     },
