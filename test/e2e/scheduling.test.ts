@@ -5,6 +5,11 @@ import { promisify } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { Disposables, type NatsServerHandle, spawnProcess, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type RunView, type ScaleDecided, type TaskView, decode } from '@shoal/protocol';
+import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
+import { Metrics } from '../../apps/coordinator/src/metrics.js';
+import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
+import type { RunsService } from '../../apps/coordinator/src/runs.service.js';
+import { SchedulesService } from '../../apps/coordinator/src/schedules.service.js';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 
 const exec = promisify(execFile);
@@ -229,6 +234,37 @@ describe('cron schedules', () => {
     const bad = await fetch(`${cluster.api}/schedules`, { method: 'POST', body: text.replace('* * * * * *', 'not a cron'), headers: { 'content-type': 'application/yaml' } });
     expect(bad.status).toBe(400);
   }, 60_000);
+});
+
+describe('cron fire claims on real JetStream KV', () => {
+  it('two coordinators checking at the same moment fire a due time once, and a restarted one never again', async () => {
+    const config = { ...loadCoordinatorConfig({ NATS_URL: nats.url, SHOAL_NS: `${cluster.ns}x` }) };
+    const gateways: NatsGateway[] = [];
+    const started: string[] = [];
+    const runs = { submit: async () => ({ id: `fired-${started.push('x')}` }) } as unknown as RunsService;
+    const service = async () => {
+      const gw = new NatsGateway(config, new Metrics());
+      gateways.push(gw);
+      await gw.start();
+      return new SchedulesService(config, gw, runs);
+    };
+    try {
+      const [a, b] = [await service(), await service()];
+      const text = `${plan('claimed', [{ id: 'p', tasks: [{ id: 't', team: 'ops', role: 'Ops-T', command: ['true'] }] }])}schedule: "*/10 * * * * *"\n`;
+      const registered = await a.register(text);
+      const due = registered.nextAt! + 100;
+      await Promise.all([a.tick(due), b.tick(due), a.tick(due + 1), b.tick(due + 2)]);
+      expect(started).toHaveLength(1);
+      const restarted = await service();
+      await restarted.tick(due + 500);
+      expect(started).toHaveLength(1);
+      await Promise.all([restarted.tick(due + 10_000), b.tick(due + 10_000)]);
+      expect(started).toHaveLength(2);
+      expect((await restarted.list())[0]).toMatchObject({ name: 'claimed', lastFiredAt: registered.nextAt! + 10_000, runs: ['fired-1', 'fired-2'] });
+    } finally {
+      for (const gw of gateways) await gw.onModuleDestroy();
+    }
+  }, 30_000);
 });
 
 describe('coordinator restart', () => {
