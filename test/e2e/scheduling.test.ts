@@ -209,6 +209,9 @@ describe('auto-scaling decision', () => {
     expect(metrics).toMatch(/^shoal_queue_oldest_wait_seconds [\d.]+$/m);
     const scaling = (await (await fetch(`${cluster.api}/scaling`)).json()) as { decision: ScaleDecided };
     expect(scaling.decision.current).toBe(2);
+    const estimates = (await (await fetch(`${cluster.api}/estimates`)).json()) as Record<string, { ewmaMs: number; samples: number }>;
+    expect(estimates['ops/Ops-Codex/true']).toMatchObject({ samples: 1, ewmaMs: expect.any(Number) });
+    expect(estimates['ops/Ops-Flaky/sh']).toMatchObject({ samples: 1 });
   }, 30_000);
 });
 
@@ -292,5 +295,8 @@ describe('coordinator restart', () => {
     expect(task(run, 'slow')).toMatchObject({ state: 'succeeded', attempt: 1 });
     expect(task(run, 'slow').outputTail).toContain('slow done');
     expect(task(run, 'quick').outputTail).toContain('quick done');
+    const estimates = (await (await fetch(`${cluster.api}/estimates`)).json()) as Record<string, { samples: number }>;
+    expect(estimates['ops/Ops-Codex/true']?.samples).toBe(1); // learned before the restart, read back from KV
+    expect(estimates['ops/Ops-Slow/sh']?.samples).toBe(1);
   }, 90_000);
 });
