@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import { ExecutorService } from './executor.service.js';
-import { detectGovernor } from './governor/index.js';
+import { type ResourceGovernor, detectGovernor } from './governor/index.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { TmuxDriver } from './tmux/index.js';
 
@@ -11,6 +11,7 @@ import { TmuxDriver } from './tmux/index.js';
 export class LifecycleService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('node-agent');
   private tmux?: TmuxDriver;
+  private governor?: ResourceGovernor;
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
@@ -20,7 +21,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const governor = await detectGovernor({ prefix: this.config.governorPrefix, force: this.config.governor === 'fallback' ? 'fallback' : undefined });
+    const governor = (this.governor = await detectGovernor({ prefix: this.config.governorPrefix, force: this.config.governor === 'fallback' ? 'fallback' : undefined }));
     this.tmux = await TmuxDriver.connect({ socketName: this.config.tmuxSocket });
     this.executor.attach(this.tmux, governor);
     await this.gateway.start();
@@ -37,6 +38,8 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
       await this.tmux.killServer().catch(() => undefined);
       await this.tmux.close().catch(() => undefined);
     }
+    const left = await this.governor?.cleanupAll().catch((e: Error) => this.log.warn(`governor cleanup failed: ${e.message}`));
+    if (left && left.killedPids.length) this.log.warn(`killed ${left.killedPids.length} leftover process(es) on shutdown`);
     await this.gateway.stop();
   }
 }
