@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Disposables, freePort, spawnProcess, tempDir } from '@shoal/testing';
@@ -35,9 +35,10 @@ describe('shoal CLI end to end', () => {
     const socket = `shoal-cli-${process.pid}-${Date.now().toString(36)}`;
     disposables.add(() => exec('tmux', ['-L', socket, 'kill-server']).catch(() => undefined));
     const port = await freePort();
+    const cgroupPrefix = `shoal-test-cli-${Date.now().toString(36)}`;
     const upProc = spawnProcess([process.execPath, CLI, 'up', '--data-dir', dir.path, '--port', String(port), '--tmux-socket', socket, '--node-id', 'cli-node', '--pulse', '1000'], {
       name: 'shoal up',
-      env: { ...process.env, SHOAL_NS: `cli${Date.now().toString(36)}`, SHOAL_HOST_CPU_HIGH: '100', SHOAL_CPU_BAND: 'off' },
+      env: { ...process.env, SHOAL_NS: `cli${Date.now().toString(36)}`, SHOAL_HOST_CPU_HIGH: '100', SHOAL_CPU_BAND: 'off', SHOAL_GOVERNOR_PREFIX: cgroupPrefix },
     });
     disposables.add(() => upProc.stop('SIGKILL', 5000));
     await upProc.waitForLine(/Shoal is up/, 120_000);
@@ -62,6 +63,8 @@ describe('shoal CLI end to end', () => {
     expect(children.filter((c) => alive(c.pid))).toEqual([]);
     await expect(exec('tmux', ['-L', socket, 'ls'])).rejects.toThrow();
     expect(existsSync(join(dir.path, 'cluster.json'))).toBe(false);
+    const hierarchies = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : [];
+    expect(hierarchies.filter((h) => existsSync(join('/sys/fs/cgroup', h, cgroupPrefix)))).toEqual([]);
   }, 240_000);
 
   it('`shoal run` of an invalid plan lists the problems and exits non-zero without a cluster', async () => {
