@@ -15,6 +15,8 @@ export interface TestCluster {
   ns: string;
   coordinator: SpawnedProcess;
   agents: SpawnedProcess[];
+  /** Kills node-agent `i` with SIGKILL and starts it again with the same identity; resolves when ready. */
+  restartAgent(i: number): Promise<SpawnedProcess>;
   submit(planText: string): Promise<RunView>;
   get(runId: string): Promise<RunView>;
   waitForRun(runId: string, timeoutMs?: number): Promise<RunView>;
@@ -47,8 +49,7 @@ export async function startCluster(
   disposables.add(() => coordinator.stop('SIGTERM', 15_000));
   await coordinator.waitForLine(/listening on/, 60_000);
   const api = `http://127.0.0.1:${port}`;
-  const started: SpawnedProcess[] = [];
-  for (const a of agents) {
+  const spawnAgent = (a: AgentSpec): SpawnedProcess => {
     const p = spawnProcess([process.execPath, join(ROOT, 'apps/node-agent/dist/main.js')], {
       name: `node-agent ${a.nodeId}`,
       env: { ...base, SHOAL_NODE_ID: a.nodeId, SHOAL_TMUX_SOCKET: a.tmuxSocket, SHOAL_DATA_DIR: a.dataDir, SHOAL_PULSE_MS: '1000', SHOAL_LABELS: a.labels ?? '', SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}`, SHOAL_CPU_BAND: 'off', ...a.env },
@@ -57,8 +58,9 @@ export async function startCluster(
       await p.stop('SIGTERM', 20_000);
       await run('tmux', ['-L', a.tmuxSocket, 'kill-server']).catch(() => undefined);
     });
-    started.push(p);
-  }
+    return p;
+  };
+  const started = agents.map(spawnAgent);
   for (const p of started) await p.waitForLine(/ready: governor/, 60_000);
   const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const res = await fetch(`${api}${path}`, init);
@@ -78,6 +80,12 @@ export async function startCluster(
     ns,
     coordinator,
     agents: started,
+    restartAgent: async (i) => {
+      await started[i]!.stop('SIGKILL', 5000);
+      started[i] = spawnAgent(agents[i]!);
+      await started[i]!.waitForLine(/ready: governor/, 60_000);
+      return started[i]!;
+    },
     submit: (planText) => json('/runs', { method: 'POST', body: planText, headers: { 'content-type': 'application/yaml' } }),
     get: (runId) => json(`/runs/${runId}`),
     waitForRun: async (runId, timeoutMs = 90_000) => {

@@ -14,6 +14,7 @@ import { NodesController } from './nodes.controller.js';
 import { OutputRing } from './output-ring.js';
 import { TaskLogsController } from './task-logs.controller.js';
 import { Orchestrator } from './orchestrator.js';
+import { Reconciler } from './reconciler.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 import { RunsController } from './runs.controller.js';
@@ -40,6 +41,7 @@ import { SchedulingController } from './scheduling.controller.js';
     Estimates,
     ResultCache,
     Orchestrator,
+    Reconciler,
     RunsService,
     Scaling,
     SchedulesService,

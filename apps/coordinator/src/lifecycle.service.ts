@@ -8,6 +8,7 @@ import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
 import { Orchestrator } from './orchestrator.js';
 import { OutputRing } from './output-ring.js';
+import { Reconciler } from './reconciler.js';
 import { RunsService } from './runs.service.js';
 import { Scaling } from './scaling.service.js';
 import { SchedulesService } from './schedules.service.js';
@@ -31,6 +32,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly estimates: Estimates,
     private readonly scaling: Scaling,
     private readonly schedules: SchedulesService,
+    private readonly reconciler: Reconciler,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -40,6 +42,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {
       if (subject !== topo.heartbeat(hb.nodeId)) return this.metrics.malformed('heartbeat-subject');
       this.nodes.heartbeat(hb, Date.now());
+      this.reconciler.onHeartbeat(hb, Date.now());
       this.orchestrator.kick();
     });
     this.nats.subscribe('output', topo.allOutput, (o) => {

@@ -23,12 +23,30 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationBootstrap(): Promise<void> {
     const governor = (this.governor = await detectGovernor({ prefix: this.config.governorPrefix, force: this.config.governor === 'fallback' ? 'fallback' : undefined }));
     this.tmux = await TmuxDriver.connect({ socketName: this.config.tmuxSocket });
+    await this.clearLeftovers(governor, this.tmux);
     this.executor.attach(this.tmux, governor);
     await this.gateway.start();
     this.gateway.serveControl((req) => this.executor.control(req));
     await this.heartbeat.start();
     await this.gateway.consumeWork((task, msg, headers) => this.executor.accept(task, msg, headers));
     this.log.log(`node ${this.config.nodeId} ready: governor ${governor.kind}, tmux socket ${this.config.tmuxSocket}, pulse ${this.config.pulseMs} ms`);
+  }
+
+  /**
+   * A node-agent does not re-adopt tasks of a previous incarnation (killed, crashed): it ends their
+   * processes, groups and windows, and the coordinator re-runs those attempts (reconciliation).
+   */
+  private async clearLeftovers(governor: ResourceGovernor, tmux: TmuxDriver): Promise<void> {
+    const groups = await governor.cleanupAll();
+    let windows = 0;
+    for (const s of await tmux.listSessions()) {
+      if (!s.name.startsWith('Task-')) continue;
+      windows += s.windows;
+      await tmux.killSession(s.name);
+    }
+    if (groups.killedPids.length || groups.removedGroups.length || windows) {
+      this.log.warn(`cleared leftovers of a previous run: ${groups.killedPids.length} process(es), ${groups.removedGroups.length} group(s), ${windows} window(s)`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { type Heartbeat, PROTOCOL_VERSION, TERMINAL_TASK } from '@shoal/protocol';
+import { Metrics } from './metrics.js';
+import { NatsGateway } from './nats.gateway.js';
+import { Orchestrator } from './orchestrator.js';
+import { RunTable } from './run-table.js';
+
+/** Heartbeats in a row that must omit a running attempt before the coordinator calls it lost. */
+export const MISSES_BEFORE_LOST = 4;
+
+/**
+ * Keeps the coordinator's view and what nodes report running in step (invariant I4):
+ * an attempt a node runs that the coordinator no longer wants is stopped there, and an attempt
+ * the coordinator believes running that its node stopped reporting is declared lost (and retried).
+ */
+@Injectable()
+export class Reconciler {
+  private readonly log = new Logger('reconciler');
+  private readonly misses = new Map<string, number>();
+  private readonly stopping = new Set<string>();
+
+  constructor(
+    private readonly table: RunTable,
+    private readonly orchestrator: Orchestrator,
+    private readonly nats: NatsGateway,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Compares one heartbeat with the run table. */
+  onHeartbeat(hb: Heartbeat, now: number): void {
+    const reported = new Set(hb.running.map((r) => `${r.runId}/${r.taskId}#${r.attempt}`));
+    for (const r of hb.running) this.stopIfUnwanted(hb.nodeId, r.runId, r.taskId, r.attempt);
+    for (const run of this.table.all()) {
+      for (const t of run.view.tasks) {
+        if (t.nodeId !== hb.nodeId || t.state !== 'running') continue;
+        const key = `${run.view.id}/${t.id}#${t.attempt}`;
+        if (reported.has(key) || (t.startedAt !== undefined && hb.sentAt < t.startedAt)) {
+          this.misses.delete(key);
+          continue;
+        }
+        const n = (this.misses.get(key) ?? 0) + 1;
+        this.misses.set(key, n);
+        if (n < MISSES_BEFORE_LOST) continue;
+        this.misses.delete(key);
+        this.metrics.inc('shoal_reconciled_total{action="lost"}');
+        this.log.warn(`${key}: node ${hb.nodeId} stopped reporting it for ${n} heartbeats; declaring it lost`);
+        const attempt = t.attempt;
+        void this.orchestrator.mutate(run.view.id, (v, e) =>
+          e.finished(v, { taskId: t.id, attempt, outcome: 'lost', exitCode: null, reason: `node ${hb.nodeId} no longer reports it running`, finishedAt: now }),
+        );
+      }
+    }
+  }
+
+  private stopIfUnwanted(nodeId: string, runId: string, taskId: string, attempt: number): void {
+    const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
+    const wanted = t && t.attempt === attempt && !TERMINAL_TASK.includes(t.state) && t.nodeId === nodeId;
+    const key = `${nodeId}/${runId}/${taskId}#${attempt}`;
+    if (wanted || !t || this.stopping.has(key)) return;
+    this.stopping.add(key);
+    this.metrics.inc('shoal_reconciled_total{action="stop"}');
+    this.log.warn(`${runId}/${taskId}#${attempt} runs on ${nodeId} but the coordinator does not want it (${t.state}, attempt ${t.attempt}); stopping it`);
+    this.nats
+      .control(nodeId, { v: PROTOCOL_VERSION, action: 'cancel', runId, taskId, attempt, reason: 'stale attempt (reconciliation)' })
+      .catch((e: Error) => this.log.warn(`could not stop ${key}: ${e.message}`))
+      .finally(() => setTimeout(() => this.stopping.delete(key), 30_000).unref());
+  }
+}

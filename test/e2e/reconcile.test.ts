@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import type { RunView } from '@shoal/protocol';
+import { type TestCluster, startCluster } from '../support/cluster.js';
+
+const disposables = new Disposables();
+let nats: NatsServerHandle;
+let cluster: TestCluster;
+let socket: string;
+
+beforeAll(async () => {
+  nats = await startNats();
+  disposables.add(() => nats.stop());
+  const dir = tempDir();
+  disposables.add(() => dir.dispose());
+  const tmux = tmuxSocket();
+  socket = tmux.name;
+  disposables.add(() => tmux.dispose());
+  cluster = await startCluster(nats, [{ nodeId: 'node-r', tmuxSocket: socket, dataDir: join(dir.path, 'node-r') }], disposables);
+}, 180_000);
+
+afterAll(() => disposables.disposeAll(), 120_000);
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('reconciliation between the coordinator and a restarted node-agent', () => {
+  it('a node-agent killed with SIGKILL and restarted before the node TTL: its old attempt is ended there and re-run', async () => {
+    const plan = `
+name: reconcile
+teams: [{ name: ops }]
+phases:
+  - id: only
+    tasks:
+      - { id: long, team: ops, role: Ops-Long, command: ["sh", "-c", "echo attempt $SHOAL_ATTEMPT; sleep 4; echo finished"], retries: 1, resources: { cpu: 5, memory: 256 } }
+`;
+    const { id } = await cluster.submit(plan);
+    const first = await waitFor(
+      async () => {
+        const v = await cluster.get(id);
+        const t = v.tasks[0]!;
+        return t.state === 'running' && t.attempt === 1 ? v : undefined;
+      },
+      { timeoutMs: 60_000, what: 'attempt 1 running' },
+    );
+    const panes = await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{session_name} #{pane_pid}']);
+    const oldPids = panes
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('Task-ops '))
+      .map((l) => Number(l.split(' ')[1]));
+    expect(oldPids).toHaveLength(1);
+
+    await cluster.restartAgent(0);
+
+    const done: RunView = await cluster.waitForRun(id, 90_000);
+    const t = done.tasks[0]!;
+    expect(first.tasks[0]!.attempt).toBe(1);
+    expect(done.state).toBe('succeeded');
+    expect(t.attempt).toBe(2);
+    expect(t.outputTail).toContain('attempt 2');
+    expect(oldPids.filter(alive)).toEqual([]);
+    const metrics = await (await fetch(`${cluster.api}/metrics`)).text();
+    expect(metrics).toMatch(/^shoal_reconciled_total\{action="lost"\} 1$/m);
+  }, 150_000);
+});
