@@ -211,7 +211,8 @@ export function killTmux(socket) {
 /** Removes governor groups left under `/sys/fs/cgroup/<ctl>/<prefix>` (deepest first). Returns how many. */
 export function removeCgroups(prefix) {
   let removed = 0;
-  for (const ctl of ['cpu', 'memory', 'pids', 'cpu,cpuacct', 'unified']) {
+  const ctls = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : [];
+  for (const ctl of ctls) {
     const root = `/sys/fs/cgroup/${ctl}/${prefix}`;
     if (!existsSync(root)) continue;
     const rm = (dir) => {
