@@ -70,3 +70,15 @@ phases:
     expect(metrics).toMatch(/^shoal_reconciled_total\{action="lost"\} 1$/m);
   }, 150_000);
 });
+
+describe('finished windows', () => {
+  it('keeps at most SHOAL_KEEP_DEAD_WINDOWS (10) finished windows per team session', async () => {
+    const tasks = Array.from({ length: 12 }, (_, i) => `      - { id: t${i}, team: many, role: Many-${i}, command: ["true"], resources: { cpu: 5, memory: 256 } }`).join('\n');
+    const run = await cluster.waitForRun((await cluster.submit(`name: many\nteams: [{ name: many }]\nphases:\n  - id: only\n    tasks:\n${tasks}\n`)).id);
+    expect(run.state).toBe('succeeded');
+    const windows = async () => (await cluster.tmux(socket, ['list-windows', '-t', '=Task-many', '-F', '#{window_name} #{pane_dead}'])).trim().split('\n');
+    const settled = await waitFor(async () => ((await windows()).length <= 10 ? windows() : undefined), { timeoutMs: 30_000, what: 'at most 10 windows left in Task-many' });
+    expect(settled).toHaveLength(10);
+    expect(settled.every((l) => l.endsWith(' 1'))).toBe(true);
+  }, 120_000);
+});

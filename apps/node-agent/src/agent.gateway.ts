@@ -42,11 +42,13 @@ export class AgentGateway {
   }
 
   /**
-   * Consumes this node's work. The handler decides when to ack (after the process started);
+   * Consumes this node's work, starting up to `maxConcurrentStarts` attempts at once. The handler
+   * decides when to ack (after the process started);
    * a malformed message is terminated and counted, never retried.
    */
   async consumeWork(handler: (task: TaskDispatched, msg: JsMsg, headers?: MsgHdrs) => Promise<void>): Promise<void> {
     const consumer: Consumer = await this.js!.consumers.get(this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId));
+    const inFlight = new Set<Promise<void>>();
     void (async () => {
       while (!this.stopped) {
         try {
@@ -59,12 +61,15 @@ export class AgentGateway {
               m.term();
               continue;
             }
-            try {
-              await handler(d.value, m, m.headers);
-            } catch (e) {
-              this.log.error(`work ${d.value.runId}/${d.value.taskId} handler failed: ${(e as Error).stack}`);
-              m.nak(2000);
-            }
+            while (inFlight.size >= this.config.maxConcurrentStarts) await Promise.race(inFlight);
+            const task = d.value;
+            const started: Promise<void> = handler(task, m, m.headers)
+              .catch((e: Error) => {
+                this.log.error(`work ${task.runId}/${task.taskId} handler failed: ${e.stack}`);
+                m.nak(2000);
+              })
+              .finally(() => inFlight.delete(started));
+            inFlight.add(started);
           }
         } catch (e) {
           if (!this.stopped) this.log.warn(`work consumer interrupted, resuming: ${(e as Error).message}`);

@@ -24,6 +24,10 @@ export interface NodeAgentConfig {
   cpuCapacityPercent: number;
   memoryCapacityMb: number;
   maxTasks: number;
+  /** Attempts being started at the same time (window, group, report). */
+  maxConcurrentStarts: number;
+  /** Finished windows kept per team session for operators to read; older ones are closed. */
+  keepDeadWindows: number;
   /** Grace between C-c and a hard kill when stopping a task. */
   stopGraceMs: number;
   /** Overrides every task's check-in interval (`SHOAL_CHECKIN_MS`; tests). */
@@ -51,6 +55,8 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     cpuCapacityPercent: num(env, 'SHOAL_CPU_CAPACITY', Math.round(cpus().length * bandHigh), 1, 100_000),
     memoryCapacityMb: num(env, 'SHOAL_MEMORY_CAPACITY_MB', Math.round((totalmem() / 1024 / 1024) * 0.8), 1, 10_000_000),
     maxTasks: num(env, 'SHOAL_MAX_TASKS', 64, 1, 10_000),
+    maxConcurrentStarts: num(env, 'SHOAL_MAX_CONCURRENT_STARTS', 8, 1, 256),
+    keepDeadWindows: num(env, 'SHOAL_KEEP_DEAD_WINDOWS', 10, 0, 10_000),
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
     checkinMs: env.SHOAL_CHECKIN_MS ? num(env, 'SHOAL_CHECKIN_MS', 0, 100, 86_400_000) : undefined,
     band: parseBand(env),

@@ -278,6 +278,7 @@ export class ExecutorService {
         await committer?.finish(result.reason ?? result.outcome);
         this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
         await this.report(result);
+        await this.pruneDeadWindows(attempt.session);
         return;
       }
     } catch (e) {
@@ -287,6 +288,17 @@ export class ExecutorService {
       this.usage.delete(attempt.key);
       this.memoryNotified.delete(attempt.key);
       if (this.attempts.get(attempt.key) === attempt) this.attempts.delete(attempt.key);
+    }
+  }
+
+  /** Keeps the newest `keepDeadWindows` finished windows of a session, closing older ones. */
+  private async pruneDeadWindows(session: string): Promise<void> {
+    try {
+      const age = (id: string) => Number(id.slice(1));
+      const dead = (await this.tmux.listWindows(session)).filter((w) => w.dead).sort((a, b) => age(b.windowId) - age(a.windowId));
+      for (const w of dead.slice(this.config.keepDeadWindows)) await this.tmux.killWindow(w.windowId);
+    } catch (e) {
+      this.log.warn(`could not prune finished windows of ${session}: ${(e as Error).message}`);
     }
   }
 

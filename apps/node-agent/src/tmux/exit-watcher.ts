@@ -27,7 +27,7 @@ export class ExitWatcher {
     private readonly onExit: (paneId: string, exit: PaneExit) => void,
     private readonly onError: (err: unknown) => void = () => undefined,
     private readonly now: () => number = Date.now,
-    private readonly reapGraceMs = 250,
+    private readonly reapGraceMs = 5000,
     private readonly readZombie: (pid: number) => Promise<PaneExit | undefined> = readZombieExit,
   ) {}
 
@@ -130,7 +130,8 @@ export class ExitWatcher {
    * then status and signal are empty. tmux 3.3a also loses SIGCHLD now and then (measured: ~10%
    * of kills here), leaving the child a zombie and firing no pane-died hook until another child
    * exits. A zombie's status is final, so it is read from /proc at once; without one, the pane
-   * counts as dead with an unknown status after `reapGraceMs`.
+   * counts as dead with an unknown status after `reapGraceMs` (generous: on a loaded host tmux can
+   * take hundreds of ms between the pty closing and reaping the child; the bench saw 250 ms fail).
    */
   private async reaped(paneId: string, pid: number, exit: PaneExit): Promise<PaneExit | undefined> {
     if (exit.exitCode !== null || exit.signal) {
