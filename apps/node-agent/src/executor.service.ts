@@ -169,6 +169,7 @@ export class ExecutorService {
       now: Date.now,
       logRotation: this.config.logRotation,
       output: (seq, text) => this.output(task, seq, text),
+      closable: (paneId) => this.closable(paneId),
     });
     this.attempts.set(attempt.key, attempt);
     await attempt.start();
@@ -291,12 +292,18 @@ export class ExecutorService {
     }
   }
 
+  /** A dead pane may be closed once no attempt still waits to read its exit status. */
+  private closable(paneId: string): boolean {
+    for (const a of this.attempts.values()) if (a.paneId === paneId && a.state !== 'exited') return false;
+    return true;
+  }
+
   /** Keeps the newest `keepDeadWindows` finished windows of a session, closing older ones. */
   private async pruneDeadWindows(session: string): Promise<void> {
     try {
       const age = (id: string) => Number(id.slice(1));
       const dead = (await this.tmux.listWindows(session)).filter((w) => w.dead).sort((a, b) => age(b.windowId) - age(a.windowId));
-      for (const w of dead.slice(this.config.keepDeadWindows)) await this.tmux.killWindow(w.windowId);
+      for (const w of dead.slice(this.config.keepDeadWindows)) if (this.closable(w.paneId)) await this.tmux.killWindow(w.windowId);
     } catch (e) {
       this.log.warn(`could not prune finished windows of ${session}: ${(e as Error).message}`);
     }

@@ -21,6 +21,8 @@ export interface AttemptDeps {
   now(): number;
   /** Size-based rotation of the log file (none when absent). */
   logRotation?: RotationPolicy;
+  /** False while an attempt still waits for this pane's exit status: its window must stay. */
+  closable(paneId: string): boolean;
 }
 
 /** One attempt of one task: its window, its budget, its timeout, and how it ended. */
@@ -82,7 +84,7 @@ export class TaskAttempt {
     });
     this.paneId = win.paneId;
     this.pid = win.pid;
-    await this.tidySession(win.windowId, win.windowName);
+    void this.tidySession(win.windowId, win.windowName).catch(() => undefined);
     governed.attach(win.pid);
     this.startedAt = this.deps.now();
     this.state = 'running';
@@ -152,7 +154,7 @@ export class TaskAttempt {
   private async tidySession(windowId: string, windowName: string): Promise<void> {
     const { tmux } = this.deps;
     for (const w of await tmux.listWindows(this.session)) {
-      if (w.windowId !== windowId && w.dead && w.name === this.task.role) await tmux.killWindow(w.windowId);
+      if (w.windowId !== windowId && w.dead && w.name === this.task.role && this.deps.closable(w.paneId)) await tmux.killWindow(w.windowId);
     }
     if (windowName !== this.task.role && !(await tmux.listWindows(this.session)).some((w) => w.name === this.task.role)) {
       await tmux.run('rename-window', ['-t', windowId, this.task.role]);

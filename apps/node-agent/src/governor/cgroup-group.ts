@@ -23,10 +23,10 @@ export class CgroupDirs {
 
   /** Creates every directory; refuses a group that already exists (a stale attempt must be cleaned first). */
   async create(): Promise<void> {
-    for (const dir of this.dirs) {
-      if (await this.fs.exists(dir)) throw new ConflictError(`cgroup ${dir} already exists`);
-    }
-    for (const dir of this.dirs) await this.fs.mkdir(dir);
+    const existing = await Promise.all(this.dirs.map((dir) => this.fs.exists(dir)));
+    const taken = this.dirs.find((_, i) => existing[i]);
+    if (taken) throw new ConflictError(`cgroup ${taken} already exists`);
+    await Promise.all(this.dirs.map((dir) => this.fs.mkdir(dir)));
   }
 
   /** The `cgroup.procs` files a process writes itself into to join every hierarchy. */

@@ -94,13 +94,19 @@ export class CgroupV1Governor implements ResourceGovernor {
     const dirs = this.dirsOf(taskKey);
     await dirs.create();
     try {
-      for (const w of writes) {
-        const mount = this.options.mounts[w.hierarchy];
-        if (!mount) continue;
-        const path = join(mount, this.prefix, taskKey, w.file);
-        if (w.optional && !(await this.fs.exists(path))) continue;
-        await writeControl(this.fs, path, w.value);
-      }
+      const byHierarchy = new Map<string, typeof writes>();
+      for (const w of writes) byHierarchy.set(w.hierarchy, [...(byHierarchy.get(w.hierarchy) ?? []), w]);
+      await Promise.all(
+        [...byHierarchy.values()].map(async (ordered) => {
+          for (const w of ordered) {
+            const mount = this.options.mounts[w.hierarchy];
+            if (!mount) continue;
+            const path = join(mount, this.prefix, taskKey, w.file);
+            if (w.optional && !(await this.fs.exists(path))) continue;
+            await writeControl(this.fs, path, w.value);
+          }
+        }),
+      );
     } catch (e) {
       await dirs.remove().catch(() => undefined);
       throw e;
