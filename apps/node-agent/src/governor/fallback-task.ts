@@ -137,14 +137,29 @@ export class FallbackTask implements GovernedTask {
     return [...pids];
   }
 
-  /** Recomputes the tree from the known members and remembers every new descendant. */
+  /**
+   * Recomputes the tree from the known members and remembers every new descendant. A member
+   * attached after the snapshot began (never seen yet) is kept while the process exists: a
+   * snapshot read under load can predate it, and dropping it would leave the task unsupervised.
+   */
   private refreshMembers(procs: Map<number, ProcStat>): Set<number> {
     for (const [pid, start] of this.members) {
       const p = procs.get(pid);
+      if (!p && start === -1 && processExists(pid)) continue;
       if (!p || (start !== -1 && p.startTime !== start)) this.members.delete(pid);
     }
     const tree = descendantsOf(procs, this.members.keys());
     for (const pid of tree) this.members.set(pid, procs.get(pid)!.startTime);
     return tree;
+  }
+}
+
+/** True while a process with this pid exists (signal 0 probes without sending anything). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
