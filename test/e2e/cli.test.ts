@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Disposables, freePort, spawnProcess, tempDir } from '@shoal/testing';
 import { ROOT } from '../support/cluster.js';
+import { isAlive } from '../support/processes.js';
 
 const exec = promisify(execFile);
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
@@ -18,15 +19,6 @@ async function childrenOf(pid: number): Promise<{ pid: number; args: string }[]>
     .filter((l) => l.trim())
     .map((l) => ({ pid: Number(l.trim().split(/\s+/)[0]), args: l.trim().replace(/^\d+\s+/, '') }));
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('shoal CLI end to end', () => {
   it('`shoal up`, then `shoal run examples/hybrid.yaml --follow` exits 0; Ctrl-C leaves nothing behind', async () => {
@@ -60,7 +52,7 @@ describe('shoal CLI end to end', () => {
     upProc.child.kill('SIGINT');
     const upExit = await upProc.exited;
     expect(upExit.code).toBe(0);
-    expect(children.filter((c) => alive(c.pid))).toEqual([]);
+    expect(children.filter((c) => isAlive(c.pid))).toEqual([]);
     await expect(exec('tmux', ['-L', socket, 'ls'])).rejects.toThrow();
     expect(existsSync(join(dir.path, 'cluster.json'))).toBe(false);
     const hierarchies = existsSync('/sys/fs/cgroup') ? readdirSync('/sys/fs/cgroup') : [];

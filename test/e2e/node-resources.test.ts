@@ -11,6 +11,7 @@ import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type Heartbeat, decode, topology } from '@shoal/protocol';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+import { isAlive } from '../support/processes.js';
 
 const exec = promisify(execFile);
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
@@ -79,15 +80,6 @@ async function treeOf(roots: number[]): Promise<number[]> {
   }
   return [...found];
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Shoal cgroup directories of this cluster still present on the host. */
 function cgroupDirs(): string[] {
@@ -204,7 +196,7 @@ describe('emergency commands', () => {
     expect(body.ok).toBe(true);
     const stopped = await cluster.waitForRun(first.runId);
     expect(stopped.tasks.every((t) => t.state !== 'running')).toBe(true);
-    await waitFor(() => first.pids.every((p) => !alive(p)), { timeoutMs: 20_000, what: 'every process of the stopped tasks gone' });
+    await waitFor(() => first.pids.every((p) => !isAlive(p)), { timeoutMs: 20_000, what: 'every process of the stopped tasks gone' });
 
     const reset = await exec(process.execPath, [CLI, '--api', cluster.api, 'reset', '--node', 'node-a']);
     expect(reset.stdout).toContain('node-a: ok');
@@ -216,7 +208,7 @@ describe('emergency commands', () => {
     if (governor.startsWith('cgroup')) expect(cgroupDirs().length).toBeGreaterThan(0);
     const cleanup = await exec(process.execPath, [CLI, '--api', cluster.api, 'emergency-cleanup', '--node', 'node-a']);
     expect(cleanup.stdout).toContain('node-a: ok');
-    await waitFor(() => [...first.pids, ...second.pids].every((p) => !alive(p)), { timeoutMs: 20_000, what: 'every Shoal process gone' });
+    await waitFor(() => [...first.pids, ...second.pids].every((p) => !isAlive(p)), { timeoutMs: 20_000, what: 'every Shoal process gone' });
     const ls = await cluster.tmux(socket, ['ls']).then(
       (out) => out.trim(),
       () => '',

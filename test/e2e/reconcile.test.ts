@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
 import { type TestCluster, startCluster } from '../support/cluster.js';
+import { isAlive } from '../support/processes.js';
 
 const disposables = new Disposables();
 let nats: NatsServerHandle;
@@ -20,15 +21,6 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('reconciliation between the coordinator and a restarted node-agent', () => {
   it('a node-agent killed with SIGKILL and restarted before the node TTL: its old attempt is ended there and re-run', async () => {
@@ -65,7 +57,7 @@ phases:
     expect(done.state).toBe('succeeded');
     expect(t.attempt).toBe(2);
     expect(t.outputTail).toContain('attempt 2');
-    expect(oldPids.filter(alive)).toEqual([]);
+    expect(oldPids.filter(isAlive)).toEqual([]);
     const metrics = await (await fetch(`${cluster.api}/metrics`)).text();
     expect(metrics).toMatch(/^shoal_reconciled_total\{action="lost"\} 1$/m);
   }, 150_000);
