@@ -300,6 +300,7 @@ export class ExecutorService {
 
   /** Keeps the newest `keepDeadWindows` finished windows of a session, closing older ones. */
   private async pruneDeadWindows(session: string): Promise<void> {
+    if (!this.tmux.connected) return;
     try {
       const age = (id: string) => Number(id.slice(1));
       const dead = (await this.tmux.listWindows(session)).filter((w) => w.dead).sort((a, b) => age(b.windowId) - age(a.windowId));

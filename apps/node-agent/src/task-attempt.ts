@@ -153,6 +153,7 @@ export class TaskAttempt {
    */
   private async tidySession(windowId: string, windowName: string): Promise<void> {
     const { tmux } = this.deps;
+    if (!tmux.connected) return;
     for (const w of await tmux.listWindows(this.session)) {
       if (w.windowId !== windowId && w.dead && w.name === this.task.role && this.deps.closable(w.paneId)) await tmux.killWindow(w.windowId);
     }

@@ -92,6 +92,11 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
     return this.bootstrap;
   }
 
+  /** True while a client process is attached (no command would start a tmux server). */
+  get isConnected(): boolean {
+    return !!this.conn && !this.connecting && !this.closed;
+  }
+
   /** Starts the client (and the server with its bootstrap session) unless already running. */
   async connect(): Promise<void> {
     await this.ready();

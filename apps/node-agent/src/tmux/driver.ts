@@ -70,6 +70,11 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     return driver;
   }
 
+  /** True while connected to a running tmux server; housekeeping should not start a new one. */
+  get connected(): boolean {
+    return this.client.isConnected;
+  }
+
   /** The tmux socket name this driver talks to. */
   get socketName(): string {
     return this.options.socketName;

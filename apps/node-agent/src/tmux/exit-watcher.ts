@@ -78,6 +78,7 @@ export class ExitWatcher {
   serverGone(): void {
     for (const list of this.waiters.values()) for (const w of list) w.resolve({ exitCode: null, lost: true });
     this.waiters.clear();
+    this.unreaped.clear();
     this.arm();
   }
 
@@ -146,7 +147,7 @@ export class ExitWatcher {
     const first = this.unreaped.get(paneId);
     if (first === undefined) {
       this.unreaped.set(paneId, this.now());
-      setTimeout(() => this.poke(), this.reapGraceMs + 5).unref();
+      setTimeout(() => this.waiters.size > 0 && this.poke(), this.reapGraceMs + 5).unref();
       return undefined;
     }
     return this.now() - first >= this.reapGraceMs ? { exitCode: null } : undefined;
