@@ -42,7 +42,7 @@ async function sample(pids, durationMs, windowMs) {
 
 /** Benchmark 4. */
 export async function run({ quick, log }) {
-  const durationMs = quick ? 15_000 : 60_000;
+  const durationMs = quick ? 15_000 : 120_000;
   const cleanup = new Cleanup();
   try {
     const nats = await startNats({ mode: 'local' });
@@ -59,8 +59,11 @@ export async function run({ quick, log }) {
     const base = startChild([process.execPath, join(ROOT, 'bench/idle-baseline-agent.mjs'), nats.url, `${ns}.hb.baseline`, String(PULSE_MS)], { name: 'idle baseline' });
     cleanup.add(() => base.stop());
     await base.waitForLine(/baseline ready/);
-    log(`  settling ${quick ? 3 : 5} s, then sampling ${durationMs / 1000} s (node-agent pid ${agent.pid}, baseline pid ${base.pid})`);
-    await sleep(quick ? 3000 : 5000);
+    // Idle is the steady state: V8's idle-time memory reducer runs a few full GCs (~60-80 ms in all)
+    // about 15 s after start-up; settle past it so start-up work is not counted as idle cost.
+    const settleMs = quick ? 3000 : 30_000;
+    log(`  settling ${settleMs / 1000} s, then sampling ${durationMs / 1000} s (node-agent pid ${agent.pid}, baseline pid ${base.pid})`);
+    await sleep(settleMs);
     const r = await sample({ nodeAgent: agent.pid, baseline: base.pid }, durationMs, 5000);
     return {
       pulseMs: PULSE_MS,
