@@ -2,7 +2,7 @@
 // Run: npx tsc -b libs/scheduler && node bench/placement.mjs [--nodes 1000] [--tasks 100000] [--reps 3]
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { Placer } from '../libs/scheduler/dist/index.js';
+import { Placer, seededRandom } from '../libs/scheduler/dist/index.js';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -12,16 +12,7 @@ const NODES = arg('nodes', 1000);
 const TASKS = arg('tasks', 100_000);
 const REPS = arg('reps', 3);
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 const pick = (r, xs) => xs[Math.floor(r() * xs.length)];
 const AGENTS = ['claude', 'codex', 'gemini'];
 const REPOS = ['web', 'api', 'ml', 'infra'];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
+import { splitSse } from '../../apps/cli/src/sse.js';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 
 const exec = promisify(execFile);
@@ -51,12 +52,9 @@ function collectEvents(runId: string, type: string): { events: Record<string, un
     let buf = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buf += decoder.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        if (new RegExp(`^event: ${type}$`, 'm').test(block)) events.push(JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as Record<string, unknown>);
-      }
+      const { events: complete, rest } = splitSse(buf);
+      buf = rest;
+      for (const e of complete) if (e.event === type) events.push(JSON.parse(e.data) as Record<string, unknown>);
     }
   })().catch(() => undefined);
   return { events, stop: () => abort.abort() };

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunView } from '@shoal/protocol';
+import { splitSse } from './sse.js';
 
 /** Where `shoal up` records the local cluster, so other commands find its API. */
 export function clusterFile(dataDir = join(homedir(), '.shoal')): string {
@@ -64,14 +65,9 @@ export class ApiClient {
     let buf = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buf += decoder.decode(chunk, { stream: true });
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) yield { event, data: JSON.parse(data) as RunView | RunEvent };
-      }
+      const { events, rest } = splitSse(buf);
+      buf = rest;
+      for (const e of events) yield { event: e.event, data: JSON.parse(e.data) as RunView | RunEvent };
     }
   }
 

@@ -4,6 +4,7 @@ export * from './engine.js';
 export * from './placement/types.js';
 export * from './placement/placer.js';
 export * from './resilience/backoff.js';
+export { hashSeed, seededRandom } from './resilience/seeded-random.js';
 export * from './resilience/retry.js';
 export * from './resilience/timeout.js';
 export * from './resilience/breaker.js';
