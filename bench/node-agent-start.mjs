@@ -1,5 +1,6 @@
-// Benchmarks 2 and 3: submit -> process start through a real node-agent vs a bare tmux
-// control-mode client (B3t), 1 in flight and in bursts; windows/s vs the tmux ceiling.
+// Benchmarks 2 and 3: submit -> process start through a real node-agent vs B3t (a plain NATS
+// request/reply agent starting windows through tmux control mode, BENCHMARKS.md) and vs tmux
+// alone, 1 in flight and in bursts; windows/s vs the tmux ceiling.
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
@@ -118,6 +119,52 @@ async function agentBurst(d, stamps, clock, n, tag) {
 
 const newWindow = (argv) => ['new-window', ['-d', '-t', 'base:', '--', ...argv]];
 
+/** Starts the B3t agent (bench/b3t-agent.mjs) on its own tmux server; returns a requester. */
+async function b3tAgent(nats, socket) {
+  const subject = `b3t.${rand()}`;
+  const child = startChild([process.execPath, join(ROOT, 'bench/b3t-agent.mjs'), nats.url, subject, socket], { name: 'b3t agent', env: process.env });
+  await child.waitForLine(/b3t ready/, 30_000);
+  const nc = await connect({ servers: nats.url, name: 'b3t-client' });
+  const enc = new TextEncoder();
+  return {
+    async request(argv) {
+      const reply = new TextDecoder().decode((await nc.request(subject, enc.encode(JSON.stringify(argv)), { timeout: 60_000 })).data);
+      if (reply !== 'ok') throw new Error(`b3t agent: ${reply}`);
+    },
+    async close() {
+      await nc.drain();
+      await child.stop();
+    },
+  };
+}
+
+/** B3t, 1 in flight: request, wait for the reply and the task's start. */
+async function b3tSequential(b3t, stamps, clock, n, tag) {
+  const lat = [];
+  for (let i = 0; i < n + WARMUP; i++) {
+    const id = `${tag}-${i}`;
+    const t0 = clock();
+    const reply = b3t.request(stamps.argv(id));
+    const started = await stamps.wait(id);
+    await reply;
+    if (i >= WARMUP) lat.push(started - t0);
+  }
+  return lat;
+}
+
+/** B3t burst: N requests sent back to back. */
+async function b3tBurst(b3t, stamps, clock, n, tag) {
+  const t0s = [];
+  const replies = [];
+  for (let i = 0; i < n; i++) {
+    t0s.push(clock());
+    replies.push(b3t.request(stamps.argv(`${tag}-${i}`)));
+  }
+  const starts = await Promise.all(t0s.map((_, i) => stamps.wait(`${tag}-${i}`, 120_000)));
+  await Promise.all(replies);
+  return { lat: starts.map((s, i) => s - t0s[i]), perSec: n / ((Math.max(...starts) - t0s[0]) / 1000) };
+}
+
 /** B3t, 1 in flight: new-window through the control client, wait for the start and the window's close. */
 async function tmuxSequential(tc, stamps, clock, n, tag) {
   const lat = [];
@@ -180,12 +227,18 @@ async function forGovernor(governor, { quick, log }) {
     cleanup.add(() => d.close());
     const tc = await controlClient(baseSocket);
     cleanup.add(() => tc.close());
+    const b3tSocket = `shoal-bench-${rand()}`;
+    cleanup.add(() => killTmux(b3tSocket));
+    const b3t = await b3tAgent(nats, b3tSocket);
+    cleanup.add(() => b3t.close());
     const clock = wallClock();
-    const s = { agentSeq: [], tmuxSeq: [], agentBurst: [], tmuxBurst: [], agentRate: [], tmuxBurstRate: [], tmuxLoopRate: [], notStarted: 0 };
+    const s = { agentSeq: [], b3tSeq: [], tmuxSeq: [], agentBurst: [], b3tBurst: [], tmuxBurst: [], agentRate: [], tmuxBurstRate: [], tmuxLoopRate: [], notStarted: 0 };
     for (let r = 0; r < rounds; r++) {
       log(`  [${governor}] round ${r + 1}/${rounds}: 1 in flight x${seqN}, bursts of ${burstN}`);
       s.tmuxSeq.push(...(await tmuxSequential(tc, stamps, clock, seqN, `ts${r}`)));
+      s.b3tSeq.push(...(await b3tSequential(b3t, stamps, clock, seqN, `bs${r}`)));
       s.agentSeq.push(...(await agentSequential(d, stamps, clock, seqN, `as${r}`)));
+      s.b3tBurst.push(...(await b3tBurst(b3t, stamps, clock, burstN, `bb${r}`)).lat);
       const tb = await tmuxBurst(tc, stamps, clock, burstN, `tb${r}`);
       s.tmuxBurst.push(...tb.lat);
       s.tmuxBurstRate.push(tb.perSec);
@@ -196,9 +249,11 @@ async function forGovernor(governor, { quick, log }) {
       s.tmuxLoopRate.push(await tmuxLoop(tc, stamps, clock, burstN, `tl${r}`));
     }
     const seqA = summary(s.agentSeq);
-    const seqB = summary(s.tmuxSeq);
+    const seqB = summary(s.b3tSeq);
+    const seqT = summary(s.tmuxSeq);
     const burstA = summary(s.agentBurst);
-    const burstB = summary(s.tmuxBurst);
+    const burstB = summary(s.b3tBurst);
+    const burstT = summary(s.tmuxBurst);
     const agentRate = median(s.agentRate);
     const ceiling = Math.max(median(s.tmuxBurstRate), median(s.tmuxLoopRate));
     return {
@@ -208,8 +263,8 @@ async function forGovernor(governor, { quick, log }) {
       failures: d.failures.slice(0, 5),
       failureLog: d.failures.length ? agent.lines.filter((l) => d.failures.some((f) => l.includes(f.split(':')[0]))).slice(0, 20) : undefined,
       submitToStart: {
-        sequential: { nodeAgentMs: seqA, b3tMs: seqB, p50Ratio: ratio(seqA.p50, seqB.p50), p99Ratio: ratio(seqA.p99, seqB.p99) },
-        burst: { size: burstN, nodeAgentMs: burstA, b3tMs: burstB, p50Ratio: ratio(burstA.p50, burstB.p50), p99Ratio: ratio(burstA.p99, burstB.p99) },
+        sequential: { nodeAgentMs: seqA, b3tMs: seqB, tmuxAloneMs: seqT, p50Ratio: ratio(seqA.p50, seqB.p50), p99Ratio: ratio(seqA.p99, seqB.p99), p50RatioTmuxAlone: ratio(seqA.p50, seqT.p50) },
+        burst: { size: burstN, nodeAgentMs: burstA, b3tMs: burstB, tmuxAloneMs: burstT, p50Ratio: ratio(burstA.p50, burstB.p50), p99Ratio: ratio(burstA.p99, burstB.p99) },
       },
       windowsPerSec: {
         nodeAgent: +agentRate.toFixed(1),

@@ -18,6 +18,7 @@ export function rows(results) {
       const seq = r.submitToStart.sequential;
       const burst = r.submitToStart.burst;
       out.push([`submit->start, 1 in flight [${r.governor}]`, lat(seq.nodeAgentMs), `B3t ${lat(seq.b3tMs)}`, `p50 ${fmt(seq.p50Ratio)}x / p99 ${fmt(seq.p99Ratio)}x`, 'p50 <= 1.3x, p99 <= 2x', verdict(seq.p50Ratio <= 1.3 && seq.p99Ratio <= 2)]);
+      if (seq.tmuxAloneMs) out.push([`  same, vs tmux alone (no NATS hop)`, '', `tmux ${lat(seq.tmuxAloneMs)}`, `p50 ${fmt(seq.p50RatioTmuxAlone)}x`, '(informative)', '']);
       out.push([`submit->start, burst of ${burst.size} [${r.governor}]`, lat(burst.nodeAgentMs), `B3t ${lat(burst.b3tMs)}`, `p50 ${fmt(burst.p50Ratio)}x / p99 ${fmt(burst.p99Ratio)}x`, '(informative)', '']);
       const w = r.windowsPerSec;
       out.push([`windows/s [${r.governor}]`, fmt(w.nodeAgent), `tmux ceiling ${fmt(w.ceiling)} (pipelined ${fmt(w.tmuxPipelined)}, loop ${fmt(w.tmuxLoop)})`, `${fmt(w.ratio)}x`, '>= 0.8x', verdict(w.ratio >= 0.8)]);

@@ -59,6 +59,12 @@ export async function controlClient(socket) {
       child.stdin.write(text);
       return Promise.all(ps);
     },
+    /** Writes commands as one command list (`a ; b`): tmux runs them back to back. Resolves when all replied. */
+    runList(cmds) {
+      const ps = cmds.map(() => new Promise((resolve, reject) => pending.push({ resolve, reject })));
+      child.stdin.write(`${cmds.map(([cmd, args = []]) => [cmd, ...args.map(q)].join(' ')).join(' ; ')}\n`);
+      return Promise.all(ps);
+    },
     /** Resolves at the next notification matching `re` (or after `timeoutMs`, with undefined). */
     nextNotification(re, timeoutMs = 1000) {
       return new Promise((resolve) => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '@shoal/protocol';
 import { tempDir, tmuxSocket, waitFor, type TempDir, type TmuxSocket } from '@shoal/testing';
-import { TmuxDriver, type PaneExit } from '../../apps/node-agent/src/tmux/index.js';
+import { TmuxCommandError, TmuxDriver, type PaneExit, type TmuxRunList } from '../../apps/node-agent/src/tmux/index.js';
 
 /** Writes its argv, cwd and $PROBE_ENV as JSON to $PROBE_OUT. */
 const PROBE = `require('fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({ argv: process.argv.slice(1), cwd: process.cwd(), env: process.env.PROBE_ENV ?? null }))`;
@@ -59,7 +59,7 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     expect(existsSync(canary)).toBe(false);
   });
 
-  it('creates Task-<team> once, a window per role, and suffixes a clashing name', async () => {
+  it('creates Task-<team> once and a window per role; a clashing name is kept as asked', async () => {
     const session = 'Task-roles';
     expect(await Promise.all([driver.ensureSession(session), driver.ensureSession(session)])).toEqual([true, false]);
     expect(await driver.ensureSession(session)).toBe(false);
@@ -68,12 +68,18 @@ describe('TmuxDriver (real tmux, private socket)', () => {
       await driver.newWindow({ session, window: 'Frontend-Review', argv: ['sleep', '60'] }),
       await driver.newWindow({ session, window: 'Frontend-Dev', argv: ['sleep', '60'] }),
     ];
-    expect([dev.windowName, review.windowName, again.windowName]).toEqual(['Frontend-Dev', 'Frontend-Review', 'Frontend-Dev-2']);
+    expect([dev.windowName, review.windowName, again.windowName]).toEqual(['Frontend-Dev', 'Frontend-Review', 'Frontend-Dev']);
     const windows = await driver.listWindows(session);
     expect(windows.map((w) => [w.name, w.paneId, w.pid, w.dead])).toEqual([
       ['Frontend-Dev', dev.paneId, dev.pid, false],
       ['Frontend-Review', review.paneId, review.pid, false],
-      ['Frontend-Dev-2', again.paneId, again.pid, false],
+      ['Frontend-Dev', again.paneId, again.pid, false],
+    ]);
+    expect((await driver.listWindows(session, { lobby: true })).map((w) => [w.name, w.lobby])).toEqual([
+      ['lobby', true],
+      ['Frontend-Dev', false],
+      ['Frontend-Review', false],
+      ['Frontend-Dev', false],
     ]);
     expect((await driver.listSessions()).map((s) => s.name).sort()).toEqual(['Task-frontend', session]);
     expect(await sock.sessions()).toContain('__shoal');
@@ -114,6 +120,39 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     expect(await driver.waitForExit(term.paneId)).toEqual({ exitCode: null, signal: 'SIGTERM' });
   });
 
+  it('creates a missing session on the first window, also under concurrent starts', async () => {
+    const fresh = 'Task-fresh';
+    const wins = await Promise.all(['A', 'B', 'C'].map((w) => driver.newWindow({ session: fresh, window: w, argv: ['sleep', '60'] })));
+    expect((await driver.listWindows(fresh)).map((w) => w.paneId).sort()).toEqual(wins.map((w) => w.paneId).sort());
+    expect(await driver.killSession(fresh)).toBe(true);
+  });
+
+  it('logs every window of a burst from its first byte (pipe-pane in the same command list)', async () => {
+    const dir = join(tmp.path, 'burst');
+    mkdirSync(dir);
+    const wins = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => driver.newWindow({ session, window: `burst-${i}`, argv: ['printf', `first-${i}\\n`], logFile: join(dir, `${i}.log`) })),
+    );
+    for (const w of wins) expect(await driver.waitForExit(w.paneId)).toEqual({ exitCode: 0 });
+    for (let i = 0; i < wins.length; i++) {
+      const log = join(dir, `${i}.log`);
+      await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').length > 0, { what: `log ${i}` });
+      expect(readFileSync(log, 'utf8')).toBe(`first-${i}\r\n`);
+    }
+    for (const w of wins) await driver.killWindow(w.windowId);
+  });
+
+  it('runs a command list in one go; a failing command stops the list and reports what ran', async () => {
+    const client = (driver as unknown as { client: { runList: TmuxRunList } }).client;
+    expect(await client.runList([{ verb: 'display-message', args: ['-p', 'one'] }, { verb: 'display-message', args: ['-p', 'two; three'] }])).toEqual([['one'], ['two; three']]);
+    const failed = await client
+      .runList([{ verb: 'display-message', args: ['-p', 'ran'] }, { verb: 'kill-window', args: ['-t', '@999999'] }, { verb: 'display-message', args: ['-p', 'skipped'] }])
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(TmuxCommandError);
+    expect(failed).toMatchObject({ verb: 'kill-window', completed: [['ran']] });
+    expect(await driver.run('display-message', ['-p', 'still in step'])).toEqual(['still in step']);
+  });
+
   it('pipes output from the first byte into a log file whose path has spaces, quotes and expansions', async () => {
     const dir = join(tmp.path, "log dir 'q' \"dq\" $(touch \"$SHOAL_TEST_CANARY\") #(touch \"$SHOAL_TEST_CANARY\") #{pane_id}");
     mkdirSync(dir);
@@ -127,7 +166,7 @@ describe('TmuxDriver (real tmux, private socket)', () => {
 
   it.each([
     ['without a log file', false],
-    ['with a log file (respawn path)', true],
+    ['with a log file (pipe-pane in the same command list)', true],
   ])('passes hostile argv, env, cwd and window names literally %s', async (_label, withLog) => {
     const out = join(tmp.path, `probe-${withLog}.json`);
     const cwd = join(tmp.path, `cwd #(touch "$SHOAL_TEST_CANARY") #{pane_id} $(x) '${withLog}`);

@@ -15,7 +15,7 @@ import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/rest
 import { TaskAttempt } from './task-attempt.js';
 import { TaskCheckins, paneControl } from './checkin/index.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
-import type { TmuxDriver } from './tmux/index.js';
+import { KeyedLock, type TmuxDriver } from './tmux/index.js';
 
 /** Reply of a control action. */
 export interface ControlResult {
@@ -46,6 +46,10 @@ export class ExecutorService {
   /** Latest per-agent usage, refreshed once per pulse for heartbeats. */
   private readonly usage = new Map<string, { cpuPercent: number; rssMb: number }>();
   private readonly memoryNotified = new Set<string>();
+  /** Serialises window housekeeping per tmux session. */
+  private readonly sessionLock = new KeyedLock();
+  /** Set once the log directory exists (created on the first start). */
+  private logDirReady?: Promise<unknown>;
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
@@ -155,7 +159,11 @@ export class ExecutorService {
   /** Creates the attempt's resource group and starts the agent in its window. */
   private async launch(task: TaskDispatched, span: Span): Promise<TaskAttempt> {
     const logDir = this.logs.logDir;
-    await mkdir(logDir, { recursive: true });
+    this.logDirReady ??= mkdir(logDir, { recursive: true }).catch((e: Error) => {
+      this.logDirReady = undefined;
+      throw e;
+    });
+    await this.logDirReady;
     this.logs.record(task.runId, task.taskId, task.attempt);
     const memoryMb = hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail');
     const governed = await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), { cpuPercent: task.cpuPercent, memoryMb });
@@ -170,6 +178,7 @@ export class ExecutorService {
       logRotation: this.config.logRotation,
       output: (seq, text) => this.output(task, seq, text),
       closable: (paneId) => this.closable(paneId),
+      sessionLock: this.sessionLock,
     });
     this.attempts.set(attempt.key, attempt);
     await attempt.start();

@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutc
 import type { GovernedTask, Verdict } from './governor/index.js';
 import type { RotationPolicy } from './logs/index.js';
 import { LogFollower, readTail } from './log-follower.js';
-import type { TmuxDriver } from './tmux/index.js';
+import type { KeyedLock, TmuxDriver } from './tmux/index.js';
 
 /** Lifecycle of one attempt on this node. */
 export type AttemptState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -23,6 +23,8 @@ export interface AttemptDeps {
   logRotation?: RotationPolicy;
   /** False while an attempt still waits for this pane's exit status: its window must stay. */
   closable(paneId: string): boolean;
+  /** Serialises window housekeeping per session. */
+  sessionLock: KeyedLock;
 }
 
 /** One attempt of one task: its window, its budget, its timeout, and how it ended. */
@@ -73,7 +75,6 @@ export class TaskAttempt {
   /** Starts the process in its team's session, inside its resource group. */
   async start(): Promise<void> {
     const { tmux, governed } = this.deps;
-    await tmux.ensureSession(this.session);
     const win = await tmux.newWindow({
       session: this.session,
       window: this.task.role,
@@ -84,7 +85,7 @@ export class TaskAttempt {
     });
     this.paneId = win.paneId;
     this.pid = win.pid;
-    void this.tidySession(win.windowId, win.windowName).catch(() => undefined);
+    void this.deps.sessionLock.run(this.session, () => this.tidySession(win.windowId)).catch(() => undefined);
     governed.attach(win.pid);
     this.startedAt = this.deps.now();
     this.state = 'running';
@@ -149,21 +150,26 @@ export class TaskAttempt {
 
   /**
    * One window per role: a finished window of the same role (kept so its last screen can be read)
-   * gives way to the new one, which then takes the role's name; the session's lobby window goes.
+   * gives way to the new one, and the session's lobby window goes. If another live window has the
+   * role's name, the new one becomes `<role>-2`, `-3`...
    */
-  private async tidySession(windowId: string, windowName: string): Promise<void> {
+  private async tidySession(windowId: string): Promise<void> {
     const { tmux } = this.deps;
     if (!tmux.connected) return;
-    for (const w of await tmux.listWindows(this.session)) {
-      if (w.windowId !== windowId && w.dead && w.name === this.task.role && this.deps.closable(w.paneId)) await tmux.killWindow(w.windowId);
+    const role = this.task.role;
+    const others = (await tmux.listWindows(this.session, { lobby: true, exitStatus: false })).filter((w) => w.windowId !== windowId);
+    const stays = [];
+    for (const w of others) {
+      if (w.lobby || (w.dead && w.name === role && this.deps.closable(w.paneId))) await tmux.killWindow(w.windowId);
+      else stays.push(w.name);
     }
-    if (windowName !== this.task.role && !(await tmux.listWindows(this.session)).some((w) => w.name === this.task.role)) {
-      await tmux.run('rename-window', ['-t', windowId, this.task.role]);
-    }
-    const lobbies = await tmux.run('list-windows', ['-t', `=${this.session}`, '-F', '#{window_id} #{@shoal_lobby}']);
-    for (const line of lobbies) {
-      const [id, lobby] = line.split(' ');
-      if (lobby === '1' && id) await tmux.killWindow(id);
-    }
+    const name = freeName(new Set(stays), role);
+    if (name !== role) await tmux.run('rename-window', ['-t', windowId, name]);
   }
+}
+
+/** `wanted`, or `wanted-2`, `wanted-3`... whichever is not in `taken`. */
+export function freeName(taken: ReadonlySet<string>, wanted: string): string {
+  if (!taken.has(wanted)) return wanted;
+  for (let n = 2; ; n++) if (!taken.has(`${wanted}-${n}`)) return `${wanted}-${n}`;
 }

@@ -1,5 +1,5 @@
-import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { ExecutionError } from '@shoal/protocol';
 
 /** The file operations the cgroup governors use; injectable so a fake tree can stand in for cgroupfs. */
@@ -14,17 +14,16 @@ export interface CgroupFs {
   listDirs(path: string): Promise<string[]>;
 }
 
-/** The real filesystem. */
+/**
+ * The real filesystem. Creating groups and writing limits are in-memory kernfs operations of a few
+ * microseconds, done synchronously: a task start then takes no thread-pool round trips for them.
+ */
 export const nodeCgroupFs: CgroupFs = {
   read: (path) => readFile(path, 'utf8'),
-  write: (path, value) => writeFile(path, value),
-  exists: (path) =>
-    access(path, constants.F_OK).then(
-      () => true,
-      () => false,
-    ),
+  write: async (path, value) => writeFileSync(path, value),
+  exists: async (path) => existsSync(path),
   mkdir: async (path) => {
-    await mkdir(path, { recursive: true });
+    mkdirSync(path, { recursive: true });
   },
   rmdir: (path) => rmdir(path),
   listDirs: async (path) => {
@@ -99,4 +98,37 @@ export function parseCgroupMounts(mountinfo: string): CgroupMount[] {
     }
   }
   return mounts;
+}
+
+/** Remembers, per control file name, whether the kernel offers it (optional files are asked about once). */
+export class OfferedFiles {
+  private readonly known = new Map<string, Promise<boolean>>();
+
+  constructor(private readonly fs: CgroupFs) {}
+
+  /** True if `path` (a group's control file named `file`) exists; the first answer per name is kept. */
+  has(file: string, path: string): Promise<boolean> {
+    let known = this.known.get(file);
+    if (!known) this.known.set(file, (known = this.fs.exists(path)));
+    return known;
+  }
+}
+
+/** Runs `fn` once and shares its promise until it fails or `reset()` (e.g. creating parent groups). */
+export class Once {
+  private done?: Promise<void>;
+
+  constructor(private readonly fn: () => Promise<void>) {}
+
+  run(): Promise<void> {
+    this.done ??= this.fn().catch((e: unknown) => {
+      this.done = undefined;
+      throw e;
+    });
+    return this.done;
+  }
+
+  reset(): void {
+    this.done = undefined;
+  }
 }

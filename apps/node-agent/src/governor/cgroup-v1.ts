@@ -9,7 +9,7 @@ import {
   memoryLimitBytes,
   resolveBudget,
 } from './budget.js';
-import { nodeCgroupFs, parseKeyedCounters, readControl, writeControl, type CgroupFs } from './cgroup-fs.js';
+import { nodeCgroupFs, parseKeyedCounters, readControl, writeControl, type CgroupFs, OfferedFiles, Once } from './cgroup-fs.js';
 import { CgroupDirs, removeDir } from './cgroup-group.js';
 import { buildEnterArgv } from './enter-argv.js';
 import type { Budget, CleanupReport, GovernedTask, GovernorOptions, ResourceGovernor, Usage, Verdict } from './types.js';
@@ -64,9 +64,13 @@ export class CgroupV1Governor implements ResourceGovernor {
   private readonly fs: CgroupFs;
   private readonly prefix: string;
   private readonly killTimeoutMs: number;
+  /** Parents created once (again after cleanupAll, which removes them). */
+  private readonly prepared = new Once(() => this.prepare());
+  private readonly offered: OfferedFiles;
 
   constructor(private readonly options: CgroupV1Options) {
     this.fs = options.fs ?? nodeCgroupFs;
+    this.offered = new OfferedFiles(this.fs);
     this.prefix = options.prefix ?? 'shoal';
     this.killTimeoutMs = options.killTimeoutMs ?? 10_000;
     assertPrefix(this.prefix);
@@ -84,13 +88,14 @@ export class CgroupV1Governor implements ResourceGovernor {
 
   /** Creates the parent group in every hierarchy. */
   async prepare(): Promise<void> {
-    for (const parent of this.parents()) await this.fs.mkdir(parent);
+    await Promise.all(this.parents().map((parent) => this.fs.mkdir(parent)));
   }
+
 
   async create(taskKey: string, budget: Budget): Promise<GovernedTask> {
     assertTaskKey(taskKey);
     const writes = v1LimitWrites(budget);
-    await this.prepare();
+    await this.prepared.run();
     const dirs = this.dirsOf(taskKey);
     await dirs.create();
     try {
@@ -102,7 +107,7 @@ export class CgroupV1Governor implements ResourceGovernor {
             const mount = this.options.mounts[w.hierarchy];
             if (!mount) continue;
             const path = join(mount, this.prefix, taskKey, w.file);
-            if (w.optional && !(await this.fs.exists(path))) continue;
+            if (w.optional && !(await this.offered.has(w.file, path))) continue;
             await writeControl(this.fs, path, w.value);
           }
         }),
@@ -130,6 +135,7 @@ export class CgroupV1Governor implements ResourceGovernor {
       await dirs.remove();
       report.removedGroups.push(key);
     }
+    this.prepared.reset();
     for (const parent of this.parents()) await removeDir(this.fs, parent).catch(() => undefined);
     return report;
   }

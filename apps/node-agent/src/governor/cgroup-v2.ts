@@ -9,7 +9,7 @@ import {
   memoryLimitBytes,
   resolveBudget,
 } from './budget.js';
-import { nodeCgroupFs, parseKeyedCounters, readControl, writeControl, type CgroupFs } from './cgroup-fs.js';
+import { nodeCgroupFs, parseKeyedCounters, readControl, writeControl, type CgroupFs, OfferedFiles, Once } from './cgroup-fs.js';
 import { CgroupDirs, removeDir } from './cgroup-group.js';
 import { buildEnterArgv } from './enter-argv.js';
 import type { Budget, CleanupReport, GovernedTask, GovernorOptions, ResourceGovernor, Usage, Verdict } from './types.js';
@@ -46,9 +46,13 @@ export class CgroupV2Governor implements ResourceGovernor {
   private readonly fs: CgroupFs;
   private readonly prefix: string;
   private readonly parent: string;
+  /** Parent created once (again after cleanupAll, which removes it). */
+  private readonly prepared = new Once(() => this.prepare());
+  private readonly offered: OfferedFiles;
 
   constructor(private readonly options: CgroupV2Options) {
     this.fs = options.fs ?? nodeCgroupFs;
+    this.offered = new OfferedFiles(this.fs);
     this.prefix = options.prefix ?? 'shoal';
     assertPrefix(this.prefix);
     this.parent = join(options.root, this.prefix);
@@ -72,15 +76,17 @@ export class CgroupV2Governor implements ResourceGovernor {
   async create(taskKey: string, budget: Budget): Promise<GovernedTask> {
     assertTaskKey(taskKey);
     const files = v2LimitFiles(budget);
-    await this.prepare();
+    await this.prepared.run();
     const dirs = new CgroupDirs(this.fs, [join(this.parent, taskKey)], this.options.killTimeoutMs ?? 10_000);
     await dirs.create();
     try {
-      for (const [name, value] of Object.entries(files)) {
-        const path = join(dirs.primary, name);
-        if (V2_OPTIONAL_FILES.has(name) && !(await this.fs.exists(path))) continue;
-        await writeControl(this.fs, path, value);
-      }
+      await Promise.all(
+        Object.entries(files).map(async ([name, value]) => {
+          const path = join(dirs.primary, name);
+          if (V2_OPTIONAL_FILES.has(name) && !(await this.offered.has(name, path))) return;
+          await writeControl(this.fs, path, value);
+        }),
+      );
     } catch (e) {
       await dirs.remove().catch(() => undefined);
       throw e;
@@ -97,9 +103,11 @@ export class CgroupV2Governor implements ResourceGovernor {
       await dirs.remove();
       report.removedGroups.push(key);
     }
+    this.prepared.reset();
     await removeDir(this.fs, this.parent).catch(() => undefined);
     return report;
   }
+
 }
 
 /** One task attempt in a v2 group. */

@@ -8,6 +8,20 @@ import { buildTmuxCommand } from './quote.js';
 /** Runs one tmux command and resolves with its output lines. */
 export type TmuxRun = (verb: string, args?: readonly string[], options?: { timeoutMs?: number }) => Promise<string[]>;
 
+/** One command of a command list. */
+export interface TmuxCommand {
+  verb: string;
+  args?: readonly string[];
+}
+
+/**
+ * Runs commands as one tmux command list (`a ; b ; c`) and resolves with each one's output lines.
+ * tmux runs the list back to back, with no other client's command and no pane output in between,
+ * and stops at the first command that fails: the promise then rejects with a
+ * {@link TmuxCommandError} whose `completed` holds the outputs of the commands that ran.
+ */
+export type TmuxRunList = (commands: readonly TmuxCommand[], options?: { timeoutMs?: number }) => Promise<string[][]>;
+
 /** Options for {@link TmuxControlClient}. */
 export interface ControlClientOptions {
   /** tmux socket name (`tmux -L <name>`). */
@@ -44,8 +58,10 @@ export interface ControlClientEvents {
 }
 
 interface Pending {
-  verb: string;
-  resolve(lines: string[]): void;
+  verbs: string[];
+  /** Outputs of the commands of this line that answered so far. */
+  replies: string[][];
+  resolve(replies: string[][]): void;
   reject(err: Error): void;
   timer?: NodeJS.Timeout;
   abandoned: boolean;
@@ -105,7 +121,13 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
   /** Runs `verb args...` (every arg quoted) and resolves with tmux's output lines. */
   run: TmuxRun = async (verb, args = [], options) => {
     const conn = await this.ready();
-    return this.send(conn, verb, args, options?.timeoutMs);
+    return (await this.send(conn, [{ verb, args }], options?.timeoutMs))[0]!;
+  };
+
+  /** Runs a command list on one line (see {@link TmuxRunList}). */
+  runList: TmuxRunList = async (commands, options) => {
+    const conn = await this.ready();
+    return this.send(conn, commands, options?.timeoutMs);
   };
 
   /** Ends the client process (the tmux server keeps running). Idempotent. */
@@ -141,7 +163,7 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
       generation,
       queue: [],
       stderr: '',
-      startup: pending('startup'),
+      startup: pending(['startup']),
       exited: new Promise((resolve) => child.once('close', () => resolve())),
     };
     this.conn = conn;
@@ -150,7 +172,7 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
     const startTimeout = this.options.connectTimeoutMs ?? 15_000;
     try {
       await withTimeout(conn.startup.promise, startTimeout, `starting tmux -L ${this.options.socketName} -C`);
-      await this.options.setup?.((verb, args = [], o) => this.send(conn, verb, args, o?.timeoutMs));
+      await this.options.setup?.(async (verb, args = [], o) => (await this.send(conn, [{ verb, args }], o?.timeoutMs))[0]!);
     } catch (err) {
       child.kill('SIGKILL');
       if (this.conn === conn) this.conn = undefined;
@@ -170,7 +192,7 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
         if (!event) continue;
         if (event.kind === 'reply' && event.flags === 0 && !started) {
           started = true;
-          settle(conn.startup, event);
+          answer(conn.startup, event);
         } else this.dispatch(conn, event, setReason);
       }
     });
@@ -187,22 +209,25 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
 
   private dispatch(conn: Connection, event: ControlEvent, setReason: (reason: string) => void): void {
     if (event.kind === 'reply') {
-      const entry = event.flags === 0 ? undefined : conn.queue.shift();
+      const entry = event.flags === 0 ? undefined : conn.queue[0];
       if (!entry) return void this.emit('stray', `unmatched reply #${event.number}: ${event.lines.join('\\n')}`);
-      if (!entry.abandoned) settle(entry, event);
+      const failed = answer(entry, event);
+      if (failed || entry.replies.length === entry.verbs.length) conn.queue.shift();
     } else if (event.kind === 'notification') {
       if (event.name === 'exit') setReason(`tmux control client got %exit${event.args.length ? ` (${event.args.join(' ')})` : ''}`);
       this.emit('notification', event);
     } else this.emit('stray', event.raw);
   }
 
-  private send(conn: Connection, verb: string, args: readonly string[], timeoutMs = this.options.commandTimeoutMs ?? 15_000): Promise<string[]> {
-    const line = buildTmuxCommand(verb, args);
-    if (this.conn !== conn) return Promise.reject(new TmuxConnectionError(`tmux control client gone before ${verb}`));
-    const entry = pending(verb);
+  private send(conn: Connection, commands: readonly TmuxCommand[], timeoutMs = this.options.commandTimeoutMs ?? 15_000): Promise<string[][]> {
+    const verbs = commands.map((c) => c.verb);
+    if (verbs.length === 0) return Promise.resolve([]);
+    const line = commands.map((c) => buildTmuxCommand(c.verb, c.args ?? [])).join(' ; ');
+    if (this.conn !== conn) return Promise.reject(new TmuxConnectionError(`tmux control client gone before ${verbs.join(' ; ')}`));
+    const entry = pending(verbs);
     entry.timer = setTimeout(() => {
       entry.abandoned = true;
-      entry.reject(new TimeoutError(`tmux ${verb} got no reply within ${timeoutMs} ms`));
+      entry.reject(new TimeoutError(`tmux ${verbs.join(' ; ')} got no reply within ${timeoutMs} ms`));
     }, timeoutMs);
     conn.queue.push(entry);
     conn.child.stdin.write(`${line}\n`);
@@ -222,18 +247,31 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
   }
 }
 
-function pending(verb: string): Pending & { promise: Promise<string[]> } {
-  let resolve!: (lines: string[]) => void;
+function pending(verbs: string[]): Pending & { promise: Promise<string[][]> } {
+  let resolve!: (replies: string[][]) => void;
   let reject!: (err: Error) => void;
-  const promise = new Promise<string[]>((res, rej) => ((resolve = res), (reject = rej)));
+  const promise = new Promise<string[][]>((res, rej) => ((resolve = res), (reject = rej)));
   promise.catch(() => undefined);
-  return { verb, resolve, reject, abandoned: false, promise };
+  return { verbs, replies: [], resolve, reject, abandoned: false, promise };
 }
 
-function settle(entry: Pending, reply: ControlReply): void {
-  clearTimeout(entry.timer);
-  if (reply.ok) entry.resolve(reply.lines);
-  else entry.reject(new TmuxCommandError(entry.verb, reply.lines.join('\n') || 'unknown error'));
+/**
+ * Records one reply of a line's command list; settles the entry when the list is complete or a
+ * command failed (tmux skips the rest of a list after an error). Returns true on a failure.
+ */
+function answer(entry: Pending, reply: ControlReply): boolean {
+  const verb = entry.verbs[entry.replies.length] ?? entry.verbs[0]!;
+  if (!reply.ok) {
+    clearTimeout(entry.timer);
+    if (!entry.abandoned) entry.reject(new TmuxCommandError(verb, reply.lines.join('\n') || 'unknown error', { completed: entry.replies }));
+    return true;
+  }
+  entry.replies.push(reply.lines);
+  if (entry.replies.length === entry.verbs.length) {
+    clearTimeout(entry.timer);
+    if (!entry.abandoned) entry.resolve(entry.replies);
+  }
+  return false;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

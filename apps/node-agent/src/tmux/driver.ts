@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { ValidationError, type FieldIssue } from '@shoal/protocol';
-import { TmuxControlClient, type ControlClientOptions, type TmuxRun } from './control-client.js';
+import { TmuxControlClient, type ControlClientOptions, type TmuxCommand, type TmuxRun } from './control-client.js';
 import type { ControlNotification } from './control-parser.js';
 import { isTmuxNotFound, TmuxCommandError, TmuxConnectionError } from './errors.js';
 import { ExitWatcher } from './exit-watcher.js';
@@ -34,9 +34,6 @@ export interface TmuxDriverEvents {
   /** Background failures (exit checks); informational. */
   error: [unknown];
 }
-
-/** Placeholder run in a new window until pipe-pane is attached; replaced by `respawn-pane -k`. */
-const PLACEHOLDER = ['sleep', '2147483647'];
 
 /**
  * Node-agent's tmux driver on one private tmux server (`-L socketName`). Every task runs in its
@@ -114,35 +111,34 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
   }
 
   /**
-   * Starts `argv` in a new window of `session`. With `logFile`, the window first runs a silent
-   * placeholder, pipe-pane is attached, then `respawn-pane -k` starts the real program: the log
-   * holds its output from the first byte. A name already used in the session gets `-2`, `-3`, ...
+   * Starts `argv` in a new window at the end of `session`, creating the session when it is missing.
+   * With `logFile`, pipe-pane is attached in the same tmux command list as the window: tmux reads
+   * no pane output between the two, so the log holds the program's output from the first byte.
+   * The window gets the requested name as is (tmux allows duplicate names).
    */
   async newWindow(options: NewWindowOptions): Promise<NewWindowResult> {
     await validateNewWindow(options);
     const { session, argv, cwd, env = {}, logFile } = options;
-    return this.sessionLocks.run(session, async () => {
-      const windowName = await this.freeWindowName(session, options.window);
-      const spawnArgs = [...(cwd === undefined ? [] : ['-c', escapeTmuxFormat(cwd)])];
-      for (const [name, value] of Object.entries(env)) spawnArgs.push('-e', `${name}=${value}`);
-      const program = argv.length === 1 ? ['/bin/sh', '-c', 'exec "$@"', 'sh', argv[0]] : [...argv];
-      const head = ['-d', '-P', '-F', CREATED_FORMAT, '-t', `=${session}:`, '-n', escapeTmuxFormat(windowName)];
-      if (logFile === undefined) {
-        const [line] = await this.run('new-window', [...head, ...spawnArgs, '--', ...program]);
-        return { ...parseCreatedLine(line), windowName };
-      }
-      const created = parseCreatedLine((await this.run('new-window', [...head, '--', ...PLACEHOLDER]))[0]);
-      try {
-        await this.run('pipe-pane', ['-t', created.paneId, escapeTmuxFormat(`exec cat >> ${quoteShellWord(logFile)}`)]);
-        const respawn = this.run('respawn-pane', ['-k', '-t', created.paneId, ...spawnArgs, '--', ...program]);
-        const pid = this.run('display-message', ['-p', '-t', created.paneId, '#{pane_pid}']);
-        await respawn;
-        return { ...created, pid: Number((await pid)[0]), windowName };
-      } catch (err) {
-        await this.killWindow(created.windowId).catch(() => undefined);
-        throw err;
-      }
-    });
+    const target = `=${session}:{end}`;
+    const spawnArgs = [...(cwd === undefined ? [] : ['-c', escapeTmuxFormat(cwd)])];
+    for (const [name, value] of Object.entries(env)) spawnArgs.push('-e', `${name}=${value}`);
+    const program = argv.length === 1 ? ['/bin/sh', '-c', 'exec "$@"', 'sh', argv[0]] : [...argv];
+    const commands: TmuxCommand[] = [
+      { verb: 'new-window', args: ['-d', '-a', '-P', '-F', CREATED_FORMAT, '-t', target, '-n', escapeTmuxFormat(options.window), ...spawnArgs, '--', ...program] },
+    ];
+    if (logFile !== undefined) commands.push({ verb: 'pipe-pane', args: ['-t', target, escapeTmuxFormat(`exec cat >> ${quoteShellWord(logFile)}`)] });
+    try {
+      const created = await this.createWindow(commands).catch(async (err: unknown) => {
+        if (!isTmuxNotFound(err) || (err as TmuxCommandError).completed.length > 0) throw err;
+        await this.ensureSession(session);
+        return this.createWindow(commands);
+      });
+      return { ...created, windowName: options.window };
+    } catch (err) {
+      const created = err instanceof TmuxCommandError ? err.completed[0]?.[0] : undefined;
+      if (created) await this.killWindow(parseCreatedLine(created).windowId).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Resolves when the pane's process has ended: exit status, signal, or `lost` if the pane/server vanished. */
@@ -174,15 +170,18 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     return lines.join('\n');
   }
 
-  /** Windows of `session` (the lobby window left out); [] if the session does not exist. */
-  async listWindows(session: string): Promise<TmuxWindowInfo[]> {
+  /**
+   * Windows of `session`; [] if the session does not exist. The session's lobby window is left out
+   * unless `lobby`; dead panes get their exit status unless `exitStatus` is false.
+   */
+  async listWindows(session: string, options: { lobby?: boolean; exitStatus?: boolean } = {}): Promise<TmuxWindowInfo[]> {
     assertSessionName(session);
     try {
       const lines = await this.run('list-panes', ['-s', '-t', `=${session}`, '-F', WINDOW_FORMAT]);
-      const windows = lines.map(parseWindowLine).filter((w) => !w.lobby);
+      const windows = lines.map(parseWindowLine).filter((w) => options.lobby || !w.lobby);
       return Promise.all(
-        windows.map(async ({ lobby: _lobby, ...w }) => {
-          if (!w.dead) return w;
+        windows.map(async (w) => {
+          if (!w.dead || options.exitStatus === false) return w;
           const { exitCode, signal } = await this.exits.resolveDead(w.paneId, w.pid, w);
           return { ...w, exitCode, ...(signal ? { signal } : {}) };
         }),
@@ -228,6 +227,11 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     await this.client.close();
   }
 
+  private async createWindow(commands: TmuxCommand[]): Promise<Omit<NewWindowResult, 'windowName'>> {
+    const [created] = await this.client.runList(commands);
+    return parseCreatedLine(created![0]!);
+  }
+
   private async killing(verb: string, target: string): Promise<boolean> {
     try {
       await this.run(verb, ['-t', target]);
@@ -236,13 +240,6 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
       if (isTmuxNotFound(err)) return false;
       throw err;
     }
-  }
-
-  private async freeWindowName(session: string, wanted: string): Promise<string> {
-    const lines = await this.run('list-windows', ['-t', `=${session}`, '-F', '#{window_name}']);
-    const taken = new Set(lines);
-    if (!taken.has(wanted)) return wanted;
-    for (let n = 2; ; n++) if (!taken.has(`${wanted}-${n}`)) return `${wanted}-${n}`;
   }
 
   private async setup(run: TmuxRun): Promise<void> {

@@ -7,10 +7,14 @@ export class TmuxCommandError extends ExecutionError {
     readonly verb: string,
     /** tmux's own error text. */
     readonly tmuxMessage: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; completed?: string[][] },
   ) {
     super(`tmux ${verb} failed: ${tmuxMessage}`, false, options);
+    this.completed = options?.completed ?? [];
   }
+
+  /** In a command list: the outputs of the commands that ran before this one failed. */
+  readonly completed: string[][];
 }
 
 /** The control-mode client could not start or died (tmux server killed, binary gone); retry reconnects. */

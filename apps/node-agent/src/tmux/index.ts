@@ -9,6 +9,8 @@ export {
   type ControlClientEvents,
   type ControlClientState,
   type TmuxRun,
+  type TmuxRunList,
+  type TmuxCommand,
 } from './control-client.js';
 export {
   ControlModeParser,

@@ -14,13 +14,13 @@ export interface NewWindowResult {
   paneId: string;
   /** PID of the process in the pane (the program itself: tmux execs argv without a shell). */
   pid: number;
-  /** The name the window got (the requested one, or with a `-2`, `-3`... suffix on a clash). */
+  /** The name the window got (the requested one; tmux allows duplicates). */
   windowName: string;
 }
 
 /** Input of {@link TmuxDriver.newWindow}. */
 export interface NewWindowOptions {
-  /** Existing session, e.g. `Task-frontend` (see {@link TmuxDriver.ensureSession}). */
+  /** Session, e.g. `Task-frontend`; created (see {@link TmuxDriver.ensureSession}) when missing. */
   session: string;
   /** Window name, e.g. `Frontend-Dev`. */
   window: string;
@@ -46,6 +46,8 @@ export interface TmuxWindowInfo {
   exitCode: number | null;
   signal?: string;
   inMode: boolean;
+  /** The session's hidden lobby window (listed only when asked for). */
+  lobby: boolean;
 }
 
 /** One session (the hidden bootstrap session is never listed). */
