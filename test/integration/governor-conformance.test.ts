@@ -186,6 +186,25 @@ describe.each(available)('%s governor', (kind, governor) => {
     expect(await task.verdict()).toBe('memory-limit-exceeded');
   });
 
+  it('resize() gives a group prepared ahead of time its task budget, up and down', async () => {
+    const task = await create('resized', { cpuPercent: 100, memoryMb: 128 });
+    await task.resize({ cpuPercent: 100, memoryMb: 512 });
+    const fits = run(task, [process.execPath, '-e', 'const a=[];for(let i=0;i<25;i++)a.push(Buffer.alloc(10*1024*1024,1));console.log("allocated")']);
+    expect(await fits.exit).toEqual({ code: 0, signal: null });
+    expect(fits.stdout()).toContain('allocated');
+    expect(await task.verdict()).toBeNull();
+    await task.resize({ cpuPercent: 20, memoryMb: 128 });
+    const loop = run(task, ['/bin/sh', '-c', 'while :; do :; done']);
+    await waitFor(() => treeCpuTicks(loop.pid) > 0, { what: 'the busy loop to run', timeoutMs: 10_000 });
+    const at20 = await measureCpu(loop.pid, 3000);
+    console.info(`${kind}: busy loop after resize to cpuPercent 20 -> ${at20.toFixed(1)}%`);
+    expect(at20).toBeLessThanOrEqual(30);
+    const hog = run(task, [process.execPath, '-e', 'const a=[];for(let i=0;i<25;i++)a.push(Buffer.alloc(10*1024*1024,1));setInterval(()=>{},1e6)']);
+    const { code, signal } = await hog.exit;
+    expect(signal === 'SIGKILL' || code === 137).toBe(true);
+    expect(await task.verdict()).toBe('memory-limit-exceeded');
+  });
+
   it('kill() ends the whole tree; release() leaves no group and no process', async () => {
     const task = await create('tree-kill', { cpuPercent: 50, memoryMb: 256 });
     const parent = run(task, ['/bin/sh', '-c', 'sleep 1000 & sleep 1000 & (sleep 1000 & wait) & wait']);

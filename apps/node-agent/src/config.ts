@@ -28,6 +28,8 @@ export interface NodeAgentConfig {
   maxConcurrentStarts: number;
   /** Finished windows kept per team session for operators to read; older ones are closed. */
   keepDeadWindows: number;
+  /** Windows started ahead of time, their process waiting in its resource group (0 = off). */
+  warmPool: number;
   /** Grace between C-c and a hard kill when stopping a task. */
   stopGraceMs: number;
   /** Overrides every task's check-in interval (`SHOAL_CHECKIN_MS`; tests). */
@@ -57,6 +59,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     maxTasks: num(env, 'SHOAL_MAX_TASKS', 64, 1, 10_000),
     maxConcurrentStarts: num(env, 'SHOAL_MAX_CONCURRENT_STARTS', 8, 1, 256),
     keepDeadWindows: num(env, 'SHOAL_KEEP_DEAD_WINDOWS', 10, 0, 10_000),
+    warmPool: num(env, 'SHOAL_WARM_POOL', 2, 0, 64),
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
     checkinMs: env.SHOAL_CHECKIN_MS ? num(env, 'SHOAL_CHECKIN_MS', 0, 100, 86_400_000) : undefined,
     band: parseBand(env),

@@ -15,6 +15,7 @@ import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/rest
 import { TaskAttempt } from './task-attempt.js';
 import { TaskCheckins, paneControl } from './checkin/index.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
+import { WarmPool } from './warm/index.js';
 import { KeyedLock, type TmuxDriver } from './tmux/index.js';
 
 /** Reply of a control action. */
@@ -46,6 +47,10 @@ export class ExecutorService {
   /** Latest per-agent usage, refreshed once per pulse for heartbeats. */
   private readonly usage = new Map<string, { cpuPercent: number; rssMb: number }>();
   private readonly memoryNotified = new Set<string>();
+  /** Windows started ahead of time. */
+  private warm?: WarmPool;
+  /** Panes whose attempt has read their exit status (oldest dropped past {@link FINISHED_PANES_KEPT}). */
+  private readonly finishedPanes = new Set<string>();
   /** Serialises window housekeeping per tmux session. */
   private readonly sessionLock = new KeyedLock();
   /** Set once the log directory exists (created on the first start). */
@@ -58,10 +63,23 @@ export class ExecutorService {
     this.logs = new LogIndex(`${config.dataDir}/logs`);
   }
 
-  /** Hands over the I/O adapters chosen at start. */
+  /** Hands over the I/O adapters chosen at start; warms windows ahead of time (see {@link WarmPool}). */
   attach(tmux: TmuxDriver, governor: ResourceGovernor): void {
     this.tmux = tmux;
     this.governor = governor;
+    if (this.config.warmPool > 0) {
+      this.warm = new WarmPool({
+        tmux,
+        governor,
+        dir: `${this.config.dataDir}/warm`,
+        logDir: this.logs.logDir,
+        size: this.config.warmPool,
+        now: Date.now,
+        warn: (m) => this.log.warn(m),
+      });
+      this.warm.clearLeftovers();
+      this.warm.fill();
+    }
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
       nodeId: this.config.nodeId,
@@ -165,11 +183,14 @@ export class ExecutorService {
     });
     await this.logDirReady;
     this.logs.record(task.runId, task.taskId, task.attempt);
-    const memoryMb = hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail');
-    const governed = await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), { cpuPercent: task.cpuPercent, memoryMb });
+    const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
+    const window = TaskAttempt.windowOf(task, logDir);
+    const warm = await this.warm?.start({ ...window, budget });
+    const governed = warm?.governed ?? (await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
     const attempt = new TaskAttempt(task, {
       tmux: this.tmux,
       governed,
+      onExit: warm?.dispose,
       logDir,
       nodeId: this.config.nodeId,
       stopGraceMs: this.config.stopGraceMs,
@@ -181,7 +202,7 @@ export class ExecutorService {
       sessionLock: this.sessionLock,
     });
     this.attempts.set(attempt.key, attempt);
-    await attempt.start();
+    await attempt.start(warm);
     if (task.restartEveryMs) {
       const timer = setTimeout(() => void attempt.restart(`periodic restart (every ${task.restartEveryMs} ms)`), task.restartEveryMs);
       timer.unref();
@@ -232,6 +253,7 @@ export class ExecutorService {
     await Promise.all(all.map((a) => a.stop('cancelled', reason)));
     const deadline = Date.now() + this.config.stopGraceMs + 10_000;
     while (this.attempts.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.warm?.drain();
     return { ok: this.attempts.size === 0, message: `stopped ${all.length} task(s)`, affected: all.length };
   }
 
@@ -249,6 +271,7 @@ export class ExecutorService {
   async emergencyCleanup(): Promise<ControlResult> {
     const all = this.running();
     for (const a of all) await a.stop('cancelled', 'emergency cleanup');
+    await this.warm?.drain();
     const report = await this.governor.cleanupAll();
     const sessions = new Set(all.map((a) => teamSession(a.task.team)));
     await this.tmux.killServer().catch(() => undefined);
@@ -265,6 +288,7 @@ export class ExecutorService {
     try {
       for (;;) {
         const result = await attempt.wait();
+        this.paneFinished(attempt.paneId);
         const next = afterExit({
           verdict: attempt.verdict,
           stoppedOnPurpose: attempt.stopRequested,
@@ -301,10 +325,18 @@ export class ExecutorService {
     }
   }
 
-  /** A dead pane may be closed once no attempt still waits to read its exit status. */
+  /**
+   * A dead pane may be closed once its attempt has read its exit status. Only panes known to be
+   * finished qualify: a pane that just started and died may not be known to its attempt yet.
+   */
   private closable(paneId: string): boolean {
-    for (const a of this.attempts.values()) if (a.paneId === paneId && a.state !== 'exited') return false;
-    return true;
+    return this.finishedPanes.has(paneId);
+  }
+
+  private paneFinished(paneId: string | undefined): void {
+    if (paneId === undefined) return;
+    this.finishedPanes.add(paneId);
+    if (this.finishedPanes.size > FINISHED_PANES_KEPT) this.finishedPanes.delete(this.finishedPanes.values().next().value!);
   }
 
   /** Keeps the newest `keepDeadWindows` finished windows of a session, closing older ones. */
@@ -362,6 +394,9 @@ export class ExecutorService {
     }
   }
 }
+
+/** Finished panes remembered for window housekeeping (far more than are ever kept open). */
+const FINISHED_PANES_KEPT = 10_000;
 
 /** Delay before a work message refused by the host CPU band is delivered again. */
 const BAND_RETRY_MS = 2000;

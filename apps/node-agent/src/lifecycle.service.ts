@@ -5,6 +5,7 @@ import { ExecutorService } from './executor.service.js';
 import { type ResourceGovernor, detectGovernor } from './governor/index.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { TmuxDriver } from './tmux/index.js';
+import { WARM_SESSION } from './warm/index.js';
 
 /** Starts the node-agent's parts in order, and stops them cleanly (no orphan windows or processes). */
 @Injectable()
@@ -40,7 +41,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
     const groups = await governor.cleanupAll();
     let windows = 0;
     for (const s of await tmux.listSessions()) {
-      if (!s.name.startsWith('Task-')) continue;
+      if (!s.name.startsWith('Task-') && s.name !== WARM_SESSION) continue;
       windows += s.windows;
       await tmux.killSession(s.name);
     }

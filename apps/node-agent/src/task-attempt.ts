@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutc
 import type { GovernedTask, Verdict } from './governor/index.js';
 import type { RotationPolicy } from './logs/index.js';
 import { LogFollower, readTail } from './log-follower.js';
-import type { KeyedLock, TmuxDriver } from './tmux/index.js';
+import type { KeyedLock, NewWindowOptions, NewWindowResult, TmuxDriver } from './tmux/index.js';
 
 /** Lifecycle of one attempt on this node. */
 export type AttemptState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -21,10 +21,12 @@ export interface AttemptDeps {
   now(): number;
   /** Size-based rotation of the log file (none when absent). */
   logRotation?: RotationPolicy;
-  /** False while an attempt still waits for this pane's exit status: its window must stay. */
+  /** True once this pane's attempt has read its exit status: only then may its window be closed. */
   closable(paneId: string): boolean;
   /** Serialises window housekeeping per session. */
   sessionLock: KeyedLock;
+  /** Runs once the process ended and its group was released. */
+  onExit?(): void;
 }
 
 /** One attempt of one task: its window, its budget, its timeout, and how it ended. */
@@ -42,13 +44,28 @@ export class TaskAttempt {
   private follower?: LogFollower;
   readonly logFile: string;
   readonly session: string;
+  /** Where the attempt runs (see {@link TaskAttempt.windowOf}). */
+  readonly window: NewWindowOptions;
 
   constructor(
     readonly task: TaskDispatched,
     private readonly deps: AttemptDeps,
   ) {
-    this.session = teamSession(task.team);
-    this.logFile = join(deps.logDir, `${task.runId}.${task.taskId}.${task.attempt}.log`);
+    this.window = TaskAttempt.windowOf(task, deps.logDir);
+    this.session = this.window.session;
+    this.logFile = this.window.logFile!;
+  }
+
+  /** The window an attempt of `task` runs in: its team's session, its role, its command, environment and log. */
+  static windowOf(task: TaskDispatched, logDir: string): NewWindowOptions & { logFile: string } {
+    return {
+      session: teamSession(task.team),
+      window: task.role,
+      argv: task.command,
+      cwd: task.cwd,
+      env: { ...task.env, SHOAL_RUN_ID: task.runId, SHOAL_TASK_ID: task.taskId, SHOAL_ATTEMPT: String(task.attempt) },
+      logFile: join(logDir, `${task.runId}.${task.taskId}.${task.attempt}.log`),
+    };
   }
 
   /** The resource group of this run of the agent. */
@@ -72,21 +89,17 @@ export class TaskAttempt {
     return `${this.task.runId}/${this.task.taskId}`;
   }
 
-  /** Starts the process in its team's session, inside its resource group. */
-  async start(): Promise<void> {
+  /**
+   * Starts the process in its team's session, inside its resource group; `started` is a window
+   * whose process already runs there (a warm start), else a new window is created.
+   */
+  async start(started?: NewWindowResult): Promise<void> {
     const { tmux, governed } = this.deps;
-    const win = await tmux.newWindow({
-      session: this.session,
-      window: this.task.role,
-      argv: governed.wrapArgv(this.task.command),
-      cwd: this.task.cwd,
-      env: { ...this.task.env, SHOAL_RUN_ID: this.task.runId, SHOAL_TASK_ID: this.task.taskId, SHOAL_ATTEMPT: String(this.task.attempt) },
-      logFile: this.logFile,
-    });
+    const win = started ?? (await tmux.newWindow({ ...this.window, argv: governed.wrapArgv(this.task.command) }));
     this.paneId = win.paneId;
     this.pid = win.pid;
     void this.deps.sessionLock.run(this.session, () => this.tidySession(win.windowId)).catch(() => undefined);
-    governed.attach(win.pid);
+    if (!started) governed.attach(win.pid);
     this.startedAt = this.deps.now();
     this.state = 'running';
     let seq = 0;
@@ -106,6 +119,7 @@ export class TaskAttempt {
     const verdict = await this.deps.governed.verdict().catch(() => null);
     this.verdict = verdict;
     await this.deps.governed.release().catch(() => undefined);
+    this.deps.onExit?.();
     let outcome: TaskOutcome = exit.exitCode === 0 && !exit.signal ? 'succeeded' : 'failed';
     let reason: string | undefined;
     if (verdict === 'memory-limit-exceeded') {

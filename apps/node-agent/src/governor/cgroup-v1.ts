@@ -99,30 +99,41 @@ export class CgroupV1Governor implements ResourceGovernor {
     const dirs = this.dirsOf(taskKey);
     await dirs.create();
     try {
-      const byHierarchy = new Map<string, typeof writes>();
-      for (const w of writes) byHierarchy.set(w.hierarchy, [...(byHierarchy.get(w.hierarchy) ?? []), w]);
-      await Promise.all(
-        [...byHierarchy.values()].map(async (ordered) => {
-          for (const w of ordered) {
-            const mount = this.options.mounts[w.hierarchy];
-            if (!mount) continue;
-            const path = join(mount, this.prefix, taskKey, w.file);
-            if (w.optional && !(await this.offered.has(w.file, path))) continue;
-            await writeControl(this.fs, path, w.value);
-          }
-        }),
-      );
+      await this.writeLimits(taskKey, writes);
     } catch (e) {
       await dirs.remove().catch(() => undefined);
       throw e;
     }
     const dir = (m: string | undefined) => (m ? join(m, this.prefix, taskKey) : undefined);
     const { cpu, memory, cpuacct } = this.options.mounts;
-    return new CgroupV1Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now, {
+    let memoryMb = budget.memoryMb;
+    const resize = async (next: Budget) => {
+      const ordered = v1LimitWrites(next);
+      await this.writeLimits(taskKey, next.memoryMb > memoryMb ? ordered.reverse() : ordered);
+      memoryMb = next.memoryMb;
+    };
+    return new CgroupV1Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now, resize, {
       cpu: dir(cpu)!,
       memory: dir(memory)!,
       cpuacct: dir(cpuacct ?? cpu)!,
     });
+  }
+
+  /** Writes limits, hierarchies in parallel, each hierarchy's files in the given order (memsw must follow the plain limit down, lead it up). */
+  private async writeLimits(taskKey: string, writes: V1Write[]): Promise<void> {
+    const byHierarchy = new Map<string, V1Write[]>();
+    for (const w of writes) byHierarchy.set(w.hierarchy, [...(byHierarchy.get(w.hierarchy) ?? []), w]);
+    await Promise.all(
+      [...byHierarchy.values()].map(async (ordered) => {
+        for (const w of ordered) {
+          const mount = this.options.mounts[w.hierarchy];
+          if (!mount) continue;
+          const path = join(mount, this.prefix, taskKey, w.file);
+          if (w.optional && !(await this.offered.has(w.file, path))) continue;
+          await writeControl(this.fs, path, w.value);
+        }
+      }),
+    );
   }
 
   async cleanupAll(): Promise<CleanupReport> {
@@ -152,9 +163,14 @@ class CgroupV1Task implements GovernedTask {
     private readonly dirs: CgroupDirs,
     private readonly fs: CgroupFs,
     private readonly now: () => number,
+    private readonly applyBudget: (budget: Budget) => Promise<void>,
     private readonly paths: { cpu: string; memory: string; cpuacct: string },
   ) {
     this.lastSample = { at: now(), usageNs: 0 };
+  }
+
+  resize(budget: Budget): Promise<void> {
+    return this.applyBudget(budget);
   }
 
   wrapArgv(argv: string[]): string[] {

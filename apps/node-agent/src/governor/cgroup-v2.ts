@@ -79,19 +79,21 @@ export class CgroupV2Governor implements ResourceGovernor {
     await this.prepared.run();
     const dirs = new CgroupDirs(this.fs, [join(this.parent, taskKey)], this.options.killTimeoutMs ?? 10_000);
     await dirs.create();
-    try {
-      await Promise.all(
+    const apply = (files: Record<string, string>) =>
+      Promise.all(
         Object.entries(files).map(async ([name, value]) => {
           const path = join(dirs.primary, name);
           if (V2_OPTIONAL_FILES.has(name) && !(await this.offered.has(name, path))) return;
           await writeControl(this.fs, path, value);
         }),
-      );
+      ).then(() => undefined);
+    try {
+      await apply(files);
     } catch (e) {
       await dirs.remove().catch(() => undefined);
       throw e;
     }
-    return new CgroupV2Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now);
+    return new CgroupV2Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now, (b) => apply(v2LimitFiles(b)));
   }
 
   async cleanupAll(): Promise<CleanupReport> {
@@ -121,8 +123,13 @@ class CgroupV2Task implements GovernedTask {
     private readonly dirs: CgroupDirs,
     private readonly fs: CgroupFs,
     private readonly now: () => number,
+    private readonly applyBudget: (budget: Budget) => Promise<void>,
   ) {
     this.lastSample = { at: now(), usageUsec: 0 };
+  }
+
+  resize(budget: Budget): Promise<void> {
+    return this.applyBudget(budget);
   }
 
   wrapArgv(argv: string[]): string[] {

@@ -1,9 +1,9 @@
-import { assertCpuPercent, cpuPercentOf, type ResolvedBudget } from './budget.js';
+import { assertCpuPercent, cpuPercentOf, resolveBudget, type ResolvedBudget } from './budget.js';
 import { CpuBucket } from './cpu-bucket.js';
 import { buildFallbackArgv, GROUP_ENV } from './enter-argv.js';
 import { killUntilEmpty, signalPid } from './kill-loop.js';
 import { CLOCK_TICKS_PER_SECOND, descendantsOf, readGroupMarker, readRssKb, snapshotProcesses, type ProcStat } from './proc-fs.js';
-import type { GovernedTask, Usage, Verdict } from './types.js';
+import type { Budget, GovernedTask, Usage, Verdict } from './types.js';
 
 const MS_PER_TICK = 1000 / CLOCK_TICKS_PER_SECOND;
 
@@ -41,7 +41,7 @@ export class FallbackTask implements GovernedTask {
   constructor(
     readonly taskKey: string,
     private readonly marker: string,
-    private readonly budget: ResolvedBudget,
+    private budget: ResolvedBudget,
     private readonly ctx: FallbackContext,
   ) {
     this.bucket = new CpuBucket(budget.cpuPercent, ctx.now());
@@ -106,6 +106,11 @@ export class FallbackTask implements GovernedTask {
   async setCpu(cpuPercent: number): Promise<void> {
     assertCpuPercent(cpuPercent);
     this.bucket.setCpuPercent(cpuPercent);
+  }
+
+  async resize(budget: Budget): Promise<void> {
+    this.budget = resolveBudget(budget);
+    this.bucket.setCpuPercent(this.budget.cpuPercent);
   }
 
   async kill(): Promise<void> {

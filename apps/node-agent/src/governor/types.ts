@@ -53,6 +53,8 @@ export interface GovernedTask {
   verdict(): Promise<Verdict>;
   /** Changes the CPU budget (host-band throttling). */
   setCpu(cpuPercent: number): Promise<void>;
+  /** Changes the whole budget (a group prepared ahead of time takes on its task's budget). */
+  resize(budget: Budget): Promise<void>;
   /** Kills every process of the task (whole tree / whole group) and waits until they are gone. */
   kill(): Promise<void>;
   /** Kills, then removes the group; idempotent. */

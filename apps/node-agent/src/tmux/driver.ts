@@ -128,17 +128,27 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     ];
     if (logFile !== undefined) commands.push({ verb: 'pipe-pane', args: ['-t', target, escapeTmuxFormat(`exec cat >> ${quoteShellWord(logFile)}`)] });
     try {
-      const created = await this.createWindow(commands).catch(async (err: unknown) => {
-        if (!isTmuxNotFound(err) || (err as TmuxCommandError).completed.length > 0) throw err;
-        await this.ensureSession(session);
-        return this.createWindow(commands);
-      });
-      return { ...created, windowName: options.window };
+      const [created] = await this.inSession(session, commands);
+      return { ...parseCreatedLine(created![0]), windowName: options.window };
     } catch (err) {
       const created = err instanceof TmuxCommandError ? err.completed[0]?.[0] : undefined;
       if (created) await this.killWindow(parseCreatedLine(created).windowId).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Moves a window (by id, e.g. one started ahead of time elsewhere) to the end of `session` and
+   * names it `name`, creating the session when it is missing. The window's panes and processes stay.
+   */
+  async moveWindow(windowId: string, session: string, name: string): Promise<void> {
+    if (!/^@\d+$/.test(windowId)) throw new ValidationError([{ path: 'windowId', message: `not a tmux window id: ${JSON.stringify(windowId)}` }]);
+    assertSessionName(session);
+    assertWindowName(name);
+    await this.inSession(session, [
+      { verb: 'move-window', args: ['-d', '-a', '-s', windowId, '-t', `=${session}:{end}`] },
+      { verb: 'rename-window', args: ['-t', windowId, escapeTmuxFormat(name)] },
+    ]);
   }
 
   /** Resolves when the pane's process has ended: exit status, signal, or `lost` if the pane/server vanished. */
@@ -227,9 +237,13 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     await this.client.close();
   }
 
-  private async createWindow(commands: TmuxCommand[]): Promise<Omit<NewWindowResult, 'windowName'>> {
-    const [created] = await this.client.runList(commands);
-    return parseCreatedLine(created![0]!);
+  /** Runs a command list whose first command targets `session`; creates the session and runs it again if it is missing. */
+  private inSession(session: string, commands: TmuxCommand[]): Promise<string[][]> {
+    return this.client.runList(commands).catch(async (err: unknown) => {
+      if (!isTmuxNotFound(err) || (err as TmuxCommandError).completed.length > 0 || (await this.hasSession(session))) throw err;
+      await this.ensureSession(session);
+      return this.client.runList(commands);
+    });
   }
 
   private async killing(verb: string, target: string): Promise<boolean> {
@@ -295,7 +309,8 @@ async function assertDirectory(path: string, field: string): Promise<void> {
   if (!isDir) throw new ValidationError([{ path: field, message: `not an existing directory: ${path}` }]);
 }
 
-async function validateNewWindow(options: NewWindowOptions): Promise<void> {
+/** Checks new-window input (names, argv, env, paths; cwd must exist) without touching tmux; throws ValidationError. */
+export async function validateNewWindow(options: NewWindowOptions): Promise<void> {
   assertSessionName(options.session);
   assertWindowName(options.window);
   const issues: FieldIssue[] = [...argvIssues(options.argv), ...envIssues(options.env ?? {})];

@@ -2,7 +2,7 @@
  * tmux driver of the node-agent: one control-mode client per tmux server, argv-only windows,
  * exit detection, literal text input. See {@link TmuxDriver}.
  */
-export { TmuxDriver, type TmuxDriverOptions, type TmuxDriverEvents } from './driver.js';
+export { TmuxDriver, validateNewWindow, type TmuxDriverOptions, type TmuxDriverEvents } from './driver.js';
 export {
   TmuxControlClient,
   type ControlClientOptions,
