@@ -51,6 +51,8 @@ export class ExecutorService {
   private warm?: WarmPool;
   /** Panes whose attempt has read their exit status (oldest dropped past {@link FINISHED_PANES_KEPT}). */
   private readonly finishedPanes = new Set<string>();
+  /** Sessions with a pruning queued (not started yet). */
+  private readonly pruneQueued = new Set<string>();
   /** Serialises window housekeeping per tmux session. */
   private readonly sessionLock = new KeyedLock();
   /** Set once the log directory exists (created on the first start). */
@@ -312,7 +314,7 @@ export class ExecutorService {
         await committer?.finish(result.reason ?? result.outcome);
         this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
         await this.report(result);
-        await this.pruneDeadWindows(attempt.session);
+        this.prune(attempt.session);
         return;
       }
     } catch (e) {
@@ -337,6 +339,16 @@ export class ExecutorService {
     if (paneId === undefined) return;
     this.finishedPanes.add(paneId);
     if (this.finishedPanes.size > FINISHED_PANES_KEPT) this.finishedPanes.delete(this.finishedPanes.values().next().value!);
+  }
+
+  /** Queues one pruning of `session` behind its other housekeeping; a burst of finishes shares one. */
+  private prune(session: string): void {
+    if (this.pruneQueued.has(session)) return;
+    this.pruneQueued.add(session);
+    void this.sessionLock.run(session, () => {
+      this.pruneQueued.delete(session);
+      return this.pruneDeadWindows(session);
+    });
   }
 
   /** Keeps the newest `keepDeadWindows` finished windows of a session, closing older ones. */

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, rmdir } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { ExecutionError } from '@shoal/protocol';
 
 /** The file operations the cgroup governors use; injectable so a fake tree can stand in for cgroupfs. */
@@ -15,15 +15,16 @@ export interface CgroupFs {
 }
 
 /**
- * The real filesystem. Creating groups and writing limits are in-memory kernfs operations of a few
- * microseconds, done synchronously: a task start then takes no thread-pool round trips for them.
+ * The real filesystem. Control files are small in-memory kernfs files: reading and writing them
+ * synchronously costs microseconds and no thread-pool round trips. Creating a group takes longer
+ * in the kernel (a memory cgroup most of all), so mkdir stays asynchronous and runs in parallel.
  */
 export const nodeCgroupFs: CgroupFs = {
-  read: (path) => readFile(path, 'utf8'),
+  read: async (path) => readFileSync(path, 'utf8'),
   write: async (path, value) => writeFileSync(path, value),
   exists: async (path) => existsSync(path),
   mkdir: async (path) => {
-    mkdirSync(path, { recursive: true });
+    await mkdir(path, { recursive: true });
   },
   rmdir: (path) => rmdir(path),
   listDirs: async (path) => {

@@ -230,8 +230,18 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
       entry.reject(new TimeoutError(`tmux ${verbs.join(' ; ')} got no reply within ${timeoutMs} ms`));
     }, timeoutMs);
     conn.queue.push(entry);
-    conn.child.stdin.write(`${line}\n`);
+    this.write(conn, `${line}\n`);
     return entry.promise;
+  }
+
+  /** Writes command lines; lines written in the same tick go to tmux in one write. */
+  private write(conn: Connection, text: string): void {
+    const stdin = conn.child.stdin;
+    if (stdin.writableCorked === 0) {
+      stdin.cork();
+      process.nextTick(() => stdin.uncork());
+    }
+    stdin.write(text);
   }
 
   private onClose(conn: Connection, reason: string): void {
