@@ -16,7 +16,8 @@ import { TaskAttempt } from './task-attempt.js';
 import { TaskCheckins, paneControl } from './checkin/index.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
 import { WarmPool } from './warm/index.js';
-import { KeyedLock, type TmuxDriver } from './tmux/index.js';
+import type { TmuxDriver } from './tmux/index.js';
+import { WindowKeeper } from './window-keeper.js';
 
 /** Reply of a control action. */
 export interface ControlResult {
@@ -49,12 +50,8 @@ export class ExecutorService {
   private readonly memoryNotified = new Set<string>();
   /** Windows started ahead of time. */
   private warm?: WarmPool;
-  /** Panes whose attempt has read their exit status (oldest dropped past {@link FINISHED_PANES_KEPT}). */
-  private readonly finishedPanes = new Set<string>();
-  /** Sessions with a pruning queued (not started yet). */
-  private readonly pruneQueued = new Set<string>();
-  /** Serialises window housekeeping per tmux session. */
-  private readonly sessionLock = new KeyedLock();
+  /** Housekeeping of the team sessions' windows. */
+  private readonly windows: WindowKeeper;
   /** Set once the log directory exists (created on the first start). */
   private logDirReady?: Promise<unknown>;
 
@@ -63,6 +60,7 @@ export class ExecutorService {
     private readonly gateway: AgentGateway,
   ) {
     this.logs = new LogIndex(`${config.dataDir}/logs`);
+    this.windows = new WindowKeeper(() => this.tmux, config.keepDeadWindows, (m) => this.log.warn(m));
   }
 
   /** Hands over the I/O adapters chosen at start; warms windows ahead of time (see {@link WarmPool}). */
@@ -200,8 +198,7 @@ export class ExecutorService {
       now: Date.now,
       logRotation: this.config.logRotation,
       output: (seq, text) => this.output(task, seq, text),
-      closable: (paneId) => this.closable(paneId),
-      sessionLock: this.sessionLock,
+      windows: this.windows,
     });
     this.attempts.set(attempt.key, attempt);
     await attempt.start(warm);
@@ -290,7 +287,7 @@ export class ExecutorService {
     try {
       for (;;) {
         const result = await attempt.wait();
-        this.paneFinished(attempt.paneId);
+        this.windows.finishedPane(attempt.paneId);
         const next = afterExit({
           verdict: attempt.verdict,
           stoppedOnPurpose: attempt.stopRequested,
@@ -314,7 +311,7 @@ export class ExecutorService {
         await committer?.finish(result.reason ?? result.outcome);
         this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
         await this.report(result);
-        this.prune(attempt.session);
+        this.windows.prune(attempt.session);
         return;
       }
     } catch (e) {
@@ -324,42 +321,6 @@ export class ExecutorService {
       this.usage.delete(attempt.key);
       this.memoryNotified.delete(attempt.key);
       if (this.attempts.get(attempt.key) === attempt) this.attempts.delete(attempt.key);
-    }
-  }
-
-  /**
-   * A dead pane may be closed once its attempt has read its exit status. Only panes known to be
-   * finished qualify: a pane that just started and died may not be known to its attempt yet.
-   */
-  private closable(paneId: string): boolean {
-    return this.finishedPanes.has(paneId);
-  }
-
-  private paneFinished(paneId: string | undefined): void {
-    if (paneId === undefined) return;
-    this.finishedPanes.add(paneId);
-    if (this.finishedPanes.size > FINISHED_PANES_KEPT) this.finishedPanes.delete(this.finishedPanes.values().next().value!);
-  }
-
-  /** Queues one pruning of `session` behind its other housekeeping; a burst of finishes shares one. */
-  private prune(session: string): void {
-    if (this.pruneQueued.has(session)) return;
-    this.pruneQueued.add(session);
-    void this.sessionLock.run(session, () => {
-      this.pruneQueued.delete(session);
-      return this.pruneDeadWindows(session);
-    });
-  }
-
-  /** Keeps the newest `keepDeadWindows` finished windows of a session, closing older ones. */
-  private async pruneDeadWindows(session: string): Promise<void> {
-    if (!this.tmux.connected) return;
-    try {
-      const age = (id: string) => Number(id.slice(1));
-      const dead = (await this.tmux.listWindows(session)).filter((w) => w.dead).sort((a, b) => age(b.windowId) - age(a.windowId));
-      for (const w of dead.slice(this.config.keepDeadWindows)) if (this.closable(w.paneId)) await this.tmux.killWindow(w.windowId);
-    } catch (e) {
-      this.log.warn(`could not prune finished windows of ${session}: ${(e as Error).message}`);
     }
   }
 
@@ -406,9 +367,6 @@ export class ExecutorService {
     }
   }
 }
-
-/** Finished panes remembered for window housekeeping (far more than are ever kept open). */
-const FINISHED_PANES_KEPT = 10_000;
 
 /** Delay before a work message refused by the host CPU band is delivered again. */
 const BAND_RETRY_MS = 2000;

@@ -4,7 +4,8 @@ import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutc
 import type { GovernedTask, Verdict } from './governor/index.js';
 import type { RotationPolicy } from './logs/index.js';
 import { LogFollower, readTail } from './log-follower.js';
-import type { KeyedLock, NewWindowOptions, NewWindowResult, TmuxDriver } from './tmux/index.js';
+import type { NewWindowOptions, NewWindowResult, TmuxDriver } from './tmux/index.js';
+import type { WindowKeeper } from './window-keeper.js';
 
 /** Lifecycle of one attempt on this node. */
 export type AttemptState = 'starting' | 'running' | 'stopping' | 'exited';
@@ -21,10 +22,8 @@ export interface AttemptDeps {
   now(): number;
   /** Size-based rotation of the log file (none when absent). */
   logRotation?: RotationPolicy;
-  /** True once this pane's attempt has read its exit status: only then may its window be closed. */
-  closable(paneId: string): boolean;
-  /** Serialises window housekeeping per session. */
-  sessionLock: KeyedLock;
+  /** Housekeeping of the session's windows (tidied after the start). */
+  windows: WindowKeeper;
   /** Runs once the process ended and its group was released. */
   onExit?(): void;
 }
@@ -98,7 +97,7 @@ export class TaskAttempt {
     const win = started ?? (await tmux.newWindow({ ...this.window, argv: governed.wrapArgv(this.task.command) }));
     this.paneId = win.paneId;
     this.pid = win.pid;
-    void this.deps.sessionLock.run(this.session, () => this.tidySession(win.windowId)).catch(() => undefined);
+    void this.deps.windows.tidy(this.session, win.windowId, this.task.role).catch(() => undefined);
     if (!started) governed.attach(win.pid);
     this.startedAt = this.deps.now();
     this.state = 'running';
@@ -161,29 +160,4 @@ export class TaskAttempt {
     const grace = setTimeout(() => void this.deps.governed.kill().catch(() => undefined), this.deps.stopGraceMs);
     grace.unref();
   }
-
-  /**
-   * One window per role: a finished window of the same role (kept so its last screen can be read)
-   * gives way to the new one, and the session's lobby window goes. If another live window has the
-   * role's name, the new one becomes `<role>-2`, `-3`...
-   */
-  private async tidySession(windowId: string): Promise<void> {
-    const { tmux } = this.deps;
-    if (!tmux.connected) return;
-    const role = this.task.role;
-    const others = (await tmux.listWindows(this.session, { lobby: true, exitStatus: false })).filter((w) => w.windowId !== windowId);
-    const stays = [];
-    for (const w of others) {
-      if (w.lobby || (w.dead && w.name === role && this.deps.closable(w.paneId))) await tmux.killWindow(w.windowId);
-      else stays.push(w.name);
-    }
-    const name = freeName(new Set(stays), role);
-    if (name !== role) await tmux.run('rename-window', ['-t', windowId, name]);
-  }
-}
-
-/** `wanted`, or `wanted-2`, `wanted-3`... whichever is not in `taken`. */
-export function freeName(taken: ReadonlySet<string>, wanted: string): string {
-  if (!taken.has(wanted)) return wanted;
-  for (let n = 2; ; n++) if (!taken.has(`${wanted}-${n}`)) return `${wanted}-${n}`;
 }

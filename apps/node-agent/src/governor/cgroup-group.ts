@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ConflictError, ExecutionError } from '@shoal/protocol';
 import { parsePids, readControl, type CgroupFs } from './cgroup-fs.js';
+import { buildEnterArgv } from './enter-argv.js';
 import { killUntilEmpty } from './kill-loop.js';
+import type { Budget, GovernedTask, Usage, Verdict } from './types.js';
 
 /**
  * One task's group directories (one per mounted hierarchy for v1, a single one for v2), with the
@@ -72,5 +74,47 @@ export async function removeDir(fs: CgroupFs, dir: string): Promise<void> {
       if (code !== 'EBUSY' || attempt >= 50) throw new ExecutionError(`cannot remove cgroup ${dir}`, true, { cause: e });
       await delay(20);
     }
+  }
+}
+
+/** What cgroup v1 and v2 tasks share: entering by the entry script, resize, kill, release. */
+export abstract class CgroupTask implements GovernedTask {
+  /** The verdict read just before the group was removed. */
+  protected finalVerdict: Verdict | undefined;
+
+  constructor(
+    readonly taskKey: string,
+    private readonly marker: string,
+    protected readonly dirs: CgroupDirs,
+    protected readonly fs: CgroupFs,
+    protected readonly now: () => number,
+    private readonly applyBudget: (budget: Budget) => Promise<void>,
+  ) {}
+
+  abstract usage(): Promise<Usage>;
+  abstract verdict(): Promise<Verdict>;
+  abstract setCpu(cpuPercent: number): Promise<void>;
+
+  resize(budget: Budget): Promise<void> {
+    return this.applyBudget(budget);
+  }
+
+  wrapArgv(argv: string[]): string[] {
+    return buildEnterArgv(this.marker, this.dirs.procsFiles(), argv);
+  }
+
+  attach(): void {
+    // Membership comes from wrapArgv: the process joins before it exec's the command.
+  }
+
+  async kill(): Promise<void> {
+    await this.dirs.kill(this.marker);
+  }
+
+  async release(): Promise<void> {
+    if (!(await this.dirs.exists())) return;
+    await this.kill();
+    this.finalVerdict = await this.verdict();
+    await this.dirs.remove();
   }
 }

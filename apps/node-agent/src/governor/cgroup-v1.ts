@@ -10,8 +10,7 @@ import {
   resolveBudget,
 } from './budget.js';
 import { nodeCgroupFs, parseKeyedCounters, readControl, writeControl, type CgroupFs, OfferedFiles, Once } from './cgroup-fs.js';
-import { CgroupDirs, removeDir } from './cgroup-group.js';
-import { buildEnterArgv } from './enter-argv.js';
+import { CgroupDirs, CgroupTask, removeDir } from './cgroup-group.js';
 import type { Budget, CleanupReport, GovernedTask, GovernorOptions, ResourceGovernor, Usage, Verdict } from './types.js';
 
 /** Mount points of the v1 hierarchies the governor uses (cpu and cpuacct may be the same mount). */
@@ -153,33 +152,21 @@ export class CgroupV1Governor implements ResourceGovernor {
 }
 
 /** One task attempt in v1 groups. */
-class CgroupV1Task implements GovernedTask {
-  private lastSample: { at: number; usageNs: number };
-  private finalVerdict: Verdict | undefined;
+class CgroupV1Task extends CgroupTask {
+  private lastSample: { at: number; usageNs: number } = { at: this.now(), usageNs: 0 };
 
   constructor(
-    readonly taskKey: string,
-    private readonly marker: string,
-    private readonly dirs: CgroupDirs,
-    private readonly fs: CgroupFs,
-    private readonly now: () => number,
-    private readonly applyBudget: (budget: Budget) => Promise<void>,
+    taskKey: string,
+    marker: string,
+    dirs: CgroupDirs,
+    fs: CgroupFs,
+    now: () => number,
+    applyBudget: (budget: Budget) => Promise<void>,
     private readonly paths: { cpu: string; memory: string; cpuacct: string },
   ) {
-    this.lastSample = { at: now(), usageNs: 0 };
+    super(taskKey, marker, dirs, fs, now, applyBudget);
   }
 
-  resize(budget: Budget): Promise<void> {
-    return this.applyBudget(budget);
-  }
-
-  wrapArgv(argv: string[]): string[] {
-    return buildEnterArgv(this.marker, this.dirs.procsFiles(), argv);
-  }
-
-  attach(): void {
-    // Membership comes from wrapArgv: the process joins before it exec's the command.
-  }
 
   async usage(): Promise<Usage> {
     const usageNs = Number((await readControl(this.fs, join(this.paths.cpuacct, 'cpuacct.usage'))) ?? 0);
@@ -204,14 +191,4 @@ class CgroupV1Task implements GovernedTask {
     await writeControl(this.fs, join(this.paths.cpu, 'cpu.cfs_quota_us'), String(cfsQuotaUs(cpuPercent)));
   }
 
-  async kill(): Promise<void> {
-    await this.dirs.kill(this.marker);
-  }
-
-  async release(): Promise<void> {
-    if (!(await this.dirs.exists())) return;
-    await this.kill();
-    this.finalVerdict = await this.verdict();
-    await this.dirs.remove();
-  }
 }

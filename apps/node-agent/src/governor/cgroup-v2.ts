@@ -10,8 +10,7 @@ import {
   resolveBudget,
 } from './budget.js';
 import { nodeCgroupFs, parseKeyedCounters, readControl, writeControl, type CgroupFs, OfferedFiles, Once } from './cgroup-fs.js';
-import { CgroupDirs, removeDir } from './cgroup-group.js';
-import { buildEnterArgv } from './enter-argv.js';
+import { CgroupDirs, CgroupTask, removeDir } from './cgroup-group.js';
 import type { Budget, CleanupReport, GovernedTask, GovernorOptions, ResourceGovernor, Usage, Verdict } from './types.js';
 
 /** Options of the cgroup v2 governor. */
@@ -113,32 +112,9 @@ export class CgroupV2Governor implements ResourceGovernor {
 }
 
 /** One task attempt in a v2 group. */
-class CgroupV2Task implements GovernedTask {
-  private lastSample: { at: number; usageUsec: number } | null = null;
-  private finalVerdict: Verdict | undefined;
+class CgroupV2Task extends CgroupTask {
+  private lastSample: { at: number; usageUsec: number } = { at: this.now(), usageUsec: 0 };
 
-  constructor(
-    readonly taskKey: string,
-    private readonly marker: string,
-    private readonly dirs: CgroupDirs,
-    private readonly fs: CgroupFs,
-    private readonly now: () => number,
-    private readonly applyBudget: (budget: Budget) => Promise<void>,
-  ) {
-    this.lastSample = { at: now(), usageUsec: 0 };
-  }
-
-  resize(budget: Budget): Promise<void> {
-    return this.applyBudget(budget);
-  }
-
-  wrapArgv(argv: string[]): string[] {
-    return buildEnterArgv(this.marker, this.dirs.procsFiles(), argv);
-  }
-
-  attach(): void {
-    // Membership comes from wrapArgv: the process joins before it exec's the command.
-  }
 
   async usage(): Promise<Usage> {
     const cpu = parseKeyedCounters((await readControl(this.fs, join(this.dirs.primary, 'cpu.stat'))) ?? '');
@@ -161,14 +137,4 @@ class CgroupV2Task implements GovernedTask {
     await writeControl(this.fs, join(this.dirs.primary, 'cpu.max'), cpuMaxValue(cpuPercent));
   }
 
-  async kill(): Promise<void> {
-    await this.dirs.kill(this.marker);
-  }
-
-  async release(): Promise<void> {
-    if (!(await this.dirs.exists())) return;
-    await this.kill();
-    this.finalVerdict = await this.verdict();
-    await this.dirs.remove();
-  }
 }

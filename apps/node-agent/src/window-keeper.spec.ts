@@ -1,4 +1,4 @@
-import { freeName } from './task-attempt.js';
+import { freeName } from './window-keeper.js';
 
 describe('freeName', () => {
   it('keeps a free name and numbers a taken one from -2', () => {
