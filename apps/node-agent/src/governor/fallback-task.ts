@@ -1,8 +1,8 @@
 import { assertCpuPercent, cpuPercentOf, resolveBudget, type ResolvedBudget } from './budget.js';
 import { CpuBucket } from './cpu-bucket.js';
-import { buildFallbackArgv, GROUP_ENV } from './enter-argv.js';
+import { buildFallbackArgv } from './enter-argv.js';
 import { killUntilEmpty, signalPid } from './kill-loop.js';
-import { CLOCK_TICKS_PER_SECOND, descendantsOf, readGroupMarker, readRssKb, snapshotProcesses, type ProcStat } from './proc-fs.js';
+import { CLOCK_TICKS_PER_SECOND, descendantsOf, readRssKb, type ProcStat } from './proc-fs.js';
 import type { Budget, GovernedTask, Usage, Verdict } from './types.js';
 
 const MS_PER_TICK = 1000 / CLOCK_TICKS_PER_SECOND;
@@ -16,6 +16,10 @@ export interface FallbackContext {
   setSampling(task: FallbackTask, on: boolean): void;
   /** Called after release so the governor forgets the task. */
   forget(task: FallbackTask): void;
+  /** A /proc snapshot; callers arriving while one is being read share it. */
+  snapshot(): Promise<Map<number, ProcStat>>;
+  /** Group markers of the given processes (cached per process). */
+  markers(procs: Map<number, ProcStat>): Promise<Map<number, string | null>>;
 }
 
 /**
@@ -133,12 +137,9 @@ export class FallbackTask implements GovernedTask {
 
   /** Members still alive plus any process carrying this task's marker (e.g. one that escaped the tree). */
   async livePids(): Promise<number[]> {
-    const procs = await snapshotProcesses(this.ctx.procRoot);
+    const procs = await this.ctx.snapshot();
     const pids = this.refreshMembers(procs);
-    const marked = await Promise.all(
-      [...procs.keys()].map(async (pid) => ((await readGroupMarker(this.ctx.procRoot, pid, GROUP_ENV)) === this.marker ? pid : 0)),
-    );
-    for (const pid of marked) if (pid) pids.add(pid);
+    for (const [pid, marker] of await this.ctx.markers(procs)) if (marker === this.marker) pids.add(pid);
     return [...pids];
   }
 

@@ -3,7 +3,7 @@ import { assertPrefix, assertTaskKey, resolveBudget } from './budget.js';
 import { GROUP_ENV } from './enter-argv.js';
 import { FallbackTask, type FallbackContext } from './fallback-task.js';
 import { killUntilEmpty } from './kill-loop.js';
-import { readGroupMarker, snapshotProcesses } from './proc-fs.js';
+import { MarkerCache, snapshotProcesses, type ProcStat } from './proc-fs.js';
 import type { Budget, CleanupReport, GovernedTask, GovernorOptions, ResourceGovernor } from './types.js';
 
 /** Options of the portable governor. */
@@ -25,10 +25,14 @@ export class FallbackGovernor implements ResourceGovernor {
   private readonly sampling = new Set<FallbackTask>();
   private timer: NodeJS.Timeout | null = null;
   private readonly ctx: FallbackContext;
+  private readonly markerCache: MarkerCache;
+  /** The /proc snapshot being read, shared by everyone who asks meanwhile (a burst of releases reads /proc once). */
+  private reading?: Promise<Map<number, ProcStat>>;
 
   constructor(private readonly options: FallbackOptions = {}) {
     this.prefix = options.prefix ?? 'shoal';
     assertPrefix(this.prefix);
+    this.markerCache = new MarkerCache(options.procRoot ?? '/proc', GROUP_ENV);
     this.ctx = {
       procRoot: options.procRoot ?? '/proc',
       killTimeoutMs: options.killTimeoutMs ?? 10_000,
@@ -38,6 +42,8 @@ export class FallbackGovernor implements ResourceGovernor {
         this.setSampling(task, false);
         this.tasks.delete(task.taskKey);
       },
+      markers: (procs) => this.markerCache.markers(procs),
+      snapshot: () => (this.reading ??= snapshotProcesses(this.ctx.procRoot).finally(() => (this.reading = undefined))),
     };
   }
 
@@ -61,10 +67,9 @@ export class FallbackGovernor implements ResourceGovernor {
     const strayKeys = new Set<string>();
     const killed = await killUntilEmpty(
       async () => {
-        const procRoot = this.ctx.procRoot;
         const found: number[] = [];
-        for (const pid of (await snapshotProcesses(procRoot)).keys()) {
-          const key = this.keyOf(await readGroupMarker(procRoot, pid, GROUP_ENV));
+        for (const [pid, marker] of await this.markerCache.markers(await this.ctx.snapshot())) {
+          const key = this.keyOf(marker);
           if (key) {
             found.push(pid);
             strayKeys.add(key);
@@ -102,7 +107,7 @@ export class FallbackGovernor implements ResourceGovernor {
   private async tick(): Promise<void> {
     try {
       if (this.sampling.size > 0) {
-        const procs = await snapshotProcesses(this.ctx.procRoot);
+        const procs = await this.ctx.snapshot();
         await Promise.all([...this.sampling].map((t) => t.onSample(procs).catch(() => undefined)));
       }
     } finally {

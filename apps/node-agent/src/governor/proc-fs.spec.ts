@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { descendantsOf, isGone, parseEnviron, parseProcStat, parseVmRssKb, type ProcStat } from './proc-fs.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { descendantsOf, isGone, MarkerCache, parseEnviron, parseProcStat, parseVmRssKb, type ProcStat } from './proc-fs.js';
 import { parseCgroupMounts, parseKeyedCounters, parsePids } from './cgroup-fs.js';
 
 const stat = (comm: string) =>
@@ -31,6 +34,28 @@ describe('/proc parsing', () => {
     const procs = new Map([p(1, 0), p(10, 1), p(11, 10), p(12, 11), p(13, 10), p(20, 1), p(21, 20), p(30, 1)]);
     expect([...descendantsOf(procs, [10])].sort()).toEqual([10, 11, 12, 13]);
     expect([...descendantsOf(procs, [12, 21, 99])].sort()).toEqual([12, 21]);
+  });
+});
+
+describe('MarkerCache', () => {
+  it('reads a process environment once per pid and start time, and forgets processes that are gone', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'fake-proc-'));
+    try {
+      const env = (pid: number, text: string) => {
+        mkdirSync(join(root, String(pid)), { recursive: true });
+        writeFileSync(join(root, String(pid), 'environ'), text);
+      };
+      const proc = (pid: number, startTime: number): [number, ProcStat] => [pid, { pid, ppid: 1, state: 'S', cpuTicks: 0, startTime }];
+      env(10, 'SHOAL_GOVERNOR_GROUP=shoal/a\0');
+      env(11, 'OTHER=1\0');
+      const cache = new MarkerCache(root, 'SHOAL_GOVERNOR_GROUP');
+      expect(await cache.markers(new Map([proc(10, 100), proc(11, 100), proc(12, 100)]))).toEqual(new Map([[10, 'shoal/a'], [11, null], [12, null]]));
+      env(10, 'SHOAL_GOVERNOR_GROUP=shoal/changed\0');
+      expect((await cache.markers(new Map([proc(10, 100)]))).get(10)).toBe('shoal/a');
+      expect((await cache.markers(new Map([proc(10, 200)]))).get(10)).toBe('shoal/changed');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

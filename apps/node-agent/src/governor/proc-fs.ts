@@ -97,6 +97,37 @@ export async function readGroupMarker(procRoot: string, pid: number, name: strin
   }
 }
 
+/**
+ * Group markers of processes, read from /proc once per process (pid + start time identify it
+ * across pid reuse): a release or cleanup then reads the environment of new processes only,
+ * not of every process on the host.
+ */
+export class MarkerCache {
+  private readonly known = new Map<string, Promise<string | null>>();
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly name: string,
+  ) {}
+
+  /** The marker of every process in `procs` (null when unmarked or unreadable); forgets processes that are gone. */
+  async markers(procs: Map<number, ProcStat>): Promise<Map<number, string | null>> {
+    const live = new Set<string>();
+    const out = new Map<number, string | null>();
+    await Promise.all(
+      [...procs.values()].map(async (p) => {
+        const key = `${p.pid}:${p.startTime}`;
+        live.add(key);
+        let marker = this.known.get(key);
+        if (!marker) this.known.set(key, (marker = readGroupMarker(this.procRoot, p.pid, this.name)));
+        out.set(p.pid, await marker);
+      }),
+    );
+    for (const key of this.known.keys()) if (!live.has(key)) this.known.delete(key);
+    return out;
+  }
+}
+
 /** Stats of every live process on the host, by pid. */
 export async function snapshotProcesses(procRoot: string): Promise<Map<number, ProcStat>> {
   const entries = await readdir(procRoot);
