@@ -4,7 +4,7 @@ import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutc
 import type { GovernedTask, Verdict } from './governor/index.js';
 import type { RotationPolicy } from './logs/index.js';
 import { LogFollower, readTail } from './log-follower.js';
-import type { NewWindowOptions, NewWindowResult, TmuxDriver } from './tmux/index.js';
+import type { NewWindowOptions, NewWindowResult, PaneExit, TmuxDriver } from './tmux/index.js';
 import type { WindowKeeper } from './window-keeper.js';
 
 /** Lifecycle of one attempt on this node. */
@@ -127,7 +127,7 @@ export class TaskAttempt {
     } else if (this.stopReason) {
       ({ outcome, reason } = this.stopReason);
     } else if (outcome === 'failed') {
-      reason = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
+      reason = exitReason(exit);
     }
     const span = this.deps.span;
     span.setAttributes({ 'shoal.exit_code': exit.exitCode ?? -1, 'shoal.outcome': outcome });
@@ -160,4 +160,12 @@ export class TaskAttempt {
     const grace = setTimeout(() => void this.deps.governed.kill().catch(() => undefined), this.deps.stopGraceMs);
     grace.unref();
   }
+}
+
+/** Why a process that did not succeed ended, in words for the operator. */
+export function exitReason(exit: PaneExit): string {
+  if (exit.signal) return `killed by ${exit.signal}`;
+  if (exit.lost) return 'exit status lost: its window or the tmux server vanished before the status could be read';
+  if (exit.exitCode === null) return 'exit status unknown: tmux reported none and no zombie was left to read it from';
+  return `exited with code ${exit.exitCode}`;
 }

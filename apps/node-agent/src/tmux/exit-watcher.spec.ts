@@ -62,6 +62,29 @@ describe('ExitWatcher', () => {
     watcher.dispose();
   });
 
+  it('does not call a pane lost when its wait began while a listing taken before it was in flight', async () => {
+    const panes = new Map<string, string>();
+    let release!: () => void;
+    let calls = 0;
+    const run = async () => {
+      const snapshot = [...panes.entries()].map(([id, rest]) => `${id}\t${rest}`);
+      if (++calls === 1) await new Promise<void>((r) => (release = r));
+      return snapshot;
+    };
+    const watcher = new ExitWatcher(run, 60_000, () => undefined, undefined, () => 0, 250, async () => undefined);
+    const settle = () => new Promise((r) => setImmediate(r));
+    watcher.poke();
+    await settle();
+    panes.set('%9', '20\t1\t0\t');
+    let done: PaneExit | undefined;
+    void watcher.wait('%9').then((e) => (done = e));
+    release();
+    await settle();
+    await settle();
+    expect(done).toEqual({ exitCode: 0 });
+    watcher.dispose();
+  });
+
   it('resolves every waiter as lost when the server is gone', async () => {
     const { panes, watcher } = setup();
     panes.set('%4', '13\t0\t\t');

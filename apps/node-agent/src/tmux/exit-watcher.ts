@@ -106,6 +106,7 @@ export class ExitWatcher {
   }
 
   private async check(): Promise<void> {
+    const askedFor = new Set(this.waiters.keys());
     const lines = await this.run('list-panes', ['-a', '-F', PANE_STATUS_FORMAT]);
     const seen = new Set<string>();
     for (const line of lines) {
@@ -120,7 +121,9 @@ export class ExitWatcher {
         this.onExit(pane.paneId, exit);
       }
     }
-    for (const paneId of this.waiters.keys()) if (!seen.has(paneId)) this.settle(paneId, { exitCode: null, lost: true });
+    // Only a pane waited for before the listing was asked for can be missing from it: a pane
+    // created meanwhile (a fast task whose attempt began waiting during the round trip) is not lost.
+    for (const paneId of this.waiters.keys()) if (!seen.has(paneId) && askedFor.has(paneId)) this.settle(paneId, { exitCode: null, lost: true });
     for (const paneId of this.reported.keys()) if (!seen.has(paneId)) this.reported.delete(paneId);
     for (const paneId of this.unreaped.keys()) if (!seen.has(paneId)) this.unreaped.delete(paneId);
     this.arm();
