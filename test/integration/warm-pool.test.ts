@@ -4,7 +4,7 @@
  * with their argv/env/cwd literal and their log from the first byte; drain leaves nothing behind.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { tempDir, tmuxSocket, waitFor, type TempDir, type TmuxSocket } from '@shoal/testing';
@@ -94,5 +94,29 @@ describe('WarmPool (real tmux, real governor)', () => {
     expect(readdirSync(join(tmp.path, 'warm'))).toEqual([]);
     expect(readdirSync(logDir).filter((f) => f.startsWith('warm-'))).toEqual([]);
     expect((await governor.cleanupAll()).removedGroups.filter((g) => g.startsWith('warm-'))).toEqual([]);
+  });
+
+  it('turns itself off after three windows in a row never became ready, instead of churning', async () => {
+    let now = Date.now();
+    const warnings: string[] = [];
+    const dir = join(tmp.path, 'warm-off');
+    const flaky = new WarmPool({ tmux, governor, dir, logDir, size: 1, now: () => now, warn: (m) => warnings.push(m) });
+    try {
+      for (let round = 1; round <= 3; round++) {
+        flaky.fill();
+        await waitFor(() => flaky.size === 1 && existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.fifo')), { what: `warm slot ${round} with its FIFO`, timeoutMs: 30_000 });
+        for (const f of readdirSync(dir)) if (f.endsWith('.fifo')) rmSync(join(dir, f));
+        now += 11_000;
+        expect(await flaky.start({ session: 'Task-warm', window: 'Cold', argv: ['true'], env: {}, logFile: join(logDir, `cold-${round}.log`), budget })).toBeUndefined();
+        expect(flaky.size).toBe(0);
+      }
+      expect(flaky.offBecause).toMatch(/not ready 10 s after/);
+      expect(warnings.at(-1)).toMatch(/warm pool off after 3 failed windows in a row/);
+      flaky.fill();
+      expect(flaky.size).toBe(0);
+      await waitFor(async () => (await tmux.listWindows(WARM_SESSION)).filter((w) => !w.dead).length === 0, { what: 'no warm window left' });
+    } finally {
+      await flaky.drain();
+    }
   });
 });

@@ -14,6 +14,9 @@ const WARM_BUDGET: Budget = { cpuPercent: 100, memoryMb: 256 };
 /** A slot not ready after this long (its shell died, or never came up) is replaced. */
 const STALE_AFTER_MS = 10_000;
 
+/** Slots failing this many times in a row (never ready, or not created) turn the pool off. */
+const MAX_FAILURES_IN_A_ROW = 3;
+
 /** What the pool needs from the node-agent. */
 export interface WarmPoolDeps {
   tmux: TmuxDriver;
@@ -60,6 +63,9 @@ export class WarmPool {
   private warming = 0;
   /** Bumped by drain(): slots warmed for an earlier generation are destroyed, not kept. */
   private generation = 0;
+  private failures = 0;
+  /** Why the pool turned itself off (slots kept failing); tasks then start cold. */
+  offBecause?: string;
 
   constructor(private readonly deps: WarmPoolDeps) {}
 
@@ -68,9 +74,9 @@ export class WarmPool {
     return this.ready.length;
   }
 
-  /** Warms slots in the background until `size` are ready or being prepared. */
+  /** Warms slots in the background until `size` are ready or being prepared (not once the pool turned itself off). */
   fill(): void {
-    while (this.deps.size > 0 && this.ready.length + this.warming < this.deps.size) {
+    while (this.deps.size > 0 && !this.offBecause && this.ready.length + this.warming < this.deps.size) {
       this.warming += 1;
       const generation = this.generation;
       void this.warmOne()
@@ -78,7 +84,7 @@ export class WarmPool {
           if (generation === this.generation) this.ready.push(slot);
           else await this.destroy(slot);
         })
-        .catch((e: Error) => this.deps.warn(`could not warm a window: ${e.message}`))
+        .catch((e: Error) => this.failed(`could not warm a window: ${e.message}`))
         .finally(() => (this.warming -= 1));
     }
   }
@@ -143,14 +149,24 @@ export class WarmPool {
       const fd = existsSync(slot.log) ? openWriter(slot.fifo) : undefined;
       if (fd !== undefined) {
         this.ready.splice(i, 1);
+        this.failures = 0;
         return { slot, fd };
       }
       if (this.deps.now() - slot.createdAt > STALE_AFTER_MS) {
         this.ready.splice(i--, 1);
         void this.destroy(slot);
+        this.failed(`warm window ${slot.key} was not ready ${STALE_AFTER_MS / 1000} s after it was started`);
       }
     }
     return undefined;
+  }
+
+  /** Counts a failed slot; too many in a row turn the pool off rather than churn windows forever. */
+  private failed(reason: string): void {
+    this.failures += 1;
+    if (this.failures < MAX_FAILURES_IN_A_ROW) return this.deps.warn(reason);
+    this.offBecause = reason;
+    this.deps.warn(`warm pool off after ${this.failures} failed windows in a row (last: ${reason}); tasks start cold`);
   }
 
   private async warmOne(): Promise<Slot> {
