@@ -46,6 +46,7 @@ describe('shoal CLI end to end', () => {
 
     const status = await exec(process.execPath, [CLI, '--api', cluster.api, 'nodes']);
     expect(status.stdout).toMatch(/cli-node\s+alive/);
+    expect(status.stdout).toMatch(/ warm [0-2]\/2 /);
 
     const children = await childrenOf(upProc.pid);
     expect(children.map((c) => c.args).join('\n')).toMatch(/nats-server[\s\S]*coordinator[\s\S]*node-agent/);

@@ -68,11 +68,13 @@ export async function nodes(api: ApiClient, out: Out): Promise<number> {
     host: { cpuPercent: number; memUsedMb: number; memTotalMb: number };
     running: unknown[];
     labels: Record<string, string>;
+    warm?: { ready: number; size: number; off?: string };
   }[];
   if (!list.length) out('no nodes');
   for (const n of list) {
     const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',');
-    out(`${n.id.padEnd(24)} ${n.state.padEnd(8)} cpu ${String(n.host.cpuPercent).padStart(5)}%  mem ${n.host.memUsedMb}/${n.host.memTotalMb} MB  tasks ${n.running.length}  governor ${n.governor}  ${labels}`);
+    const warm = !n.warm ? 'off' : n.warm.off ? `off (${n.warm.off})` : `${n.warm.ready}/${n.warm.size}`;
+    out(`${n.id.padEnd(24)} ${n.state.padEnd(8)} cpu ${String(n.host.cpuPercent).padStart(5)}%  mem ${n.host.memUsedMb}/${n.host.memTotalMb} MB  tasks ${n.running.length}  governor ${n.governor}  warm ${warm}  ${labels}`);
   }
   return 0;
 }

@@ -90,6 +90,12 @@ export class ExecutorService {
     });
   }
 
+  /** The warm pool for heartbeats: ready slots of its size, or why it turned itself off; undefined when disabled. */
+  get warmState(): { ready: number; size: number; off?: string } | undefined {
+    if (!this.warm) return undefined;
+    return { ready: this.warm.size, size: this.config.warmPool, ...(this.warm.offBecause ? { off: this.warm.offBecause.slice(0, 500) } : {}) };
+  }
+
   get governorKind(): ResourceGovernor['kind'] {
     return this.governor.kind;
   }

@@ -58,6 +58,7 @@ export class HeartbeatService {
       capacity: { cpuPercent: this.config.cpuCapacityPercent, memoryMb: this.config.memoryCapacityMb, maxTasks: this.config.maxTasks },
       host: this.sampler.latest,
       ...(this.band ? { band: this.band.snapshot() } : {}),
+      ...(this.executor.warmState ? { warm: this.executor.warmState } : {}),
       running: this.executor.running().map((a) => ({ runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt, ...this.executor.usageOf(a.key) })),
     };
   }

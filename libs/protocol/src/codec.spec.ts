@@ -37,6 +37,7 @@ const heartbeat: PayloadOf<'heartbeat'> = {
   governor: 'cgroup-v1',
   capacity: { cpuPercent: 200, memoryMb: 4096, maxTasks: 8 },
   host: { cpuPercent: 12.5, memUsedMb: 1000, memTotalMb: 4096, load1: 0.3, cores: 2 },
+  warm: { ready: 1, size: 2 },
   running: [{ ...ref, cpuPercent: 3, rssMb: 40 }],
 };
 const cancel: PayloadOf<'control'> = { v: 1, action: 'cancel', ...ref, reason: 'operator' };

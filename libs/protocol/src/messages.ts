@@ -163,6 +163,14 @@ export const Heartbeat = z.strictObject({
       throttled: z.array(z.string().max(300)).max(10_000),
     })
     .optional(),
+  /** Windows started ahead of time: how many are ready of the pool's size, or why the pool turned itself off. */
+  warm: z
+    .strictObject({
+      ready: z.number().int().nonnegative(),
+      size: z.number().int().nonnegative(),
+      off: z.string().max(500).optional(),
+    })
+    .optional(),
   running: z
     .array(
       z.strictObject({
