@@ -52,7 +52,7 @@ export async function startCluster(
   const spawnAgent = (a: AgentSpec): SpawnedProcess => {
     const p = spawnProcess([process.execPath, join(ROOT, 'apps/node-agent/dist/main.js')], {
       name: `node-agent ${a.nodeId}`,
-      env: { ...base, SHOAL_NODE_ID: a.nodeId, SHOAL_TMUX_SOCKET: a.tmuxSocket, SHOAL_DATA_DIR: a.dataDir, SHOAL_PULSE_MS: '1000', SHOAL_LABELS: a.labels ?? '', SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}`, SHOAL_CPU_BAND: 'off', ...a.env },
+      env: { ...base, SHOAL_NODE_ID: a.nodeId, SHOAL_TMUX_SOCKET: a.tmuxSocket, SHOAL_DATA_DIR: a.dataDir, SHOAL_PULSE_MS: '1000', SHOAL_LABELS: a.labels ?? '', SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}-${a.nodeId.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 63), SHOAL_CPU_BAND: 'off', ...a.env },
     });
     disposables.add(async () => {
       await p.stop('SIGTERM', 20_000);

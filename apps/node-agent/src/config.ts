@@ -52,7 +52,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     labels: parseLabels(env.SHOAL_LABELS ?? ''),
     tmuxSocket: env.SHOAL_TMUX_SOCKET ?? `shoal-${nodeId}`,
     dataDir: env.SHOAL_DATA_DIR ?? join(homedir(), '.shoal', 'node', nodeId),
-    governorPrefix: env.SHOAL_GOVERNOR_PREFIX ?? 'shoal',
+    governorPrefix: env.SHOAL_GOVERNOR_PREFIX ?? defaultGovernorPrefix(nodeId),
     governor: (['auto', 'fallback', 'none'] as const).find((g) => g === (env.SHOAL_GOVERNOR ?? 'auto')) ?? fail('SHOAL_GOVERNOR', 'auto, fallback or none'),
     cpuCapacityPercent: num(env, 'SHOAL_CPU_CAPACITY', Math.round(cpus().length * bandHigh), 1, 100_000),
     memoryCapacityMb: num(env, 'SHOAL_MEMORY_CAPACITY_MB', Math.round((totalmem() / 1024 / 1024) * 0.8), 1, 10_000_000),
@@ -79,6 +79,18 @@ export function parseBand(env: NodeJS.ProcessEnv): BandConfig | undefined {
     sustainSamples: num(env, 'SHOAL_CPU_BAND_SAMPLES', DEFAULT_BAND.sustainSamples, 1, 1000),
     floorPercent: num(env, 'SHOAL_CPU_BAND_FLOOR', DEFAULT_BAND.floorPercent, 1, 100),
   };
+}
+
+/**
+ * `shoal-<node id>` made a valid group name (lower case, `[a-z0-9-]`, at most 63 characters): two
+ * node-agents on one host never clear each other's groups when they start or clean up.
+ */
+export function defaultGovernorPrefix(nodeId: string): string {
+  const slug = nodeId
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `shoal-${slug || 'node'}`.slice(0, 63).replace(/-+$/, '');
 }
 
 /** Parses `k=v,k2=v2`. */
