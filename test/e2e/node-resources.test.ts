@@ -11,7 +11,7 @@ import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type Heartbeat, decode, topology } from '@shoal/protocol';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
-import { isAlive } from '../support/processes.js';
+import { isAlive, processesWithEnv } from '../support/processes.js';
 
 const exec = promisify(execFile);
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
@@ -197,6 +197,8 @@ describe('emergency commands', () => {
     const stopped = await cluster.waitForRun(first.runId);
     expect(stopped.tasks.every((t) => t.state !== 'running')).toBe(true);
     await waitFor(() => first.pids.every((p) => !isAlive(p)), { timeoutMs: 20_000, what: 'every process of the stopped tasks gone' });
+    expect(await cluster.tmux(socket, ['has-session', '-t', '=Shoal-warm']).then(() => 'warm session left', () => 'none')).toBe('none');
+    expect(processesWithEnv('SHOAL_GOVERNOR_GROUP', `shoal-test-${cluster.ns}-`)).toEqual([]);
 
     const reset = await exec(process.execPath, [CLI, '--api', cluster.api, 'reset', '--node', 'node-a']);
     expect(reset.stdout).toContain('node-a: ok');

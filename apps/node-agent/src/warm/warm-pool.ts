@@ -64,6 +64,8 @@ export class WarmPool {
   /** Bumped by drain(): slots warmed for an earlier generation are destroyed, not kept. */
   private generation = 0;
   private failures = 0;
+  /** Slots being warmed (drain waits for them, then destroys them). */
+  private readonly inFlight = new Set<Promise<void>>();
   /** Why the pool turned itself off (slots kept failing); tasks then start cold. */
   offBecause?: string;
 
@@ -79,13 +81,17 @@ export class WarmPool {
     while (this.deps.size > 0 && !this.offBecause && this.ready.length + this.warming < this.deps.size) {
       this.warming += 1;
       const generation = this.generation;
-      void this.warmOne()
+      const warming: Promise<void> = this.warmOne()
         .then(async (slot) => {
           if (generation === this.generation) this.ready.push(slot);
           else await this.destroy(slot);
         })
         .catch((e: Error) => this.failed(`could not warm a window: ${e.message}`))
-        .finally(() => (this.warming -= 1));
+        .finally(() => {
+          this.warming -= 1;
+          this.inFlight.delete(warming);
+        });
+      this.inFlight.add(warming);
     }
   }
 
@@ -134,11 +140,13 @@ export class WarmPool {
     for (const name of logs) if (/^warm-[0-9a-f]+\.log$/.test(name)) rmSync(join(this.deps.logDir, name), { force: true });
   }
 
-  /** Ends every ready slot (window, process, group, files) and stops warming; `fill()` starts again. Returns how many ended. */
+  /** Ends every ready slot (window, process, group, files) and the warm session; `fill()` starts again. Returns how many ended. */
   async drain(): Promise<number> {
     this.generation += 1;
+    await Promise.allSettled([...this.inFlight]);
     const slots = this.ready.splice(0);
     await Promise.all(slots.map((s) => this.destroy(s)));
+    if (this.deps.tmux.connected) await this.deps.tmux.killSession(WARM_SESSION).catch(() => undefined);
     return slots.length;
   }
 
