@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { nodeCgroupFs, type CgroupFs } from './cgroup-fs.js';
 import { CgroupV1Governor } from './cgroup-v1.js';
@@ -59,6 +59,9 @@ describe('cgroup v2 on a fake tree', () => {
     expect(existsSync(join(root, 'shoal-unit', 'run-1.task-a.1', 'memory.oom.group'))).toBe(false);
     await task.setCpu(12.5);
     expect(read('shoal-unit', 'run-1.task-a.1', 'cpu.max')).toBe('12500 100000');
+    await task.resize({ cpuPercent: 80, memoryMb: 512 });
+    expect(read('shoal-unit', 'run-1.task-a.1', 'cpu.max')).toBe('80000 100000');
+    expect(read('shoal-unit', 'run-1.task-a.1', 'memory.max')).toBe('536870912');
     expect(task.wrapArgv(['true']).slice(4, 7)).toEqual(['shoal-unit/run-1.task-a.1', '1', join(root, 'shoal-unit', 'run-1.task-a.1', 'cgroup.procs')]);
   });
 
@@ -131,5 +134,29 @@ describe('cgroup v1 on a fake tree', () => {
     expect((await g.cleanupAll()).removedGroups).toEqual(['t1']);
     expect(existsSync(join(mounts.cpu, 'shoal-unit'))).toBe(false);
     expect(existsSync(join(mounts.memory, 'shoal-unit'))).toBe(false);
+  });
+
+  it('resizes with memsw ahead of the limit going up and behind it going down, as the kernel requires', async () => {
+    const mounts = { cpu: join(root, 'cpu'), memory: join(root, 'memory') };
+    const withMemsw = { ...files.memory, 'memory.memsw.limit_in_bytes': '9223372036854771712' };
+    const base: CgroupFs = { ...fakeCgroupFs({}), mkdir: (path) => fakeCgroupFs(path.startsWith(mounts.cpu) ? files.cpu : withMemsw).mkdir(path) };
+    const value = (path: string) => Number(readFileSync(path, 'utf8'));
+    const fs: CgroupFs = {
+      ...base,
+      write: async (path, v) => {
+        const dir = dirname(path);
+        if (path.endsWith('memory.limit_in_bytes') && Number(v) > value(join(dir, 'memory.memsw.limit_in_bytes'))) throw new Error('EINVAL: limit above memsw');
+        if (path.endsWith('memory.memsw.limit_in_bytes') && Number(v) < value(join(dir, 'memory.limit_in_bytes'))) throw new Error('EINVAL: memsw below limit');
+        await base.write(path, v);
+      },
+    };
+    const task = await new CgroupV1Governor({ mounts, prefix: 'shoal-unit', fs }).create('t2', { cpuPercent: 100, memoryMb: 256 });
+    await task.resize({ cpuPercent: 50, memoryMb: 768 });
+    expect(read('memory', 'shoal-unit', 't2', 'memory.limit_in_bytes')).toBe(String(768 * 2 ** 20));
+    expect(read('memory', 'shoal-unit', 't2', 'memory.memsw.limit_in_bytes')).toBe(String(768 * 2 ** 20));
+    expect(read('cpu', 'shoal-unit', 't2', 'cpu.cfs_quota_us')).toBe('50000');
+    await task.resize({ cpuPercent: 50, memoryMb: 300 });
+    expect(read('memory', 'shoal-unit', 't2', 'memory.limit_in_bytes')).toBe(String(300 * 2 ** 20));
+    expect(read('memory', 'shoal-unit', 't2', 'memory.memsw.limit_in_bytes')).toBe(String(300 * 2 ** 20));
   });
 });
