@@ -86,6 +86,17 @@ describe('WarmPool (real tmux, real governor)', () => {
     expect(existsSync(join(logDir, 'bad.log'))).toBe(false);
   });
 
+  it('hands a task back to be started cold when its slot fails before the task runs, and ends that slot', async () => {
+    await waitFor(() => pool.size === 2, { what: 'a full pool', timeoutMs: 30_000 });
+    const before = (await tmux.listWindows(WARM_SESSION)).map((w) => w.windowId);
+    const logFile = join(logDir, 'bad-budget.log');
+    expect(await pool.start({ session: 'Task-warm', window: 'Cold', argv: ['true'], env: {}, logFile, budget: { cpuPercent: 0, memoryMb: 256 } })).toBeUndefined();
+    expect(existsSync(logFile)).toBe(false);
+    const after = (await tmux.listWindows(WARM_SESSION)).map((w) => w.windowId);
+    expect(before.filter((id) => !after.includes(id))).toHaveLength(1);
+    await waitFor(() => pool.size === 2, { what: 'the pool to refill', timeoutMs: 30_000 });
+  });
+
   it('drain() ends every warm window, process, group and file', async () => {
     await waitFor(() => pool.size === 2, { what: 'a full pool', timeoutMs: 30_000 });
     expect(await pool.drain()).toBe(2);

@@ -97,8 +97,9 @@ export class WarmPool {
 
   /**
    * Starts a task in a ready slot: the same input as a cold `newWindow` (validated the same way),
-   * plus the budget. Resolves undefined when no slot is ready or the log file already exists
-   * (a restart appends to it): the caller then starts the task cold.
+   * plus the budget. Resolves undefined when no slot is ready, the log file already exists (a
+   * restart appends to it) or the slot failed before the task started: the caller then starts the
+   * task cold. Rejects only on bad input, or when the task runs but its window could not be moved.
    */
   async start(window: NewWindowOptions & { budget: Budget }): Promise<WarmStart | undefined> {
     await validateNewWindow(window);
@@ -117,7 +118,8 @@ export class WarmPool {
       writeSync(fd, `${GO}\n`);
     } catch (e) {
       await this.destroy(slot);
-      throw e;
+      this.failed(`warm window ${slot.key} could not take a task, starting it cold: ${(e as Error).message}`);
+      return undefined;
     } finally {
       closeSync(fd);
       this.fill();
