@@ -212,7 +212,7 @@ describe('auto-scaling decision', () => {
     const estimates = (await (await fetch(`${cluster.api}/estimates`)).json()) as Record<string, { ewmaMs: number; samples: number }>;
     expect(estimates['ops/Ops-Codex/true']).toMatchObject({ samples: 1, ewmaMs: expect.any(Number) });
     expect(estimates['ops/Ops-Flaky/sh']).toMatchObject({ samples: 1 });
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('cron schedules', () => {
@@ -267,7 +267,7 @@ describe('cron fire claims on real JetStream KV', () => {
     } finally {
       for (const gw of gateways) await gw.onModuleDestroy();
     }
-  }, 30_000);
+  }, 120_000);
 });
 
 describe('coordinator restart', () => {
