@@ -188,16 +188,15 @@ export class ExecutorService {
       throw e;
     });
     await this.logDirReady;
-    this.logs.record(task.runId, task.taskId, task.attempt);
+    const window = TaskAttempt.windowOf(task, this.logs.record(task.runId, task.taskId, task.attempt));
     const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
-    const window = TaskAttempt.windowOf(task, logDir);
     const warm = await this.warm?.start({ ...window, budget });
     const governed = warm?.governed ?? (await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
     const attempt = new TaskAttempt(task, {
       tmux: this.tmux,
       governed,
       onExit: warm?.dispose,
-      logDir,
+      window,
       nodeId: this.config.nodeId,
       stopGraceMs: this.config.stopGraceMs,
       span,

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutcome, teamSession } from '@shoal/protocol';
 import type { GovernedTask, Verdict } from './governor/index.js';
@@ -14,7 +13,8 @@ export type AttemptState = 'starting' | 'running' | 'stopping' | 'exited';
 export interface AttemptDeps {
   tmux: TmuxDriver;
   governed: GovernedTask;
-  logDir: string;
+  /** Where the attempt runs (see {@link TaskAttempt.windowOf}). */
+  window: NewWindowOptions & { logFile: string };
   nodeId: string;
   stopGraceMs: number;
   span: Span;
@@ -50,20 +50,20 @@ export class TaskAttempt {
     readonly task: TaskDispatched,
     private readonly deps: AttemptDeps,
   ) {
-    this.window = TaskAttempt.windowOf(task, deps.logDir);
-    this.session = this.window.session;
-    this.logFile = this.window.logFile!;
+    this.window = deps.window;
+    this.session = deps.window.session;
+    this.logFile = deps.window.logFile;
   }
 
-  /** The window an attempt of `task` runs in: its team's session, its role, its command, environment and log. */
-  static windowOf(task: TaskDispatched, logDir: string): NewWindowOptions & { logFile: string } {
+  /** The window an attempt of `task` runs in: its team's session, its role, its command, environment and `logFile`. */
+  static windowOf(task: TaskDispatched, logFile: string): NewWindowOptions & { logFile: string } {
     return {
       session: teamSession(task.team),
       window: task.role,
       argv: task.command,
       cwd: task.cwd,
       env: { ...task.env, SHOAL_RUN_ID: task.runId, SHOAL_TASK_ID: task.taskId, SHOAL_ATTEMPT: String(task.attempt) },
-      logFile: join(logDir, `${task.runId}.${task.taskId}.${task.attempt}.log`),
+      logFile,
     };
   }
 

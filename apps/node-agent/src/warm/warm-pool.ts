@@ -99,12 +99,17 @@ export class WarmPool {
    * Starts a task in a ready slot: the same input as a cold `newWindow` (validated the same way),
    * plus the budget. Resolves undefined when no slot is ready, the log file already exists (a
    * restart appends to it) or the slot failed before the task started: the caller then starts the
-   * task cold. Rejects only on bad input, or when the task runs but its window could not be moved.
+   * task cold (whose `newWindow` then validates the input). Rejects only on bad input while a slot
+   * is ready, or when the task runs but its window could not be moved.
    */
   async start(window: NewWindowOptions & { budget: Budget }): Promise<WarmStart | undefined> {
+    if (window.logFile === undefined || existsSync(window.logFile)) return undefined;
+    if (this.ready.length === 0) {
+      this.fill();
+      return undefined;
+    }
     await validateNewWindow(window);
     const spec = encodeWarmSpec({ argv: window.argv, cwd: window.cwd, env: window.env ?? {} });
-    if (window.logFile === undefined || existsSync(window.logFile)) return undefined;
     const taken = this.take();
     if (!taken) {
       this.fill();
