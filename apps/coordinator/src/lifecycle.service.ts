@@ -45,13 +45,15 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       this.reconciler.onHeartbeat(hb, Date.now());
       this.orchestrator.kick();
     });
-    this.nats.subscribe('output', topo.allOutput, (o) => {
+    this.nats.subscribe('output', topo.allOutput, (o, subject) => {
+      if (subject !== topo.output(o.nodeId, o.runId, o.taskId)) return this.metrics.malformed('output-subject');
       this.ring.push(o);
       this.bus.emit({ type: 'output', runId: o.runId, taskId: o.taskId, attempt: o.attempt, text: o.text, at: Date.now() });
     });
-    this.nats.subscribe('checkin', topo.allCheckins, (c) =>
-      this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt }),
-    );
+    this.nats.subscribe('checkin', topo.allCheckins, (c, subject) => {
+      if (subject !== topo.checkin(c.nodeId, c.runId, c.taskId)) return this.metrics.malformed('checkin-subject');
+      this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt });
+    });
     // runs are back in memory before the first status report is read: a report of a run not yet
     // recovered would otherwise be dropped as unknown (and acked)
     await this.runs.recover();

@@ -93,11 +93,11 @@ export class AgentGateway {
 
   /** Publishes a check-in reply (core NATS; the coordinator forwards it to followers). */
   checkin(c: TaskCheckin): void {
-    this.nc?.publish(this.topo.checkin(c.runId, c.taskId), encode('checkin', c));
+    this.nc?.publish(this.topo.checkin(this.config.nodeId, c.runId, c.taskId), encode('checkin', c));
   }
 
   output(o: TaskOutput): void {
-    this.nc?.publish(this.topo.output(o.runId, o.taskId), encode('output', o));
+    this.nc?.publish(this.topo.output(this.config.nodeId, o.runId, o.taskId), encode('output', o));
   }
 
   /** Answers control requests addressed to this node. */

@@ -59,7 +59,7 @@ describe('wire: check-ins, send and capture', () => {
     expect(decode('checkin', encode('checkin', msg))).toEqual({ ok: true, value: msg });
     const { reply: _reply, ...noReply } = msg;
     expect(decode('checkin', new TextEncoder().encode(JSON.stringify(noReply))).ok).toBe(false);
-    expect(topology('shoal').checkin('r-1', 't1')).toBe('shoal.chk.r-1.t1');
+    expect(topology('shoal').checkin('n1', 'r-1', 't1')).toBe('shoal.chk.n1.r-1.t1');
   });
 
   it('accepts send and capture control requests and replies carrying verified/text', () => {

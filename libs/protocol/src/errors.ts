@@ -10,7 +10,9 @@ export type ShoalErrorCode =
   | 'E_TRANSPORT'
   | 'E_EXECUTION'
   | 'E_TIMEOUT'
-  | 'E_DEPENDENCY';
+  | 'E_DEPENDENCY'
+  | 'E_UNAUTHENTICATED'
+  | 'E_FORBIDDEN';
 
 /** One problem found in an input: where (a dotted field path) and why. */
 export interface FieldIssue {
@@ -92,6 +94,18 @@ export class TimeoutError extends ShoalError {
 /** A required external program or service is missing (nats-server, tmux). */
 export class DependencyError extends ShoalError {
   readonly code = 'E_DEPENDENCY' as const;
+  readonly retryable = false;
+}
+
+/** A request without valid credentials (missing, unknown, expired or already used token). */
+export class AuthenticationError extends ShoalError {
+  readonly code = 'E_UNAUTHENTICATED' as const;
+  readonly retryable = false;
+}
+
+/** Valid credentials that do not allow the operation (wrong scope, foreign origin). */
+export class PermissionError extends ShoalError {
+  readonly code = 'E_FORBIDDEN' as const;
   readonly retryable = false;
 }
 

@@ -9,3 +9,4 @@ export * from './codec.js';
 export * from './lifecycle.js';
 export * from './trace-context.js';
 export * from './run-view.js';
+export * from './security.js';

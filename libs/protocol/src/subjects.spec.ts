@@ -9,7 +9,7 @@ describe('topology', () => {
     expect(t.status('node-a')).toBe('shoal.status.node-a');
     expect(t.heartbeat('node-a')).toBe('shoal.hb.node-a');
     expect(t.control('node-a')).toBe('shoal.ctl.node-a');
-    expect(t.output('run-1', 'build')).toBe('shoal.out.run-1.build');
+    expect(t.output('n1', 'run-1', 'build')).toBe('shoal.out.n1.run-1.build');
     expect(t.events('run-1')).toBe('shoal.evt.run-1');
     expect(t.scale).toBe('shoal.scale');
     expect([t.allWork, t.allStatus, t.allHeartbeats, t.allOutput]).toEqual(['shoal.work.>', 'shoal.status.>', 'shoal.hb.*', 'shoal.out.>']);

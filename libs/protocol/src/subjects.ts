@@ -11,12 +11,17 @@ export interface Topology {
   status(nodeId: string): string;
   heartbeat(nodeId: string): string;
   control(nodeId: string): string;
-  output(runId: string, taskId: string): string;
+  /** Output batches of one task, published by the node that runs it. */
+  output(nodeId: string, runId: string, taskId: string): string;
+  /** Every output subject one node may publish on. */
+  nodeOutput(nodeId: string): string;
   events(runId: string): string;
   /** Auto-scaling decisions of the coordinator. */
   readonly scale: string;
-  /** Check-in replies of one task (core NATS, not persisted). */
-  checkin(runId: string, taskId: string): string;
+  /** Check-in replies of one task (core NATS, not persisted), published by the node that runs it. */
+  checkin(nodeId: string, runId: string, taskId: string): string;
+  /** Every check-in subject one node may publish on. */
+  nodeCheckins(nodeId: string): string;
   readonly allCheckins: string;
   readonly allWork: string;
   readonly allStatus: string;
@@ -42,10 +47,12 @@ export function topology(ns = 'shoal'): Topology {
     status: (nodeId) => `${ns}.status.${nodeId}`,
     heartbeat: (nodeId) => `${ns}.hb.${nodeId}`,
     control: (nodeId) => `${ns}.ctl.${nodeId}`,
-    output: (runId, taskId) => `${ns}.out.${runId}.${taskId}`,
+    output: (nodeId, runId, taskId) => `${ns}.out.${nodeId}.${runId}.${taskId}`,
+    nodeOutput: (nodeId) => `${ns}.out.${nodeId}.>`,
     events: (runId) => `${ns}.evt.${runId}`,
     scale: `${ns}.scale`,
-    checkin: (runId, taskId) => `${ns}.chk.${runId}.${taskId}`,
+    checkin: (nodeId, runId, taskId) => `${ns}.chk.${nodeId}.${runId}.${taskId}`,
+    nodeCheckins: (nodeId) => `${ns}.chk.${nodeId}.>`,
     allCheckins: `${ns}.chk.>`,
     allWork: `${ns}.work.>`,
     allStatus: `${ns}.status.>`,

@@ -1,2 +1,3 @@
 export * from './telemetry.js';
 export * from './nats.js';
+export * from './security/index.js';

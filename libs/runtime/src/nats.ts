@@ -1,20 +1,34 @@
 import { AckPolicy, DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { type NatsConnection, connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { TransportError, type Topology } from '@shoal/protocol';
 
+/** How a client proves who it is to NATS (none: anonymous, for a bus without authorization). */
+export interface NatsAuth {
+  /** nkey seed of the identity. */
+  seed?: string;
+  /** Reply-subject prefix the identity may subscribe to (nodes have only their own). */
+  inboxPrefix?: string;
+  /** PEM of the CA to verify a `tls://` server with. */
+  caPem?: string;
+}
+
 /** Connects with endless reconnects; a first connection failure is a TransportError. */
-export async function connectNats(servers: string, name: string): Promise<NatsConnection> {
+export async function connectNats(servers: string | string[], name: string, auth: NatsAuth = {}): Promise<NatsConnection> {
+  const list = (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter(Boolean);
   try {
     return await connect({
-      servers: servers.split(',').map((s) => s.trim()),
+      servers: list,
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       pingInterval: 10_000,
+      ...(auth.seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(auth.seed)) } : {}),
+      ...(auth.inboxPrefix ? { inboxPrefix: auth.inboxPrefix } : {}),
+      ...(auth.caPem ? { tls: { ca: auth.caPem } } : {}),
     });
   } catch (e) {
-    throw new TransportError(`cannot connect to NATS at ${servers}: ${(e as Error).message}`, { cause: e });
+    throw new TransportError(`cannot connect to NATS at ${list.join(',')}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -1,0 +1,3 @@
+export * from './security-store.js';
+export * from './nats-auth.js';
+export * from './node-credentials.js';
