@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView, TaskView } from '@shoal/protocol';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 import { type OtlpReceiver, startOtlpReceiver } from '../support/otlp-receiver.js';
 
 const disposables = new Disposables();
-let nats: NatsServerHandle;
 let cluster: TestCluster;
 let otlp: OtlpReceiver;
 let socket: string;
@@ -19,8 +17,6 @@ const task = (run: RunView, id: string): TaskView => {
 };
 
 beforeAll(async () => {
-  nats = await startNats();
-  disposables.add(() => nats.stop());
   otlp = await startOtlpReceiver();
   disposables.add(() => otlp.close());
   const dir = tempDir();
@@ -28,7 +24,7 @@ beforeAll(async () => {
   const tmux = tmuxSocket();
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
-  cluster = await startCluster(nats, [{ nodeId: 'node-a', tmuxSocket: socket, dataDir: join(dir.path, 'node-a') }], disposables, {
+  cluster = await startCluster([{ nodeId: 'node-a', tmuxSocket: socket, dataDir: join(dir.path, 'node-a') }], disposables, {
     OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
     OTEL_BSP_SCHEDULE_DELAY: '100',
   });
@@ -131,8 +127,8 @@ phases:
   }, 120_000);
 
   it('refuses a bad plan with every problem and dispatches nothing', async () => {
-    const before = (await (await fetch(`${cluster.api}/runs`)).json()) as unknown[];
-    const res = await fetch(`${cluster.api}/runs`, {
+    const before = (await (await cluster.fetch(`${cluster.api}/runs`)).json()) as unknown[];
+    const res = await cluster.fetch(`${cluster.api}/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/yaml' },
       body: 'name: bad\nteams: [{name: t}]\nphases:\n  - id: p\n    depends_on: [p]\n    tasks:\n      - {id: x, team: t, role: R, command: ["true"]}\n      - {id: x, team: nope, role: S, command: ["true"]}\n',
@@ -141,12 +137,12 @@ phases:
     const body = (await res.json()) as { error: string; issues: { path: string; message: string }[] };
     expect(body.error).toBe('E_VALIDATION');
     expect(body.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['phases[0].tasks[1].id', 'phases[0].tasks[1].team', 'phases[0].depends_on[0]']));
-    const after = (await (await fetch(`${cluster.api}/runs`)).json()) as unknown[];
+    const after = (await (await cluster.fetch(`${cluster.api}/runs`)).json()) as unknown[];
     expect(after).toHaveLength(before.length);
   });
 
   it('survives malformed messages on every subject it reads, counting them', async () => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await cluster.connect();
     try {
       const subjects = [`${cluster.ns}.hb.node-a`, `${cluster.ns}.status.node-a`, `${cluster.ns}.work.node-a`];
       for (const s of subjects) {
@@ -157,7 +153,7 @@ phases:
       await nc.flush();
       await waitFor(
         async () => {
-          const text = await (await fetch(`${cluster.api}/metrics`)).text();
+          const text = await (await cluster.fetch(`${cluster.api}/metrics`)).text();
           const total = [...text.matchAll(/^shoal_malformed_messages_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
           return total >= 6;
         },

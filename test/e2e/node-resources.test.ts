@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type NatsConnection, connect } from '@nats-io/transport-node';
-import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type Heartbeat, decode, topology } from '@shoal/protocol';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 import { isAlive, processesWithEnv } from '../support/processes.js';
@@ -20,7 +20,6 @@ const PULSE_MS = 1000;
 const HOG = "const k=[];const t=setInterval(()=>{k.push(Buffer.alloc(16<<20,1));if(k.length>=19)clearInterval(t)},50);setInterval(()=>{},1e6)";
 
 const disposables = new Disposables();
-let nats: NatsServerHandle;
 let cluster: TestCluster;
 let socket: string;
 let nc: NatsConnection;
@@ -30,8 +29,6 @@ const beats: { at: number; hb: Heartbeat }[] = [];
 const startedPids = new Map<string, number>();
 
 beforeAll(async () => {
-  nats = await startNats();
-  disposables.add(() => nats.stop());
   const dir = tempDir();
   disposables.add(() => dir.dispose());
   workDir = dir.path;
@@ -39,8 +36,8 @@ beforeAll(async () => {
   const tmux = tmuxSocket();
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
-  cluster = await startCluster(nats, [{ nodeId: 'node-a', tmuxSocket: socket, dataDir, env: { SHOAL_CPU_BAND: '99-100', SHOAL_STOP_GRACE_MS: '3000' } }], disposables);
-  nc = await connect({ servers: nats.url });
+  cluster = await startCluster([{ nodeId: 'node-a', tmuxSocket: socket, dataDir, env: { SHOAL_CPU_BAND: '99-100', SHOAL_STOP_GRACE_MS: '3000' } }], disposables);
+  nc = await cluster.connect();
   disposables.add(() => nc.close());
   const topo = topology(cluster.ns);
   const hbSub = nc.subscribe(topo.heartbeat('node-a'));
@@ -65,7 +62,7 @@ const task = (id: string, command: string[], extra = '') =>
   `      - { id: ${id}, team: ops, role: Ops-${id}, command: ${JSON.stringify(command)}, resources: { cpu: 20, memory: 256 }${extra} }`;
 const plan = (name: string, tasks: string[]) => `name: ${name}\nteams: [{ name: ops }]\nphases:\n  - id: main\n    tasks:\n${tasks.join('\n')}\n`;
 const logsOf = async (runId: string, taskId: string, query = '') =>
-  (await (await fetch(`${cluster.api}/runs/${runId}/tasks/${taskId}/logs${query}`)).json()) as { text: string; source: string; attempt: number };
+  (await (await cluster.fetch(`${cluster.api}/runs/${runId}/tasks/${taskId}/logs${query}`)).json()) as { text: string; source: string; attempt: number };
 
 /** Pids of the live process tree rooted at each of `roots`. */
 async function treeOf(roots: number[]): Promise<number[]> {
@@ -182,14 +179,14 @@ describe('emergency commands', () => {
     expect(['cgroup-v2', 'cgroup-v1', 'fallback']).toContain(hb.governor);
     expect(hb.band).toEqual({ low: 99, high: 100, state: expect.stringMatching(/^(ok|below)$/), throttled: [] });
     expect(hb.host.load1).toBeGreaterThanOrEqual(0);
-    const res = await fetch(`${cluster.api}/runs/${runId}/cancel`, { method: 'POST' });
+    const res = await cluster.fetch(`${cluster.api}/runs/${runId}/cancel`, { method: 'POST' });
     expect(res.ok).toBe(true);
     await cluster.waitForRun(runId);
   }, 120_000);
 
   it('stop-all (API, all nodes), reset and emergency-cleanup (CLI) leave no tmux session, process or cgroup of Shoal', async () => {
     const first = await startSleepers('stop-all', 2);
-    const res = await fetch(`${cluster.api}/emergency/stop-all`, { method: 'POST' });
+    const res = await cluster.fetch(`${cluster.api}/emergency/stop-all`, { method: 'POST' });
     const body = (await res.json()) as { ok: boolean; nodes: { nodeId: string; ok: boolean; affected: number }[] };
     expect(res.status).toBe(200);
     expect(body.nodes).toEqual([{ nodeId: 'node-a', ok: true, affected: 2, message: 'stopped 2 task(s)' }]);
@@ -221,7 +218,7 @@ describe('emergency commands', () => {
   }, 180_000);
 
   it('rejects an unknown node action and an unknown node', async () => {
-    expect((await fetch(`${cluster.api}/nodes/node-a/explode`, { method: 'POST' })).status).toBe(400);
-    expect((await fetch(`${cluster.api}/nodes/nope/stop-all`, { method: 'POST' })).status).toBe(404);
+    expect((await cluster.fetch(`${cluster.api}/nodes/node-a/explode`, { method: 'POST' })).status).toBe(400);
+    expect((await cluster.fetch(`${cluster.api}/nodes/nope/stop-all`, { method: 'POST' })).status).toBe(404);
   });
 });

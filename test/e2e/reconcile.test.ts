@@ -1,23 +1,20 @@
 import { join } from 'node:path';
-import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
 import { type TestCluster, startCluster } from '../support/cluster.js';
 import { isAlive } from '../support/processes.js';
 
 const disposables = new Disposables();
-let nats: NatsServerHandle;
 let cluster: TestCluster;
 let socket: string;
 
 beforeAll(async () => {
-  nats = await startNats();
-  disposables.add(() => nats.stop());
   const dir = tempDir();
   disposables.add(() => dir.dispose());
   const tmux = tmuxSocket();
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
-  cluster = await startCluster(nats, [{ nodeId: 'node-r', tmuxSocket: socket, dataDir: join(dir.path, 'node-r') }], disposables);
+  cluster = await startCluster([{ nodeId: 'node-r', tmuxSocket: socket, dataDir: join(dir.path, 'node-r') }], disposables);
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
@@ -58,7 +55,7 @@ phases:
     expect(t.attempt).toBe(2);
     expect(t.outputTail).toContain('attempt 2');
     expect(oldPids.filter(isAlive)).toEqual([]);
-    const metrics = await (await fetch(`${cluster.api}/metrics`)).text();
+    const metrics = await (await cluster.fetch(`${cluster.api}/metrics`)).text();
     expect(metrics).toMatch(/^shoal_reconciled_total\{action="lost"\} 1$/m);
   }, 150_000);
 });

@@ -2,8 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connect } from '@nats-io/transport-node';
-import { Disposables, type NatsServerHandle, spawnProcess, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, spawnProcess, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type RunView, type ScaleDecided, type TaskView, decode } from '@shoal/protocol';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
 import { Metrics } from '../../apps/coordinator/src/metrics.js';
@@ -15,7 +14,6 @@ import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 const exec = promisify(execFile);
 const disposables = new Disposables();
 const RETRY_BASE_MS = 200; // what startCluster gives the coordinator (SHOAL_RETRY_BASE_MS)
-let nats: NatsServerHandle;
 let cluster: TestCluster;
 let work: string;
 const dataDirs: string[] = [];
@@ -55,8 +53,6 @@ const waitState = (runId: string, state: RunView['state'], what: string) =>
   );
 
 beforeAll(async () => {
-  nats = await startNats();
-  disposables.add(() => nats.stop());
   const dir = tempDir();
   disposables.add(() => dir.dispose());
   work = dir.path;
@@ -68,7 +64,7 @@ beforeAll(async () => {
     // the node's own CPU band would hold tasks back on this busy shared box: placement is under test here
     return { nodeId: `node-${agent}`, tmuxSocket: tmux.name, dataDir, labels: `agent=${agent}`, env: { SHOAL_CPU_BAND: 'off' } };
   });
-  cluster = await startCluster(nats, agents, disposables, { SHOAL_BREAKER_FAILURES: '50', SHOAL_SCALE_INTERVAL_MS: '500', SHOAL_SCHEDULE_TICK_MS: '200' });
+  cluster = await startCluster(agents, disposables, { SHOAL_BREAKER_FAILURES: '50', SHOAL_SCALE_INTERVAL_MS: '500', SHOAL_SCHEDULE_TICK_MS: '200' });
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
@@ -105,9 +101,9 @@ describe('placement by labels', () => {
     expect(waiting.state).toBe('queued');
     expect(waiting.waitingReason).toBe('no node with label agent=gemini');
     expect(await shoal('status', id)).toContain('waiting: no node with label agent=gemini');
-    const scaling = (await (await fetch(`${cluster.api}/scaling`)).json()) as { queue: { depth: number } };
+    const scaling = (await (await cluster.fetch(`${cluster.api}/scaling`)).json()) as { queue: { depth: number } };
     expect(scaling.queue.depth).toBeGreaterThanOrEqual(1);
-    const res = await fetch(`${cluster.api}/runs/${id}/cancel`, { method: 'POST' });
+    const res = await cluster.fetch(`${cluster.api}/runs/${id}/cancel`, { method: 'POST' });
     expect(res.status).toBeLessThan(300);
     const run = await cluster.waitForRun(id);
     expect(run.state).toBe('cancelled');
@@ -189,7 +185,7 @@ describe('result cache', () => {
 
 describe('auto-scaling decision', () => {
   it('publishes decisions on <ns>.scale and exposes shoal_desired_nodes and queue gauges', async () => {
-    const nc = await connect({ servers: nats.url });
+    const nc = await cluster.connect();
     try {
       const sub = nc.subscribe(`${cluster.ns}.scale`, { max: 1 });
       let decided: ScaleDecided | undefined;
@@ -203,13 +199,13 @@ describe('auto-scaling decision', () => {
     } finally {
       await nc.close();
     }
-    const metrics = await (await fetch(`${cluster.api}/metrics`)).text();
+    const metrics = await (await cluster.fetch(`${cluster.api}/metrics`)).text();
     expect(metrics).toMatch(/^shoal_desired_nodes \d+$/m);
     expect(metrics).toMatch(/^shoal_queue_depth \d+$/m);
     expect(metrics).toMatch(/^shoal_queue_oldest_wait_seconds [\d.]+$/m);
-    const scaling = (await (await fetch(`${cluster.api}/scaling`)).json()) as { decision: ScaleDecided };
+    const scaling = (await (await cluster.fetch(`${cluster.api}/scaling`)).json()) as { decision: ScaleDecided };
     expect(scaling.decision.current).toBe(2);
-    const estimates = (await (await fetch(`${cluster.api}/estimates`)).json()) as Record<string, { ewmaMs: number; samples: number }>;
+    const estimates = (await (await cluster.fetch(`${cluster.api}/estimates`)).json()) as Record<string, { ewmaMs: number; samples: number }>;
     expect(estimates['ops/Ops-Codex/true']).toMatchObject({ samples: 1, ewmaMs: expect.any(Number) });
     expect(estimates['ops/Ops-Flaky/sh']).toMatchObject({ samples: 1 });
   }, 120_000);
@@ -218,30 +214,33 @@ describe('auto-scaling decision', () => {
 describe('cron schedules', () => {
   it('fires a registered schedule every second, lists and deletes it', async () => {
     const text = `${plan('every-second', [{ id: 'p', tasks: [{ id: 'tick', team: 'ops', role: 'Ops-Tick', command: ['true'] }] }])}schedule: "* * * * * *"\n`;
-    const res = await fetch(`${cluster.api}/schedules`, { method: 'POST', body: text, headers: { 'content-type': 'application/yaml' } });
+    const res = await cluster.fetch(`${cluster.api}/schedules`, { method: 'POST', body: text, headers: { 'content-type': 'application/yaml' } });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ name: 'every-second', expression: '* * * * * *', nextAt: expect.any(Number) });
     const fired = await waitFor(
       async () => {
-        const list = (await (await fetch(`${cluster.api}/schedules`)).json()) as { name: string; runs: string[] }[];
+        const list = (await (await cluster.fetch(`${cluster.api}/schedules`)).json()) as { name: string; runs: string[] }[];
         const s = list.find((x) => x.name === 'every-second');
         return s && s.runs.length >= 2 ? s : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200, what: 'two runs fired by the schedule' },
     );
-    const del = await fetch(`${cluster.api}/schedules/every-second`, { method: 'DELETE' });
+    const del = await cluster.fetch(`${cluster.api}/schedules/every-second`, { method: 'DELETE' });
     expect(del.status).toBe(200);
     expect(new Set(fired.runs).size).toBe(fired.runs.length);
     for (const id of fired.runs) expect((await cluster.waitForRun(id, 60_000)).state).toBe('succeeded');
-    expect((await fetch(`${cluster.api}/schedules/every-second`, { method: 'DELETE' })).status).toBe(404);
-    const bad = await fetch(`${cluster.api}/schedules`, { method: 'POST', body: text.replace('* * * * * *', 'not a cron'), headers: { 'content-type': 'application/yaml' } });
+    expect((await cluster.fetch(`${cluster.api}/schedules/every-second`, { method: 'DELETE' })).status).toBe(404);
+    const bad = await cluster.fetch(`${cluster.api}/schedules`, { method: 'POST', body: text.replace('* * * * * *', 'not a cron'), headers: { 'content-type': 'application/yaml' } });
     expect(bad.status).toBe(400);
   }, 240_000);
 });
 
 describe('cron fire claims on real JetStream KV', () => {
   it('two coordinators checking at the same moment fire a due time once, and a restarted one never again', async () => {
-    const config = { ...loadCoordinatorConfig({ NATS_URL: nats.url, SHOAL_NS: `${cluster.ns}x` }) };
+    // the claims are about KV, not security: a plain bus of its own, the coordinator's gateway in insecure mode
+    const plain = await startNats();
+    disposables.add(() => plain.stop());
+    const config = { ...loadCoordinatorConfig({ NATS_URL: plain.url, SHOAL_NS: `${cluster.ns}x`, SHOAL_INSECURE: '1' }) };
     const gateways: NatsGateway[] = [];
     const started: string[] = [];
     const runs = { submit: async () => ({ id: `fired-${started.push('x')}` }) } as unknown as RunsService;
@@ -284,7 +283,7 @@ describe('coordinator restart', () => {
     const port = new URL(cluster.api).port;
     const next = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
       name: 'coordinator-2',
-      env: { ...process.env, NATS_URL: nats.url, SHOAL_NS: cluster.ns, PORT: port, SHOAL_NODE_TTL_MS: '6000', SHOAL_HOST_CPU_HIGH: '100', SHOAL_RETRY_BASE_MS: String(RETRY_BASE_MS) },
+      env: { ...process.env, ...cluster.coordinatorEnv, PORT: port },
     });
     disposables.add(() => next.stop('SIGTERM', 15_000));
     await next.waitForLine(/listening on/, 60_000);
@@ -295,7 +294,7 @@ describe('coordinator restart', () => {
     expect(task(run, 'slow')).toMatchObject({ state: 'succeeded', attempt: 1 });
     expect(task(run, 'slow').outputTail).toContain('slow done');
     expect(task(run, 'quick').outputTail).toContain('quick done');
-    const estimates = (await (await fetch(`${cluster.api}/estimates`)).json()) as Record<string, { samples: number }>;
+    const estimates = (await (await cluster.fetch(`${cluster.api}/estimates`)).json()) as Record<string, { samples: number }>;
     expect(estimates['ops/Ops-Codex/true']?.samples).toBe(1); // learned before the restart, read back from KV
     expect(estimates['ops/Ops-Slow/sh']?.samples).toBe(1);
   }, 90_000);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Disposables, type NatsServerHandle, startNats, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
 import { splitSse } from '../../apps/cli/src/sse.js';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
@@ -12,21 +12,18 @@ const exec = promisify(execFile);
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
 const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
 const disposables = new Disposables();
-let nats: NatsServerHandle;
 let cluster: TestCluster;
 let socket: string;
 let dataDir: string;
 
 beforeAll(async () => {
-  nats = await startNats();
-  disposables.add(() => nats.stop());
   const dir = tempDir();
   disposables.add(() => dir.dispose());
   dataDir = dir.path;
   const tmux = tmuxSocket();
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
-  cluster = await startCluster(nats, [{ nodeId: 'node-a', tmuxSocket: socket, dataDir: join(dir.path, 'node-a'), env: { SHOAL_CHECKIN_MS: '1500' } }], disposables);
+  cluster = await startCluster([{ nodeId: 'node-a', tmuxSocket: socket, dataDir: join(dir.path, 'node-a'), env: { SHOAL_CHECKIN_MS: '1500' } }], disposables);
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
@@ -47,7 +44,7 @@ function collectEvents(runId: string, type: string): { events: Record<string, un
   const events: Record<string, unknown>[] = [];
   const abort = new AbortController();
   void (async () => {
-    const res = await fetch(`${cluster.api}/runs/${runId}/events`, { signal: abort.signal });
+    const res = await cluster.fetch(`${cluster.api}/runs/${runId}/events`, { signal: abort.signal });
     const decoder = new TextDecoder();
     let buf = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -80,7 +77,7 @@ phases:
     tasks:
       - { id: agent, team: fe, role: Agent, command: ["${process.execPath}", "${FAKE_AGENT}", "${inputFile()}"], interactive: true }
 `);
-    disposables.add(() => fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
+    disposables.add(() => cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
     await waitFor(async () => (await cluster.get(run.id)).tasks[0]!.state === 'running', { timeoutMs: 60_000, what: 'the agent task to run' });
   }, 90_000);
 
@@ -114,7 +111,7 @@ phases:
   it('`shoal attach` prints the tmux command for the node that runs the task', async () => {
     const r = await shoal('attach', run.id, 'agent');
     expect(r.code).toBe(0);
-    const nodeHost = ((await (await fetch(`${cluster.api}/nodes`)).json()) as { hostname: string }[])[0]!.hostname;
+    const nodeHost = ((await (await cluster.fetch(`${cluster.api}/nodes`)).json()) as { hostname: string }[])[0]!.hostname;
     const cmd = `tmux -L ${socket} attach -t Task-fe:Agent`;
     expect(r.stdout.trim()).toBe(nodeHost === hostname() ? cmd : `ssh -t ${nodeHost} ${cmd}`);
     const sessions = await cluster.tmux(socket, ['list-windows', '-t', 'Task-fe', '-F', '#{window_name}']);
@@ -125,7 +122,7 @@ phases:
     const unknown = await shoal('send', run.id, 'nosuch', 'hi');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/404/);
-    const res = await fetch(`${cluster.api}/runs/${run.id}/tasks/agent/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'two\nlines' }) });
+    const res = await cluster.fetch(`${cluster.api}/runs/${run.id}/tasks/agent/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'two\nlines' }) });
     expect(res.status).toBe(400);
   });
 });

@@ -1,22 +1,34 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type Disposables, type NatsServerHandle, type SpawnedProcess, freePort, spawnProcess, waitFor } from '@shoal/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type Disposables, type SpawnedProcess, freePort, spawnProcess, tempDir, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
+import { type SecureBus, startSecureBus } from './secure-bus.js';
 
 const run = promisify(execFile);
 /** Repository root (tests run from it). */
 export const ROOT = resolve(process.cwd());
 
-/** A coordinator and node-agents started from the built apps against a test NATS server. */
+/** A coordinator and node-agents started from the built apps against their own secured NATS server. */
 export interface TestCluster {
   api: string;
   /** Subject namespace of this cluster. */
   ns: string;
+  /** The bus: its server handle, security store and identities. */
+  bus: SecureBus;
+  /** The control host's admin token (every request of {@link fetch} carries it). */
+  token: string;
   coordinator: SpawnedProcess;
   agents: SpawnedProcess[];
+  /** Environment of this cluster's coordinator (to start another one against the same bus). */
+  coordinatorEnv: Record<string, string>;
   /** Kills node-agent `i` with SIGKILL and starts it again with the same identity; resolves when ready. */
   restartAgent(i: number): Promise<SpawnedProcess>;
+  /** `fetch` with the admin token (or `token`) as bearer. */
+  fetch(url: string, init?: RequestInit, token?: string): Promise<Response>;
+  /** A NATS connection with the coordinator's identity. */
+  connect(): Promise<NatsConnection>;
   submit(planText: string): Promise<RunView>;
   get(runId: string): Promise<RunView>;
   waitForRun(runId: string, timeoutMs?: number): Promise<RunView>;
@@ -32,27 +44,39 @@ export interface AgentSpec {
   env?: Record<string, string>;
 }
 
-/** Starts the coordinator and the node-agents; everything is registered for disposal. */
-export async function startCluster(
-  nats: NatsServerHandle,
-  agents: AgentSpec[],
-  disposables: Disposables,
-  env: Record<string, string> = {},
-): Promise<TestCluster> {
+/**
+ * Starts a secured bus (nats-server with only Shoal identities), the coordinator and the
+ * node-agents, each node enrolled with its own key; everything is registered for disposal.
+ */
+export async function startCluster(agents: AgentSpec[], disposables: Disposables, env: Record<string, string> = {}): Promise<TestCluster> {
+  const dir = tempDir('shoal-cluster-');
+  disposables.add(() => dir.dispose());
+  const bus = await startSecureBus(dir.path, disposables);
   const port = await freePort();
-  const ns = `t${Math.random().toString(36).slice(2, 10)}`;
-  const base = { ...process.env, NATS_URL: nats.url, SHOAL_NS: ns, ...env };
-  const coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
-    name: 'coordinator',
-    env: { ...base, PORT: String(port), SHOAL_NODE_TTL_MS: '6000', SHOAL_HOST_CPU_HIGH: '100', SHOAL_RETRY_BASE_MS: '200' },
-  });
+  const api = `http://127.0.0.1:${port}`;
+  for (const a of agents) bus.enrolNode(a.nodeId, a.dataDir, api);
+  const ns = bus.ns;
+  const coordinatorEnv = { ...bus.coordinatorEnv, PORT: String(port), SHOAL_PUBLIC_URL: api, SHOAL_NODE_TTL_MS: '6000', SHOAL_HOST_CPU_HIGH: '100', SHOAL_RETRY_BASE_MS: '200', ...env };
+  const coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], { name: 'coordinator', env: { ...process.env, ...coordinatorEnv } });
   disposables.add(() => coordinator.stop('SIGTERM', 15_000));
   await coordinator.waitForLine(/listening on/, 60_000);
-  const api = `http://127.0.0.1:${port}`;
   const spawnAgent = (a: AgentSpec): SpawnedProcess => {
     const p = spawnProcess([process.execPath, join(ROOT, 'apps/node-agent/dist/main.js')], {
       name: `node-agent ${a.nodeId}`,
-      env: { ...base, SHOAL_NODE_ID: a.nodeId, SHOAL_TMUX_SOCKET: a.tmuxSocket, SHOAL_DATA_DIR: a.dataDir, SHOAL_PULSE_MS: '1000', SHOAL_LABELS: a.labels ?? '', SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}-${a.nodeId.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 63), SHOAL_CPU_BAND: 'off', ...a.env },
+      env: {
+        ...process.env,
+        NATS_URL: bus.nats.url,
+        SHOAL_NS: ns,
+        ...env,
+        SHOAL_NODE_ID: a.nodeId,
+        SHOAL_TMUX_SOCKET: a.tmuxSocket,
+        SHOAL_DATA_DIR: a.dataDir,
+        SHOAL_PULSE_MS: '1000',
+        SHOAL_LABELS: a.labels ?? '',
+        SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}-${a.nodeId.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 63),
+        SHOAL_CPU_BAND: 'off',
+        ...a.env,
+      },
     });
     disposables.add(async () => {
       await p.stop('SIGTERM', 20_000);
@@ -62,8 +86,10 @@ export async function startCluster(
   };
   const started = agents.map(spawnAgent);
   for (const p of started) await p.waitForLine(/ready: governor/, 60_000);
+  const authorized = (url: string, init: RequestInit = {}, token = bus.adminToken) =>
+    fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });
   const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
-    const res = await fetch(`${api}${path}`, init);
+    const res = await authorized(`${api}${path}`, init);
     const body = (await res.json()) as T;
     if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
     return body;
@@ -78,14 +104,19 @@ export async function startCluster(
   const cluster: TestCluster = {
     api,
     ns,
+    bus,
+    token: bus.adminToken,
     coordinator,
     agents: started,
+    coordinatorEnv,
     restartAgent: async (i) => {
       await started[i]!.stop('SIGKILL', 5000);
       started[i] = spawnAgent(agents[i]!);
       await started[i]!.waitForLine(/ready: governor/, 60_000);
       return started[i]!;
     },
+    fetch: authorized,
+    connect: () => bus.connectAsCoordinator(),
     submit: (planText) => json('/runs', { method: 'POST', body: planText, headers: { 'content-type': 'application/yaml' } }),
     get: (runId) => json(`/runs/${runId}`),
     waitForRun: async (runId, timeoutMs = 90_000) => {

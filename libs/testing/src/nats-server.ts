@@ -20,6 +20,13 @@ export interface StartNatsOptions {
   startTimeoutMs?: number;
   /** Docker image for the container path (default `nats:2.10.29`). */
   image?: string;
+  /**
+   * Local only: a nats-server config file (authorization, TLS, JetStream store dir). The server
+   * still listens on 127.0.0.1 at `port` (or a random port) and keeps it across restarts.
+   */
+  configFile?: string;
+  /** Local only, with `configFile`: the port to listen on (default random). */
+  port?: number;
 }
 
 /** Options to pass to `connect()` of `@nats-io/transport-node`. */
@@ -58,7 +65,7 @@ export interface NatsServerHandle {
  */
 export async function startNats(opts: StartNatsOptions = {}): Promise<NatsServerHandle> {
   const mode = opts.mode ?? envMode() ?? 'auto';
-  const useDocker = mode === 'docker' || (mode === 'auto' && (await isDockerAvailable()));
+  const useDocker = !opts.configFile && (mode === 'docker' || (mode === 'auto' && (await isDockerAvailable())));
   return useDocker ? startDockerNats(opts) : startLocalNats(opts);
 }
 
@@ -74,7 +81,13 @@ async function startLocalNats(opts: StartNatsOptions): Promise<NatsServerHandle>
   const server = new LocalNatsProcess(
     bin,
     'nats-server',
-    (previous) => [...(jetstream ? ['-js', '-sd', dir.path] : []), '-a', '127.0.0.1', '-p', String(previous?.port ?? -1)],
+    (previous) => [
+      ...(opts.configFile ? ['-c', opts.configFile] : jetstream ? ['-js', '-sd', dir.path] : []),
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(previous?.port ?? opts.port ?? -1),
+    ],
     opts.startTimeoutMs ?? 30_000,
   );
   let port: number;
