@@ -20,7 +20,7 @@ describe('Breakers (coordinator)', () => {
 
   function setup() {
     const metrics = new Metrics();
-    const breakers = new Breakers(loadCoordinatorConfig({ SHOAL_BREAKER_FAILURES: '2', SHOAL_BREAKER_WINDOW_MS: '60000', SHOAL_BREAKER_COOLDOWN_MS: '5000' }), metrics);
+    const breakers = new Breakers(loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_BREAKER_FAILURES: '2', SHOAL_BREAKER_WINDOW_MS: '60000', SHOAL_BREAKER_COOLDOWN_MS: '5000' }), metrics);
     const placer = new Placer({ now: Date.now, nodeBreakers: breakers.nodes, presetBreakers: breakers.presets });
     return { metrics, breakers, placer };
   }

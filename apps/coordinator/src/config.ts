@@ -22,12 +22,41 @@ export interface CoordinatorConfig {
   maxNodes: number;
   /** How often cron schedules are checked. */
   scheduleTickMs: number;
+  /** Who may talk to the API and the bus (see {@link SecurityConfig}). */
+  security: SecurityConfig;
 }
 
-/** Reads the configuration; throws with the variable's name when a value is malformed. */
+/**
+ * Security settings. With `insecure` the API takes no token and NATS is joined anonymously
+ * (the single-host development setup of earlier versions); otherwise `dir` holds the store.
+ */
+export interface SecurityConfig {
+  insecure: boolean;
+  /** `SHOAL_SECURITY_DIR`: the SecurityStore (coordinator nkey, hashed tokens, enrolled nodes). */
+  dir?: string;
+  /** `SHOAL_NATS_AUTH_FILE`: the authorization file nats-server includes; rewritten on enrol/removal. */
+  natsAuthFile?: string;
+  /** `SHOAL_NATS_PID_FILE`: nats-server's pid file; a reload is SIGHUP to that pid. */
+  natsPidFile?: string;
+  /** `SHOAL_NATS_ADVERTISE`: NATS URLs handed to enrolling nodes (default: NATS_URL). */
+  natsAdvertise: string[];
+  /** `SHOAL_NATS_CA_FILE`: CA PEM file that verifies a tls:// NATS; handed to nodes too. */
+  natsCaFile?: string;
+  /** `SHOAL_PUBLIC_URL`: the API as other hosts reach it (join command, allowed Origin). */
+  publicUrl?: string;
+  /** `SHOAL_TLS_CERT` / `SHOAL_TLS_KEY`: serve the API over HTTPS. */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/**
+ * Reads the configuration; throws with the variable's name when a value is malformed, and
+ * refuses to run without a security directory unless SHOAL_INSECURE=1 says so explicitly.
+ */
 export function loadCoordinatorConfig(env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
+  const natsUrl = env.NATS_URL ?? 'nats://127.0.0.1:4222';
   return {
-    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    natsUrl,
     namespace: env.SHOAL_NS ?? 'shoal',
     host: env.HOST ?? '127.0.0.1',
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -48,6 +77,41 @@ export function loadCoordinatorConfig(env: NodeJS.ProcessEnv = process.env): Coo
     minNodes: int(env, 'SHOAL_MIN_NODES', 1, 0, 100_000),
     maxNodes: int(env, 'SHOAL_MAX_NODES', 100, 1, 100_000),
     scheduleTickMs: int(env, 'SHOAL_SCHEDULE_TICK_MS', 1000, 50, 60_000),
+    security: loadSecurityConfig(env, natsUrl),
+  };
+}
+
+/** Reads the security variables of the coordinator's environment. */
+export function loadSecurityConfig(env: NodeJS.ProcessEnv, natsUrl: string): SecurityConfig {
+  const opt = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const insecureRaw = opt('SHOAL_INSECURE');
+  if (insecureRaw !== undefined && insecureRaw !== '0' && insecureRaw !== '1') throw new Error(`SHOAL_INSECURE=${insecureRaw}: must be 1 or 0`);
+  const insecure = insecureRaw === '1';
+  const dir = opt('SHOAL_SECURITY_DIR');
+  if (!dir && !insecure) {
+    throw new Error(
+      'SHOAL_SECURITY_DIR is not set: the coordinator will not run an open API and bus by accident. ' +
+        'Point SHOAL_SECURITY_DIR at the security directory `shoal up` created, or set SHOAL_INSECURE=1 to run without authentication (development only).',
+    );
+  }
+  const tlsCert = opt('SHOAL_TLS_CERT');
+  const tlsKey = opt('SHOAL_TLS_KEY');
+  if (!tlsCert !== !tlsKey) throw new Error('SHOAL_TLS_CERT and SHOAL_TLS_KEY must be set together');
+  const publicUrl = opt('SHOAL_PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new Error(`SHOAL_PUBLIC_URL=${publicUrl}: must be an http:// or https:// URL`);
+  const advertise = (opt('SHOAL_NATS_ADVERTISE') ?? natsUrl).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const u of advertise) if (!/^(nats|tls):\/\/\S+$/.test(u)) throw new Error(`SHOAL_NATS_ADVERTISE: ${u} must be a nats:// or tls:// URL`);
+  return {
+    // both set: the security directory wins (failing safe)
+    insecure: !dir,
+    dir,
+    natsAuthFile: opt('SHOAL_NATS_AUTH_FILE'),
+    natsPidFile: opt('SHOAL_NATS_PID_FILE'),
+    natsAdvertise: advertise,
+    natsCaFile: opt('SHOAL_NATS_CA_FILE'),
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    tlsCert,
+    tlsKey,
   };
 }
 
