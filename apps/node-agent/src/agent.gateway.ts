@@ -15,15 +15,19 @@ import {
   encode,
   topology,
 } from '@shoal/protocol';
-import { connectNats, ensureConsumer, ensureTopology } from '@shoal/runtime';
+import { ensureConsumer, ensureTopology } from '@shoal/runtime';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
+import { type BusIdentity, connectBus, resolveBusIdentity } from './enrol.js';
 
 /** The node-agent's door to NATS: its own work consumer, status reports, heartbeats, control. */
 @Injectable()
 export class AgentGateway {
   private readonly log = new Logger('nats');
-  readonly topo: Topology;
+  /** Subjects of this node's namespace (the credentials' namespace once enrolled). */
+  topo: Topology;
   private nc?: NatsConnection;
+  /** Since when the connection to NATS is down (undefined while connected). */
+  private downSince?: number;
   private js?: JetStreamClient;
   private stopped = false;
   malformed = 0;
@@ -32,13 +36,43 @@ export class AgentGateway {
     this.topo = topology(config.namespace);
   }
 
+  /**
+   * Connects with this node's identity (see {@link resolveBusIdentity}: credentials file, enrolment
+   * with a join token, or anonymous). An enrolled node has no right to create streams or consumers:
+   * the coordinator created its consumer at enrolment. On an insecure bus the node creates them.
+   */
   async start(): Promise<void> {
-    this.nc = await connectNats(this.config.natsUrl, `shoal-node-${this.config.nodeId}`);
-    await ensureTopology(this.nc, this.topo);
-    const jsm = await jetstreamManager(this.nc);
-    await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), 60_000);
+    const id: BusIdentity = await resolveBusIdentity(this.config);
+    if (id.mode === 'enrolled') this.log.log(`enrolled as node ${this.config.nodeId}; credentials written to ${this.config.credentialsPath}`);
+    if (id.namespace !== this.config.namespace) this.topo = topology(id.namespace);
+    this.nc = await connectBus(id, `shoal-node-${this.config.nodeId}`);
+    this.watchStatus(this.nc);
+    if (id.mode === 'anonymous') {
+      await ensureTopology(this.nc, this.topo);
+      const jsm = await jetstreamManager(this.nc);
+      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), 60_000);
+    }
     this.js = jetstream(this.nc);
-    this.log.log(`connected to ${this.config.natsUrl} as node ${this.config.nodeId}`);
+    this.log.log(`connected to ${id.servers.join(',')} as node ${this.config.nodeId} (${id.mode === 'anonymous' ? 'anonymous' : 'own credentials'}, namespace ${id.namespace})`);
+  }
+
+  /** How long the connection to NATS has been down at `now` (0 while connected). */
+  disconnectedFor(now: number): number {
+    return this.downSince === undefined ? 0 : Math.max(0, now - this.downSince);
+  }
+
+  private watchStatus(nc: NatsConnection): void {
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect') {
+          this.downSince ??= Date.now();
+          if (!this.stopped) this.log.warn('disconnected from NATS; reconnecting');
+        } else if (s.type === 'reconnect') {
+          if (this.downSince !== undefined) this.log.log(`reconnected to NATS after ${Math.round((Date.now() - this.downSince) / 1000)} s`);
+          this.downSince = undefined;
+        }
+      }
+    })().catch(() => undefined);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname, homedir, totalmem, cpus } from 'node:os';
 import { join } from 'node:path';
 import { toNodeId } from '@shoal/protocol';
@@ -38,20 +39,46 @@ export interface NodeAgentConfig {
   band?: BandConfig;
   /** Size-based rotation of task logs (`SHOAL_LOG_MAX_BYTES`, `SHOAL_LOG_KEEP`). */
   logRotation: RotationPolicy;
+  /** True when `SHOAL_NODE_ID` was given (it must then match the credentials file). */
+  nodeIdExplicit: boolean;
+  /** NodeCredentials file (`SHOAL_CREDENTIALS`, default `<dataDir>/credentials.json`). */
+  credentialsPath: string;
+  /** Coordinator URL to enrol with when no credentials file exists (`SHOAL_JOIN_URL`). */
+  joinUrl?: string;
+  /** One-time join token (`SHOAL_JOIN_TOKEN`); a secret: never logged. */
+  joinToken?: string;
+  /** Cut off from NATS longer than this stops own agents (`SHOAL_STOP_AFTER_MS`, default 60 000; 0 = off). */
+  stopAfterMs: number;
+  /** stop_after also stops interactive agents (`SHOAL_STOP_AFTER_INTERACTIVE=1`). */
+  stopAfterInteractive: boolean;
+  /** A graceful shutdown leaves agents running for the next incarnation (`SHOAL_KEEP_AGENTS_ON_EXIT=1`). */
+  keepAgentsOnExit: boolean;
 }
 
 /** Reads the configuration; throws naming the variable when a value is malformed. */
 export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeAgentConfig {
-  const nodeId = toNodeId(env.SHOAL_NODE_ID ?? hostname());
+  const nodeIdExplicit = !!env.SHOAL_NODE_ID;
+  const hostId = toNodeId(env.SHOAL_NODE_ID || hostname());
+  const dataDir = env.SHOAL_DATA_DIR ?? join(homedir(), '.shoal', 'node', hostId);
+  const credentialsPath = env.SHOAL_CREDENTIALS || join(dataDir, 'credentials.json');
+  // Without SHOAL_NODE_ID, an enrolled node keeps the id it enrolled as.
+  const nodeId = nodeIdExplicit ? hostId : (enrolledNodeId(credentialsPath) ?? hostId);
   const bandHigh = num(env, 'SHOAL_CPU_BAND_HIGH', 60, 1, 100);
   return {
+    nodeIdExplicit,
+    credentialsPath,
+    joinUrl: env.SHOAL_JOIN_URL || undefined,
+    joinToken: env.SHOAL_JOIN_TOKEN || undefined,
+    stopAfterMs: num(env, 'SHOAL_STOP_AFTER_MS', 60_000, 0, 86_400_000),
+    stopAfterInteractive: flag(env, 'SHOAL_STOP_AFTER_INTERACTIVE'),
+    keepAgentsOnExit: flag(env, 'SHOAL_KEEP_AGENTS_ON_EXIT'),
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     namespace: env.SHOAL_NS ?? 'shoal',
     nodeId,
     pulseMs: num(env, 'SHOAL_PULSE_MS', 2500, 500, 60_000),
     labels: parseLabels(env.SHOAL_LABELS ?? ''),
     tmuxSocket: env.SHOAL_TMUX_SOCKET ?? `shoal-${nodeId}`,
-    dataDir: env.SHOAL_DATA_DIR ?? join(homedir(), '.shoal', 'node', nodeId),
+    dataDir,
     governorPrefix: env.SHOAL_GOVERNOR_PREFIX ?? defaultGovernorPrefix(nodeId),
     governor: (['auto', 'fallback', 'none'] as const).find((g) => g === (env.SHOAL_GOVERNOR ?? 'auto')) ?? fail('SHOAL_GOVERNOR', 'auto, fallback or none'),
     cpuCapacityPercent: num(env, 'SHOAL_CPU_CAPACITY', Math.round(cpus().length * bandHigh), 1, 100_000),
@@ -102,6 +129,24 @@ export function parseLabels(raw: string): Record<string, string> {
     out[k!] = v;
   }
   return out;
+}
+
+/** The node id recorded in a credentials file, when one exists and names one. */
+function enrolledNodeId(path: string): string | undefined {
+  try {
+    if (!existsSync(path)) return undefined;
+    const id = (JSON.parse(readFileSync(path, 'utf8')) as { nodeId?: unknown }).nodeId;
+    return typeof id === 'string' && id ? id : undefined;
+  } catch {
+    return undefined; // reported when the file is read for real
+  }
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1' || raw === 'true') return true;
+  fail(name, '0 or 1');
 }
 
 function num(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
