@@ -259,6 +259,40 @@ describe.each(available)('%s governor', (kind, governor) => {
     for (const dir of groupDirs(kind, 'restart-left')) expect(existsSync(dir)).toBe(false);
   });
 
+  it('adopt(): a fresh governor (agent restart) takes over a live group, cleanupAll spares it, usage/kill/release work', async () => {
+    const task = await create('adopted', { cpuPercent: 30, memoryMb: 128 });
+    const busy = run(task, ['/bin/sh', '-c', 'sleep 1000 & while :; do :; done']);
+    const other = await create('not-adopted', { cpuPercent: 30, memoryMb: 128 });
+    const stray = run(other, ['/bin/sh', '-c', 'sleep 1000 & wait']);
+    const pids = await waitFor(() => (tree(busy.pid).length >= 2 && tree(stray.pid).length >= 2 ? tree(busy.pid) : null), { what: 'both trees', timeoutMs: 10_000 });
+    const strayPids = tree(stray.pid);
+    const successor = (await probeGovernors({ prefix })).find((p) => p.kind === kind);
+    if (!successor?.available) throw new Error(`${kind} no longer available`);
+    const adopted = await successor.governor.adopt('adopted', { cpuPercent: 30, memoryMb: 128 });
+    tasks.push(adopted);
+    await expect(successor.governor.adopt('never-created', { cpuPercent: 30, memoryMb: 128 })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+
+    const report = await successor.governor.cleanupAll(new Set(['adopted']));
+    expect(report.removedGroups).toContain('not-adopted');
+    expect(report.removedGroups).not.toContain('adopted');
+    expect(alive(strayPids)).toEqual([]);
+    expect(alive(pids)).toEqual(pids);
+    for (const dir of groupDirs(kind, 'adopted')) expect(existsSync(dir)).toBe(true);
+
+    await adopted.usage();
+    const cpu = await measureCpu(busy.pid, 3000);
+    const reported = (await adopted.usage()).cpuPercent;
+    console.info(`${kind}: adopted busy loop at cpuPercent 30 -> ${cpu.toFixed(1)}% (usage() said ${reported.toFixed(1)}%)`);
+    expect(cpu).toBeLessThanOrEqual(40);
+    expect(reported).toBeGreaterThan(5);
+    expect(reported).toBeLessThanOrEqual(45);
+
+    await adopted.kill();
+    expect(alive(pids)).toEqual([]);
+    await adopted.release();
+    for (const dir of groupDirs(kind, 'adopted')) expect(existsSync(dir)).toBe(false);
+  });
+
   it('passes argv with shell metacharacters literally and never runs them', async () => {
     const dir = tempDir();
     try {

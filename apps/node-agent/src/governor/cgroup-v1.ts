@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { NotFoundError } from '@shoal/protocol';
 import {
   assertCpuPercent,
   assertPrefix,
@@ -103,6 +104,18 @@ export class CgroupV1Governor implements ResourceGovernor {
       await dirs.remove().catch(() => undefined);
       throw e;
     }
+    return this.task(taskKey, dirs, budget);
+  }
+
+  async adopt(taskKey: string, budget: Budget): Promise<GovernedTask> {
+    assertTaskKey(taskKey);
+    resolveBudget(budget);
+    const dirs = this.dirsOf(taskKey);
+    if (!(await this.fs.exists(dirs.primary))) throw new NotFoundError(`cgroup ${dirs.primary} does not exist`);
+    return this.task(taskKey, dirs, budget);
+  }
+
+  private task(taskKey: string, dirs: CgroupDirs, budget: Budget): GovernedTask {
     const dir = (m: string | undefined) => (m ? join(m, this.prefix, taskKey) : undefined);
     const { cpu, memory, cpuacct } = this.options.mounts;
     let memoryMb = budget.memoryMb;
@@ -135,16 +148,17 @@ export class CgroupV1Governor implements ResourceGovernor {
     );
   }
 
-  async cleanupAll(): Promise<CleanupReport> {
+  async cleanupAll(except: ReadonlySet<string> = new Set()): Promise<CleanupReport> {
     const report: CleanupReport = { killedPids: [], removedGroups: [] };
     const keys = new Set<string>();
-    for (const parent of this.parents()) for (const key of await this.fs.listDirs(parent)) keys.add(key);
+    for (const parent of this.parents()) for (const key of await this.fs.listDirs(parent)) if (!except.has(key)) keys.add(key);
     for (const key of keys) {
       const dirs = this.dirsOf(key);
       report.killedPids.push(...(await dirs.kill(`${this.prefix}/${key}`)));
       await dirs.remove();
       report.removedGroups.push(key);
     }
+    if (except.size > 0) return report;
     this.prepared.reset();
     for (const parent of this.parents()) await removeDir(this.fs, parent).catch(() => undefined);
     return report;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DependencyError } from '@shoal/protocol';
+import { DependencyError, NotFoundError } from '@shoal/protocol';
 import {
   assertCpuPercent,
   assertPrefix,
@@ -92,18 +92,40 @@ export class CgroupV2Governor implements ResourceGovernor {
       await dirs.remove().catch(() => undefined);
       throw e;
     }
+    return this.task(taskKey, dirs);
+  }
+
+  async adopt(taskKey: string, budget: Budget): Promise<GovernedTask> {
+    assertTaskKey(taskKey);
+    resolveBudget(budget);
+    const dirs = new CgroupDirs(this.fs, [join(this.parent, taskKey)], this.options.killTimeoutMs ?? 10_000);
+    if (!(await dirs.exists())) throw new NotFoundError(`cgroup ${dirs.primary} does not exist`);
+    return this.task(taskKey, dirs);
+  }
+
+  private task(taskKey: string, dirs: CgroupDirs): GovernedTask {
+    const apply = (files: Record<string, string>) =>
+      Promise.all(
+        Object.entries(files).map(async ([name, value]) => {
+          const path = join(dirs.primary, name);
+          if (V2_OPTIONAL_FILES.has(name) && !(await this.offered.has(name, path))) return;
+          await writeControl(this.fs, path, value);
+        }),
+      ).then(() => undefined);
     return new CgroupV2Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now, (b) => apply(v2LimitFiles(b)));
   }
 
-  async cleanupAll(): Promise<CleanupReport> {
+  async cleanupAll(except: ReadonlySet<string> = new Set()): Promise<CleanupReport> {
     const report: CleanupReport = { killedPids: [], removedGroups: [] };
     const timeout = this.options.killTimeoutMs ?? 10_000;
     for (const key of await this.fs.listDirs(this.parent)) {
+      if (except.has(key)) continue;
       const dirs = new CgroupDirs(this.fs, [join(this.parent, key)], timeout);
       report.killedPids.push(...(await dirs.kill(`${this.prefix}/${key}`)));
       await dirs.remove();
       report.removedGroups.push(key);
     }
+    if (except.size > 0) return report;
     this.prepared.reset();
     await removeDir(this.fs, this.parent).catch(() => undefined);
     return report;

@@ -65,6 +65,17 @@ export class FallbackTask implements GovernedTask {
     this.ctx.setSampling(this, true);
   }
 
+  /**
+   * Supervises processes a previous governor started (see FallbackGovernor.adopt); `idleRoot` is
+   * their entry shell, never stopped (as after wrapArgv + attach).
+   */
+  adopt(pids: number[], idleRoot: number | null): void {
+    for (const pid of pids) this.members.set(pid, -1);
+    this.wrapped = true;
+    this.idleRoot = idleRoot;
+    this.ctx.setSampling(this, true);
+  }
+
   /** Feeds one host-wide /proc snapshot to the supervisor. */
   async onSample(procs: Map<number, ProcStat>): Promise<void> {
     if (this.killing) return;

@@ -1,4 +1,4 @@
-import { ConflictError } from '@shoal/protocol';
+import { ConflictError, NotFoundError } from '@shoal/protocol';
 import { assertPrefix, assertTaskKey, resolveBudget } from './budget.js';
 import { GROUP_ENV } from './enter-argv.js';
 import { FallbackTask, type FallbackContext } from './fallback-task.js';
@@ -56,9 +56,33 @@ export class FallbackGovernor implements ResourceGovernor {
     return task;
   }
 
-  async cleanupAll(): Promise<CleanupReport> {
+  /**
+   * Finds the processes of `taskKey` by their marker (and the entry shell above them, kept idle as
+   * after wrapArgv + attach); a marked process that escaped its tree is supervised too.
+   */
+  async adopt(taskKey: string, budget: Budget): Promise<GovernedTask> {
+    assertTaskKey(taskKey);
+    const resolved = resolveBudget(budget);
+    if (this.tasks.has(taskKey)) throw new ConflictError(`task ${taskKey} is already governed`);
+    const marker = this.marker(taskKey);
+    const procs = await this.ctx.snapshot();
+    const marked = new Set<number>();
+    for (const [pid, m] of await this.markerCache.markers(procs)) if (m === marker) marked.add(pid);
+    if (marked.size === 0) throw new NotFoundError(`no process carries the group marker ${marker}`);
+    const task = new FallbackTask(taskKey, marker, resolved, this.ctx);
+    // The entry shell exported the marker to its children only (its own environ predates it): the
+    // unmarked parent of a marked process that has one (not init) is the idle entry shell.
+    const roots = [...marked].filter((pid) => !marked.has(procs.get(pid)?.ppid ?? -1));
+    const shells = roots.map((pid) => procs.get(pid)?.ppid ?? 0).filter((pp) => pp > 1 && procs.has(pp) && !marked.has(pp));
+    task.adopt([...new Set([...shells, ...roots])], shells[0] ?? null);
+    this.tasks.set(taskKey, task);
+    return task;
+  }
+
+  async cleanupAll(except: ReadonlySet<string> = new Set()): Promise<CleanupReport> {
     const report: CleanupReport = { killedPids: [], removedGroups: [] };
     for (const task of [...this.tasks.values()]) {
+      if (except.has(task.taskKey)) continue;
       const pids = await task.livePids();
       await task.release();
       report.killedPids.push(...pids);
@@ -70,7 +94,7 @@ export class FallbackGovernor implements ResourceGovernor {
         const found: number[] = [];
         for (const [pid, marker] of await this.markerCache.markers(await this.ctx.snapshot())) {
           const key = this.keyOf(marker);
-          if (key) {
+          if (key && !except.has(key)) {
             found.push(pid);
             strayKeys.add(key);
           }

@@ -34,8 +34,18 @@ export interface ResourceGovernor {
   readonly kind: GovernorKind;
   /** Creates the group for one task attempt; `taskKey` becomes a directory under the governor's parent group. */
   create(taskKey: string, budget: Budget): Promise<GovernedTask>;
-  /** Kills and removes every group/process under this governor's parent on the host (emergency cleanup). */
-  cleanupAll(): Promise<CleanupReport>;
+  /**
+   * Takes over the group of `taskKey` left by a previous incarnation of the node-agent (its processes
+   * keep running): usage, kill and release work on it as on a group this instance created. The
+   * group's limits stay as written; `budget` is what they are (for later resizes).
+   * @throws NotFoundError when no such group (or, for the fallback, no process of it) exists.
+   */
+  adopt(taskKey: string, budget: Budget): Promise<GovernedTask>;
+  /**
+   * Kills and removes every group/process under this governor's parent on the host (emergency
+   * cleanup), except the groups whose keys are in `except` (attempts re-adopted after a restart).
+   */
+  cleanupAll(except?: ReadonlySet<string>): Promise<CleanupReport>;
 }
 
 /** One task attempt under a budget. */
