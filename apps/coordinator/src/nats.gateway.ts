@@ -1,4 +1,4 @@
-import { type JetStreamClient, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
@@ -19,6 +19,10 @@ import { type HeaderCarrier, connectNats, ensureConsumer, ensureTopology, inject
 import type { Context } from '@opentelemetry/api';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
+import { SecurityContext } from './security/security-context.js';
+
+/** Ack wait of a node's work consumer: an unacked attempt is redelivered after this. */
+const WORK_ACK_WAIT_MS = 60_000;
 
 /** The coordinator's only door to NATS: publishes work, consumes status, reads heartbeats, stores state. */
 @Injectable()
@@ -27,6 +31,7 @@ export class NatsGateway implements OnModuleDestroy {
   readonly topo: Topology;
   private nc?: NatsConnection;
   private js?: JetStreamClient;
+  private jsm?: JetStreamManager;
   private runs?: KV;
   private cache?: KV;
   private stopped = false;
@@ -34,15 +39,20 @@ export class NatsGateway implements OnModuleDestroy {
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly metrics: Metrics,
+    private readonly security: SecurityContext,
   ) {
     this.topo = topology(config.namespace);
   }
 
-  /** Connects and makes sure streams, consumers and buckets exist. */
+  /**
+   * Connects (with the coordinator's nkey unless the bus is insecure) and makes sure streams,
+   * consumers and buckets exist.
+   */
   async start(): Promise<void> {
-    this.nc = await connectNats(this.config.natsUrl, 'shoal-coordinator');
+    this.nc = await connectNats(this.config.natsUrl, 'shoal-coordinator', { seed: this.security.natsSeed, caPem: this.security.caPem });
     await ensureTopology(this.nc, this.topo);
     const jsm = await jetstreamManager(this.nc);
+    this.jsm = jsm;
     await ensureConsumer(jsm, this.topo.statusStream, this.topo.coordinatorConsumer, this.topo.allStatus, 30_000);
     this.js = jetstream(this.nc);
     this.runs = await new Kvm(this.nc).open(this.topo.runsBucket);
@@ -52,6 +62,24 @@ export class NatsGateway implements OnModuleDestroy {
 
   get connected(): boolean {
     return !!this.nc && !this.nc.isClosed();
+  }
+
+  /**
+   * Creates (idempotently) a node's durable work consumer: on a secured bus a node may only pull
+   * from it, never create it, so the coordinator does at enrolment and at start.
+   */
+  async ensureWorkConsumer(nodeId: string): Promise<void> {
+    await ensureConsumer(this.manager, this.topo.workStream, this.topo.nodeConsumer(nodeId), this.topo.work(nodeId), WORK_ACK_WAIT_MS);
+  }
+
+  /** Deletes a node's work consumer; false when there was none. */
+  async deleteWorkConsumer(nodeId: string): Promise<boolean> {
+    try {
+      return await this.manager.consumers.delete(this.topo.workStream, this.topo.nodeConsumer(nodeId));
+    } catch (e) {
+      if (/consumer not found/i.test((e as Error).message)) return false;
+      throw new TransportError(`deleting the work consumer of node ${nodeId} failed: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Publishes one attempt to its node's work subject, deduplicated by run/task/attempt. */
@@ -203,6 +231,10 @@ export class NatsGateway implements OnModuleDestroy {
   private get jsc(): JetStreamClient {
     if (!this.js) throw new TransportError('not connected to NATS');
     return this.js;
+  }
+  private get manager(): JetStreamManager {
+    if (!this.jsm) throw new TransportError('not connected to NATS');
+    return this.jsm;
   }
   private get cacheBucket(): KV {
     if (!this.cache) throw new TransportError('not connected to NATS');
