@@ -11,6 +11,8 @@ const STATUS: Record<string, number> = {
   E_TIMEOUT: 504,
   E_EXECUTION: 500,
   E_DEPENDENCY: 500,
+  E_UNAUTHENTICATED: 401,
+  E_FORBIDDEN: 403,
 };
 
 /** Maps Shoal errors to HTTP: `{ error: code, message, issues? }` with a fitting status. */
@@ -23,6 +25,7 @@ export class ShoalExceptionFilter implements ExceptionFilter {
     if (e instanceof ShoalError) {
       const body: Record<string, unknown> = { error: e.code, message: e.message, retryable: e.retryable };
       if (e instanceof ValidationError) body.issues = e.issues;
+      if (e.code === 'E_UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer realm="shoal"');
       void reply.status(STATUS[e.code] ?? 500).send(body);
       return;
     }

@@ -5,6 +5,7 @@ import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NODE_ACTIONS, type NodeAction, NodeControlService } from './node-control.service.js';
 import { NodeRegistry } from './node-registry.js';
+import { Public, RequireScope } from './security/access.js';
 
 /** Nodes, health and metrics. */
 @Controller()
@@ -18,6 +19,7 @@ export class NodesController {
 
   /** `POST /nodes/:id/stop-all|reset|emergency-cleanup`: the node's answer. */
   @Post('nodes/:id/:action')
+  @RequireScope('operate')
   @HttpCode(200)
   nodeAction(@Param('id') id: string, @Param('action') action: string) {
     if (!NODE_ACTIONS.includes(action as NodeAction)) throw new ValidationError([{ path: 'action', message: `must be one of ${NODE_ACTIONS.join(', ')}` }]);
@@ -26,6 +28,7 @@ export class NodesController {
 
   /** `POST /emergency/stop-all`: stop-all on every node that is not lost; one answer per node. */
   @Post('emergency/stop-all')
+  @RequireScope('operate')
   @HttpCode(200)
   async stopEverywhere() {
     const nodes = await this.control.actOnAll('stop-all');
@@ -33,12 +36,14 @@ export class NodesController {
   }
 
   @Get('nodes')
+  @RequireScope('read')
   list() {
     return this.nodes.list().map((n) => ({ id: n.id, state: n.state, lastHeartbeatAt: n.receivedAt, ...n.heartbeat }));
   }
 
   /** 200 while NATS is connected, 503 otherwise (drives the readiness probe). */
   @Get('healthz')
+  @Public()
   health(@Res({ passthrough: true }) reply: FastifyReply) {
     const ok = this.nats.connected;
     void reply.status(ok ? 200 : 503);
@@ -46,6 +51,7 @@ export class NodesController {
   }
 
   @Get('metrics')
+  @RequireScope('read')
   @Header('content-type', 'text/plain; version=0.0.4')
   prometheus() {
     return this.metrics.render();

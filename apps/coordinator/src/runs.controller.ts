@@ -5,6 +5,7 @@ import type { OperatorAction } from '@shoal/scheduler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from './event-bus.js';
 import { RunsService } from './runs.service.js';
+import { RequireScope } from './security/access.js';
 
 const ACTIONS: readonly OperatorAction[] = ['retry', 'skip', 'cancel'];
 
@@ -18,28 +19,33 @@ export class RunsController {
 
   /** Submits a plan (YAML or JSON body). 201 with the run view; 400 with every problem listed. */
   @Post()
+  @RequireScope('operate')
   @HttpCode(201)
   submit(@Body() body: unknown) {
     return this.runs.submit(body);
   }
 
   @Get()
+  @RequireScope('read')
   list() {
     return this.runs.list();
   }
 
   @Get(':id')
+  @RequireScope('read')
   get(@Param('id') id: string) {
     return this.runs.get(id);
   }
 
   @Post(':id/cancel')
+  @RequireScope('operate')
   cancel(@Param('id') id: string) {
     return this.runs.cancel(id);
   }
 
   /** `{ text }` typed into the running task's pane, then Enter; `verified` says the text was seen before Enter. */
   @Post(':id/tasks/:taskId/send')
+  @RequireScope('operate')
   send(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown) {
     const text = (body as { text?: unknown } | undefined)?.text;
     if (typeof text !== 'string' || text.length === 0 || text.length > 8192 || /[\u0000-\u001f\u007f]/.test(text)) {
@@ -50,6 +56,7 @@ export class RunsController {
 
   /** The running task's pane text (`?lines=` of history above the screen, default 0). */
   @Get(':id/tasks/:taskId/capture')
+  @RequireScope('read')
   capture(@Param('id') id: string, @Param('taskId') taskId: string, @Query('lines') lines?: string) {
     const n = lines === undefined ? undefined : Number(lines);
     if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 10_000)) throw new ValidationError([{ path: 'lines', message: 'must be an integer from 0 to 10000' }]);
@@ -58,6 +65,7 @@ export class RunsController {
 
   /** Operator decision on a task awaiting one: retry, skip or cancel. */
   @Post(':id/tasks/:taskId/:action')
+  @RequireScope('operate')
   operator(@Param('id') id: string, @Param('taskId') taskId: string, @Param('action') action: string) {
     if (!ACTIONS.includes(action as OperatorAction)) {
       throw new ValidationError([{ path: 'action', message: `must be one of ${ACTIONS.join(', ')}` }]);
@@ -67,6 +75,7 @@ export class RunsController {
 
   /** Server-sent events: a `snapshot` of the run, then every change until the run ends. */
   @Get(':id/events')
+  @RequireScope('read')
   async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const view = await this.runs.get(id);
     reply.hijack();

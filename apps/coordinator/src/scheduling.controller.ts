@@ -3,6 +3,7 @@ import { Breakers } from './breakers.js';
 import { Estimates } from './estimates.service.js';
 import { Orchestrator } from './orchestrator.js';
 import { Scaling } from './scaling.service.js';
+import { RequireScope } from './security/access.js';
 
 /** What the scheduler is thinking: scaling decision, queue, breakers and learned run times. */
 @Controller()
@@ -16,18 +17,21 @@ export class SchedulingController {
 
   /** The latest auto-scaling decision with its reasons and the queue it was made from. */
   @Get('scaling')
+  @RequireScope('read')
   scalingView() {
     return { ...this.scaling.view(), queue: this.orchestrator.placer.stats() };
   }
 
   /** Circuit breakers that are not closed, and recent state changes. */
   @Get('breakers')
+  @RequireScope('read')
   breakerView() {
     return this.breakers.snapshot();
   }
 
   /** Learned run times per task kind (team/role/program). */
   @Get('estimates')
+  @RequireScope('read')
   estimateView() {
     return this.estimates.all();
   }

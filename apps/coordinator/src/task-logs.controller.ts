@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '@shoal/protocol';
 import { NodeControlService } from './node-control.service.js';
 import { OutputRing } from './output-ring.js';
 import { RunsService } from './runs.service.js';
+import { RequireScope } from './security/access.js';
 
 /** A task's output: the coordinator's bounded ring of streamed output, or the node's log file. */
 @Controller('runs')
@@ -18,6 +19,7 @@ export class TaskLogsController {
    * of the log file on the task's node (`bytes`, default 64 KiB; `attempt`, default the latest).
    */
   @Get(':id/tasks/:taskId/logs')
+  @RequireScope('read')
   async logs(@Param('id') runId: string, @Param('taskId') taskId: string, @Query('source') source?: string, @Query('bytes') bytes?: string, @Query('attempt') attempt?: string) {
     const run = await this.runs.get(runId);
     const task = run.tasks.find((t) => t.id === taskId);

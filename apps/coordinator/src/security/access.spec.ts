@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { AppModule } from '../app.module.js';
+import { ACCESS_KEY } from './access.js';
+
+/** Every route of every controller of the app, as `METHOD /path` -> its access declaration. */
+function routes(): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  const controllers = Reflect.getMetadata('controllers', AppModule) as (new (...a: never[]) => object)[];
+  for (const c of controllers) {
+    const base = String(Reflect.getMetadata(PATH_METADATA, c) ?? '').replace(/^\/|\/$/g, '');
+    for (const name of Object.getOwnPropertyNames(c.prototype)) {
+      const handler = Object.getOwnPropertyDescriptor(c.prototype, name)?.value as unknown;
+      if (typeof handler !== 'function' || name === 'constructor') continue;
+      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (method === undefined) continue;
+      const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '').replace(/^\/|\/$/g, '');
+      const key = `${RequestMethod[method]} /${[base, path].filter(Boolean).join('/')}`;
+      out.set(key, Reflect.getMetadata(ACCESS_KEY, handler) ?? Reflect.getMetadata(ACCESS_KEY, c));
+    }
+  }
+  return out;
+}
+
+describe('API access declarations', () => {
+  it('every route of every controller declares its access (the guard refuses undeclared ones)', () => {
+    const all = routes();
+    expect(all.size).toBeGreaterThan(20);
+    const undeclared = [...all].filter(([, a]) => !a).map(([r]) => r);
+    expect(undeclared).toEqual([]);
+  });
+
+  it('matches the contract: reads need read, changes need operate, tokens and removal need admin', () => {
+    expect(Object.fromEntries(routes())).toEqual({
+      'GET /healthz': 'public',
+      'POST /enrol': 'public',
+      'GET /metrics': 'read',
+      'GET /nodes': 'read',
+      'GET /runs': 'read',
+      'GET /runs/:id': 'read',
+      'GET /runs/:id/events': 'read',
+      'GET /runs/:id/tasks/:taskId/capture': 'read',
+      'GET /runs/:id/tasks/:taskId/logs': 'read',
+      'GET /schedules': 'read',
+      'GET /scaling': 'read',
+      'GET /breakers': 'read',
+      'GET /estimates': 'read',
+      'POST /runs': 'operate',
+      'POST /runs/:id/cancel': 'operate',
+      'POST /runs/:id/tasks/:taskId/send': 'operate',
+      'POST /runs/:id/tasks/:taskId/:action': 'operate',
+      'POST /nodes/:id/:action': 'operate',
+      'POST /emergency/stop-all': 'operate',
+      'POST /schedules': 'operate',
+      'DELETE /schedules/:name': 'operate',
+      'POST /tokens': 'admin',
+      'GET /tokens': 'admin',
+      'DELETE /tokens/:id': 'admin',
+      'POST /tokens/join': 'admin',
+      'DELETE /nodes/:id': 'admin',
+    });
+  });
+});
