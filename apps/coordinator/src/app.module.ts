@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
@@ -24,13 +24,23 @@ import { Scaling } from './scaling.service.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesService } from './schedules.service.js';
 import { SchedulingController } from './scheduling.controller.js';
+import { ApiAuthGuard } from './security/api-auth.guard.js';
+import { BusAuthorization } from './security/bus-authorization.service.js';
+import { EnrolmentController } from './security/enrolment.controller.js';
+import { EnrolmentService } from './security/enrolment.service.js';
+import { securityContextProvider } from './security/security-context.js';
+import { TokensController } from './security/tokens.controller.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
+    { provide: APP_GUARD, useClass: ApiAuthGuard },
+    securityContextProvider,
+    BusAuthorization,
+    EnrolmentService,
     Metrics,
     NatsGateway,
     NodeRegistry,

@@ -12,6 +12,8 @@ import { Reconciler } from './reconciler.js';
 import { RunsService } from './runs.service.js';
 import { Scaling } from './scaling.service.js';
 import { SchedulesService } from './schedules.service.js';
+import { BusAuthorization } from './security/bus-authorization.service.js';
+import { EnrolmentService } from './security/enrolment.service.js';
 
 /** Wires NATS subscriptions to the services at start, and the liveness sweep. */
 @Injectable()
@@ -33,10 +35,14 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly scaling: Scaling,
     private readonly schedules: SchedulesService,
     private readonly reconciler: Reconciler,
+    private readonly busAuth: BusAuthorization,
+    private readonly enrolment: EnrolmentService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.busAuth.syncAtStart();
     await this.nats.start();
+    await this.enrolment.start();
     await this.estimates.load();
     const topo = this.nats.topo;
     this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {

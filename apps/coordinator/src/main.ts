@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MAX_PLAN_BYTES } from '@shoal/protocol';
@@ -9,16 +10,20 @@ import { loadCoordinatorConfig } from './config.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 
-/** Starts the coordinator: HTTP API on HOST:PORT, NATS at NATS_URL. */
+/** Starts the coordinator: HTTP(S) API on HOST:PORT, NATS at NATS_URL. */
 async function main(): Promise<void> {
   const config = loadCoordinatorConfig();
+  const { tlsCert, tlsKey } = config.security;
+  const https = tlsCert && tlsKey ? { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } : undefined;
   const telemetry = startTelemetry('shoal-coordinator');
-  const adapter = new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES });
+  const adapter = https ? new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES, https }) : new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES });
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: false });
   await app.listen(config.port, config.host);
-  const url = await app.getUrl();
-  process.stdout.write(`shoal coordinator listening on ${url.replace('[::1]', 'localhost')}\n`);
+  // Nest names the scheme from its own httpsOptions, which the adapter's TLS bypasses
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace(/^http:/, https ? 'https:' : 'http:');
+  const mode = config.security.insecure ? ' (INSECURE: no API tokens, anonymous NATS)' : '';
+  process.stdout.write(`shoal coordinator listening on ${url}${mode}\n`);
   const stop = async (signal: string) => {
     process.stdout.write(`coordinator stopping (${signal})\n`);
     await app.close();

@@ -49,6 +49,11 @@ export class NodeRegistry {
     return lost;
   }
 
+  /** Forgets a node (it was removed from the fleet); true when it was known. */
+  remove(id: string): boolean {
+    return this.nodes.delete(id);
+  }
+
   list(): NodeRecord[] {
     return [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
   }

@@ -5,6 +5,7 @@ import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
+import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
 import { ResultCache } from './result-cache.js';
@@ -32,6 +33,7 @@ export class Orchestrator implements OnModuleDestroy {
     private readonly breakers: Breakers,
     private readonly estimates: Estimates,
     private readonly cache: ResultCache,
+    private readonly metrics: Metrics,
   ) {
     this.placer = new Placer({
       now: Date.now,
@@ -56,6 +58,7 @@ export class Orchestrator implements OnModuleDestroy {
       this.log.debug(`status for unknown run ${s.runId} ignored`);
       return;
     }
+    if (!this.fromPlacedNode(s)) return;
     if (s.kind === 'task.started') {
       await this.mutate(s.runId, (v, e) => {
         const fx = e.started(v, s.taskId, s.attempt, s.startedAt, s.nodeId);
@@ -73,6 +76,20 @@ export class Orchestrator implements OnModuleDestroy {
       if (current) this.learn(run, s);
       this.kick();
     }
+  }
+
+  /**
+   * Fencing by identity: the subject binds a report's nodeId to the NATS identity that sent it,
+   * and a report on the current attempt must come from the node that attempt was placed on. A
+   * node reporting on another node's attempt is ignored and counted as malformed. (An attempt not
+   * yet recorded as placed, e.g. queued again after a coordinator restart, has no node to check.)
+   */
+  private fromPlacedNode(s: TaskStatus): boolean {
+    const t = this.table.get(s.runId)?.view.tasks.find((x) => x.id === s.taskId);
+    if (!t || t.attempt !== s.attempt || !t.nodeId || t.nodeId === s.nodeId) return true;
+    this.metrics.malformed('status-foreign-node');
+    this.log.warn(`${s.kind} of ${s.runId}/${s.taskId} attempt ${s.attempt} from node ${s.nodeId} ignored: that attempt runs on node ${t.nodeId}`);
+    return false;
   }
 
   /** Feeds an accepted result to the breakers and the runtime estimates. */

@@ -1,0 +1,26 @@
+import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
+import { EnrolRequest } from '@shoal/protocol';
+import { Public, RequireScope } from './access.js';
+import { EnrolmentService } from './enrolment.service.js';
+import { parseBody } from './parse-body.js';
+
+/** `POST /enrol` (authenticated by the join token in its body) and `DELETE /nodes/:id`. */
+@Controller()
+export class EnrolmentController {
+  constructor(private readonly enrolment: EnrolmentService) {}
+
+  /** A host exchanges a one-time join token for the right to connect to NATS with its own key. */
+  @Post('enrol')
+  @Public()
+  @HttpCode(200)
+  enrol(@Body() body: unknown) {
+    return this.enrolment.enrol(parseBody(EnrolRequest, body));
+  }
+
+  /** Removes a node: credentials revoked on the bus at once, its unfinished tasks re-placed. */
+  @Delete('nodes/:id')
+  @RequireScope('admin')
+  remove(@Param('id') id: string) {
+    return this.enrolment.remove(id);
+  }
+}
