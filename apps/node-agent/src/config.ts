@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { toNodeId } from '@shoal/protocol';
 import { type BandConfig, DEFAULT_BAND } from './band/index.js';
 import { DEFAULT_ROTATION, type RotationPolicy } from './logs/index.js';
+import { DEFAULT_AGENT_UIDS, parseUidRange, type UidRange } from './run-as/uid-pool.js';
 
 /** Everything the node-agent reads from its environment. */
 export interface NodeAgentConfig {
@@ -53,6 +54,10 @@ export interface NodeAgentConfig {
   stopAfterInteractive: boolean;
   /** A graceful shutdown leaves agents running for the next incarnation (`SHOAL_KEEP_AGENTS_ON_EXIT=1`). */
   keepAgentsOnExit: boolean;
+  /** `SHOAL_RUN_AS`: the user whose group agents run in, each attempt under its own uid; undefined when `off` (the default). */
+  runAs?: string;
+  /** `SHOAL_AGENT_UIDS` (`<first>-<last>`, default 2000000-2000999): one uid per running attempt when `runAs` is set. */
+  agentUids: UidRange;
 }
 
 /** Reads the configuration; throws naming the variable when a value is malformed. */
@@ -64,6 +69,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
   // Without SHOAL_NODE_ID, an enrolled node keeps the id it enrolled as.
   const nodeId = nodeIdExplicit ? hostId : (enrolledNodeId(credentialsPath) ?? hostId);
   const bandHigh = num(env, 'SHOAL_CPU_BAND_HIGH', 60, 1, 100);
+  const runAs = (env.SHOAL_RUN_AS || 'off').trim();
   return {
     nodeIdExplicit,
     credentialsPath,
@@ -72,6 +78,8 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     stopAfterMs: num(env, 'SHOAL_STOP_AFTER_MS', 60_000, 0, 86_400_000),
     stopAfterInteractive: flag(env, 'SHOAL_STOP_AFTER_INTERACTIVE'),
     keepAgentsOnExit: flag(env, 'SHOAL_KEEP_AGENTS_ON_EXIT'),
+    runAs: runAs === 'off' ? undefined : runAs,
+    agentUids: env.SHOAL_AGENT_UIDS ? parseUidRange(env.SHOAL_AGENT_UIDS) : DEFAULT_AGENT_UIDS,
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     namespace: env.SHOAL_NS ?? 'shoal',
     nodeId,
@@ -86,7 +94,8 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     maxTasks: num(env, 'SHOAL_MAX_TASKS', 64, 1, 10_000),
     maxConcurrentStarts: num(env, 'SHOAL_MAX_CONCURRENT_STARTS', 8, 1, 256),
     keepDeadWindows: num(env, 'SHOAL_KEEP_DEAD_WINDOWS', 10, 0, 10_000),
-    warmPool: num(env, 'SHOAL_WARM_POOL', 2, 0, 64),
+    // A warm window's shell would run as root until its task is known: no warm pool with SHOAL_RUN_AS.
+    warmPool: runAs === 'off' ? num(env, 'SHOAL_WARM_POOL', 2, 0, 64) : 0,
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
     checkinMs: env.SHOAL_CHECKIN_MS ? num(env, 'SHOAL_CHECKIN_MS', 0, 100, 86_400_000) : undefined,
     band: parseBand(env),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { type Span, trace } from '@opentelemetry/api';
 import { COMMIT_EVERY, type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
 import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
@@ -16,6 +16,7 @@ import { TaskAttempt } from './task-attempt.js';
 import { TaskCheckins, paneControl } from './checkin/index.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
 import { WarmPool } from './warm/index.js';
+import { type AgentIdentity, RunAs } from './run-as/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
 
@@ -33,7 +34,7 @@ export interface ControlResult {
  * of an attempt ignored, results reported durably, and operator control (cancel, stop-all, cleanup).
  */
 @Injectable()
-export class ExecutorService {
+export class ExecutorService implements OnModuleInit {
   private readonly log = new Logger('executor');
   private readonly attempts = new Map<string, TaskAttempt>();
   private readonly seen = new Set<string>();
@@ -54,6 +55,8 @@ export class ExecutorService {
   private readonly windows: WindowKeeper;
   /** Set once the log directory exists (created on the first start). */
   private logDirReady?: Promise<unknown>;
+  /** Unprivileged agents (`SHOAL_RUN_AS`): one uid per running attempt; undefined when off. */
+  runAs?: RunAs;
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
@@ -61,6 +64,13 @@ export class ExecutorService {
   ) {
     this.logs = new LogIndex(`${config.dataDir}/logs`);
     this.windows = new WindowKeeper(() => this.tmux, config.keepDeadWindows, (m) => this.log.warn(m));
+  }
+
+  /** With `SHOAL_RUN_AS`: resolves the user and prepares the data dir; a missing user stops the start with what to do. */
+  async onModuleInit(): Promise<void> {
+    if (!this.config.runAs) return;
+    this.runAs = await RunAs.open({ user: this.config.runAs, uids: this.config.agentUids, dataDir: this.config.dataDir });
+    this.log.log(`agents run unprivileged: one uid of ${this.config.agentUids.first}-${this.config.agentUids.last} per attempt, group of ${this.config.runAs} (gid ${this.runAs.user.gid})`);
   }
 
   /** Hands over the I/O adapters chosen at start; warms windows ahead of time (see {@link WarmPool}). */
@@ -129,19 +139,24 @@ export class ExecutorService {
     );
     let attempt: TaskAttempt | undefined;
     let committer: AutoCommitter | undefined;
+    let identity: AgentIdentity | undefined;
     try {
+      identity = await this.runAs?.acquire();
       if (task.repo) {
         const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
         task = { ...task, cwd: worktree.path };
+        if (identity) await worktree.handTo(identity);
         committer = new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
           committed: (c) => this.log.log(`${attemptKey} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
           failed: (e) => this.log.warn(`${attemptKey} auto-commit failed: ${e.message}`),
         });
       }
-      attempt = await this.launch(task, span);
+      if (identity && task.cwd) await identity.assertCwd(task.cwd);
+      attempt = await this.launch(task, span, identity);
       committer?.start();
     } catch (e) {
       if (attempt) this.attempts.delete(attempt.key);
+      if (identity) await this.releaseIdentity(attemptKey, identity, committer);
       msg.ack();
       span.end();
       this.log.error(`${attemptKey} could not start: ${(e as Error).message}`);
@@ -177,11 +192,11 @@ export class ExecutorService {
       tmuxSocket: this.tmux.socketName,
     });
     this.checkins.start(attempt);
-    void this.finish(attempt, committer);
+    void this.finish(attempt, committer, identity);
   }
 
   /** Creates the attempt's resource group and starts the agent in its window. */
-  private async launch(task: TaskDispatched, span: Span): Promise<TaskAttempt> {
+  private async launch(task: TaskDispatched, span: Span, identity?: AgentIdentity): Promise<TaskAttempt> {
     const logDir = this.logs.logDir;
     this.logDirReady ??= mkdir(logDir, { recursive: true }).catch((e: Error) => {
       this.logDirReady = undefined;
@@ -189,9 +204,11 @@ export class ExecutorService {
     });
     await this.logDirReady;
     const window = TaskAttempt.windowOf(task, this.logs.record(task.runId, task.taskId, task.attempt));
+    if (identity) Object.assign(window, { env: { ...identity.env(), ...window.env }, cwd: window.cwd ?? identity.home });
     const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
-    const warm = await this.warm?.start({ ...window, budget });
-    const governed = warm?.governed ?? (await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
+    const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
+    const group = warm?.governed ?? (await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
+    const governed = identity ? identity.govern(group) : group;
     const attempt = new TaskAttempt(task, {
       tmux: this.tmux,
       governed,
@@ -286,7 +303,7 @@ export class ExecutorService {
    * Waits for the agent to end; restarts it in the same window when its memory policy or a periodic
    * restart says so; then makes the worktree's final commit (also after a kill or cancel) and reports.
    */
-  private async finish(first: TaskAttempt, committer?: AutoCommitter): Promise<void> {
+  private async finish(first: TaskAttempt, committer?: AutoCommitter, identity?: AgentIdentity): Promise<void> {
     let attempt = first;
     let memoryRestarts = 0;
     try {
@@ -306,7 +323,7 @@ export class ExecutorService {
           this.log.warn(`${attempt.key}#${attempt.task.attempt}: ${next.reason}`);
           this.output(attempt.task, 0, `\n[shoal] ${next.reason}\n`);
           try {
-            attempt = await this.launch(attempt.task, this.tracer.startSpan(`shoal.task ${attempt.task.taskId} (restart)`));
+            attempt = await this.launch(attempt.task, this.tracer.startSpan(`shoal.task ${attempt.task.taskId} (restart)`), identity);
             continue;
           } catch (e) {
             result.outcome = 'failed';
@@ -325,8 +342,15 @@ export class ExecutorService {
     } finally {
       this.usage.delete(attempt.key);
       this.memoryNotified.delete(attempt.key);
+      if (identity) await this.releaseIdentity(attempt.key, identity, committer);
       if (this.attempts.get(attempt.key) === attempt) this.attempts.delete(attempt.key);
     }
+  }
+
+  /** After an unprivileged attempt: its worktree back to root, every process of its uid killed, its home removed, the uid freed. */
+  private async releaseIdentity(what: string, identity: AgentIdentity, committer?: AutoCommitter): Promise<void> {
+    await committer?.worktree.reclaim().catch((e: Error) => this.log.warn(`${what} worktree not reclaimed: ${e.message}`));
+    await identity.release().catch((e: Error) => this.log.warn(`${what} agent uid ${identity.uid} kept: ${e.message}`));
   }
 
   /** Latest CPU%/RSS of an attempt (from the last {@link refreshUsage}). */
