@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RunEvent, RunView } from '@shoal/protocol';
+import { type HttpAnswer, httpFetch } from './http.js';
 import { splitSse } from './sse.js';
 
 /** Where `shoal up` records the local cluster, so other commands find its API. */
@@ -9,19 +10,81 @@ export function clusterFile(dataDir = join(homedir(), '.shoal')): string {
   return join(dataDir, 'cluster.json');
 }
 
+/** What `shoal up` writes to its cluster file (mode 0600: it holds the admin token). */
+export interface ClusterInfo {
+  /** The API as this host reaches it. */
+  api: string;
+  /** The API as other hosts reach it. */
+  publicUrl?: string;
+  nats: string;
+  tmuxSocket: string;
+  pid: number;
+  /** The control host's admin token (absent with --insecure). */
+  token?: string;
+  /** CA file that signed the API's certificate (with --tls-*). */
+  ca?: string;
+}
+
+/** The cluster file of a running `shoal up` (SHOAL_HOME or ~/.shoal), if there is one. */
+export function readCluster(env = process.env): { path: string; info: ClusterInfo } | undefined {
+  const path = clusterFile(env.SHOAL_HOME || undefined);
+  if (!existsSync(path)) return undefined;
+  try {
+    return { path, info: JSON.parse(readFileSync(path, 'utf8')) as ClusterInfo };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Picks the API URL: flag, then SHOAL_API, then a running `shoal up`, then localhost:8080. */
 export function resolveApi(flag?: string, env = process.env): string {
   if (flag) return flag.replace(/\/$/, '');
   if (env.SHOAL_API) return env.SHOAL_API.replace(/\/$/, '');
-  const file = clusterFile(env.SHOAL_HOME);
-  if (existsSync(file)) {
+  return readCluster(env)?.info.api.replace(/\/$/, '') ?? 'http://127.0.0.1:8080';
+}
+
+/** How the CLI talks to the API: where, with which token (and where that came from), trusting which CA. */
+export interface Connection {
+  base: string;
+  token?: string;
+  /** Where the token came from, for error messages ("no token" when none). */
+  tokenSource: string;
+  /** PEM of a private CA. */
+  ca?: string;
+  caFile?: string;
+}
+
+/** The global options every API command takes. */
+export interface ConnectionFlags {
+  api?: string;
+  token?: string;
+  tlsCa?: string;
+}
+
+/**
+ * Resolves the connection: the token from `--token`, then SHOAL_TOKEN, then the cluster file of
+ * a local `shoal up` — the latter only when talking to that very cluster, so its admin token never
+ * travels to another server. The CA from `--tls-ca`, SHOAL_CA_FILE, or the cluster file.
+ */
+export function resolveConnection(flags: ConnectionFlags = {}, env = process.env): Connection {
+  const base = resolveApi(flags.api, env);
+  const cluster = readCluster(env);
+  const sameCluster = !!cluster && [cluster.info.api, cluster.info.publicUrl].some((u) => u && u.replace(/\/$/, '') === base);
+  let token: string | undefined;
+  let tokenSource = `no token (pass --token, set SHOAL_TOKEN, or run on the control host where \`shoal up\` keeps one in ${cluster?.path ?? clusterFile(env.SHOAL_HOME || undefined)})`;
+  if (flags.token) [token, tokenSource] = [flags.token, 'the --token option'];
+  else if (env.SHOAL_TOKEN) [token, tokenSource] = [env.SHOAL_TOKEN, 'SHOAL_TOKEN'];
+  else if (sameCluster && cluster.info.token) [token, tokenSource] = [cluster.info.token, `the cluster file ${cluster.path}`];
+  const caFile = flags.tlsCa ?? (env.SHOAL_CA_FILE || undefined) ?? (sameCluster ? cluster.info.ca : undefined);
+  let ca: string | undefined;
+  if (caFile) {
     try {
-      return (JSON.parse(readFileSync(file, 'utf8')) as { api: string }).api;
-    } catch {
-      /* fall through */
+      ca = readFileSync(caFile, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read the CA file ${caFile}: ${(e as Error).message}`);
     }
   }
-  return 'http://127.0.0.1:8080';
+  return { base, token, tokenSource, ca, caFile };
 }
 
 /** An error answer of the API. */
@@ -29,6 +92,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: { error?: string; message?: string; issues?: { path: string; message: string }[] },
+    /** Where the token of the request came from (for 401/403 explanations). */
+    readonly tokenSource?: string,
   ) {
     super(body.message ?? `HTTP ${status}`);
   }
@@ -36,7 +101,15 @@ export class ApiError extends Error {
 
 /** Thin client of the coordinator's HTTP API. */
 export class ApiClient {
-  constructor(readonly base: string) {}
+  readonly conn: Connection;
+
+  constructor(base: string | Connection) {
+    this.conn = typeof base === 'string' ? { base: base.replace(/\/$/, ''), tokenSource: 'no token' } : base;
+  }
+
+  get base(): string {
+    return this.conn.base;
+  }
 
   submit(planText: string): Promise<RunView> {
     return this.call('POST', '/runs', planText, 'application/yaml');
@@ -57,13 +130,18 @@ export class ApiClient {
     return this.call('POST', `/runs/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/${action}`);
   }
 
+  /** Any JSON call: the body (if any) is sent as JSON; non-2xx answers become {@link ApiError}s. */
+  json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.call(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json');
+  }
+
   /** Follows a run's server-sent events until the stream ends; yields each event. */
   async *follow(id: string): AsyncGenerator<{ event: string; data: RunView | RunEvent }> {
-    const res = await this.fetch(`/runs/${encodeURIComponent(id)}/events`, { headers: { accept: 'text/event-stream' } });
-    if (!res.ok || !res.body) throw new ApiError(res.status, (await res.json().catch(() => ({}))) as ApiError['body']);
+    const res = await this.fetch(`/runs/${encodeURIComponent(id)}/events`, 'GET', { accept: 'text/event-stream' });
+    if (!res.ok) throw new ApiError(res.status, parse(await res.text()) as ApiError['body'], this.conn.tokenSource);
     const decoder = new TextDecoder();
     let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res.body) {
       buf += decoder.decode(chunk, { stream: true });
       const { events, rest } = splitSse(buf);
       buf = rest;
@@ -72,17 +150,31 @@ export class ApiClient {
   }
 
   private async call<T>(method: string, path: string, body?: string, contentType?: string): Promise<T> {
-    const res = await this.fetch(path, { method, body, headers: contentType ? { 'content-type': contentType } : {} });
-    const json = (await res.json().catch(() => ({}))) as unknown;
-    if (!res.ok) throw new ApiError(res.status, json as ApiError['body']);
+    const res = await this.fetch(path, method, contentType ? { 'content-type': contentType } : {}, body);
+    const json = parse(await res.text());
+    if (!res.ok) throw new ApiError(res.status, json as ApiError['body'], this.conn.tokenSource);
     return json as T;
   }
 
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
+  private async fetch(path: string, method: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+    const auth: Record<string, string> = this.conn.token ? { authorization: `Bearer ${this.conn.token}` } : {};
     try {
-      return await fetch(`${this.base}${path}`, init);
+      return await httpFetch(`${this.base}${path}`, { method, body, headers: { ...headers, ...auth }, ca: this.conn.ca });
     } catch (e) {
-      throw new Error(`cannot reach the Shoal API at ${this.base} (${(e as Error).cause ?? (e as Error).message}). Is \`shoal up\` running? Set --api or SHOAL_API.`);
+      const err = e as NodeJS.ErrnoException;
+      const tls = /certificate|self.signed|CERT|SSL|TLS|VERIFY/i.test(`${err.code} ${err.message}`);
+      const hint = tls
+        ? `The server's certificate is not trusted: pass --tls-ca <ca.pem> or set SHOAL_CA_FILE${this.conn.caFile ? ` (used: ${this.conn.caFile})` : ''}.`
+        : 'Is `shoal up` running? Set --api or SHOAL_API.';
+      throw new Error(`cannot reach the Shoal API at ${this.base} (${tls ? err.message : (err.code ?? err.message)}). ${hint}`);
     }
+  }
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return {};
   }
 }

@@ -79,11 +79,28 @@ export async function nodes(api: ApiClient, out: Out): Promise<number> {
   return 0;
 }
 
-/** Renders an API error for a person. */
+/** Renders an API error for a person; 401 and 403 say which token was used and what is needed. */
 export function explain(e: unknown): string {
   if (e instanceof ApiError) {
     const issues = e.body.issues?.length ? `\n${formatIssues(e.body.issues).replace(/^/gm, '  ')}` : '';
-    return `error ${e.status} ${e.body.error ?? ''}: ${e.body.issues?.length ? 'the plan was refused' : e.message}${issues}`;
+    const hint = authHint(e);
+    return `error ${e.status} ${e.body.error ?? ''}: ${e.body.issues?.length ? 'the plan was refused' : e.message}${issues}${hint ? `\n  ${hint}` : ''}`;
   }
   return `error: ${(e as Error).message}`;
+}
+
+/** Why a 401/403 happened and what to do about it, in words. */
+export function authHint(e: ApiError): string | undefined {
+  const source = e.tokenSource ?? 'no token';
+  if (e.status === 401) {
+    if (source.startsWith('no token')) return `The API needs a token and this command sent ${source}.`;
+    return `The token from ${source} was not accepted (unknown, revoked, or of another cluster). An admin mints a new one with \`shoal token create --scope read|operate|admin\`.`;
+  }
+  if (e.status === 403) {
+    if (/origin/i.test(e.message)) return 'Browser requests from another origin are refused; use the CLI or the coordinator\'s own page.';
+    const needed = /\b(read|operate|admin)\b/.exec(e.message)?.[1];
+    const what = needed ? `a token of scope ${needed}` : 'a token of a stronger scope';
+    return `This needs ${what}; the token from ${source} has a weaker scope. An admin mints one with \`shoal token create --scope ${needed ?? 'operate|admin'}\` (read < operate < admin).`;
+  }
+  return undefined;
 }

@@ -1,25 +1,23 @@
 #!/usr/bin/env node
-import { homedir, hostname } from 'node:os';
-import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
-import { toNodeId } from '@shoal/protocol';
-import { ApiClient, resolveApi } from './api-client.js';
+import { Command } from 'commander';
+import { ApiClient, resolveConnection } from './api-client.js';
 import { explain, nodes, runPlan, status, validateFile } from './commands.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerAttachCommand } from './commands/attach.js';
 import { registerCaptureCommand } from './commands/capture.js';
+import { registerJoinCommand } from './commands/join.js';
 import { registerSendCommand } from './commands/send.js';
-import { up } from './up.js';
+import { registerTokenCommands } from './commands/tokens.js';
+import { registerUpCommand } from './commands/up.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-};
 
-const program = new Command('shoal').description('Run fleets of command-line AI agents across machines.').option('--api <url>', 'coordinator API (default: SHOAL_API, a running `shoal up`, or http://127.0.0.1:8080)');
-const api = () => new ApiClient(resolveApi(program.opts<{ api?: string }>().api));
+const program = new Command('shoal')
+  .description('Run fleets of command-line AI agents across machines.')
+  .option('--api <url>', 'coordinator API (default: SHOAL_API, a running `shoal up`, or http://127.0.0.1:8080)')
+  .option('--token <token>', 'API token (default: SHOAL_TOKEN, or the admin token of a local `shoal up`)')
+  .option('--tls-ca <file>', "CA (PEM) of the API's HTTPS certificate (default: SHOAL_CA_FILE)");
+const api = () => new ApiClient(resolveConnection(program.opts<{ api?: string; token?: string; tlsCa?: string }>()));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const act = <A extends any[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => {
   try {
@@ -30,34 +28,8 @@ const act = <A extends any[]>(fn: (...args: A) => Promise<number>) => async (...
   }
 };
 
-program
-  .command('up')
-  .description('start a local cluster (nats-server with JetStream, a coordinator, a node-agent); Ctrl-C stops all of it')
-  .option('--data-dir <dir>', 'where state and logs live', process.env.SHOAL_HOME ?? join(homedir(), '.shoal'))
-  .option('--port <port>', 'API port (0: any free port)', int, 8080)
-  .option('--nats-port <port>', 'NATS port (-1: any free port)', int, -1)
-  .option('--node-id <id>', 'id of the local node', toNodeId(hostname()))
-  .option('--tmux-socket <name>', 'tmux socket of the node-agent (tmux -L <name> attach)', 'shoal')
-  .option('--pulse <ms>', 'heartbeat period', int, 2500)
-  .option('-v, --verbose', 'show the logs of every process')
-  .action(
-    act(async (o: { dataDir: string; port: number; natsPort: number; nodeId: string; tmuxSocket: string; pulse: number; verbose?: boolean }) => {
-      const cluster = await up({ ...o, pulseMs: o.pulse, verbose: !!o.verbose }, out);
-      out(`Shoal is up.\n  API:   ${cluster.api}\n  NATS:  ${cluster.nats}\n  tmux:  tmux -L ${o.tmuxSocket} ls\nPress Ctrl-C to stop.`);
-      await new Promise<void>((resolve) => {
-        const onSignal = (sig: string) => {
-          out(`\n${sig}: stopping node-agent, coordinator and nats-server...`);
-          void cluster.stop().then(() => {
-            out('stopped.');
-            resolve();
-          });
-        };
-        process.once('SIGINT', () => onSignal('SIGINT'));
-        process.once('SIGTERM', () => onSignal('SIGTERM'));
-      });
-      return 0;
-    }),
-  );
+registerUpCommand(program, { out, act });
+registerJoinCommand(program, { out, act });
 
 program
   .command('run <plan>')
@@ -77,7 +49,7 @@ program
   );
 
 program.command('status [run]').description('list runs, or show one run').action(act((run?: string) => status(api(), run, out)));
-program.command('nodes').description('list nodes and their load').action(act(() => nodes(api(), out)));
+const nodesCommand = program.command('nodes').description('list nodes and their load; `nodes remove <id>` revokes one').action(act(() => nodes(api(), out)));
 program
   .command('cancel <run>')
   .description('cancel a run')
@@ -89,6 +61,7 @@ for (const action of ['retry', 'skip'] as const) {
     .action(act(async (run: string, task: string) => (out(`${action}: run ${(await api().operator(run, task, action)).id} task ${task}`), 0)));
 }
 
+registerTokenCommands(program, nodesCommand, { api, out, act });
 registerEmergencyCommands(program, { api, out, act });
 
 for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand]) register(program, { api, out, act });

@@ -23,11 +23,25 @@ export function requireBinary(name: string, env = process.env): string {
   throw new DependencyError(`${name} was not found: ${INSTALL_HINT[name] ?? 'install it and retry'}`);
 }
 
+/** How a child process ended. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** `code 1` or `signal SIGKILL`, for messages. */
+export function describeExit(e: ExitStatus): string {
+  return e.signal ? `signal ${e.signal}` : `code ${e.code}`;
+}
+
 /** A child process whose output lines are kept and can be waited on. */
 export class Managed {
   readonly lines: string[] = [];
   private readonly waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  /** Resolves with the exit code once the process has ended. */
   readonly exited: Promise<number | null>;
+  /** Resolves with the exit code and signal once the process has ended. */
+  readonly ended: Promise<ExitStatus>;
 
   constructor(
     readonly name: string,
@@ -58,7 +72,14 @@ export class Managed {
         }
       });
     }
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    this.ended = new Promise((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', (e) => {
+        onLine(`cannot start ${name}: ${e.message}`);
+        if (child.pid === undefined) resolve({ code: null, signal: null });
+      });
+    });
+    this.exited = this.ended.then((e) => e.code);
   }
 
   /** Resolves with the first output line matching `re`; rejects if the process exits or the deadline passes. */
@@ -85,8 +106,11 @@ export class Managed {
   }
 }
 
-/** Spawns a program with an argv array (never a shell). */
+/**
+ * Spawns a program with an argv array (never a shell), in its own process group: a Ctrl-C on the
+ * terminal reaches only the CLI, which then stops its children in order.
+ */
 export function start(name: string, argv: string[], env: NodeJS.ProcessEnv, echo?: (line: string) => void): Managed {
-  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   return new Managed(name, child, echo);
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { RunEvent } from '@shoal/protocol';
 import { TERMINAL_TASK } from '@shoal/protocol';
-import { type ApiClient, ApiError } from '../api-client.js';
+import type { ApiClient } from '../api-client.js';
 
 type Out = (s: string) => void;
 /** What the commands need from main.ts. */
@@ -80,24 +80,12 @@ export async function logs(api: ApiClient, runId: string, taskId: string, o: { f
   return 0;
 }
 
-async function post<T>(api: ApiClient, path: string): Promise<T> {
-  return request<T>(api, 'POST', path);
+function post<T>(api: ApiClient, path: string): Promise<T> {
+  return api.json<T>('POST', path);
 }
 
-async function get<T>(api: ApiClient, path: string): Promise<T> {
-  return request<T>(api, 'GET', path);
-}
-
-async function request<T>(api: ApiClient, method: string, path: string): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(`${api.base}${path}`, { method });
-  } catch (e) {
-    throw new Error(`cannot reach the Shoal API at ${api.base} (${(e as Error).message})`);
-  }
-  const body = (await res.json().catch(() => ({}))) as unknown;
-  if (!res.ok) throw new ApiError(res.status, body as ApiError['body']);
-  return body as T;
+function get<T>(api: ApiClient, path: string): Promise<T> {
+  return api.json<T>('GET', path);
 }
 
 function positiveInt(v: string): number {

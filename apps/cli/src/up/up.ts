@@ -1,0 +1,192 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { topology } from '@shoal/protocol';
+import { writeSecretFile } from '@shoal/runtime';
+import { ApiClient, type ClusterInfo, clusterFile, readCluster } from '../api-client.js';
+import { requireBinary, start } from '../processes.js';
+import type { Supervisor } from '../supervise/supervisor.js';
+import { bootstrapSecurity, reuseLocalCredentials } from './bootstrap.js';
+import { advertiseHost, freePort, localHost, urlHost } from './network.js';
+import { ensureUser, resolveRunAs } from './run-as.js';
+
+/** Options of `shoal up`. */
+export interface UpOptions {
+  dataDir: string;
+  /** API port (0: a free one). */
+  port: number;
+  /** NATS port (-1: a free one). */
+  natsPort: number;
+  nodeId: string;
+  tmuxSocket: string;
+  pulseMs: number;
+  verbose: boolean;
+  /** Address the API and NATS listen on. */
+  listen: string;
+  /** Host other machines reach this one by (default: derived from `listen`). */
+  advertise?: string;
+  /** No authentication anywhere (the behaviour before security). */
+  insecure: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  /** `off` or a user name; default `shoal-agent` when root. */
+  runAs?: string;
+}
+
+/** A started cluster. */
+export interface UpCluster {
+  api: string;
+  publicUrl: string;
+  nats: string;
+  /** The command other hosts join with (absent with --insecure). */
+  joinCommand?: string;
+  /** Stops everything and removes the cluster file. */
+  stop(): Promise<void>;
+}
+
+const appsDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const WITHOUT = ['SHOAL_TOKEN', 'SHOAL_JOIN_TOKEN', 'SHOAL_JOIN_URL', 'SHOAL_INSECURE', 'SHOAL_CREDENTIALS'];
+
+/** The environment of this process minus what must not leak into a child. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of WITHOUT) delete env[k];
+  return env;
+}
+
+/**
+ * Starts a control host under `sup`: nats-server (JetStream, nkey users only, unless insecure), the
+ * coordinator (API with scoped tokens) and a local node-agent (enrolled with a join token, or
+ * reusing its credentials). Resolves when all three are ready and the node is alive; from then on
+ * `sup` restarts whichever exits on its own.
+ */
+export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void): Promise<UpCluster> {
+  const natsBin = requireBinary('nats-server');
+  requireBinary('tmux');
+  const running = readCluster({ SHOAL_HOME: o.dataDir });
+  if (running && running.info.pid !== process.pid && isAlive(running.info.pid)) {
+    throw new Error(`a cluster is already up with this data dir (shoal up pid ${running.info.pid}, API ${running.info.api}); stop it first, or pass another --data-dir`);
+  }
+  if (!!o.tlsCert !== !!o.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  mkdirSync(o.dataDir, { recursive: true });
+  const topo = topology(process.env.SHOAL_NS ?? 'shoal');
+  const tls = o.tlsCert && o.tlsKey ? { cert: resolve(o.tlsCert), key: resolve(o.tlsKey), ...(o.tlsCa ? { ca: resolve(o.tlsCa) } : {}) } : undefined;
+  const caPem = tls?.ca ? readFileSync(tls.ca, 'utf8') : undefined;
+  const advertise = advertiseHost(o.listen, o.advertise, networkInterfaces(), hostname());
+  const apiPort = o.port === 0 ? await freePort(o.listen) : o.port;
+  const natsPort = o.natsPort === -1 ? await freePort(o.listen) : o.natsPort;
+  const natsScheme = tls ? 'tls' : 'nats';
+  const publicUrl = `${tls ? 'https' : 'http'}://${urlHost(advertise)}:${apiPort}`;
+  // With TLS, local clients use the advertised name too: the certificate is made out to it.
+  const api = tls ? publicUrl : `http://${urlHost(localHost(o.listen))}:${apiPort}`;
+  const natsLocal = `${natsScheme}://${urlHost(tls ? advertise : localHost(o.listen))}:${natsPort}`;
+  const natsPublic = `${natsScheme}://${urlHost(advertise)}:${natsPort}`;
+  const echo = (name: string) => (o.verbose ? (l: string) => say(`[${name}] ${l}`) : undefined);
+  const file = clusterFile(o.dataDir);
+  const stop = async () => {
+    await sup.stopAll();
+    rmSync(file, { force: true });
+  };
+
+  try {
+    const env = baseEnv();
+    let natsArgv: string[];
+    let coordEnv: NodeJS.ProcessEnv;
+    let adminToken: string | undefined;
+    let boot: ReturnType<typeof bootstrapSecurity> | undefined;
+    if (o.insecure) {
+      say(insecureWarning(o.listen));
+      mkdirSync(join(o.dataDir, 'nats'), { recursive: true });
+      natsArgv = [natsBin, '-js', '-sd', join(o.dataDir, 'nats'), '-a', o.listen, '-p', String(natsPort)];
+      coordEnv = { ...env, SHOAL_INSECURE: '1' };
+    } else {
+      boot = bootstrapSecurity({ dataDir: o.dataDir, topo, host: o.listen, port: natsPort, tls });
+      adminToken = boot.adminToken;
+      natsArgv = [natsBin, '-c', boot.nats.conf];
+      coordEnv = {
+        ...env,
+        SHOAL_SECURITY_DIR: boot.securityDir,
+        SHOAL_NATS_AUTH_FILE: boot.nats.auth,
+        SHOAL_NATS_PID_FILE: boot.nats.pid,
+        SHOAL_NATS_ADVERTISE: natsPublic,
+        SHOAL_PUBLIC_URL: publicUrl,
+        ...(tls ? { SHOAL_TLS_CERT: tls.cert, SHOAL_TLS_KEY: tls.key } : {}),
+        ...(tls?.ca ? { SHOAL_NATS_CA_FILE: tls.ca } : {}),
+      };
+    }
+    const runAs = resolveRunAs(o.runAs, process.getuid?.());
+    await ensureUser(runAs, say);
+
+    const nats = sup.launch({ name: 'nats-server', start: () => start('nats-server', natsArgv, env, echo('nats')) });
+    await nats.waitFor(/Server is ready/, 20_000);
+    sup.supervise('nats-server');
+
+    const coordArgv = [process.execPath, join(appsDir, 'coordinator', 'dist', 'main.js')];
+    const coordEnvFull = { ...coordEnv, NATS_URL: natsLocal, PORT: String(apiPort), HOST: o.listen };
+    const coord = sup.launch({ name: 'coordinator', start: () => start('coordinator', coordArgv, coordEnvFull, echo('coordinator')) });
+    await coord.waitFor(/listening on (https?:\/\/\S+)/, 60_000);
+    sup.supervise('coordinator');
+
+    const client = new ApiClient({ base: api, token: adminToken, tokenSource: 'the admin token of shoal up', ca: caPem, caFile: tls?.ca });
+    const nodeDir = join(o.dataDir, 'node', o.nodeId);
+    const credentials = join(nodeDir, 'credentials.json');
+    const agentEnv: NodeJS.ProcessEnv = {
+      ...env,
+      NATS_URL: natsLocal,
+      SHOAL_NODE_ID: o.nodeId,
+      SHOAL_TMUX_SOCKET: o.tmuxSocket,
+      SHOAL_DATA_DIR: nodeDir,
+      SHOAL_PULSE_MS: String(o.pulseMs),
+      SHOAL_RUN_AS: runAs,
+      ...(tls?.ca ? { NODE_EXTRA_CA_CERTS: tls.ca } : {}),
+    };
+    let firstEnv = agentEnv;
+    if (boot && !reuseLocalCredentials(credentials, boot.store, topo, [natsLocal], caPem)) {
+      const { token } = await client.json<{ token: string }>('POST', '/tokens/join', {});
+      firstEnv = { ...agentEnv, SHOAL_JOIN_URL: api, SHOAL_JOIN_TOKEN: token };
+    }
+    const agentArgv = [process.execPath, join(appsDir, 'node-agent', 'dist', 'main.js')];
+    // A restart uses the credentials the first start wrote; the join token is spent by then.
+    const agentStart = () => start('node-agent', agentArgv, existsSync(credentials) ? agentEnv : firstEnv, echo('node-agent'));
+    const agent = sup.launch({ name: 'node-agent', start: agentStart });
+    await agent.waitFor(/ready: governor/, 60_000);
+    sup.supervise('node-agent');
+    const deadline = Date.now() + 30_000;
+    while (!(await client.nodes().catch(() => [])).some((n) => n.id === o.nodeId && n.state === 'alive')) {
+      if (sup.isStopping) throw new Error('stopped while starting');
+      if (Date.now() > deadline) throw new Error(`node ${o.nodeId} did not register with the coordinator`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+
+    let joinCommand: string | undefined;
+    if (boot) {
+      const minted = await client.json<{ token: string; command?: string }>('POST', '/tokens/join', {});
+      joinCommand = minted.command ?? `shoal join ${publicUrl} --token ${minted.token}`;
+      if (tls?.ca) joinCommand += ` --tls-ca <copy of ${tls.ca}>`;
+    }
+    const info: ClusterInfo = { api, publicUrl, nats: natsPublic, tmuxSocket: o.tmuxSocket, pid: process.pid, ...(adminToken ? { token: adminToken } : {}), ...(tls?.ca ? { ca: tls.ca } : {}) };
+    writeSecretFile(file, `${JSON.stringify(info, null, 2)}\n`);
+    return { api, publicUrl, nats: natsPublic, joinCommand, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** What `--insecure` says, loudly. */
+export function insecureWarning(listen: string): string {
+  const bar = '!'.repeat(78);
+  const open = listen === '127.0.0.1' || listen === 'localhost' || listen === '::1' ? 'any local user or web page' : `anyone who can reach ${listen}`;
+  return `${bar}\n!! INSECURE: no API tokens, anonymous NATS. ${open} can submit plans and\n!! publish work that runs commands on this host. Use it only on a machine you trust alone.\n${bar}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
