@@ -32,6 +32,6 @@ export function decideRestart(earlierFailures: readonly number[], now: number, p
 /** `1 s`, `500 ms`, `2 min`: a delay for people. */
 export function formatDelay(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
   return `${Math.round(ms / 6000) / 10} min`;
 }

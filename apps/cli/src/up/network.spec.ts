@@ -1,0 +1,29 @@
+import type { NetworkInterfaceInfo } from 'node:os';
+import { advertiseHost, localHost, urlHost } from './network.js';
+import { resolveRunAs } from './run-as.js';
+
+const iface = (address: string, family: 'IPv4' | 'IPv6', internal: boolean) => ({ address, family, internal }) as NetworkInterfaceInfo;
+const interfaces = { lo: [iface('127.0.0.1', 'IPv4', true)], eth0: [iface('fe80::1', 'IPv6', false), iface('10.1.2.3', 'IPv4', false)] };
+
+describe('shoal up addresses', () => {
+  it('advertises the flag, else the listen address, else for a wildcard the first external IPv4', () => {
+    expect(advertiseHost('0.0.0.0', 'ctl.example', interfaces, 'host')).toBe('ctl.example');
+    expect(advertiseHost('127.0.0.1', undefined, interfaces, 'host')).toBe('127.0.0.1');
+    expect(advertiseHost('10.9.9.9', undefined, interfaces, 'host')).toBe('10.9.9.9');
+    expect(advertiseHost('0.0.0.0', undefined, interfaces, 'host')).toBe('10.1.2.3');
+    expect(advertiseHost('::', undefined, interfaces, 'host')).toBe('10.1.2.3');
+    expect(advertiseHost('0.0.0.0', undefined, { lo: interfaces.lo }, 'host')).toBe('host');
+  });
+
+  it('reaches a wildcard listener on loopback and brackets IPv6 in URLs', () => {
+    expect([localHost('0.0.0.0'), localHost('::'), localHost('10.1.2.3')]).toEqual(['127.0.0.1', '::1', '10.1.2.3']);
+    expect([urlHost('::1'), urlHost('10.1.2.3'), urlHost('[::1]')]).toEqual(['[::1]', '10.1.2.3', '[::1]']);
+  });
+
+  it('runs agents as shoal-agent by default only when root', () => {
+    expect(resolveRunAs(undefined, 0)).toBe('shoal-agent');
+    expect(resolveRunAs(undefined, 1000)).toBe('off');
+    expect(resolveRunAs('off', 0)).toBe('off');
+    expect(resolveRunAs('builder', 1000)).toBe('builder');
+  });
+});
