@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -8,7 +9,7 @@ import { COMMIT_EVERY, type ControlRequest, PROTOCOL_VERSION, type TaskDispatche
 import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
-import type { ResourceGovernor } from './governor/index.js';
+import type { GovernedTask, ResourceGovernor } from './governor/index.js';
 import type { HostBand } from './band/index.js';
 import { LogIndex, readLogTail, taskLogPath } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/restart-policy.js';
@@ -19,6 +20,7 @@ import { WarmPool } from './warm/index.js';
 import { type AgentIdentity, RunAs } from './run-as/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
+import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
 
 /** Reply of a control action. */
 export interface ControlResult {
@@ -55,6 +57,8 @@ export class ExecutorService implements OnModuleInit {
   private readonly windows: WindowKeeper;
   /** Set once the log directory exists (created on the first start). */
   private logDirReady?: Promise<unknown>;
+  /** Running attempts on disk, for the next incarnation to re-adopt (see readopt/). */
+  private readonly records: AttemptRecords;
   /** Unprivileged agents (`SHOAL_RUN_AS`): one uid per running attempt; undefined when off. */
   runAs?: RunAs;
 
@@ -64,6 +68,7 @@ export class ExecutorService implements OnModuleInit {
   ) {
     this.logs = new LogIndex(`${config.dataDir}/logs`);
     this.windows = new WindowKeeper(() => this.tmux, config.keepDeadWindows, (m) => this.log.warn(m));
+    this.records = new AttemptRecords(`${config.dataDir}/attempts`);
   }
 
   /** With `SHOAL_RUN_AS`: resolves the user and prepares the data dir; a missing user stops the start with what to do. */
@@ -88,7 +93,6 @@ export class ExecutorService implements OnModuleInit {
         warn: (m) => this.log.warn(m),
       });
       this.warm.clearLeftovers();
-      this.warm.fill();
     }
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
@@ -154,6 +158,7 @@ export class ExecutorService implements OnModuleInit {
       if (identity && task.cwd) await identity.assertCwd(task.cwd);
       attempt = await this.launch(task, span, identity);
       committer?.start();
+      this.persist(attempt, false);
     } catch (e) {
       if (attempt) this.attempts.delete(attempt.key);
       if (identity) await this.releaseIdentity(attemptKey, identity, committer);
@@ -191,6 +196,7 @@ export class ExecutorService implements OnModuleInit {
       governor: this.governor.kind,
       tmuxSocket: this.tmux.socketName,
     });
+    this.persist(attempt, true);
     this.checkins.start(attempt);
     void this.finish(attempt, committer, identity);
   }
@@ -324,6 +330,7 @@ export class ExecutorService implements OnModuleInit {
           this.output(attempt.task, 0, `\n[shoal] ${next.reason}\n`);
           try {
             attempt = await this.launch(attempt.task, this.tracer.startSpan(`shoal.task ${attempt.task.taskId} (restart)`), identity);
+            this.persist(attempt, true);
             continue;
           } catch (e) {
             result.outcome = 'failed';
@@ -333,6 +340,7 @@ export class ExecutorService implements OnModuleInit {
         await committer?.finish(result.reason ?? result.outcome);
         this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
         await this.report(result);
+        this.records.remove(result.runId, result.taskId, result.attempt);
         this.windows.prune(attempt.session);
         return;
       }
@@ -383,6 +391,85 @@ export class ExecutorService implements OnModuleInit {
       .map((a) => ({ key: a.key, priority: a.task.priority, budgetCpu: a.task.cpuPercent, startedAt: a.startedAt ?? 0, setCpu: (p: number) => a.governed.setCpu(p) }));
   }
 
+  /** Starts warming windows (after re-adoption cleared what a previous incarnation left). */
+  startWarmPool(): void {
+    this.warm?.fill();
+  }
+
+  /** Ends the warm windows (a shutdown that leaves the agents running). */
+  async drainWarmPool(): Promise<void> {
+    await this.warm?.drain();
+  }
+
+  /**
+   * At start, before work is consumed: takes over the attempts a previous incarnation recorded
+   * that still run, reports once those that ended or vanished meanwhile, and clears the rest.
+   */
+  readopt(): Promise<ReadoptSummary> {
+    return readoptAttempts({
+      tmux: this.tmux,
+      governor: this.governor,
+      records: this.records,
+      nodeId: this.config.nodeId,
+      adopt: (record, pane, governed) => this.adopt(record, pane, governed),
+      report: (f) => this.report(f),
+      log: (m) => this.log.log(m),
+      warn: (m) => this.log.warn(m),
+    });
+  }
+
+  /** Rebuilds the attempt around its existing pane and group: exit watch, remaining timeout, logs, check-ins; no second task.started. */
+  private async adopt(record: AttemptRecord, pane: FoundPane, governed: GovernedTask): Promise<void> {
+    const task = record.task;
+    this.seen.add(`${task.runId}.${task.taskId}.${task.attempt}`);
+    const span = this.tracer.startSpan(`shoal.task ${task.taskId} (re-adopted)`, {
+      attributes: { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.config.nodeId, 'shoal.role': task.role },
+    });
+    const attempt = new TaskAttempt(task, {
+      tmux: this.tmux,
+      governed,
+      window: { ...TaskAttempt.windowOf(task, record.logFile), session: record.session },
+      nodeId: this.config.nodeId,
+      stopGraceMs: this.config.stopGraceMs,
+      span,
+      now: Date.now,
+      logRotation: this.config.logRotation,
+      output: (seq, text) => this.output(task, seq, text),
+      windows: this.windows,
+    });
+    attempt.adopt({ ...pane, startedAt: record.startedAt, warm: record.warm }, logSize(record.logFile));
+    this.attempts.set(attempt.key, attempt);
+    await governed.usage().catch(() => undefined); // the next reading covers one pulse, not the whole run
+    let committer: AutoCommitter | undefined;
+    if (task.repo && task.cwd) {
+      try {
+        const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
+        committer = new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
+          committed: (c) => this.log.log(`${attempt.key}#${task.attempt} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
+          failed: (e) => this.log.warn(`${attempt.key}#${task.attempt} auto-commit failed: ${e.message}`),
+        });
+        committer.start();
+      } catch (e) {
+        this.log.warn(`${attempt.key}#${task.attempt} re-adopted without auto-commit: ${(e as Error).message}`);
+      }
+    }
+    if (!record.startedReported) {
+      await this.report({ v: PROTOCOL_VERSION, kind: 'task.started', runId: task.runId, taskId: task.taskId, attempt: task.attempt, nodeId: this.config.nodeId, startedAt: record.startedAt, session: record.session, window: task.role, pid: pane.pid, governor: this.governor.kind, tmuxSocket: this.tmux.socketName });
+      this.persist(attempt, true);
+    }
+    this.checkins.start(attempt);
+    void this.finish(attempt, committer);
+  }
+
+  /** Writes the attempt's record; a failure costs only re-adoption after a restart, never the attempt. */
+  private persist(attempt: TaskAttempt, startedReported: boolean): void {
+    try {
+      this.records.save(recordOf(attempt, startedReported));
+    } catch (e) {
+      this.log.warn(`${attempt.key}#${attempt.task.attempt}: attempt record not written (a restart of this node-agent will not re-adopt it): ${(e as Error).message}`);
+    }
+  }
+
   /** Publishes a status report, retrying until NATS takes it: results are never dropped. */
   private async report(s: TaskStatus): Promise<void> {
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
@@ -399,6 +486,15 @@ export class ExecutorService implements OnModuleInit {
 
 /** Delay before a work message refused by the host CPU band is delivered again. */
 const BAND_RETRY_MS = 2000;
+
+/** Current size of a log file (0 when missing). */
+function logSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** Governor group names are limited to 128 characters. */
 function groupKey(attemptKey: string): string {

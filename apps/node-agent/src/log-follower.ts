@@ -36,7 +36,9 @@ export class LogFollower {
     private readonly rotation?: RotationPolicy,
   ) {}
 
-  start(): void {
+  /** Starts following; `fromOffset` skips what the file already holds (a re-adopted attempt). */
+  start(fromOffset = 0): void {
+    this.offset = fromOffset;
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }

@@ -32,7 +32,10 @@ export interface AttemptDeps {
 export class TaskAttempt {
   state: AttemptState = 'starting';
   paneId?: string;
+  windowId?: string;
   pid?: number;
+  /** Started in a window of the warm pool. */
+  warm = false;
   startedAt?: number;
   /** Why the governor killed the processes, once the attempt exited. */
   verdict: Verdict = null;
@@ -96,16 +99,37 @@ export class TaskAttempt {
     const { tmux, governed } = this.deps;
     const win = started ?? (await tmux.newWindow({ ...this.window, argv: governed.wrapArgv(this.task.command) }));
     this.paneId = win.paneId;
+    this.windowId = win.windowId;
     this.pid = win.pid;
+    this.warm = !!started;
     void this.deps.windows.tidy(this.session, win.windowId, this.task.role).catch(() => undefined);
     if (!started) governed.attach(win.pid);
     this.startedAt = this.deps.now();
+    this.running(0, this.task.timeoutMs || undefined);
+  }
+
+  /**
+   * Takes over an agent a previous node-agent started (its pane still runs `pid`): no new window;
+   * output is followed from the log's current end (tmux's pipe-pane kept appending to it), and the
+   * timeout gets what is left of it (an attempt already past it is stopped at once).
+   */
+  adopt(win: { windowId: string; paneId: string; pid: number; startedAt: number; warm: boolean }, logOffset: number): void {
+    this.paneId = win.paneId;
+    this.windowId = win.windowId;
+    this.pid = win.pid;
+    this.warm = win.warm;
+    this.startedAt = win.startedAt;
+    const left = this.task.timeoutMs ? Math.max(0, this.task.timeoutMs - (this.deps.now() - win.startedAt)) : undefined;
+    this.running(logOffset, left);
+  }
+
+  private running(logOffset: number, timeoutMs: number | undefined): void {
     this.state = 'running';
     let seq = 0;
     this.follower = new LogFollower(this.logFile, (text) => this.deps.output(seq++, text), undefined, undefined, this.deps.logRotation);
-    this.follower.start();
-    if (this.task.timeoutMs) {
-      this.timeout = setTimeout(() => void this.stop('timed-out', `timed out after ${this.task.timeoutMs} ms`), this.task.timeoutMs);
+    this.follower.start(logOffset);
+    if (timeoutMs !== undefined) {
+      this.timeout = setTimeout(() => void this.stop('timed-out', `timed out after ${this.task.timeoutMs} ms`), timeoutMs);
     }
   }
 

@@ -102,3 +102,34 @@ export class AttemptRecords {
     return { records, broken };
   }
 }
+
+/** What {@link recordOf} reads from a running attempt. */
+export interface RecordableAttempt {
+  task: TaskDispatched;
+  session: string;
+  windowId?: string;
+  paneId?: string;
+  pid?: number;
+  logFile: string;
+  startedAt?: number;
+  warm: boolean;
+  governed: { taskKey: string };
+}
+
+/** The record of a running attempt. Pure. @throws Error when the attempt has no pane yet. */
+export function recordOf(a: RecordableAttempt, startedReported: boolean): AttemptRecord {
+  if (a.windowId === undefined || a.paneId === undefined || a.pid === undefined || a.startedAt === undefined) throw new Error('the attempt has no pane yet');
+  return {
+    v: 1,
+    task: a.task,
+    session: a.session,
+    windowId: a.windowId,
+    paneId: a.paneId,
+    pid: a.pid,
+    groupKey: a.governed.taskKey,
+    logFile: a.logFile,
+    startedAt: a.startedAt,
+    warm: a.warm,
+    startedReported,
+  };
+}
