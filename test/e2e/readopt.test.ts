@@ -1,0 +1,124 @@
+/**
+ * Node-agent restarts keep agents alive (issue 8, point 5): a node-agent killed with -9 and
+ * started again re-adopts the tmux windows and resource groups of attempts the coordinator still
+ * wants (same attempt, same pid, logs continue), and stops those it no longer wants.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { type TestCluster, startCluster } from '../support/cluster.js';
+
+const disposables = new Disposables();
+let cluster: TestCluster;
+let socket: string;
+let dir: string;
+
+beforeAll(async () => {
+  const d = tempDir();
+  disposables.add(() => d.dispose());
+  dir = d.path;
+  const tmux = tmuxSocket();
+  socket = tmux.name;
+  disposables.add(() => tmux.dispose());
+  cluster = await startCluster([{ nodeId: 'node-ra', tmuxSocket: socket, dataDir: join(dir, 'node-ra') }], disposables);
+}, 180_000);
+
+afterAll(() => disposables.disposeAll(), 120_000);
+
+/**
+ * A 30 s task: one line `start <attempt> <pid>` in `marks` when it starts, one `end <attempt> <pid>`
+ * when it ends; the script is constant, the file comes as a positional argument.
+ */
+function plan(name: string, marks: string): string {
+  const script = 'echo "start $SHOAL_ATTEMPT $$" >> "$1"; echo "output before"; sleep 30; echo "output after"; echo "end $SHOAL_ATTEMPT $$" >> "$1"';
+  const command = JSON.stringify(['sh', '-c', script, 'sh', marks]);
+  return `
+name: ${name}
+teams: [{ name: ops }]
+phases:
+  - id: only
+    tasks:
+      - { id: long, team: ops, role: Ops-Long, command: ${command}, retries: 1, timeout: 5m, resources: { cpu: 5, memory: 256 } }
+`;
+}
+
+function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+/** True while `pid` runs (a zombie does not count). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+async function panePids(): Promise<number[]> {
+  const out = await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{session_name} #{pane_dead} #{pane_pid}']).catch(() => '');
+  return out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('Task-ops 0 '))
+    .map((l) => Number(l.split(' ')[2]));
+}
+
+/** Waits for attempt `attempt`'s start line and returns its pid. */
+async function started(marks: string, attempt: number): Promise<number> {
+  const line = await waitFor(() => lines(marks).find((l) => l.startsWith(`start ${attempt} `)), { timeoutMs: 60_000, what: `attempt ${attempt} to start` });
+  return Number(line.split(' ')[2]);
+}
+
+describe('a node-agent restarted with kill -9', () => {
+  it('before the node TTL: re-adopts the running attempt, which keeps its pid, finishes once and succeeds as attempt 1', async () => {
+    const marks = join(dir, 'before-ttl.marks');
+    const { id } = await cluster.submit(plan('readopt-before-ttl', marks));
+    const pid = await started(marks, 1);
+    await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 30_000, what: 'the coordinator to see attempt 1 running' });
+    expect(await panePids()).toContain(pid);
+
+    const agent = await cluster.restartAgent(0);
+    expect(agent.outputTail(400)).toMatch(/re-adopted: pane %\d+, pid \d+/);
+    expect(running(pid)).toBe(true);
+    expect(await panePids()).toContain(pid);
+    await waitFor(async () => (await cluster.get(id)).tasks[0]!.attempt === 1 && running(pid), { timeoutMs: 10_000, what: 'attempt 1 still wanted after the restart' });
+
+    const done = await cluster.waitForRun(id, 90_000);
+    const t = done.tasks[0]!;
+    expect(done.state).toBe('succeeded');
+    expect(t.attempt).toBe(1);
+    expect(lines(marks)).toEqual([`start 1 ${pid}`, `end 1 ${pid}`]);
+    // The log kept growing while no node-agent watched, and the report read it.
+    expect(t.outputTail).toContain('output before');
+    expect(t.outputTail).toContain('output after');
+  }, 150_000);
+
+  it('after the node TTL: the re-placed attempt 2 runs once, attempt 1 is stopped and never ends its work', async () => {
+    const marks = join(dir, 'after-ttl.marks');
+    const { id } = await cluster.submit(plan('readopt-after-ttl', marks));
+    const oldPid = await started(marks, 1);
+    await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 30_000, what: 'the coordinator to see attempt 1 running' });
+
+    await cluster.agents[0]!.stop('SIGKILL', 5000);
+    await waitFor(
+      async () => {
+        const nodes = (await (await cluster.fetch(`${cluster.api}/nodes`)).json()) as { id: string; state: string }[];
+        return nodes.find((n) => n.id === 'node-ra')?.state === 'lost';
+      },
+      { timeoutMs: 30_000, what: 'the coordinator to call node-ra lost' },
+    );
+    expect(running(oldPid)).toBe(true);
+    await cluster.restartAgent(0);
+
+    const newPid = await started(marks, 2);
+    await waitFor(() => !running(oldPid), { timeoutMs: 30_000, what: 'attempt 1 to be stopped' });
+    expect(await panePids()).not.toContain(oldPid);
+    const done = await cluster.waitForRun(id, 90_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.tasks[0]!.attempt).toBe(2);
+    expect(newPid).not.toBe(oldPid);
+    expect(lines(marks)).toEqual([`start 1 ${oldPid}`, `start 2 ${newPid}`, `end 2 ${newPid}`]);
+  }, 150_000);
+});
