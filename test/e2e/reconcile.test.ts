@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
@@ -7,6 +8,7 @@ import { isAlive } from '../support/processes.js';
 const disposables = new Disposables();
 let cluster: TestCluster;
 let socket: string;
+let dataDir: string;
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -14,13 +16,16 @@ beforeAll(async () => {
   const tmux = tmuxSocket();
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
-  cluster = await startCluster([{ nodeId: 'node-r', tmuxSocket: socket, dataDir: join(dir.path, 'node-r') }], disposables);
+  dataDir = join(dir.path, 'node-r');
+  cluster = await startCluster([{ nodeId: 'node-r', tmuxSocket: socket, dataDir }], disposables);
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
 
 describe('reconciliation between the coordinator and a restarted node-agent', () => {
-  it('a node-agent killed with SIGKILL and restarted before the node TTL: its old attempt is ended there and re-run', async () => {
+  // A restarted node-agent re-adopts what its attempt records name (test/e2e/readopt.test.ts); without them
+  // its old attempt is a leftover: ended there, no longer reported, declared lost by the coordinator and re-run.
+  it('a node-agent killed with SIGKILL and restarted before the node TTL without its attempt records: its old attempt is ended there and re-run', async () => {
     const plan = `
 name: reconcile
 teams: [{ name: ops }]
@@ -46,6 +51,8 @@ phases:
       .map((l) => Number(l.split(' ')[1]));
     expect(oldPids).toHaveLength(1);
 
+    await cluster.agents[0]!.stop('SIGKILL', 5000);
+    rmSync(join(dataDir, 'attempts'), { recursive: true, force: true });
     await cluster.restartAgent(0);
 
     const done: RunView = await cluster.waitForRun(id, 90_000);
