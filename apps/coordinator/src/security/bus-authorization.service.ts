@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DependencyError, TimeoutError, TransportError, topology } from '@shoal/protocol';
-import { connectNats, identitiesOf, newUserKeys, renderNatsAuthorization, writeSecretFile } from '@shoal/runtime';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
+import { identitiesOf, newUserKeys, renderNatsAuthorization, writeSecretFile } from '@shoal/runtime';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { SecurityContext } from './security-context.js';
 
@@ -94,8 +95,7 @@ export class BusAuthorization {
     const deadline = Date.now() + RELOAD_DEADLINE_MS;
     for (;;) {
       try {
-        const nc = await connectNats(this.config.natsUrl, 'shoal-reload-canary', { seed: canary.seed, caPem: this.security.caPem });
-        await nc.close();
+        await this.probe(canary.seed);
         this.log.log(`nats-server reloaded its authorization (${this.security.store!.snapshot.nodes.length} enrolled node(s))`);
         return;
       } catch (e) {
@@ -105,6 +105,19 @@ export class BusAuthorization {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+  }
+
+  /** One connect attempt with the canary's key (no retries: a refusal must come back at once). */
+  private async probe(seed: string): Promise<void> {
+    const nc = await connect({
+      servers: this.config.natsUrl.split(',').map((s) => s.trim()),
+      name: 'shoal-reload-canary',
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)),
+      reconnect: false,
+      timeout: 2000,
+      ...(this.security.caPem ? { tls: { ca: this.security.caPem } } : {}),
+    });
+    await nc.close();
   }
 
   private readPid(): number {
