@@ -5,6 +5,7 @@ import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
+import { placedElsewhere } from './fencing.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
@@ -78,17 +79,13 @@ export class Orchestrator implements OnModuleDestroy {
     }
   }
 
-  /**
-   * Fencing by identity: the subject binds a report's nodeId to the NATS identity that sent it,
-   * and a report on the current attempt must come from the node that attempt was placed on. A
-   * node reporting on another node's attempt is ignored and counted as malformed. (An attempt not
-   * yet recorded as placed, e.g. queued again after a coordinator restart, has no node to check.)
-   */
+  /** A report on another node's attempt (see {@link placedElsewhere}) is counted as malformed and ignored. */
   private fromPlacedNode(s: TaskStatus): boolean {
-    const t = this.table.get(s.runId)?.view.tasks.find((x) => x.id === s.taskId);
-    if (!t || t.attempt !== s.attempt || !t.nodeId || t.nodeId === s.nodeId) return true;
+    const run = this.table.get(s.runId);
+    const placed = run && placedElsewhere(run.view, s);
+    if (!placed) return true;
     this.metrics.malformed('status-foreign-node');
-    this.log.warn(`${s.kind} of ${s.runId}/${s.taskId} attempt ${s.attempt} from node ${s.nodeId} ignored: that attempt runs on node ${t.nodeId}`);
+    this.log.warn(`${s.kind} of ${s.runId}/${s.taskId} attempt ${s.attempt} from node ${s.nodeId} ignored: that attempt runs on node ${placed}`);
     return false;
   }
 
