@@ -3,12 +3,14 @@ import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
+import { type AttemptReport, placedElsewhere } from './fencing.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
 import { Orchestrator } from './orchestrator.js';
 import { OutputRing } from './output-ring.js';
 import { Reconciler } from './reconciler.js';
+import { RunTable } from './run-table.js';
 import { RunsService } from './runs.service.js';
 import { Scaling } from './scaling.service.js';
 import { SchedulesService } from './schedules.service.js';
@@ -37,6 +39,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly reconciler: Reconciler,
     private readonly busAuth: BusAuthorization,
     private readonly enrolment: EnrolmentService,
+    private readonly table: RunTable,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -53,11 +56,13 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     });
     this.nats.subscribe('output', topo.allOutput, (o, subject) => {
       if (subject !== topo.output(o.nodeId, o.runId, o.taskId)) return this.metrics.malformed('output-subject');
+      if (this.foreign(o.runId, o)) return this.metrics.malformed('output-foreign-node');
       this.ring.push(o);
       this.bus.emit({ type: 'output', runId: o.runId, taskId: o.taskId, attempt: o.attempt, text: o.text, at: Date.now() });
     });
     this.nats.subscribe('checkin', topo.allCheckins, (c, subject) => {
       if (subject !== topo.checkin(c.nodeId, c.runId, c.taskId)) return this.metrics.malformed('checkin-subject');
+      if (this.foreign(c.runId, c)) return this.metrics.malformed('checkin-foreign-node');
       this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt });
     });
     // runs are back in memory before the first status report is read: a report of a run not yet
@@ -81,6 +86,12 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     await this.scaling.start();
     this.schedules.start();
     this.log.log('ready');
+  }
+
+  /** Output or a check-in about an attempt placed on another node (see {@link placedElsewhere}). */
+  private foreign(runId: string, r: AttemptReport): boolean {
+    const run = this.table.get(runId);
+    return !!run && placedElsewhere(run.view, r) !== undefined;
   }
 
   onModuleDestroy(): void {
