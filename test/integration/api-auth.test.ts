@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join, resolve } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type NatsConnection, connect, nkeyAuthenticator } from '@nats-io/transport-node';
@@ -23,11 +25,14 @@ describe('coordinator API authentication, enrolment and node removal (real nats-
   let coordinator: SpawnedProcess;
   let admin: string;
   let pre: { id: string; seed: string };
+  let tmpPath: string;
+  let coordinatorEnv: NodeJS.ProcessEnv;
   const tokens: Record<'read' | 'operate', string> = { read: '', operate: '' };
 
   beforeAll(async () => {
     const tmp = tempDir('shoal-api-auth-');
     disposables.add(() => tmp.dispose());
+    tmpPath = tmp.path;
     ns = `t${Math.random().toString(36).slice(2, 10)}`;
     const topo = topology(ns);
     store = SecurityStore.init(join(tmp.path, 'security'));
@@ -50,19 +55,16 @@ describe('coordinator API authentication, enrolment and node removal (real nats-
 
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
-      name: 'coordinator',
-      env: {
-        ...process.env,
-        NATS_URL: natsUrl,
-        SHOAL_NS: ns,
-        PORT: String(port),
-        SHOAL_SECURITY_DIR: store.dir,
-        SHOAL_NATS_AUTH_FILE: authFile,
-        SHOAL_NATS_PID_FILE: pidFile,
-        SHOAL_INSECURE: '',
-      },
-    });
+    coordinatorEnv = {
+      ...process.env,
+      NATS_URL: natsUrl,
+      SHOAL_NS: ns,
+      SHOAL_SECURITY_DIR: store.dir,
+      SHOAL_NATS_AUTH_FILE: authFile,
+      SHOAL_NATS_PID_FILE: pidFile,
+      SHOAL_INSECURE: '',
+    };
+    coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], { name: 'coordinator', env: { ...coordinatorEnv, PORT: String(port) } });
     disposables.add(() => coordinator.stop('SIGTERM', 15_000));
     await coordinator.waitForLine(/listening on http:\/\//, 60_000);
     admin = store.adminToken()!;
@@ -249,5 +251,33 @@ describe('coordinator API authentication, enrolment and node removal (real nats-
     disposables.add(() => jsm.nc.close());
     await expect(jsm.consumers.info(topology(ns).workStream, topology(ns).nodeConsumer(nodeId))).rejects.toThrow(/consumer not found/i);
     expect(readFileSync(authFile, 'utf8')).not.toContain(keys.publicKey);
+  });
+
+  it('serves HTTPS with SHOAL_TLS_CERT/KEY and says so; refuses to start without a security dir', async () => {
+    const cert = join(tmpPath, 'api.crt');
+    const key = join(tmpPath, 'api.key');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const port = await freePort();
+    const tls = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], { name: 'https coordinator', env: { ...coordinatorEnv, PORT: String(port), SHOAL_TLS_CERT: cert, SHOAL_TLS_KEY: key } });
+    disposables.add(() => tls.stop('SIGTERM', 15_000));
+    const [, url] = await tls.waitForLine(/listening on (\S+)/, 60_000);
+    expect(url).toBe(`https://127.0.0.1:${port}`);
+    const get = (path: string, token?: string) =>
+      new Promise<{ status: number; body: string }>((done, fail) => {
+        httpsGet(`${url}${path}`, { ca: readFileSync(cert), headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+        }).on('error', fail);
+      });
+    expect((await get('/healthz')).status).toBe(200);
+    expect((await get('/runs')).status).toBe(401);
+    expect((await get('/runs', tokens.read)).status).toBe(200);
+    await tls.stop('SIGTERM', 15_000);
+
+    const open = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], { name: 'no-security coordinator', env: { ...coordinatorEnv, PORT: String(await freePort()), SHOAL_SECURITY_DIR: '' } });
+    disposables.add(() => open.stop('SIGTERM', 5000));
+    expect((await open.exited).code).toBe(1);
+    expect(open.stderr.join('\n')).toMatch(/SHOAL_SECURITY_DIR is not set.*SHOAL_INSECURE=1/);
   });
 });
