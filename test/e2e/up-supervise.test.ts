@@ -1,0 +1,87 @@
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Disposables, waitFor } from '@shoal/testing';
+import { isAlive } from '../support/processes.js';
+import { childrenOf, startShoalUp } from '../support/shoal-up.js';
+
+const disposables = new Disposables();
+afterAll(() => disposables.disposeAll(), 90_000);
+
+const PLAN = (nodeId: string) => `name: after-restart
+teams:
+  - name: ops
+phases:
+  - id: check
+    tasks:
+      - id: ping
+        team: ops
+        role: Ping
+        command: ["sh", "-c", "echo pong-from-${nodeId}"]
+`;
+
+describe('shoal up supervises what it starts', () => {
+  it('restarts a node-agent killed with -9 and says so; the cluster file is 0600; Ctrl-C stops everything and removes it', async () => {
+    const nodeId = `sup-${Date.now().toString(36)}`;
+    const up = await startShoalUp(disposables, { nodeId });
+    const file = join(up.dir, 'cluster.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(up.cluster.token).toMatch(/^shoal_admin_/);
+    // The join command for other hosts is printed; the admin token never is.
+    const out = () => up.proc.stdout.join('\n');
+    expect(out()).toMatch(/^ {2}shoal join http:\/\/127\.0\.0\.1:\d+ --token shoaljoin_\S+$/m);
+    expect(out()).not.toContain(up.cluster.token);
+
+    const before = (await childrenOf(up.proc.pid)).find((c) => c.args.includes('node-agent/dist/main.js'));
+    expect(before).toBeDefined();
+    process.kill(before!.pid, 'SIGKILL');
+    await up.proc.waitForLine(/^node-agent exited \(signal SIGKILL\); restarting in 1 s \(restart 1\)$/, 30_000);
+    const after = await waitFor(
+      async () => (await childrenOf(up.proc.pid)).find((c) => c.args.includes('node-agent/dist/main.js') && c.pid !== before!.pid),
+      { timeoutMs: 30_000, what: 'a new node-agent child' },
+    );
+    // The restarted node-agent (its own credentials, no join token) is alive and takes work.
+    await waitFor(
+      async () => {
+        const res = await up.fetch('/nodes');
+        const nodes = (await res.json()) as { id: string; state: string }[];
+        return nodes.some((n) => n.id === nodeId && n.state === 'alive');
+      },
+      { timeoutMs: 30_000, what: `node ${nodeId} alive in GET /nodes` },
+    );
+    const plan = join(up.dir, 'ping.yaml');
+    writeFileSync(plan, PLAN(nodeId));
+    const run = await up.cli(['run', plan, '--follow']);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(new RegExp(`task ping#1 succeeded on ${nodeId}`));
+    expect(isAlive(after.pid)).toBe(true);
+
+    const children = await childrenOf(up.proc.pid);
+    up.proc.child.kill('SIGINT');
+    const exit = await up.proc.exited;
+    expect(exit.code).toBe(0);
+    expect(out()).toMatch(/SIGINT: stopping node-agent, coordinator and nats-server\.\.\.\nstopped\./);
+    expect(out()).not.toMatch(/restarting in .*\(restart 2\)/);
+    expect(children.filter((c) => isAlive(c.pid))).toEqual([]);
+    expect(existsSync(file)).toBe(false);
+  }, 240_000);
+
+  it('gives up on a nats-server that cannot start again: says so, stops the rest, removes the cluster file, exits non-zero', async () => {
+    const up = await startShoalUp(disposables, { nodeId: `giveup-${Date.now().toString(36)}` });
+    const file = join(up.dir, 'cluster.json');
+    const children = await childrenOf(up.proc.pid);
+    const nats = children.find((c) => /nats-server/.test(c.args));
+    expect(nats).toBeDefined();
+    // A broken config: every restart exits at once.
+    writeFileSync(join(up.dir, 'nats', 'nats.conf'), 'listen: "127.0.0.1:not-a-port"\n');
+    process.kill(nats!.pid, 'SIGKILL');
+    const exit = await up.proc.exited;
+    const out = up.proc.stdout.join('\n');
+    expect(out).toContain('nats-server exited (signal SIGKILL); restarting in 1 s (restart 1)');
+    expect(out).toMatch(/nats-server exited \(code 1\); restarting in 2 s \(restart 2\)/);
+    expect(out).toMatch(/nats-server exited \(code 1\); it failed 5 times within 2 min: giving up/);
+    expect(out).toContain('nats-server could not be kept running: stopping the rest and removing the cluster file.');
+    expect(exit.code).toBe(1);
+    expect(existsSync(file)).toBe(false);
+    expect(children.filter((c) => isAlive(c.pid))).toEqual([]);
+  }, 240_000);
+});
