@@ -26,12 +26,12 @@ beforeAll(async () => {
 afterAll(() => disposables.disposeAll(), 120_000);
 
 /**
- * A 30 s task: one line `start <attempt> <pid>` in `marks` when it starts, one `end <attempt> <pid>`
- * when it ends; the script is constant, the file comes as a positional argument.
+ * A task of `seconds` (30 by default): one line `start <attempt> <pid>` in `marks` when it starts,
+ * one `end <attempt> <pid>` when it ends; the script is constant, file and length are positional.
  */
-function plan(name: string, marks: string): string {
-  const script = 'echo "start $SHOAL_ATTEMPT $$" >> "$1"; echo "output before"; sleep 30; echo "output after"; echo "end $SHOAL_ATTEMPT $$" >> "$1"';
-  const command = JSON.stringify(['sh', '-c', script, 'sh', marks]);
+function plan(name: string, marks: string, seconds = 30): string {
+  const script = 'echo "start $SHOAL_ATTEMPT $$" >> "$1"; echo "output before"; sleep "$2"; echo "output after"; echo "end $SHOAL_ATTEMPT $$" >> "$1"';
+  const command = JSON.stringify(['sh', '-c', script, 'sh', marks, String(seconds)]);
   return `
 name: ${name}
 teams: [{ name: ops }]
@@ -119,6 +119,37 @@ describe('a node-agent restarted with kill -9', () => {
     expect(done.state).toBe('succeeded');
     expect(done.tasks[0]!.attempt).toBe(2);
     expect(newPid).not.toBe(oldPid);
+    expect(lines(marks)).toEqual([`start 1 ${oldPid}`, `start 2 ${newPid}`, `end 2 ${newPid}`]);
+  }, 150_000);
+
+  it('an attempt that ended while no node-agent watched is reported once, with its exit status', async () => {
+    const marks = join(dir, 'ended-unwatched.marks');
+    const { id } = await cluster.submit(plan('readopt-ended-unwatched', marks, 1));
+    const pid = await started(marks, 1);
+    await cluster.agents[0]!.stop('SIGKILL', 5000);
+    await waitFor(() => lines(marks).includes(`end 1 ${pid}`), { timeoutMs: 10_000, what: 'attempt 1 to end while its node-agent is down' });
+    const agent = await cluster.restartAgent(0);
+    expect(agent.outputTail(400)).toMatch(/ended while no node-agent watched: succeeded/);
+    const done = await cluster.waitForRun(id, 60_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.tasks[0]!.attempt).toBe(1);
+    expect(done.tasks[0]!.outputTail).toContain('output after');
+    expect(lines(marks)).toEqual([`start 1 ${pid}`, `end 1 ${pid}`]);
+  }, 120_000);
+
+  it('an attempt whose window vanished while no node-agent watched is reported lost and re-run', async () => {
+    const marks = join(dir, 'vanished.marks');
+    const { id } = await cluster.submit(plan('readopt-vanished', marks, 8));
+    const oldPid = await started(marks, 1);
+    await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 30_000, what: 'the coordinator to see attempt 1 running' });
+    await cluster.agents[0]!.stop('SIGKILL', 5000);
+    await cluster.tmux(socket, ['kill-server']);
+    const agent = await cluster.restartAgent(0);
+    expect(agent.outputTail(400)).toMatch(/lost: its window was gone/);
+    const newPid = await started(marks, 2);
+    const done = await cluster.waitForRun(id, 90_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.tasks[0]!.attempt).toBe(2);
     expect(lines(marks)).toEqual([`start 1 ${oldPid}`, `start 2 ${newPid}`, `end 2 ${newPid}`]);
   }, 150_000);
 });
