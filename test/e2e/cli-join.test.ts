@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { connectNats } from '@shoal/runtime';
+import { Disposables, spawnProcess, tempDir, waitFor } from '@shoal/testing';
+import { CLI, startShoalUp } from '../support/shoal-up.js';
+
+const exec = promisify(execFile);
+const disposables = new Disposables();
+afterAll(() => disposables.disposeAll(), 90_000);
+
+const GPU_PLAN = `name: gpu-check
+teams:
+  - name: ml
+phases:
+  - id: train
+    tasks:
+      - id: train
+        team: ml
+        role: Trainer
+        command: ["sh", "-c", "echo trained; sleep 1"]
+        requires: { gpu: "yes" }
+`;
+
+describe('shoal join: a second host joins with the printed command', () => {
+  it('joins node-b, places a task that requires its label there, refuses a used join token, and `shoal nodes remove` cuts it off', async () => {
+    const t = Date.now().toString(36);
+    const up = await startShoalUp(disposables, { nodeId: `ctl-${t}` });
+    const printed = /^ {2}(shoal join (\S+) --token (\S+))$/m.exec(up.proc.stdout.join('\n'));
+    expect(printed).not.toBeNull();
+    const [, , url, joinToken] = printed!;
+    expect(url).toBe(up.cluster.publicUrl);
+
+    const dirB = tempDir('shoal-node-b-');
+    disposables.add(() => dirB.dispose());
+    const socketB = `shoal-join-b-${t}`;
+    disposables.add(() => exec('tmux', ['-L', socketB, 'kill-server']).catch(() => undefined));
+    const joinEnv = { ...up.env, SHOAL_GOVERNOR_PREFIX: `shoal-test-join-b-${t}` };
+    const joinB = spawnProcess(
+      [process.execPath, CLI, 'join', url!, '--token', joinToken!, '--node-id', 'node-b', '--labels', 'gpu=yes', '--tmux-socket', socketB, '--data-dir', dirB.path, '--run-as', 'off'],
+      { name: 'shoal join node-b', env: joinEnv },
+    );
+    disposables.add(async () => {
+      if (!joinB.exitStatus()) await joinB.stop('SIGINT', 30_000);
+    });
+    await joinB.waitForLine(/^node node-b joined .* \(labels gpu=yes\); credentials in /, 120_000);
+    const credentials = join(dirB.path, 'credentials.json');
+    expect(statSync(credentials).mode & 0o777).toBe(0o600);
+
+    // `shoal nodes` (token from the cluster file of SHOAL_HOME) lists both, alive.
+    await waitFor(
+      async () => {
+        const r = await up.cli(['nodes']);
+        return new RegExp(`^ctl-${t}\\s+alive`, 'm').test(r.stdout) && /^node-b\s+alive .*gpu=yes/m.test(r.stdout);
+      },
+      { what: 'both nodes alive in `shoal nodes`', timeoutMs: 30_000, intervalMs: 500 },
+    );
+
+    // A task that requires gpu=yes runs on node-b: its window is on node-b's tmux socket.
+    const plan = join(up.dir, 'gpu.yaml');
+    writeFileSync(plan, GPU_PLAN);
+    const run = await up.cli(['run', plan, '--follow']);
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/task train#1 succeeded on node-b exit 0/);
+    const windowsB = (await exec('tmux', ['-L', socketB, 'list-windows', '-a', '-F', '#{session_name}:#{window_name}'])).stdout;
+    expect(windowsB).toMatch(/^Task-ml:Trainer$/m);
+    const windowsCtl = (await exec('tmux', ['-L', up.socket, 'list-windows', '-a', '-F', '#{session_name}:#{window_name}'])).stdout;
+    expect(windowsCtl).not.toMatch(/Task-ml/);
+
+    // The used join token is refused for a third node, with a clear message; nothing is written.
+    const dirC = tempDir('shoal-node-c-');
+    disposables.add(() => dirC.dispose());
+    const socketC = `shoal-join-c-${t}`;
+    disposables.add(() => exec('tmux', ['-L', socketC, 'kill-server']).catch(() => undefined));
+    const third = await exec(process.execPath, [CLI, 'join', url!, '--token', joinToken!, '--node-id', 'node-c', '--tmux-socket', socketC, '--data-dir', dirC.path, '--run-as', 'off'], {
+      env: { ...joinEnv, SHOAL_GOVERNOR_PREFIX: `shoal-test-join-c-${t}` },
+      timeout: 120_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(third.code).toBe(2);
+    expect(third.stderr).toMatch(/the node-agent did not start: enrolment at .*refused \(401\): join token already used \(by node node-b/);
+    expect(existsSync(join(dirC.path, 'credentials.json'))).toBe(false);
+    expect((await up.cli(['nodes'])).stdout).not.toMatch(/node-c/);
+
+    // `shoal nodes remove node-b`: its credentials stop working at once.
+    const removed = await up.cli(['nodes', 'remove', 'node-b']);
+    expect({ code: removed.code, stdout: removed.stdout, stderr: removed.stderr }).toEqual({ code: 0, stdout: 'node node-b removed: its credentials no longer work\n', stderr: '' });
+    const creds = JSON.parse(readFileSync(credentials, 'utf8')) as { servers: string[]; seed: string; inboxPrefix: string };
+    await expect(connectNats(creds.servers, 'removed-node-b', { seed: creds.seed, inboxPrefix: creds.inboxPrefix })).rejects.toThrow(/Authorization Violation/);
+    await joinB.waitForLine(/NATS does not accept this node's credentials/, 60_000);
+    await waitFor(
+      async () => {
+        const nodes = (await (await up.fetch('/nodes')).json()) as { id: string; state: string }[];
+        return !nodes.some((n) => n.id === 'node-b' && n.state === 'alive');
+      },
+      { what: 'node-b no longer alive', timeoutMs: 30_000, intervalMs: 500 },
+    );
+  }, 300_000);
+});
