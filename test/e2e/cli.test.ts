@@ -28,7 +28,7 @@ describe('shoal CLI end to end', () => {
     disposables.add(() => exec('tmux', ['-L', socket, 'kill-server']).catch(() => undefined));
     const port = await freePort();
     const cgroupPrefix = `shoal-test-cli-${Date.now().toString(36)}`;
-    const upProc = spawnProcess([process.execPath, CLI, 'up', '--data-dir', dir.path, '--port', String(port), '--tmux-socket', socket, '--node-id', 'cli-node', '--pulse', '1000'], {
+    const upProc = spawnProcess([process.execPath, CLI, 'up', '--data-dir', dir.path, '--port', String(port), '--tmux-socket', socket, '--node-id', 'cli-node', '--pulse', '1000', '--nats-port', '-1', '--run-as', 'off'], {
       name: 'shoal up',
       env: { ...process.env, SHOAL_NS: `cli${Date.now().toString(36)}`, SHOAL_HOST_CPU_HIGH: '100', SHOAL_CPU_BAND: 'off', SHOAL_GOVERNOR_PREFIX: cgroupPrefix },
     });
@@ -37,14 +37,16 @@ describe('shoal CLI end to end', () => {
     const cluster = JSON.parse(readFileSync(join(dir.path, 'cluster.json'), 'utf8')) as { api: string };
     expect(cluster.api).toBe(`http://127.0.0.1:${port}`);
 
-    const run = spawnProcess([process.execPath, CLI, '--api', cluster.api, 'run', join(ROOT, 'examples/hybrid.yaml'), '--follow'], { name: 'shoal run' });
+    // The CLI finds the admin token in the cluster file of SHOAL_HOME.
+    const cliEnv = { ...process.env, SHOAL_HOME: dir.path };
+    const run = spawnProcess([process.execPath, CLI, '--api', cluster.api, 'run', join(ROOT, 'examples/hybrid.yaml'), '--follow'], { name: 'shoal run', env: cliEnv });
     const exit = await run.exited;
     const output = run.stdout.join('\n');
     expect({ code: exit.code, output }).toEqual({ code: 0, output: expect.stringContaining('succeeded') });
     expect(output).toMatch(/phase combine succeeded/);
     expect(output).toMatch(/task c#1 succeeded on cli-node exit 0/);
 
-    const status = await exec(process.execPath, [CLI, '--api', cluster.api, 'nodes']);
+    const status = await exec(process.execPath, [CLI, '--api', cluster.api, 'nodes'], { env: cliEnv });
     expect(status.stdout).toMatch(/cli-node\s+alive/);
     expect(status.stdout).toMatch(/ warm [0-2]\/2 /);
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { homedir, hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { toNodeId } from '@shoal/protocol';
@@ -8,7 +8,7 @@ import { planJoin } from '../join/join-options.js';
 import { renderSystemdUnit } from '../join/systemd.js';
 import { requireBinary, start } from '../processes.js';
 import { Supervisor } from '../supervise/supervisor.js';
-import { ensureUser, resolveRunAs } from '../up/run-as.js';
+import { ensureUser, nodeDataDir, resolveRunAs } from '../up/run-as.js';
 import type { TaskCommandDeps } from './task-api.js';
 import { onStopSignal } from './up.js';
 
@@ -46,7 +46,10 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         const token = f.token ?? global.token ?? (process.env.SHOAL_JOIN_TOKEN || undefined);
         const tlsCa = f.tlsCa ?? global.tlsCa;
         const runAs = resolveRunAs(f.runAs, process.getuid?.());
-        const plan = planJoin({ ...f, url, token, runAs, tlsCa: tlsCa ? resolve(tlsCa) : undefined, dataDir: f.dataDir ? resolve(f.dataDir) : undefined });
+        const nodeId = toNodeId(f.nodeId);
+        const home = process.env.SHOAL_HOME || join(homedir(), '.shoal');
+        const dataDir = f.dataDir ? resolve(f.dataDir) : nodeDataDir(join(home, 'node', nodeId), runAs, nodeId, f.printSystemd ? () => undefined : out);
+        const plan = planJoin({ ...f, url, token, runAs, tlsCa: tlsCa ? resolve(tlsCa) : undefined, dataDir });
         const enrolled = existsSync(plan.credentials);
         if (f.printSystemd) {
           out(renderSystemdUnit({ nodeId: plan.nodeId, node: process.execPath, cli: cliMain, args: plan.args, joinToken: enrolled ? undefined : token }));

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { advertiseHost, localHost, urlHost } from './network.js';
-import { resolveRunAs } from './run-as.js';
+import { nodeDataDir, othersCanTraverse, resolveRunAs } from './run-as.js';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal: boolean) => ({ address, family, internal }) as NetworkInterfaceInfo;
 const interfaces = { lo: [iface('127.0.0.1', 'IPv4', true)], eth0: [iface('fe80::1', 'IPv6', false), iface('10.1.2.3', 'IPv4', false)] };
@@ -25,5 +25,25 @@ describe('shoal up addresses', () => {
     expect(resolveRunAs(undefined, 1000)).toBe('off');
     expect(resolveRunAs('off', 0)).toBe('off');
     expect(resolveRunAs('builder', 1000)).toBe('builder');
+  });
+});
+
+describe('node data dir with unprivileged agents', () => {
+  const modes: Record<string, number> = { '/': 0o755, '/root': 0o700, '/root/.shoal': 0o755, '/home': 0o755, '/home/ann': 0o751, '/tmp': 0o1777 };
+  const modeOf = (p: string) => modes[p];
+
+  it('needs every existing directory on the way to be searchable by others', () => {
+    expect(othersCanTraverse('/root/.shoal/node/n1', modeOf)).toBe(false);
+    expect(othersCanTraverse('/home/ann/.shoal/node/n1', modeOf)).toBe(true);
+    expect(othersCanTraverse('/tmp/x/y', modeOf)).toBe(true);
+  });
+
+  it('moves node data out of reach-less places only when agents run as another user, and says so', () => {
+    const said: string[] = [];
+    expect(nodeDataDir('/root/.shoal/node/n1', 'off', 'n1', (s) => said.push(s), modeOf)).toBe('/root/.shoal/node/n1');
+    expect(nodeDataDir('/home/ann/.shoal/node/n1', 'shoal-agent', 'n1', (s) => said.push(s), modeOf)).toBe('/home/ann/.shoal/node/n1');
+    expect(said).toEqual([]);
+    expect(nodeDataDir('/root/.shoal/node/n1', 'shoal-agent', 'n1', (s) => said.push(s), modeOf)).toBe('/var/lib/shoal/node/n1');
+    expect(said).toEqual(['agents run as shoal-agent, who cannot reach /root/.shoal/node/n1: node data (credentials 0600, logs, worktrees) goes to /var/lib/shoal/node/n1']);
   });
 });

@@ -9,7 +9,7 @@ import { requireBinary, start } from '../processes.js';
 import type { Supervisor } from '../supervise/supervisor.js';
 import { bootstrapSecurity, reuseLocalCredentials } from './bootstrap.js';
 import { advertiseHost, freePort, localHost, urlHost } from './network.js';
-import { ensureUser, resolveRunAs } from './run-as.js';
+import { ensureUser, nodeDataDir, resolveRunAs } from './run-as.js';
 
 /** Options of `shoal up`. */
 export interface UpOptions {
@@ -130,7 +130,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     sup.supervise('coordinator');
 
     const client = new ApiClient({ base: api, token: adminToken, tokenSource: 'the admin token of shoal up', ca: caPem, caFile: tls?.ca });
-    const nodeDir = join(o.dataDir, 'node', o.nodeId);
+    const nodeDir = nodeDataDir(join(o.dataDir, 'node', o.nodeId), runAs, o.nodeId, say);
     const credentials = join(nodeDir, 'credentials.json');
     const agentEnv: NodeJS.ProcessEnv = {
       ...env,
