@@ -41,7 +41,9 @@ home="${SHOAL_HOME:-$HOME/.shoal}/quickstart"
 mkdir -p "$home"
 rm -f "$home/cluster.json"
 say "starting a local cluster (nats-server + coordinator + node-agent) in $home"
-node apps/cli/dist/main.js up --data-dir "$home" --port "${SHOAL_PORT:-0}" --tmux-socket shoal-quickstart >"$home/up.log" 2>&1 &
+# Security is on (API tokens, per-node NATS keys); `shoal run` below finds the admin token in
+# $home/cluster.json through SHOAL_HOME. A free NATS port: this cluster lives only for the demo.
+node apps/cli/dist/main.js up --data-dir "$home" --port "${SHOAL_PORT:-0}" --nats-port -1 --tmux-socket shoal-quickstart >"$home/up.log" 2>&1 &
 up_pid=$!
 stop_cluster() {
   if kill -0 "$up_pid" 2>/dev/null; then
@@ -61,7 +63,7 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [ -f "$home/cluster.json" ] || { echo "the cluster did not come up in time:" >&2; cat "$home/up.log" >&2; exit 1; }
-sed -n '1,4p' "$home/up.log"
+sed -n '/^Shoal is up/,/^  tmux:/p' "$home/up.log"
 
 say "running examples/hybrid.yaml"
 start=$(date +%s%N)
