@@ -20,7 +20,8 @@ beforeAll(async () => {
   const tmux = tmuxSocket();
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
-  cluster = await startCluster([{ nodeId: 'node-ra', tmuxSocket: socket, dataDir: join(dir, 'node-ra') }], disposables);
+  // SHOAL_KEEP_AGENTS_ON_EXIT only matters for the graceful-shutdown case (every test leaves no task running).
+  cluster = await startCluster([{ nodeId: 'node-ra', tmuxSocket: socket, dataDir: join(dir, 'node-ra'), env: { SHOAL_KEEP_AGENTS_ON_EXIT: '1' } }], disposables);
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
@@ -71,7 +72,7 @@ async function started(marks: string, attempt: number): Promise<number> {
   return Number(line.split(' ')[2]);
 }
 
-describe('a node-agent restarted with kill -9', () => {
+describe('a restarted node-agent (kill -9, crash, upgrade)', () => {
   it('before the node TTL: re-adopts the running attempt, which keeps its pid, finishes once and succeeds as attempt 1', async () => {
     const marks = join(dir, 'before-ttl.marks');
     const { id } = await cluster.submit(plan('readopt-before-ttl', marks));
@@ -152,4 +153,21 @@ describe('a node-agent restarted with kill -9', () => {
     expect(done.tasks[0]!.attempt).toBe(2);
     expect(lines(marks)).toEqual([`start 1 ${oldPid}`, `start 2 ${newPid}`, `end 2 ${newPid}`]);
   }, 150_000);
+
+  it('a graceful shutdown with SHOAL_KEEP_AGENTS_ON_EXIT=1 leaves the agent running for the next node-agent (upgrade path)', async () => {
+    const marks = join(dir, 'upgrade.marks');
+    const { id } = await cluster.submit(plan('readopt-upgrade', marks, 10));
+    const pid = await started(marks, 1);
+    await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 30_000, what: 'the coordinator to see attempt 1 running' });
+    const exit = await cluster.agents[0]!.stop('SIGTERM', 20_000);
+    expect(exit.code).toBe(0);
+    expect(cluster.agents[0]!.outputTail(100)).toMatch(/leaving 1 agent\(s\) running for the next node-agent/);
+    expect(running(pid)).toBe(true);
+    const agent = await cluster.restartAgent(0);
+    expect(agent.outputTail(400)).toMatch(/re-adopted: pane %\d+, pid \d+/);
+    const done = await cluster.waitForRun(id, 60_000);
+    expect(done.state).toBe('succeeded');
+    expect(done.tasks[0]!.attempt).toBe(1);
+    expect(lines(marks)).toEqual([`start 1 ${pid}`, `end 1 ${pid}`]);
+  }, 120_000);
 });
