@@ -42,9 +42,11 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .option('--ttl <duration>', 'how long it stays valid', ttlOption, 3_600_000)
     .action(
       act(async (o: { ttl: number }) => {
-        const t = await api().json<{ token: string; expiresAt: number; command: string }>('POST', '/tokens/join', { ttlMs: o.ttl });
+        const client = api();
+        const t = await client.json<{ token: string; expiresAt: number; command: string }>('POST', '/tokens/join', { ttlMs: o.ttl });
         out(`Run on the host to join (single use, valid until ${new Date(t.expiresAt).toISOString()}):`);
-        out(`  ${t.command}`);
+        out(`  ${t.command}${client.conn.caFile ? ` --tls-ca ${client.conn.caFile}` : ''}`);
+        if (client.conn.caFile) out(`  (copy ${client.conn.caFile} to that host first and give its path to --tls-ca)`);
         return 0;
       }),
     );

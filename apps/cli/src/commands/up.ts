@@ -27,6 +27,7 @@ interface UpFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  tls?: string;
   runAs?: string;
 }
 
@@ -65,6 +66,7 @@ export function registerUpCommand(program: Command, { out, act }: Pick<TaskComma
     .option('--tls-cert <file>', 'certificate (PEM) for NATS and the HTTPS API')
     .option('--tls-key <file>', 'its private key (PEM)')
     .option('--tls-ca <file>', 'CA (PEM) that signed it; handed to joining nodes')
+    .option('--tls <mode>', "'generate': make a private CA (kept in <data-dir>/tls) and a server certificate with openssl")
     .option('--insecure', 'no API tokens, anonymous NATS (the old behaviour; only on a machine you trust alone)')
     .option('-v, --verbose', 'show the logs of every process')
     .action(
@@ -93,7 +95,11 @@ export function registerUpCommand(program: Command, { out, act }: Pick<TaskComma
             `  NATS:  ${cluster.nats}`,
             `  tmux:  tmux -L ${o.tmuxSocket} ls`,
             ...(cluster.joinCommand
-              ? ['Join another host (single use, valid 1 h; `shoal token join` mints more):', `  ${cluster.joinCommand}`]
+              ? [
+                  'Join another host (single use, valid 1 h; `shoal token join` mints more):',
+                  `  ${cluster.joinCommand}`,
+                  ...(cluster.caFile ? [`  (copy ${cluster.caFile} to that host first and give its path to --tls-ca)`] : []),
+                ]
               : []),
             'Press Ctrl-C to stop.',
           ].join('\n'),

@@ -3,13 +3,14 @@ import { hostname, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topology } from '@shoal/protocol';
-import { writeSecretFile } from '@shoal/runtime';
+import { type TlsFiles, writeSecretFile } from '@shoal/runtime';
 import { ApiClient, type ClusterInfo, clusterFile, readCluster } from '../api-client.js';
 import { requireBinary, start } from '../processes.js';
 import type { Supervisor } from '../supervise/supervisor.js';
 import { bootstrapSecurity, reuseLocalCredentials } from './bootstrap.js';
 import { advertiseHost, freePort, localHost, urlHost } from './network.js';
 import { ensureUser, nodeDataDir, resolveRunAs } from './run-as.js';
+import { generateTls } from './tls-generate.js';
 
 /** Options of `shoal up`. */
 export interface UpOptions {
@@ -31,6 +32,8 @@ export interface UpOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  /** `generate`: a private CA in `<data-dir>/tls` and a server certificate signed by it. */
+  tls?: string;
   /** `off` or a user name; default `shoal-agent` when root. */
   runAs?: string;
 }
@@ -42,6 +45,8 @@ export interface UpCluster {
   nats: string;
   /** The command other hosts join with (absent with --insecure). */
   joinCommand?: string;
+  /** The CA other hosts must trust (with TLS). */
+  caFile?: string;
   /** Stops everything and removes the cluster file. */
   stop(): Promise<void>;
 }
@@ -70,11 +75,18 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     throw new Error(`a cluster is already up with this data dir (shoal up pid ${running.info.pid}, API ${running.info.api}); stop it first, or pass another --data-dir`);
   }
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error('--tls-cert and --tls-key go together');
+  if (o.tls !== undefined && o.tls !== 'generate') throw new Error(`--tls ${o.tls}: the only mode is \`--tls generate\` (or give --tls-cert/--tls-key/--tls-ca)`);
+  if (o.tls && o.tlsCert) throw new Error('--tls generate and --tls-cert exclude each other');
+  if (o.insecure && (o.tls || o.tlsCert)) throw new Error('--insecure and TLS exclude each other');
   mkdirSync(o.dataDir, { recursive: true });
   const topo = topology(process.env.SHOAL_NS ?? 'shoal');
-  const tls = o.tlsCert && o.tlsKey ? { cert: resolve(o.tlsCert), key: resolve(o.tlsKey), ...(o.tlsCa ? { ca: resolve(o.tlsCa) } : {}) } : undefined;
-  const caPem = tls?.ca ? readFileSync(tls.ca, 'utf8') : undefined;
   const advertise = advertiseHost(o.listen, o.advertise, networkInterfaces(), hostname());
+  const tls: TlsFiles | undefined = o.tls
+    ? await generateTls(join(o.dataDir, 'tls'), [advertise, o.listen, '127.0.0.1', 'localhost', hostname()], say)
+    : o.tlsCert && o.tlsKey
+      ? { cert: resolve(o.tlsCert), key: resolve(o.tlsKey), ...(o.tlsCa ? { ca: resolve(o.tlsCa) } : {}) }
+      : undefined;
+  const caPem = tls?.ca ? readFileSync(tls.ca, 'utf8') : undefined;
   const apiPort = o.port === 0 ? await freePort(o.listen) : o.port;
   const natsPort = o.natsPort === -1 ? await freePort(o.listen) : o.natsPort;
   const natsScheme = tls ? 'tls' : 'nats';
@@ -164,11 +176,11 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     if (boot) {
       const minted = await client.json<{ token: string; command?: string }>('POST', '/tokens/join', {});
       joinCommand = minted.command ?? `shoal join ${publicUrl} --token ${minted.token}`;
-      if (tls?.ca) joinCommand += ` --tls-ca <copy of ${tls.ca}>`;
+      if (tls?.ca) joinCommand += ` --tls-ca ${tls.ca}`;
     }
     const info: ClusterInfo = { api, publicUrl, nats: natsPublic, tmuxSocket: o.tmuxSocket, pid: process.pid, ...(adminToken ? { token: adminToken } : {}), ...(tls?.ca ? { ca: tls.ca } : {}) };
     writeSecretFile(file, `${JSON.stringify(info, null, 2)}\n`);
-    return { api, publicUrl, nats: natsPublic, joinCommand, stop };
+    return { api, publicUrl, nats: natsPublic, joinCommand, caFile: tls?.ca, stop };
   } catch (e) {
     await stop();
     throw e;
