@@ -99,4 +99,43 @@ describe('shoal join: a second host joins with the printed command', () => {
       { what: 'node-b no longer alive', timeoutMs: 30_000, intervalMs: 500 },
     );
   }, 300_000);
+
+  it('with `--tls generate`: the API is HTTPS and NATS TLS under a private CA; a host joins with --tls-ca, a client without the CA is told what to do', async () => {
+    const t = Date.now().toString(36);
+    const up = await startShoalUp(disposables, { nodeId: `tls-${t}`, args: ['--tls', 'generate'] });
+    expect(up.cluster.api).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(up.cluster.nats).toMatch(/^tls:\/\/127\.0\.0\.1:\d+$/);
+    const printed = /^ {2}shoal join (\S+) --token (\S+) --tls-ca (\S+)$/m.exec(up.proc.stdout.join('\n'));
+    expect(printed).not.toBeNull();
+    const [, url, joinToken, ca] = printed!;
+    expect(ca).toBe(join(up.dir, 'tls', 'ca.pem'));
+
+    const dirB = tempDir('shoal-node-tls-');
+    disposables.add(() => dirB.dispose());
+    const socketB = `shoal-join-tls-${t}`;
+    disposables.add(() => exec('tmux', ['-L', socketB, 'kill-server']).catch(() => undefined));
+    const joinB = spawnProcess(
+      [process.execPath, CLI, 'join', url!, '--token', joinToken!, '--tls-ca', ca!, '--node-id', 'node-tls', '--tmux-socket', socketB, '--data-dir', dirB.path, '--run-as', 'off'],
+      { name: 'shoal join node-tls', env: { ...up.env, SHOAL_GOVERNOR_PREFIX: `shoal-test-join-tls-${t}` } },
+    );
+    disposables.add(async () => {
+      if (!joinB.exitStatus()) await joinB.stop('SIGINT', 30_000);
+    });
+    await joinB.waitForLine(/^node node-tls joined /, 120_000);
+    const creds = JSON.parse(readFileSync(join(dirB.path, 'credentials.json'), 'utf8')) as { servers: string[]; caPem?: string };
+    expect(creds.servers).toEqual([up.cluster.nats]);
+    expect(creds.caPem).toBe(readFileSync(ca!, 'utf8'));
+    await waitFor(
+      async () => {
+        const r = await up.cli(['nodes']);
+        return new RegExp(`^tls-${t}\\s+alive`, 'm').test(r.stdout) && /^node-tls\s+alive/m.test(r.stdout);
+      },
+      { what: 'both nodes alive in `shoal nodes` over HTTPS', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    const untrusting = await up.cli(['--api', up.cluster.api, '--token', up.cluster.token, 'nodes'], { SHOAL_HOME: dirB.path });
+    expect(untrusting.code).toBe(2);
+    expect(untrusting.stderr).toMatch(/certificate is not trusted: pass --tls-ca <ca.pem> or set SHOAL_CA_FILE/);
+    const trusting = await up.cli(['--api', up.cluster.api, '--token', up.cluster.token, 'nodes'], { SHOAL_HOME: dirB.path, SHOAL_CA_FILE: ca! });
+    expect(trusting).toMatchObject({ code: 0, stdout: expect.stringMatching(/^node-tls\s+alive/m) });
+  }, 300_000);
 });

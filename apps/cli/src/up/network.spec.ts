@@ -47,3 +47,10 @@ describe('node data dir with unprivileged agents', () => {
     expect(said).toEqual(['agents run as shoal-agent, who cannot reach /root/.shoal/node/n1: node data (credentials 0600, logs, worktrees) goes to /var/lib/shoal/node/n1']);
   });
 });
+
+describe('generated certificate names', () => {
+  it('lists IPs as IP: and names as DNS:, once each, without wildcard listen addresses', async () => {
+    const { subjectAltNames } = await import('./tls-generate.js');
+    expect(subjectAltNames(['10.1.2.3', '0.0.0.0', '127.0.0.1', 'localhost', 'ctl.example', '[::1]', '127.0.0.1'])).toBe('IP:10.1.2.3,IP:127.0.0.1,DNS:localhost,DNS:ctl.example,IP:::1');
+  });
+});
