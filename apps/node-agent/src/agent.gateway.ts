@@ -62,6 +62,16 @@ export class AgentGateway {
   }
 
   private watchStatus(nc: NatsConnection): void {
+    // The client reconnects forever, except when the server refuses its credentials twice in a row
+    // (a node removed with `shoal nodes remove`): nothing more can reach this node, so it shuts down.
+    void nc.closed().then((err) => {
+      if (this.stopped) return;
+      const why = err ? err.message : 'closed';
+      const revoked = /authorization|authentication/i.test(why);
+      this.log.error(`connection to NATS closed (${why})${revoked ? ": NATS does not accept this node's credentials (removed with `shoal nodes remove`?); join again with a new token" : ''}; shutting down`);
+      process.exitCode = 3;
+      process.kill(process.pid, 'SIGTERM');
+    });
     void (async () => {
       for await (const s of nc.status()) {
         if (s.type === 'disconnect') {
@@ -122,16 +132,26 @@ export class AgentGateway {
   }
 
   heartbeat(hb: Heartbeat): void {
-    this.nc?.publish(this.topo.heartbeat(this.config.nodeId), encode('heartbeat', hb));
+    this.publish(this.topo.heartbeat(this.config.nodeId), encode('heartbeat', hb));
   }
 
   /** Publishes a check-in reply (core NATS; the coordinator forwards it to followers). */
   checkin(c: TaskCheckin): void {
-    this.nc?.publish(this.topo.checkin(this.config.nodeId, c.runId, c.taskId), encode('checkin', c));
+    this.publish(this.topo.checkin(this.config.nodeId, c.runId, c.taskId), encode('checkin', c));
   }
 
   output(o: TaskOutput): void {
-    this.nc?.publish(this.topo.output(this.config.nodeId, o.runId, o.taskId), encode('output', o));
+    this.publish(this.topo.output(this.config.nodeId, o.runId, o.taskId), encode('output', o));
+  }
+
+  /** Core NATS publish, best effort: dropped (not thrown) once the connection is closed. */
+  private publish(subject: string, data: Uint8Array): void {
+    if (!this.nc || this.nc.isClosed()) return;
+    try {
+      this.nc.publish(subject, data);
+    } catch {
+      /* closing */
+    }
   }
 
   /** Answers control requests addressed to this node. */

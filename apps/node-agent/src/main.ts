@@ -18,7 +18,8 @@ async function main(): Promise<void> {
     process.stdout.write(`node-agent stopping (${signal})\n`);
     await app.close();
     await telemetry.shutdown();
-    process.exit(0);
+    // A shutdown the node-agent asked for itself (its NATS credentials refused) exits non-zero.
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
