@@ -108,6 +108,25 @@ describe('node-agent with SHOAL_RUN_AS', () => {
     expect(statSync(worktree).mode & 0o777).toBe(0o700);
   }, 120_000);
 
+  it('a node-agent killed with -9 and restarted re-adopts an attempt with its uid; at its end the uid, its setsid child and its home are gone', async () => {
+    const go = join(workDir, 'go');
+    const script = 'setsid env -i sleep 300 & until c=$(pgrep -r S,R -u "$(id -u)" -x sleep); do :; done; echo "child $c"; until [ -e "$1" ]; do sleep 0.2; done; exit 0';
+    const { id } = await cluster.submit(plan('readopt', [task('survivor', ['sh', '-c', script, 'survivor', go])]));
+    const cmdline = (pid: number) => (isAlive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() : '');
+    // The agent's shell and its setsid sleep (not the short `sleep 0.2` of its loop).
+    const [uid, pids] = await waitFor(
+      async () => [...(await processesByUid('/proc', inPool))].map(([u, p]) => [u, p.filter((pid) => /^sh -c|^sleep 300$/.test(cmdline(pid)))] as const).find(([, p]) => p.length === 2),
+      { what: 'the survivor and its setsid child', timeoutMs: 30_000 },
+    );
+    await cluster.restartAgent(0);
+    expect(cluster.agents[0]!.stdout.join('\n')).toMatch(/1 attempt\(s\) re-adopted/);
+    expect(pids.every((p) => isAlive(p))).toBe(true);
+    writeFileSync(go, '');
+    const run = await cluster.waitForRun(id);
+    expect(run.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
+    await waitFor(async () => !(await processesByUid('/proc', inPool)).has(uid) && readdirSync(join(dataDir, 'homes')).length === 0, { what: 'no process of the uid and no home left', timeoutMs: 20_000 });
+  }, 120_000);
+
   it('a task cwd the agent uid cannot enter fails the start with the reason', async () => {
     const run = await cluster.waitForRun((await cluster.submit(plan('cwd', [task('private', ['true'], ', cwd: /root')]))).id);
     expect(run.tasks[0]).toMatchObject({ state: 'failed', reason: expect.stringMatching(/cwd \/root is not accessible to the unprivileged agent user uid \d+ .*SHOAL_RUN_AS=off/) });

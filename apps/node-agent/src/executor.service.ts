@@ -405,8 +405,8 @@ export class ExecutorService implements OnModuleInit {
    * At start, before work is consumed: takes over the attempts a previous incarnation recorded
    * that still run, reports once those that ended or vanished meanwhile, and clears the rest.
    */
-  readopt(): Promise<ReadoptSummary> {
-    return readoptAttempts({
+  async readopt(): Promise<ReadoptSummary> {
+    const summary = await readoptAttempts({
       tmux: this.tmux,
       governor: this.governor,
       records: this.records,
@@ -416,6 +416,10 @@ export class ExecutorService implements OnModuleInit {
       log: (m) => this.log.log(m),
       warn: (m) => this.log.warn(m),
     });
+    // Agent uids of attempts not re-adopted (ended meanwhile, cleared): their last processes (a setsid child) die now.
+    const reaped = await this.runAs?.reapLeftovers().catch((e: Error) => (this.log.warn(`agent uids of a previous incarnation not reaped: ${e.message}`), []));
+    if (reaped?.length) this.log.warn(`reaped ${reaped.length} agent uid(s) left by a previous incarnation`);
+    return summary;
   }
 
   /** Rebuilds the attempt around its existing pane and group: exit watch, remaining timeout, logs, check-ins; no second task.started. */
@@ -425,9 +429,13 @@ export class ExecutorService implements OnModuleInit {
     const span = this.tracer.startSpan(`shoal.task ${task.taskId} (re-adopted)`, {
       attributes: { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.config.nodeId, 'shoal.role': task.role },
     });
+    // Unprivileged agents: the attempt keeps its uid (read from its processes), restarts included.
+    const uid = await this.runAs?.uidOfPane(pane.pid);
+    const identity = uid === undefined ? undefined : this.runAs!.adopt(uid);
+    if (this.runAs && !identity) this.log.warn(`${task.runId}/${task.taskId}#${task.attempt} re-adopted without an agent uid: its pane process does not run under SHOAL_AGENT_UIDS`);
     const attempt = new TaskAttempt(task, {
       tmux: this.tmux,
-      governed,
+      governed: identity ? identity.govern(governed) : governed,
       window: { ...TaskAttempt.windowOf(task, record.logFile), session: record.session },
       nodeId: this.config.nodeId,
       stopGraceMs: this.config.stopGraceMs,
@@ -458,7 +466,7 @@ export class ExecutorService implements OnModuleInit {
       this.persist(attempt, true);
     }
     this.checkins.start(attempt);
-    void this.finish(attempt, committer);
+    void this.finish(attempt, committer, identity);
   }
 
   /** Writes the attempt's record; a failure costs only re-adoption after a restart, never the attempt. */

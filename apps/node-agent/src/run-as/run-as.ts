@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExecutionError } from '@shoal/protocol';
 import type { GovernedTask } from '../governor/index.js';
 import { killUntilEmpty } from '../governor/kill-loop.js';
 import { type AgentUser, assertRangeUnused, resolveAgentUser } from './agent-user.js';
 import { findSetpriv, privilegeDropArgv, withPrivilegeDrop } from './privilege-drop.js';
-import { processesByUid } from './proc-uids.js';
+import { parseProcOwner, processesByUid } from './proc-uids.js';
 import { inRange, UidPool, type UidRange } from './uid-pool.js';
 
 /** Options of {@link RunAs.open}. */
@@ -93,6 +93,22 @@ export class RunAs {
     this.pool.hold(uid);
     this.leftovers.delete(uid);
     return new AgentIdentity(this, uid, this.user.gid, join(this.homesDir, String(uid)));
+  }
+
+  /**
+   * The agent uid of a re-adopted pane: its process's, or (fallback governor: the pane runs the
+   * root entry shell) that of one of its children. Read from /proc status, which the agent cannot
+   * forge (unlike its environment); undefined when no process there runs under a uid of the pool.
+   */
+  async uidOfPane(pid: number): Promise<number | undefined> {
+    const procRoot = this.options.procRoot ?? '/proc';
+    const children = (await readFile(join(procRoot, String(pid), 'task', String(pid), 'children'), 'utf8').catch(() => '')).split(/\s+/).filter(Boolean).map(Number);
+    for (const p of [pid, ...children]) {
+      const owner = parseProcOwner(p, await readFile(join(procRoot, String(p), 'status'), 'utf8').catch(() => ''));
+      const uid = owner?.uids[0];
+      if (uid !== undefined && owner!.uids.every((u) => u === uid) && inRange(this.options.uids, uid)) return uid;
+    }
+    return undefined;
   }
 
   /** Uids that had processes when the node-agent started and were not adopted since. */
