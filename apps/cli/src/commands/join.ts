@@ -16,6 +16,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cliMain = resolve(here, '..', 'main.js');
 const nodeAgentMain = resolve(here, '..', '..', '..', 'node-agent', 'dist', 'main.js');
 
+/** The node-agent's words when NATS refuses its credentials. */
+const REMOVED = /NATS does not accept this node's credentials/;
+/** Exit status of `shoal join` for a removed node (a systemd unit does not restart on it). */
+export const EXIT_REMOVED = 3;
+
 interface JoinCliFlags {
   token?: string;
   nodeId: string;
@@ -67,7 +72,11 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         const sup = new Supervisor(out);
         const echo = (line: string) => out(`[node-agent] ${line}`);
         // Once enrolled, a restart uses the credentials file; the join token is spent.
-        const agent = sup.launch({ name: 'node-agent', start: () => start('node-agent', [process.execPath, nodeAgentMain], existsSync(plan.credentials) ? env : firstEnv, echo) });
+        const agent = sup.launch({
+          name: 'node-agent',
+          start: () => start('node-agent', [process.execPath, nodeAgentMain], existsSync(plan.credentials) ? env : firstEnv, echo),
+          hopeless: (p) => (p.lines.some((l) => REMOVED.test(l)) ? `NATS refuses this node's credentials (removed with \`shoal nodes remove\`?): join again with a new token` : undefined),
+        });
         out(`${enrolled ? 'starting' : 'enrolling'} node ${plan.nodeId} with ${url} (data dir ${plan.dataDir})...`);
         const ready = await Promise.race([agent.waitFor(/ready: governor/, 120_000).then(() => undefined), stopSignal]).catch((e: Error) => e);
         if (ready instanceof Error) {
@@ -88,9 +97,10 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
           out('stopped.');
           return 0;
         }
-        out('the node-agent could not be kept running: stopped.');
         await sup.stopAll();
-        return 1;
+        const removed = sup.current('node-agent')?.lines.some((l) => REMOVED.test(l));
+        out(removed ? `node ${plan.nodeId} is no longer part of the cluster: stopped.` : 'the node-agent could not be kept running: stopped.');
+        return removed ? EXIT_REMOVED : 1;
       }),
     );
 }

@@ -37,6 +37,8 @@ export function renderSystemdUnit(o: SystemdUnitOptions): string {
     `ExecStart=${exec}`,
     'Restart=on-failure',
     'RestartSec=5',
+    '# 3: this node was removed from the cluster (`shoal nodes remove`); join again with a new token',
+    'RestartPreventExitStatus=3',
     'KillMode=process',
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30',

@@ -74,3 +74,23 @@ describe('Supervisor', () => {
     expect(() => sup.launch({ name: 'late', start: () => new FakeChild() as unknown as Managed })).toThrow(/stopped while starting/);
   });
 });
+
+describe('Supervisor and hopeless exits', () => {
+  it('does not restart a child whose exit says restarting cannot help', async () => {
+    const said: string[] = [];
+    const sup = new Supervisor((l) => said.push(l), policy);
+    let starts = 0;
+    const first = new FakeChild();
+    first.lines.push("NATS does not accept this node's credentials");
+    sup.launch({
+      name: 'node-agent',
+      start: () => (starts++, first as unknown as Managed),
+      hopeless: (p) => (p.lines.some((l) => /does not accept/.test(l)) ? 'the node was removed' : undefined),
+    });
+    sup.supervise('node-agent');
+    first.crash();
+    await expect(sup.gaveUp).resolves.toBe('node-agent');
+    expect(said).toEqual(['node-agent exited (code 1): the node was removed; not restarting it']);
+    expect(starts).toBe(1);
+  });
+});

@@ -6,6 +6,8 @@ export interface ServiceSpec {
   name: string;
   /** Starts the process (same argv and environment every time). */
   start: () => Managed;
+  /** Why restarting cannot help after this exit (e.g. the node was removed), or undefined. */
+  hopeless?: (exited: Managed) => string | undefined;
 }
 
 interface Child {
@@ -85,6 +87,12 @@ export class Supervisor {
       const decision = decideRestart(c.failures, this.now(), this.policy);
       c.failures = decision.recentFailures;
       const tail = exit.signal ? '' : lastLines(c.proc);
+      const hopeless = c.spec.hopeless?.(c.proc);
+      if (hopeless) {
+        this.say(`${c.spec.name} exited (${describeExit(exit)}): ${hopeless}; not restarting it`);
+        this.giveUp(c.spec.name);
+        return;
+      }
       if (decision.action === 'give-up') {
         this.say(`${c.spec.name} exited (${describeExit(exit)}); it failed ${c.failures.length} times within ${formatDelay(this.policy.windowMs)}: giving up${tail}`);
         this.giveUp(c.spec.name);

@@ -1,5 +1,5 @@
 import type { NetworkInterfaceInfo } from 'node:os';
-import { advertiseHost, localHost, urlHost } from './network.js';
+import { advertiseHost, isLoopback, localHost, urlHost } from './network.js';
 import { nodeDataDir, othersCanTraverse, resolveRunAs } from './run-as.js';
 
 const iface = (address: string, family: 'IPv4' | 'IPv6', internal: boolean) => ({ address, family, internal }) as NetworkInterfaceInfo;
@@ -18,6 +18,7 @@ describe('shoal up addresses', () => {
   it('reaches a wildcard listener on loopback and brackets IPv6 in URLs', () => {
     expect([localHost('0.0.0.0'), localHost('::'), localHost('10.1.2.3')]).toEqual(['127.0.0.1', '::1', '10.1.2.3']);
     expect([urlHost('::1'), urlHost('10.1.2.3'), urlHost('[::1]')]).toEqual(['[::1]', '10.1.2.3', '[::1]']);
+    expect(['127.0.0.1', '127.0.1.1', 'localhost', '::1', '0.0.0.0', '10.1.2.3'].map(isLoopback)).toEqual([true, true, true, true, false, false]);
   });
 
   it('runs agents as shoal-agent by default only when root', () => {

@@ -21,6 +21,11 @@ export function advertiseHost(listen: string, advertise: string | undefined, int
   return fallback;
 }
 
+/** True for addresses only this host can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}
+
 /** How processes on this host reach a listener on `listen` (a wildcard is reached on loopback). */
 export function localHost(listen: string): string {
   if (listen === '::' || listen === '[::]') return '::1';

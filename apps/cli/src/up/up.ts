@@ -8,7 +8,7 @@ import { ApiClient, type ClusterInfo, clusterFile, readCluster } from '../api-cl
 import { requireBinary, start } from '../processes.js';
 import type { Supervisor } from '../supervise/supervisor.js';
 import { bootstrapSecurity, reuseLocalCredentials } from './bootstrap.js';
-import { advertiseHost, freePort, localHost, urlHost } from './network.js';
+import { advertiseHost, freePort, isLoopback, localHost, urlHost } from './network.js';
 import { ensureUser, nodeDataDir, resolveRunAs } from './run-as.js';
 import { generateTls } from './tls-generate.js';
 
@@ -128,6 +128,9 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
         ...(tls?.ca ? { SHOAL_NATS_CA_FILE: tls.ca } : {}),
       };
     }
+    if (!o.insecure && !tls && !isLoopback(o.listen)) {
+      say(`note: the API and NATS listen on ${o.listen} without TLS: tokens and work travel in clear text; consider --tls generate`);
+    }
     const runAs = resolveRunAs(o.runAs, process.getuid?.());
     await ensureUser(runAs, say);
 
@@ -190,7 +193,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
 /** What `--insecure` says, loudly. */
 export function insecureWarning(listen: string): string {
   const bar = '!'.repeat(78);
-  const open = listen === '127.0.0.1' || listen === 'localhost' || listen === '::1' ? 'any local user or web page' : `anyone who can reach ${listen}`;
+  const open = isLoopback(listen) ? 'any local user or web page' : `anyone who can reach ${listen}`;
   return `${bar}\n!! INSECURE: no API tokens, anonymous NATS. ${open} can submit plans and\n!! publish work that runs commands on this host. Use it only on a machine you trust alone.\n${bar}`;
 }
 
