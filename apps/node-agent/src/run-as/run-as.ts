@@ -77,7 +77,7 @@ export class RunAs {
     }
     const identity = new AgentIdentity(this, uid, this.user.gid, join(this.homesDir, String(uid)));
     try {
-      await identity.killProcesses();
+      // No process can hold a free uid: it was freed only once its last process was gone, and only root makes new ones.
       await rm(identity.home, { recursive: true, force: true });
       await mkdir(join(identity.home, 'tmp'), { recursive: true, mode: 0o700 });
       await Promise.all([identity.home, join(identity.home, 'tmp')].map((d) => chown(d, uid, this.user.gid).then(() => chmod(d, 0o700))));
