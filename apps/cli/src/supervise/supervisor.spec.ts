@@ -94,3 +94,17 @@ describe('Supervisor and hopeless exits', () => {
     expect(starts).toBe(1);
   });
 });
+
+describe('Supervisor and optional children', () => {
+  it('leaves the others running when an optional child exits hopelessly', async () => {
+    const said: string[] = [];
+    const sup = new Supervisor((l) => said.push(l), policy);
+    const child = new FakeChild();
+    sup.launch({ name: 'node-agent', start: () => child as unknown as Managed, hopeless: () => 'removed', optional: true });
+    sup.supervise('node-agent');
+    child.crash();
+    const gaveUp = await Promise.race([sup.gaveUp, tick(50).then(() => 'still running')]);
+    expect(gaveUp).toBe('still running');
+    expect(said).toEqual(['node-agent exited (code 1): removed; not restarting it']);
+  });
+});

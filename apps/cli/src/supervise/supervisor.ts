@@ -8,6 +8,8 @@ export interface ServiceSpec {
   start: () => Managed;
   /** Why restarting cannot help after this exit (e.g. the node was removed), or undefined. */
   hopeless?: (exited: Managed) => string | undefined;
+  /** Giving up on a hopeless exit of this child leaves the others running. */
+  optional?: boolean;
 }
 
 interface Child {
@@ -90,7 +92,7 @@ export class Supervisor {
       const hopeless = c.spec.hopeless?.(c.proc);
       if (hopeless) {
         this.say(`${c.spec.name} exited (${describeExit(exit)}): ${hopeless}; not restarting it`);
-        this.giveUp(c.spec.name);
+        if (!c.spec.optional) this.giveUp(c.spec.name);
         return;
       }
       if (decision.action === 'give-up') {

@@ -165,7 +165,13 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     const agentArgv = [process.execPath, join(appsDir, 'node-agent', 'dist', 'main.js')];
     // A restart uses the credentials the first start wrote; the join token is spent by then.
     const agentStart = () => start('node-agent', agentArgv, existsSync(credentials) ? agentEnv : firstEnv, echo('node-agent'));
-    const agent = sup.launch({ name: 'node-agent', start: agentStart });
+    const agent = sup.launch({
+      name: 'node-agent',
+      start: agentStart,
+      // Removed with `shoal nodes remove`: the rest of the cluster keeps running; the next `up` enrols it again.
+      hopeless: (p) => (p.lines.some((l) => /NATS does not accept this node's credentials/.test(l)) ? `node ${o.nodeId} was removed from the cluster (the next \`shoal up\` enrols it again)` : undefined),
+      optional: true,
+    });
     await agent.waitFor(/ready: governor/, 60_000);
     sup.supervise('node-agent');
     const deadline = Date.now() + 30_000;
