@@ -50,11 +50,17 @@ afterAll(async () => {
 const task = (id: string, command: string[], extra = '') => `      - { id: ${id}, team: ops, role: Ops-${id}, command: ${JSON.stringify(command)}, resources: { cpu: 20, memory: 256 }${extra} }`;
 const plan = (name: string, tasks: string[]) => `name: ${name}\nteams: [{ name: ops }]\nphases:\n  - id: main\n    tasks:\n${tasks.join('\n')}\n`;
 
+/** Entries of `dir` (one level) that other users could read. */
+function worldReadable(dir: string): string[] {
+  return readdirSync(dir).filter((e) => (statSync(join(dir, e)).mode & 0o004) !== 0);
+}
+
 describe('node-agent with SHOAL_RUN_AS', () => {
   it('prepared its data dir: 0711, credentials 0600, logs 0700; no warm pool', async () => {
     expect(statSync(dataDir).mode & 0o777).toBe(0o711);
     expect(statSync(join(dataDir, 'credentials.json')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dataDir, 'logs')).mode & 0o777).toBe(0o700);
+    expect(worldReadable(dataDir)).toEqual([]);
     expect(cluster.agents[0]!.stdout.join('\n')).toMatch(/agents run unprivileged: one uid of \d+-\d+ per attempt, group of nobody/);
     expect(await cluster.tmux(socket, ['has-session', '-t', '=Shoal-warm']).then(() => 'warm session', () => 'none')).toBe('none');
   });
@@ -115,12 +121,18 @@ describe('node-agent with SHOAL_RUN_AS', () => {
     const cmdline = (pid: number) => (isAlive(pid) ? readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() : '');
     // The agent's shell and its setsid sleep (not the short `sleep 0.2` of its loop).
     const [uid, pids] = await waitFor(
-      async () => [...(await processesByUid('/proc', inPool))].map(([u, p]) => [u, p.filter((pid) => /^sh -c|^sleep 300$/.test(cmdline(pid)))] as const).find(([, p]) => p.length === 2),
+      async () =>
+        [...(await processesByUid('/proc', inPool))]
+          .map(([u, p]) => [u, p.map((pid) => [pid, cmdline(pid)] as const)] as const)
+          // exactly one shell (no fork of it in flight, e.g. for $(pgrep ...)) and the sleep
+          .filter(([, p]) => p.filter(([, c]) => c.startsWith('sh -c')).length === 1 && p.filter(([, c]) => c === 'sleep 300').length === 1)
+          .map(([u, p]) => [u, p.filter(([, c]) => c.startsWith('sh -c') || c === 'sleep 300').map(([pid]) => pid)] as const)[0],
       { what: 'the survivor and its setsid child', timeoutMs: 30_000 },
     );
+    const before = pids.map((p) => [p, cmdline(p)]);
     await cluster.restartAgent(0);
     expect(cluster.agents[0]!.stdout.join('\n')).toMatch(/1 attempt\(s\) re-adopted/);
-    expect(pids.every((p) => isAlive(p))).toBe(true);
+    expect(pids.map((p) => [p, cmdline(p)])).toEqual(before);
     writeFileSync(go, '');
     const run = await cluster.waitForRun(id);
     expect(run.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
@@ -129,6 +141,7 @@ describe('node-agent with SHOAL_RUN_AS', () => {
 
   it('a task cwd the agent uid cannot enter fails the start with the reason', async () => {
     const run = await cluster.waitForRun((await cluster.submit(plan('cwd', [task('private', ['true'], ', cwd: /root')]))).id);
+    expect(worldReadable(dataDir)).toEqual([]);
     expect(run.tasks[0]).toMatchObject({ state: 'failed', reason: expect.stringMatching(/cwd \/root is not accessible to the unprivileged agent user uid \d+ .*SHOAL_RUN_AS=off/) });
   }, 120_000);
 });

@@ -202,7 +202,7 @@ export class AgentIdentity {
   }
 }
 
-/** Makes the data dir 0711 (root-owned), its logs 0700, and the homes and worktrees parents 0711; returns the homes dir. */
+/** Makes the data dir 0711 (root-owned), its logs 0700, the homes and worktrees parents 0711, its credentials 0600; returns the homes dir. */
 export async function prepareDataDir(dataDir: string): Promise<string> {
   const modes: [string, number][] = [
     [dataDir, 0o711],
@@ -214,6 +214,7 @@ export async function prepareDataDir(dataDir: string): Promise<string> {
     await mkdir(dir, { recursive: true, mode });
     await chmod(dir, mode);
   }
+  await chmod(join(dataDir, 'credentials.json'), 0o600).catch(() => undefined);
   return join(dataDir, 'homes');
 }
 
