@@ -253,15 +253,19 @@ describe('coordinator API authentication, enrolment and node removal (real nats-
     expect(readFileSync(authFile, 'utf8')).not.toContain(keys.publicKey);
   });
 
-  it('serves HTTPS with SHOAL_TLS_CERT/KEY and says so; refuses to start without a security dir', async () => {
+  it('serves HTTPS with SHOAL_TLS_CERT/KEY and says so, leaves an up-to-date auth.conf alone; refuses to start without a security dir', async () => {
     const cert = join(tmpPath, 'api.crt');
     const key = join(tmpPath, 'api.key');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const port = await freePort();
+    const authBefore = readFileSync(authFile, 'utf8');
     const tls = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], { name: 'https coordinator', env: { ...coordinatorEnv, PORT: String(port), SHOAL_TLS_CERT: cert, SHOAL_TLS_KEY: key } });
     disposables.add(() => tls.stop('SIGTERM', 15_000));
     const [, url] = await tls.waitForLine(/listening on (\S+)/, 60_000);
     expect(url).toBe(`https://127.0.0.1:${port}`);
+    // a second start with nothing changed leaves the bus alone
+    expect(tls.stdout.join('\n')).toMatch(/auth\.conf is up to date/);
+    expect(readFileSync(authFile, 'utf8')).toBe(authBefore);
     const get = (path: string, token?: string) =>
       new Promise<{ status: number; body: string }>((done, fail) => {
         httpsGet(`${url}${path}`, { ca: readFileSync(cert), headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {

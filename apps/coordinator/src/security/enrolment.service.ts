@@ -68,14 +68,17 @@ export class EnrolmentService {
     const store = this.security.store;
     const enrolled = !!store?.snapshot.nodes.some((n) => n.id === nodeId);
     if (!enrolled && !this.nodes.get(nodeId)) throw new NotFoundError(`no node ${nodeId}`);
+    let busError: unknown;
     if (enrolled) {
       this.bus.assertManaged();
       store!.removeNode(nodeId);
-      await this.bus.apply();
+      // the rest happens even when the reload cannot be confirmed; the error is reported after
+      busError = await this.bus.apply().then(() => undefined, (e: unknown) => e);
     }
     this.nodes.remove(nodeId);
-    await this.nats.deleteWorkConsumer(nodeId);
     this.orchestrator.nodeLost(nodeId);
+    await this.nats.deleteWorkConsumer(nodeId);
+    if (busError) throw busError;
     this.log.warn(`node ${nodeId} removed${enrolled ? ': its credentials no longer open the bus' : ''}; its unfinished tasks are re-placed`);
     return { ok: true, removed: nodeId };
   }
