@@ -12,3 +12,16 @@ describe('node-agent config', () => {
     expect(loadNodeAgentConfig({ SHOAL_NODE_ID: 'worker-7', SHOAL_GOVERNOR_PREFIX: 'mine' }).governorPrefix).toBe('mine');
   });
 });
+
+describe('SHOAL_RUN_AS / SHOAL_AGENT_UIDS', () => {
+  it('is off by default (warm pool as configured); a user name turns it on and the warm pool off', () => {
+    const off = loadNodeAgentConfig({ SHOAL_NODE_ID: 'n' });
+    expect(off.runAs).toBeUndefined();
+    expect(off.warmPool).toBe(2);
+    expect(off.agentUids).toEqual({ first: 2_000_000, last: 2_000_999 });
+    expect(loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_RUN_AS: 'off', SHOAL_WARM_POOL: '3' }).warmPool).toBe(3);
+    const on = loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_RUN_AS: 'shoal-agent', SHOAL_WARM_POOL: '3', SHOAL_AGENT_UIDS: '3000000-3000099' });
+    expect(on).toMatchObject({ runAs: 'shoal-agent', warmPool: 0, agentUids: { first: 3_000_000, last: 3_000_099 } });
+    expect(() => loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_AGENT_UIDS: '0-100' })).toThrow(/SHOAL_AGENT_UIDS/);
+  });
+});
