@@ -55,3 +55,8 @@ export function bearerToken(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1];
 }
+
+/** ` by "<token name>"` of the request's token, for audit log lines (never the secret). */
+export function actor(req: AuthorizedRequest): string {
+  return req.apiToken ? ` by "${req.apiToken.name}"` : '';
+}

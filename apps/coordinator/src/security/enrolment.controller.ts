@@ -1,12 +1,15 @@
-import { Body, Controller, Delete, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Logger, Param, Post, Req } from '@nestjs/common';
 import { EnrolRequest } from '@shoal/protocol';
 import { Public, RequireScope } from './access.js';
+import { type AuthorizedRequest, actor } from './api-auth.guard.js';
 import { EnrolmentService } from './enrolment.service.js';
 import { parseBody } from './parse-body.js';
 
 /** `POST /enrol` (authenticated by the join token in its body) and `DELETE /nodes/:id`. */
 @Controller()
 export class EnrolmentController {
+  private readonly log = new Logger('enrolment');
+
   constructor(private readonly enrolment: EnrolmentService) {}
 
   /** A host exchanges a one-time join token for the right to connect to NATS with its own key. */
@@ -20,7 +23,8 @@ export class EnrolmentController {
   /** Removes a node: credentials revoked on the bus at once, its unfinished tasks re-placed. */
   @Delete('nodes/:id')
   @RequireScope('admin')
-  remove(@Param('id') id: string) {
+  remove(@Param('id') id: string, @Req() req: AuthorizedRequest) {
+    this.log.warn(`removal of node ${id} requested${actor(req)}`);
     return this.enrolment.remove(id);
   }
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Logger, Param, Post, Req } from '@nestjs/common';
 import { CreateJoinTokenRequest, CreateTokenRequest, DependencyError, NotFoundError } from '@shoal/protocol';
 import type { SecurityStore } from '@shoal/runtime';
-import type { FastifyRequest } from 'fastify';
 import { RequireScope } from './access.js';
+import { type AuthorizedRequest, actor } from './api-auth.guard.js';
 import { parseBody } from './parse-body.js';
 import { SecurityContext } from './security-context.js';
 
@@ -10,14 +10,17 @@ import { SecurityContext } from './security-context.js';
 @Controller('tokens')
 @RequireScope('admin')
 export class TokensController {
+  private readonly log = new Logger('tokens');
+
   constructor(private readonly security: SecurityContext) {}
 
   /** `POST /tokens {scope, name?}` -> 201 with the token's plain text (the only time it is shown). */
   @Post()
   @HttpCode(201)
-  create(@Body() body: unknown) {
+  create(@Body() body: unknown, @Req() http: AuthorizedRequest) {
     const req = parseBody(CreateTokenRequest, body);
     const { token, record } = this.store.createApiToken(req.scope, req.name ?? `${req.scope} token`);
+    this.log.log(`API token ${record.id} "${record.name}" (${record.scope}) minted${actor(http)}`);
     return { id: record.id, name: record.name, scope: record.scope, token, createdAt: record.createdAt };
   }
 
@@ -29,17 +32,19 @@ export class TokensController {
 
   /** `DELETE /tokens/:id`: the token stops working at once. */
   @Delete(':id')
-  revoke(@Param('id') id: string) {
+  revoke(@Param('id') id: string, @Req() http: AuthorizedRequest) {
     if (!this.store.revokeApiToken(id)) throw new NotFoundError(`no API token ${id}`);
+    this.log.log(`API token ${id} revoked${actor(http)}`);
     return { ok: true, revoked: id };
   }
 
   /** `POST /tokens/join {ttlMs?}` -> 201 with a one-time join token and the command that uses it. */
   @Post('join')
   @HttpCode(201)
-  join(@Body() body: unknown, @Req() req: FastifyRequest) {
+  join(@Body() body: unknown, @Req() req: AuthorizedRequest) {
     const { ttlMs } = parseBody(CreateJoinTokenRequest, body);
     const { token, record } = this.store.createJoinToken(ttlMs);
+    this.log.log(`join token ${record.id} minted, valid until ${new Date(record.expiresAt).toISOString()}${actor(req)}`);
     const url = this.security.config.publicUrl ?? `${req.protocol}://${req.headers.host}`;
     return { token, expiresAt: record.expiresAt, command: `shoal join ${url} --token ${token}` };
   }
