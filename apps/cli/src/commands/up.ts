@@ -90,7 +90,7 @@ export function registerUpCommand(program: Command, { out, act }: Pick<TaskComma
         });
         out(
           [
-            'Shoal is up.',
+            `Shoal is up${o.insecure ? ' (INSECURE: no API tokens, anonymous NATS)' : ''}.`,
             `  API:   ${cluster.api}${cluster.publicUrl !== cluster.api ? `  (other hosts: ${cluster.publicUrl})` : ''}`,
             `  NATS:  ${cluster.nats}`,
             `  tmux:  tmux -L ${o.tmuxSocket} ls`,

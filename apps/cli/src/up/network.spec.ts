@@ -55,3 +55,28 @@ describe('generated certificate names', () => {
     expect(subjectAltNames(['10.1.2.3', '0.0.0.0', '127.0.0.1', 'localhost', 'ctl.example', '[::1]', '127.0.0.1'])).toBe('IP:10.1.2.3,IP:127.0.0.1,DNS:localhost,DNS:ctl.example,IP:::1');
   });
 });
+
+describe('cluster addresses', () => {
+  it('reaches a wildcard listener on loopback locally and on the advertised host from elsewhere', async () => {
+    const { clusterAddresses } = await import('./addresses.js');
+    expect(clusterAddresses({ listen: '0.0.0.0', advertise: '10.1.2.3', apiPort: 8080, natsPort: 4222, tls: false })).toEqual({
+      api: 'http://127.0.0.1:8080',
+      publicUrl: 'http://10.1.2.3:8080',
+      natsLocal: 'nats://127.0.0.1:4222',
+      natsPublic: 'nats://10.1.2.3:4222',
+      exposed: true,
+    });
+    expect(clusterAddresses({ listen: '127.0.0.1', advertise: '127.0.0.1', apiPort: 1, natsPort: 2, tls: false })).toMatchObject({ api: 'http://127.0.0.1:1', exposed: false });
+  });
+
+  it('with TLS uses the advertised name everywhere (the certificate is made out to it)', async () => {
+    const { clusterAddresses } = await import('./addresses.js');
+    expect(clusterAddresses({ listen: '::', advertise: 'ctl.example', apiPort: 8443, natsPort: 4222, tls: true })).toEqual({
+      api: 'https://ctl.example:8443',
+      publicUrl: 'https://ctl.example:8443',
+      natsLocal: 'tls://ctl.example:4222',
+      natsPublic: 'tls://ctl.example:4222',
+      exposed: true,
+    });
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +7,10 @@ import { type TlsFiles, writeSecretFile } from '@shoal/runtime';
 import { ApiClient, type ClusterInfo, clusterFile, readCluster } from '../api-client.js';
 import { requireBinary, start } from '../processes.js';
 import type { Supervisor } from '../supervise/supervisor.js';
-import { bootstrapSecurity, reuseLocalCredentials } from './bootstrap.js';
-import { advertiseHost, freePort, isLoopback, localHost, urlHost } from './network.js';
+import { bootstrapSecurity, type SecureBootstrap } from './bootstrap.js';
+import { clusterAddresses } from './addresses.js';
+import { launchLocalNode } from './local-node.js';
+import { advertiseHost, freePort, isLoopback } from './network.js';
 import { ensureUser, nodeDataDir, resolveRunAs } from './run-as.js';
 import { generateTls } from './tls-generate.js';
 
@@ -89,12 +91,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
   const caPem = tls?.ca ? readFileSync(tls.ca, 'utf8') : undefined;
   const apiPort = o.port === 0 ? await freePort(o.listen) : o.port;
   const natsPort = o.natsPort === -1 ? await freePort(o.listen) : o.natsPort;
-  const natsScheme = tls ? 'tls' : 'nats';
-  const publicUrl = `${tls ? 'https' : 'http'}://${urlHost(advertise)}:${apiPort}`;
-  // With TLS, local clients use the advertised name too: the certificate is made out to it.
-  const api = tls ? publicUrl : `http://${urlHost(localHost(o.listen))}:${apiPort}`;
-  const natsLocal = `${natsScheme}://${urlHost(tls ? advertise : localHost(o.listen))}:${natsPort}`;
-  const natsPublic = `${natsScheme}://${urlHost(advertise)}:${natsPort}`;
+  const { api, publicUrl, natsLocal, natsPublic, exposed } = clusterAddresses({ listen: o.listen, advertise, apiPort, natsPort, tls: !!tls });
   const echo = (name: string) => (o.verbose ? (l: string) => say(`[${name}] ${l}`) : undefined);
   const file = clusterFile(o.dataDir);
   const stop = async () => {
@@ -107,7 +104,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     let natsArgv: string[];
     let coordEnv: NodeJS.ProcessEnv;
     let adminToken: string | undefined;
-    let boot: ReturnType<typeof bootstrapSecurity> | undefined;
+    let boot: SecureBootstrap | undefined;
     if (o.insecure) {
       say(insecureWarning(o.listen));
       mkdirSync(join(o.dataDir, 'nats'), { recursive: true });
@@ -128,7 +125,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
         ...(tls?.ca ? { SHOAL_NATS_CA_FILE: tls.ca } : {}),
       };
     }
-    if (!o.insecure && !tls && !isLoopback(o.listen)) {
+    if (!o.insecure && !tls && exposed) {
       say(`note: the API and NATS listen on ${o.listen} without TLS: tokens and work travel in clear text; consider --tls generate`);
     }
     const runAs = resolveRunAs(o.runAs, process.getuid?.());
@@ -146,7 +143,6 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
 
     const client = new ApiClient({ base: api, token: adminToken, tokenSource: 'the admin token of shoal up', ca: caPem, caFile: tls?.ca });
     const nodeDir = nodeDataDir(join(o.dataDir, 'node', o.nodeId), runAs, o.nodeId, say);
-    const credentials = join(nodeDir, 'credentials.json');
     const agentEnv: NodeJS.ProcessEnv = {
       ...env,
       NATS_URL: natsLocal,
@@ -157,21 +153,8 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
       SHOAL_RUN_AS: runAs,
       ...(tls?.ca ? { NODE_EXTRA_CA_CERTS: tls.ca } : {}),
     };
-    let firstEnv = agentEnv;
-    if (boot && !reuseLocalCredentials(credentials, boot.store, topo, [natsLocal], caPem)) {
-      const { token } = await client.json<{ token: string }>('POST', '/tokens/join', {});
-      firstEnv = { ...agentEnv, SHOAL_JOIN_URL: api, SHOAL_JOIN_TOKEN: token };
-    }
-    const agentArgv = [process.execPath, join(appsDir, 'node-agent', 'dist', 'main.js')];
-    // A restart uses the credentials the first start wrote; the join token is spent by then.
-    const agentStart = () => start('node-agent', agentArgv, existsSync(credentials) ? agentEnv : firstEnv, echo('node-agent'));
-    const agent = sup.launch({
-      name: 'node-agent',
-      start: agentStart,
-      // Removed with `shoal nodes remove`: the rest of the cluster keeps running; the next `up` enrols it again.
-      hopeless: (p) => (p.lines.some((l) => /NATS does not accept this node's credentials/.test(l)) ? `node ${o.nodeId} was removed from the cluster (the next \`shoal up\` enrols it again)` : undefined),
-      optional: true,
-    });
+    const main = join(appsDir, 'node-agent', 'dist', 'main.js');
+    const agent = await launchLocalNode({ nodeId: o.nodeId, dir: nodeDir, env: agentEnv, main, api, natsLocal, topo, caPem, boot, echo: echo('node-agent') }, client, sup);
     await agent.waitFor(/ready: governor/, 60_000);
     sup.supervise('node-agent');
     const deadline = Date.now() + 30_000;
