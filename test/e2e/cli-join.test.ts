@@ -68,6 +68,12 @@ describe('shoal join: a second host joins with the printed command', () => {
     const windowsCtl = (await exec('tmux', ['-L', up.socket, 'list-windows', '-a', '-F', '#{session_name}:#{window_name}'])).stdout;
     expect(windowsCtl).not.toMatch(/Task-ml/);
 
+    // Once enrolled, the unit file for this node holds no secret.
+    const unit = await exec(process.execPath, [CLI, 'join', url!, '--node-id', 'node-b', '--data-dir', dirB.path, '--run-as', 'off', '--print-systemd'], { env: joinEnv });
+    expect(unit.stdout).toContain(`ExecStart=${process.execPath} ${CLI} join ${url} --node-id node-b --data-dir ${dirB.path} --run-as off\n`);
+    expect(unit.stdout).toMatch(/^KillMode=process$/m);
+    expect(unit.stdout).not.toMatch(/TOKEN|shoaljoin_/);
+
     // The used join token is refused for a third node, with a clear message; nothing is written.
     const dirC = tempDir('shoal-node-c-');
     disposables.add(() => dirC.dispose());
@@ -141,4 +147,37 @@ describe('shoal join: a second host joins with the printed command', () => {
     const trusting = await up.cli(['--api', up.cluster.api, '--token', up.cluster.token, 'nodes'], { SHOAL_HOME: dirB.path, SHOAL_CA_FILE: ca! });
     expect(trusting).toMatchObject({ code: 0, stdout: expect.stringMatching(/^node-tls\s+alive/m) });
   }, 300_000);
+
+  it('token commands: a read token may list nodes but not submit (403 names the scope), a revoked one is refused (401), join tokens come with the command', async () => {
+    const up = await startShoalUp(disposables, { nodeId: `tok-${Date.now().toString(36)}` });
+    const created = await up.cli(['token', 'create', '--scope', 'read', '--name', 'dashboard']);
+    expect(created.code).toBe(0);
+    const [, id] = /^token (\S+) \(read, dashboard\)/.exec(created.stdout) ?? [];
+    const token = created.stdout.trim().split('\n').at(-1)!;
+    expect(token).toMatch(/^shoal_read_/);
+    const listed = await up.cli(['token', 'list']);
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+read\\s+\\S+\\s+dashboard$`, 'm'));
+    expect(listed.stdout).not.toContain(token);
+
+    expect(await up.cli(['nodes'], { SHOAL_TOKEN: token })).toMatchObject({ code: 0, stdout: expect.stringMatching(/alive/) });
+    const plan = join(up.dir, 'p.yaml');
+    writeFileSync(plan, GPU_PLAN.replace(/ {8}requires.*\n/, ''));
+    const refused = await up.cli(['run', plan], { SHOAL_TOKEN: token });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/error 403 .*needs scope operate/);
+    expect(refused.stderr).toMatch(/This needs a token of scope operate; the token from SHOAL_TOKEN has a weaker scope.*shoal token create --scope operate/);
+
+    expect(await up.cli(['token', 'revoke', id!])).toMatchObject({ code: 0, stdout: `token ${id} revoked\n` });
+    const revoked = await up.cli(['nodes'], { SHOAL_TOKEN: token });
+    expect(revoked.code).toBe(2);
+    expect(revoked.stderr).toMatch(/error 401 .*\n {2}The token from SHOAL_TOKEN was not accepted/);
+    const none = await up.cli(['--api', up.cluster.api, 'nodes'], { SHOAL_HOME: up.dir + '-elsewhere' });
+    expect(none.stderr).toMatch(/The API needs a token and this command sent no token \(pass --token, set SHOAL_TOKEN/);
+
+    const minted = await up.cli(['token', 'join', '--ttl', '10m']);
+    expect(minted.code).toBe(0);
+    const expires = /valid until (\S+)\):/.exec(minted.stdout)?.[1];
+    expect(Math.abs(Date.parse(expires!) - Date.now() - 600_000)).toBeLessThan(60_000);
+    expect(minted.stdout).toMatch(new RegExp(`^ {2}shoal join ${up.cluster.publicUrl} --token shoaljoin_\\S+$`, 'm'));
+  }, 180_000);
 });
