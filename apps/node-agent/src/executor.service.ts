@@ -149,11 +149,11 @@ export class ExecutorService implements OnModuleInit {
       if (task.repo) {
         const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
         task = { ...task, cwd: worktree.path };
-        if (identity) await worktree.handTo(identity);
         committer = new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
           committed: (c) => this.log.log(`${attemptKey} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
           failed: (e) => this.log.warn(`${attemptKey} auto-commit failed: ${e.message}`),
         });
+        if (identity) await worktree.handTo(identity); // after the committer: a failed start takes the worktree back
       }
       if (identity && task.cwd) await identity.assertCwd(task.cwd);
       attempt = await this.launch(task, span, identity);
