@@ -30,7 +30,7 @@ afterAll(() => disposables.disposeAll(), 120_000);
  * A task of `seconds` (30 by default): one line `start <attempt> <pid>` in `marks` when it starts,
  * one `end <attempt> <pid>` when it ends; the script is constant, file and length are positional.
  */
-function plan(name: string, marks: string, seconds = 30): string {
+function plan(name: string, marks: string, seconds = 30, timeout = '5m'): string {
   const script = 'echo "start $SHOAL_ATTEMPT $$" >> "$1"; echo "output before"; sleep "$2"; echo "output after"; echo "end $SHOAL_ATTEMPT $$" >> "$1"';
   const command = JSON.stringify(['sh', '-c', script, 'sh', marks, String(seconds)]);
   return `
@@ -39,7 +39,7 @@ teams: [{ name: ops }]
 phases:
   - id: only
     tasks:
-      - { id: long, team: ops, role: Ops-Long, command: ${command}, retries: 1, timeout: 5m, resources: { cpu: 5, memory: 256 } }
+      - { id: long, team: ops, role: Ops-Long, command: ${command}, retries: 1, timeout: ${timeout}, resources: { cpu: 5, memory: 256 } }
 `;
 }
 
@@ -125,8 +125,10 @@ describe('a restarted node-agent (kill -9, crash, upgrade)', () => {
 
   it('an attempt that ended while no node-agent watched is reported once, with its exit status', async () => {
     const marks = join(dir, 'ended-unwatched.marks');
-    const { id } = await cluster.submit(plan('readopt-ended-unwatched', marks, 1));
+    const { id } = await cluster.submit(plan('readopt-ended-unwatched', marks, 3));
     const pid = await started(marks, 1);
+    // Running for the coordinator: task.started was published, so the attempt's record is on disk.
+    await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 10_000, intervalMs: 50, what: 'the coordinator to see attempt 1 running' });
     await cluster.agents[0]!.stop('SIGKILL', 5000);
     await waitFor(() => lines(marks).includes(`end 1 ${pid}`), { timeoutMs: 10_000, what: 'attempt 1 to end while its node-agent is down' });
     const agent = await cluster.restartAgent(0);
@@ -145,6 +147,7 @@ describe('a restarted node-agent (kill -9, crash, upgrade)', () => {
     await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 30_000, what: 'the coordinator to see attempt 1 running' });
     await cluster.agents[0]!.stop('SIGKILL', 5000);
     await cluster.tmux(socket, ['kill-server']);
+    await waitFor(() => cluster.tmux(socket, ['list-sessions']).then(() => false, () => true), { timeoutMs: 10_000, what: 'the tmux server to be gone' });
     const agent = await cluster.restartAgent(0);
     expect(agent.outputTail(400)).toMatch(/lost: its window was gone/);
     const newPid = await started(marks, 2);
@@ -169,5 +172,27 @@ describe('a restarted node-agent (kill -9, crash, upgrade)', () => {
     expect(done.state).toBe('succeeded');
     expect(done.tasks[0]!.attempt).toBe(1);
     expect(lines(marks)).toEqual([`start 1 ${pid}`, `end 1 ${pid}`]);
+  }, 120_000);
+
+  it('a re-adopted attempt keeps its original deadline: one already past its timeout is stopped at once', async () => {
+    const marks = join(dir, 'deadline.marks');
+    const { id } = await cluster.submit(plan('readopt-deadline', marks, 30, '2s').replace('retries: 1', 'retries: 0'));
+    const pid = await started(marks, 1);
+    const startedAt = (await waitFor(async () => (await cluster.get(id)).tasks[0]!.startedAt, { timeoutMs: 30_000, what: 'attempt 1 started' }))!;
+    await cluster.agents[0]!.stop('SIGKILL', 5000);
+    await waitFor(() => Date.now() - startedAt > 2500, { timeoutMs: 10_000, intervalMs: 50, what: 'the timeout to pass while no node-agent watches' });
+    expect(running(pid)).toBe(true);
+    await cluster.restartAgent(0);
+    const readyAt = Date.now();
+    const done = await cluster.waitForRun(id, 60_000);
+    const t = done.tasks[0]!;
+    // Stopped at adoption (a fresh 2 s timer would have fired 2 s after the restart at the earliest).
+    expect(t.finishedAt! - readyAt).toBeLessThan(1500);
+    console.info(`deadline: attempt 1 finished ${t.finishedAt! - startedAt} ms after it started (timeout 2000 ms)`);
+    expect(t.attempt).toBe(1);
+    expect(t.outcome).toBe('timed-out');
+    expect(t.reason).toBe('timed out after 2000 ms');
+    expect(running(pid)).toBe(false);
+    expect(lines(marks)).toEqual([`start 1 ${pid}`]);
   }, 120_000);
 });

@@ -412,6 +412,7 @@ export class ExecutorService implements OnModuleInit {
       records: this.records,
       nodeId: this.config.nodeId,
       adopt: (record, pane, governed) => this.adopt(record, pane, governed),
+      handled: (attemptKey) => this.seen.add(attemptKey),
       report: (f) => this.report(f),
       log: (m) => this.log.log(m),
       warn: (m) => this.log.warn(m),

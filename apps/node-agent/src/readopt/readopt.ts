@@ -16,6 +16,11 @@ export interface ReadoptDeps {
   nodeId: string;
   /** Takes over a live attempt (executor: attempt, exit watch, timeout, logs, check-ins). */
   adopt(record: AttemptRecord, pane: FoundPane, governed: GovernedTask): Promise<void>;
+  /**
+   * Marks an attempt of a record as handled (`<run>.<task>.<attempt>`), whatever became of it: a
+   * redelivery of its work message (the previous incarnation died before acking it) must not run it again.
+   */
+  handled(attemptKey: string): void;
   /** Publishes a finished report; resolves once NATS took it. */
   report(finished: TaskFinished): Promise<void>;
   log(message: string): void;
@@ -82,6 +87,7 @@ export async function readoptAttempts(deps: ReadoptDeps): Promise<ReadoptSummary
   for (const d of planReadoption(loaded.records, panes)) {
     const r = d.record;
     const name = `${r.task.runId}/${r.task.taskId}#${r.task.attempt}`;
+    deps.handled(`${r.task.runId}.${r.task.taskId}.${r.task.attempt}`);
     if (d.action === 'adopt') {
       let governed: GovernedTask;
       try {
