@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Disposables, waitFor } from '@shoal/testing';
 import { isAlive } from '../support/processes.js';
@@ -83,5 +83,34 @@ describe('shoal up supervises what it starts', () => {
     expect(exit.code).toBe(1);
     expect(existsSync(file)).toBe(false);
     expect(children.filter((c) => isAlive(c.pid))).toEqual([]);
+  }, 240_000);
+
+  it('a shoal up killed with -9 leaves its children running; the next one on the data dir stops them, reuses the node credentials and comes up', async () => {
+    const nodeId = `again-${Date.now().toString(36)}`;
+    const first = await startShoalUp(disposables, { nodeId });
+    const children = await childrenOf(first.proc.pid);
+    expect(children).toHaveLength(3);
+    // If the test fails before the next `up` cleans up, the orphans still go.
+    disposables.add(() => children.forEach((c) => isAlive(c.pid) && process.kill(c.pid, 'SIGKILL')));
+    const credentials = join(first.dir, 'node', nodeId, 'credentials.json');
+    const key = (JSON.parse(readFileSync(credentials, 'utf8')) as { publicKey: string }).publicKey;
+    first.proc.child.kill('SIGKILL');
+    await first.proc.exited;
+    expect(children.filter((c) => isAlive(c.pid))).toHaveLength(3);
+
+    const second = await startShoalUp(disposables, { nodeId, again: first });
+    const out = second.proc.stdout.join('\n');
+    expect(out).toMatch(new RegExp(`^stopping what an earlier shoal up \\(pid ${first.proc.pid}\\) left running: nats-server \\(pid ${children[0]!.pid}\\), coordinator \\(pid ${children[1]!.pid}\\), node-agent \\(pid ${children[2]!.pid}\\)$`, 'm'));
+    expect(children.filter((c) => isAlive(c.pid))).toEqual([]);
+    // Same node, same key: no new enrolment; its credentials now point at the new NATS port.
+    const creds = JSON.parse(readFileSync(credentials, 'utf8')) as { publicKey: string; servers: string[] };
+    expect(creds.publicKey).toBe(key);
+    expect(creds.servers).toEqual([second.cluster.nats]);
+    const nodes = (await (await second.fetch('/nodes')).json()) as { id: string; state: string }[];
+    expect(nodes.filter((n) => n.state === 'alive').map((n) => n.id)).toEqual([nodeId]);
+    // A second `up` on the same data dir while this one runs is refused.
+    const third = await second.cli(['up', '--data-dir', second.dir, '--port', '0', '--nats-port', '-1', '--run-as', 'off']);
+    expect(third.code).toBe(2);
+    expect(third.stderr).toMatch(/a cluster is already up with this data dir \(shoal up pid \d+/);
   }, 240_000);
 });

@@ -39,25 +39,30 @@ const tag = () => `${process.pid.toString(36)}${Date.now().toString(36).slice(-5
 /**
  * Starts `shoal up` (the built CLI) as a process, with `--run-as off` and free ports; resolves once
  * it printed "Shoal is up". Its process, tmux socket and data dir are registered for disposal.
+ * `again`: start another `up` on the data dir, namespace and tmux socket of an earlier one.
  */
-export async function startShoalUp(disposables: Disposables, o: { nodeId: string; args?: string[] }): Promise<ShoalUp> {
+export async function startShoalUp(disposables: Disposables, o: { nodeId: string; args?: string[]; again?: ShoalUp }): Promise<ShoalUp> {
   const t = tag();
-  const dir = tempDir('shoal-up-');
-  disposables.add(() => dir.dispose());
-  const socket = `shoal-up-${t}`;
-  disposables.add(() => exec('tmux', ['-L', socket, 'kill-server']).catch(() => undefined));
-  const ns = `up${t}`.slice(0, 30);
-  const env = { ...process.env, SHOAL_HOME: dir.path, SHOAL_NS: ns, SHOAL_HOST_CPU_HIGH: '100', SHOAL_CPU_BAND: 'off', SHOAL_GOVERNOR_PREFIX: `shoal-test-${t}` };
+  let dirPath = o.again?.dir;
+  if (!dirPath) {
+    const dir = tempDir('shoal-up-');
+    disposables.add(() => dir.dispose());
+    dirPath = dir.path;
+  }
+  const socket = o.again?.socket ?? `shoal-up-${t}`;
+  if (!o.again) disposables.add(() => exec('tmux', ['-L', socket, 'kill-server']).catch(() => undefined));
+  const ns = o.again?.ns ?? `up${t}`.slice(0, 30);
+  const env = o.again ? { ...o.again.env } : { ...process.env, SHOAL_HOME: dirPath, SHOAL_NS: ns, SHOAL_HOST_CPU_HIGH: '100', SHOAL_CPU_BAND: 'off', SHOAL_GOVERNOR_PREFIX: `shoal-test-${t}` };
   delete env.SHOAL_TOKEN;
   delete env.SHOAL_API;
   const [port, natsPort] = [await freePort(), await freePort()];
-  const argv = [process.execPath, CLI, 'up', '--data-dir', dir.path, '--port', String(port), '--nats-port', String(natsPort), '--tmux-socket', socket, '--node-id', o.nodeId, '--pulse', '1000', '--run-as', 'off', ...(o.args ?? [])];
+  const argv = [process.execPath, CLI, 'up', '--data-dir', dirPath, '--port', String(port), '--nats-port', String(natsPort), '--tmux-socket', socket, '--node-id', o.nodeId, '--pulse', '1000', '--run-as', 'off', ...(o.args ?? [])];
   const proc = spawnProcess(argv, { name: 'shoal up', env });
   disposables.add(async () => {
     if (!proc.exitStatus()) await proc.stop('SIGINT', 30_000);
   });
   await proc.waitForLine(/Shoal is up/, 120_000);
-  const cluster = JSON.parse(readFileSync(join(dir.path, 'cluster.json'), 'utf8')) as ClusterFile;
+  const cluster = JSON.parse(readFileSync(join(dirPath, 'cluster.json'), 'utf8')) as ClusterFile;
   const cli = async (args: string[], extra: NodeJS.ProcessEnv = {}) => {
     const res = await exec(process.execPath, [CLI, ...args], { env: { ...env, ...extra }, timeout: 180_000 }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
@@ -66,7 +71,7 @@ export async function startShoalUp(disposables: Disposables, o: { nodeId: string
     return res;
   };
   const fetchApi = (path: string, init: RequestInit = {}) => fetch(`${cluster.api}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${cluster.token}` } });
-  return { proc, dir: dir.path, socket, ns, env, cluster, cli, fetch: fetchApi };
+  return { proc, dir: dirPath, socket, ns, env, cluster, cli, fetch: fetchApi };
 }
 
 /** Child processes of `pid` with their command lines. */

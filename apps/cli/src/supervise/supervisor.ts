@@ -46,6 +46,9 @@ export class Supervisor {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Called with every process started (first start and restarts). */
+  onSpawn?: (name: string, proc: Managed) => void;
+
   /** True once {@link stopAll} was called. */
   get isStopping(): boolean {
     return this.stopping;
@@ -56,6 +59,7 @@ export class Supervisor {
     if (this.stopping) throw new StoppingError();
     const proc = spec.start();
     this.children.push({ spec, proc, restarts: 0, failures: [] });
+    this.onSpawn?.(spec.name, proc);
     return proc;
   }
 
@@ -105,6 +109,7 @@ export class Supervisor {
       await this.sleep(decision.delayMs);
       if (this.stopping) return;
       c.proc = c.spec.start();
+      this.onSpawn?.(c.spec.name, c.proc);
       this.say(`${c.spec.name} restarted (pid ${c.proc.child.pid ?? '?'})`);
     }
   }

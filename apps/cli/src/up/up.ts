@@ -13,6 +13,7 @@ import { launchLocalNode } from './local-node.js';
 import { advertiseHost, freePort, isLoopback } from './network.js';
 import { ensureUser, nodeDataDir, resolveRunAs } from './run-as.js';
 import { generateTls } from './tls-generate.js';
+import { alive, recordChild, stopLeftovers } from './leftovers.js';
 
 /** Options of `shoal up`. */
 export interface UpOptions {
@@ -70,17 +71,21 @@ function baseEnv(): NodeJS.ProcessEnv {
  * `sup` restarts whichever exits on its own.
  */
 export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void): Promise<UpCluster> {
-  const natsBin = requireBinary('nats-server');
-  requireBinary('tmux');
-  const running = readCluster({ SHOAL_HOME: o.dataDir });
-  if (running && running.info.pid !== process.pid && isAlive(running.info.pid)) {
-    throw new Error(`a cluster is already up with this data dir (shoal up pid ${running.info.pid}, API ${running.info.api}); stop it first, or pass another --data-dir`);
-  }
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error('--tls-cert and --tls-key go together');
   if (o.tls !== undefined && o.tls !== 'generate') throw new Error(`--tls ${o.tls}: the only mode is \`--tls generate\` (or give --tls-cert/--tls-key/--tls-ca)`);
   if (o.tls && o.tlsCert) throw new Error('--tls generate and --tls-cert exclude each other');
   if (o.insecure && (o.tls || o.tlsCert)) throw new Error('--insecure and TLS exclude each other');
+  const natsBin = requireBinary('nats-server');
+  requireBinary('tmux');
+  const running = readCluster({ SHOAL_HOME: o.dataDir });
+  if (running && running.info.pid !== process.pid && alive(running.info.pid)) {
+    throw new Error(`a cluster is already up with this data dir (shoal up pid ${running.info.pid}, API ${running.info.api}); stop it first, or pass another --data-dir`);
+  }
   mkdirSync(o.dataDir, { recursive: true });
+  const pidsFile = join(o.dataDir, 'up.pids');
+  await stopLeftovers(pidsFile, say);
+  const markers: Record<string, string> = { 'nats-server': join(o.dataDir, 'nats'), coordinator: join('coordinator', 'dist', 'main.js'), 'node-agent': join('node-agent', 'dist', 'main.js') };
+  sup.onSpawn = (name, p) => p.child.pid && recordChild(pidsFile, process.pid, name, p.child.pid, markers[name] ?? name);
   const topo = topology(process.env.SHOAL_NS ?? 'shoal');
   const advertise = advertiseHost(o.listen, o.advertise, networkInterfaces(), hostname());
   const tls: TlsFiles | undefined = o.tls
@@ -97,6 +102,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
   const stop = async () => {
     await sup.stopAll();
     rmSync(file, { force: true });
+    rmSync(pidsFile, { force: true });
   };
 
   try {
@@ -184,13 +190,4 @@ export function insecureWarning(listen: string): string {
   const bar = '!'.repeat(78);
   const open = isLoopback(listen) ? 'any local user or web page' : `anyone who can reach ${listen}`;
   return `${bar}\n!! INSECURE: no API tokens, anonymous NATS. ${open} can submit plans and\n!! publish work that runs commands on this host. Use it only on a machine you trust alone.\n${bar}`;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
