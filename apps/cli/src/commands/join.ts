@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { planJoin } from '../join/join-options.js';
 import { renderSystemdUnit } from '../join/systemd.js';
 import { requireBinary, start } from '../processes.js';
 import { Supervisor } from '../supervise/supervisor.js';
+import { recordChild, stopLeftovers } from '../up/leftovers.js';
 import { ensureUser, nodeDataDir, resolveRunAs } from '../up/run-as.js';
 import type { TaskCommandDeps } from './task-api.js';
 import { onStopSignal } from './up.js';
@@ -68,8 +69,13 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         delete env.SHOAL_CREDENTIALS;
         delete env.SHOAL_JOIN_TOKEN;
         const firstEnv = enrolled ? env : { ...env, SHOAL_JOIN_TOKEN: token! };
+        // A `shoal join` killed with -9 leaves its node-agent running: stop it before starting another.
+        const pidsFile = join(plan.dataDir, 'join.pids');
+        if (!existsSync(plan.dataDir)) mkdirSync(plan.dataDir, { recursive: true, mode: 0o711 });
+        await stopLeftovers(pidsFile, out);
         const stopSignal = onStopSignal();
         const sup = new Supervisor(out);
+        sup.onSpawn = (name, p) => p.child.pid && recordChild(pidsFile, process.pid, name, p.child.pid, join('node-agent', 'dist', 'main.js'));
         const echo = (line: string) => out(`[node-agent] ${line}`);
         // Once enrolled, a restart uses the credentials file; the join token is spent.
         const agent = sup.launch({
@@ -79,12 +85,16 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         });
         out(`${enrolled ? 'starting' : 'enrolling'} node ${plan.nodeId} with ${url} (data dir ${plan.dataDir})...`);
         const ready = await Promise.race([agent.waitFor(/ready: governor/, 120_000).then(() => undefined), stopSignal]).catch((e: Error) => e);
-        if (ready instanceof Error) {
+        const stopAll = async () => {
           await sup.stopAll();
+          rmSync(pidsFile, { force: true });
+        };
+        if (ready instanceof Error) {
+          await stopAll();
           throw new Error(`the node-agent did not start: ${joinFailure(ready.message)}`);
         }
         if (ready) {
-          await sup.stopAll();
+          await stopAll();
           out(`${ready}: stopped.`);
           return 130;
         }
@@ -93,11 +103,11 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         const ended = await Promise.race([stopSignal.then((sig) => ({ sig })), sup.gaveUp.then((name) => ({ name }))]);
         if ('sig' in ended) {
           out(`\n${ended.sig}: stopping the node-agent...`);
-          await sup.stopAll();
+          await stopAll();
           out('stopped.');
           return 0;
         }
-        await sup.stopAll();
+        await stopAll();
         const removed = sup.current('node-agent')?.lines.some((l) => REMOVED.test(l));
         out(removed ? `node ${plan.nodeId} is no longer part of the cluster: stopped.` : 'the node-agent could not be kept running: stopped.');
         return removed ? EXIT_REMOVED : 1;
