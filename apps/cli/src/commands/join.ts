@@ -72,7 +72,7 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         // A `shoal join` killed with -9 leaves its node-agent running: stop it before starting another.
         const pidsFile = join(plan.dataDir, 'join.pids');
         if (!existsSync(plan.dataDir)) mkdirSync(plan.dataDir, { recursive: true, mode: 0o711 });
-        await stopLeftovers(pidsFile, out);
+        await stopLeftovers(pidsFile, out, 'shoal join');
         const stopSignal = onStopSignal();
         const sup = new Supervisor(out);
         sup.onSpawn = (name, p) => p.child.pid && recordChild(pidsFile, process.pid, name, p.child.pid, join('node-agent', 'dist', 'main.js'));

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
 
-/** What `shoal up` records about its children while it runs (`<data-dir>/up.pids`). */
+/** What `shoal up` / `shoal join` record about their children while they run (`up.pids` / `join.pids`). */
 export interface UpPids {
   up: number;
   /** name -> pid and a word of its command line that identifies it (pids get reused). */
@@ -24,15 +24,15 @@ export function recordChild(file: string, up: number, name: string, pid: number,
  * each pid still alive whose command line still holds its marker gets SIGTERM, then SIGKILL after
  * `graceMs`. Returns how many were stopped. Throws when the earlier `up` itself still runs.
  */
-export async function stopLeftovers(file: string, say: (s: string) => void, graceMs = 10_000): Promise<number> {
+export async function stopLeftovers(file: string, say: (s: string) => void, who = 'shoal up', graceMs = 10_000): Promise<number> {
   const pids = read(file);
   if (!pids) return 0;
-  if (pids.up !== process.pid && alive(pids.up)) throw new Error(`another shoal up (pid ${pids.up}) runs with this data dir; stop it first, or pass another --data-dir`);
+  if (pids.up !== process.pid && alive(pids.up)) throw new Error(`another ${who} (pid ${pids.up}) runs with this data dir; stop it first, or pass another --data-dir`);
   const found: { name: string; pid: number }[] = [];
   for (const [name, c] of Object.entries(pids.children)) {
     if (c.pid > 1 && alive(c.pid) && (await commandLine(c.pid)).includes(c.marker)) found.push({ name, pid: c.pid });
   }
-  if (found.length) say(`stopping what an earlier shoal up (pid ${pids.up}) left running: ${found.map((f) => `${f.name} (pid ${f.pid})`).join(', ')}`);
+  if (found.length) say(`stopping what an earlier ${who} (pid ${pids.up}) left running: ${found.map((f) => `${f.name} (pid ${f.pid})`).join(', ')}`);
   for (const f of found.reverse()) {
     signal(f.pid, 'SIGTERM');
     const deadline = Date.now() + graceMs;
