@@ -145,3 +145,26 @@ describe('node-agent with SHOAL_RUN_AS', () => {
     expect(run.tasks[0]).toMatchObject({ state: 'failed', reason: expect.stringMatching(/cwd \/root is not accessible to the unprivileged agent user uid \d+ .*SHOAL_RUN_AS=off/) });
   }, 120_000);
 });
+
+describe('a node-agent that cannot run agents unprivileged refuses to start, saying why', () => {
+  const agent = (env: Record<string, string>, asNobody = false) => {
+    const argv = [process.execPath, join(process.cwd(), 'apps/node-agent/dist/main.js')];
+    const cmd = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...argv] : argv;
+    const env2 = { ...process.env, SHOAL_NODE_ID: 'refused', SHOAL_DATA_DIR: join(workDir, 'refused'), NATS_URL: 'nats://127.0.0.1:1', ...env };
+    return exec(cmd[0]!, cmd.slice(1), { env: env2, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+    );
+  };
+
+  it('an unknown run-as user', async () => {
+    expect(await agent({ SHOAL_RUN_AS: 'shoal-no-such-user' })).toEqual({
+      code: 1,
+      stderr: expect.stringContaining('SHOAL_RUN_AS=shoal-no-such-user: no such user; create it (useradd --system --no-create-home --shell /usr/sbin/nologin shoal-no-such-user) or set SHOAL_RUN_AS=off'),
+    });
+  }, 90_000);
+
+  it('a node-agent that is not root', async () => {
+    expect(await agent({ SHOAL_RUN_AS: 'nobody' }, true)).toEqual({ code: 1, stderr: expect.stringContaining('dropping to an agent uid needs root, and this node-agent runs as uid 65534') });
+  }, 90_000);
+});
