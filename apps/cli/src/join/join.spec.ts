@@ -48,6 +48,7 @@ describe('systemd unit of shoal join', () => {
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^KillMode=process$/m);
     expect(unit).toMatch(/^RestartPreventExitStatus=3$/m);
+    expect(unit).toMatch(/^Environment=SHOAL_KEEP_AGENTS_ON_EXIT=1$/m);
     expect(unit).toMatch(/^Environment=SHOAL_JOIN_TOKEN=shoaljoin_abc$/m);
     expect(unit).toMatch(/^WantedBy=multi-user.target$/m);
     expect(unit).not.toMatch(/--token/);

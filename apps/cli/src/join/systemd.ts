@@ -18,8 +18,9 @@ export function systemdWord(s: string): string {
 }
 
 /**
- * A unit file running `shoal join` as a service. `KillMode=process`: a restart stops the CLI and
- * its node-agent, never the agents in tmux (they are re-adopted by the next node-agent).
+ * A unit file running `shoal join` as a service. `KillMode=process` and
+ * `SHOAL_KEEP_AGENTS_ON_EXIT=1`: a restart stops the CLI and its node-agent, never the agents in
+ * tmux (the next node-agent re-adopts them).
  * The join token appears only while the node has not enrolled yet; afterwards the node uses the
  * credentials in its data dir and the unit holds no secret.
  */
@@ -43,6 +44,9 @@ export function renderSystemdUnit(o: SystemdUnitOptions): string {
     'KillSignal=SIGTERM',
     'TimeoutStopSec=30',
     ...(o.joinToken ? [`Environment=${systemdWord(`SHOAL_JOIN_TOKEN=${o.joinToken}`)}`] : []),
+    '# A restart (upgrade) leaves the agents running; the next node-agent re-adopts them.',
+    '# `shoal stop-all --node <id>` stops them.',
+    'Environment=SHOAL_KEEP_AGENTS_ON_EXIT=1',
     'Environment=NODE_ENV=production',
     '',
     '[Install]',
