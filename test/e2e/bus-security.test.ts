@@ -54,7 +54,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const nc of open) await nc.close().catch(() => undefined);
-  await disposables.dispose();
+  await disposables.disposeAll();
 });
 
 describe('bus security (real nats-server with Shoal identities)', () => {
