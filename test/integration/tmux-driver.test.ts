@@ -248,4 +248,20 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     expect(await driver.ensureSession(session)).toBe(true);
     expect(reconnects).toHaveLength(2);
   });
+
+  it('connects right after a kill-server (a restarted node-agent): the dying server is waited out, 20 times in a row', async () => {
+    const other = tmuxSocket();
+    try {
+      for (let i = 0; i < 20; i++) {
+        await other.tmux(['new-session', '-d', '-s', 'doomed', 'sleep', '60']);
+        await other.tmux(['kill-server']);
+        const next = await TmuxDriver.connect({ socketName: other.name });
+        expect(await next.ensureSession(session)).toBe(true);
+        await next.close();
+      }
+    } finally {
+      await other.dispose();
+    }
+  });
 });
+

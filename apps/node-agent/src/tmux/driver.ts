@@ -55,8 +55,23 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
     this.exits = new ExitWatcher(this.run, options.exitPollMs ?? 200, (paneId, exit) => this.emit('pane-exited', paneId, exit), (err) => this.emitError(err));
   }
 
-  /** Connects (starting the tmux server and its hidden bootstrap session if needed). */
+  /**
+   * Connects (starting the tmux server and its hidden bootstrap session if needed). A server that
+   * is shutting down as we connect (a `kill-server` a moment earlier) answers `%exit`: connecting
+   * again a moment later starts a fresh one.
+   */
   static async connect(options: TmuxDriverOptions): Promise<TmuxDriver> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TmuxDriver.connectOnce(options);
+      } catch (err) {
+        if (attempt >= 5 || !/%exit/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
+  }
+
+  private static async connectOnce(options: TmuxDriverOptions): Promise<TmuxDriver> {
     let driver: TmuxDriver | undefined;
     const client = new TmuxControlClient({ ...options, setup: (run) => driver!.setup(run) });
     driver = new TmuxDriver(client, options);
