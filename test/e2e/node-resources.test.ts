@@ -197,7 +197,7 @@ describe('emergency commands', () => {
     expect(await cluster.tmux(socket, ['has-session', '-t', '=Shoal-warm']).then(() => 'warm session left', () => 'none')).toBe('none');
     expect(processesWithEnv('SHOAL_GOVERNOR_GROUP', `shoal-test-${cluster.ns}-`)).toEqual([]);
 
-    const reset = await exec(process.execPath, [CLI, '--api', cluster.api, 'reset', '--node', 'node-a']);
+    const reset = await exec(process.execPath, [CLI, '--api', cluster.api, 'reset', '--node', 'node-a'], { env: { ...process.env, SHOAL_TOKEN: cluster.token } });
     expect(reset.stdout).toContain('node-a: ok');
     expect(reset.stdout).toContain('local state forgotten');
 
@@ -205,7 +205,7 @@ describe('emergency commands', () => {
     expect((await cluster.tmux(socket, ['ls'])).trim()).not.toBe('');
     const governor = beats.at(-1)!.hb.governor;
     if (governor.startsWith('cgroup')) expect(cgroupDirs().length).toBeGreaterThan(0);
-    const cleanup = await exec(process.execPath, [CLI, '--api', cluster.api, 'emergency-cleanup', '--node', 'node-a']);
+    const cleanup = await exec(process.execPath, [CLI, '--api', cluster.api, 'emergency-cleanup', '--node', 'node-a'], { env: { ...process.env, SHOAL_TOKEN: cluster.token } });
     expect(cleanup.stdout).toContain('node-a: ok');
     await waitFor(() => [...first.pids, ...second.pids].every((p) => !isAlive(p)), { timeoutMs: 20_000, what: 'every Shoal process gone' });
     const ls = await cluster.tmux(socket, ['ls']).then(

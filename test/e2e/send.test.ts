@@ -31,7 +31,7 @@ afterAll(() => disposables.disposeAll(), 120_000);
 /** Runs the built CLI against the cluster; resolves with exit code and output, never rejects. */
 async function shoal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(process.execPath, [CLI, '--api', cluster.api, ...args]);
+    const r = await exec(process.execPath, [CLI, '--api', cluster.api, ...args], { env: { ...process.env, SHOAL_TOKEN: cluster.token } });
     return { code: 0, ...r };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
