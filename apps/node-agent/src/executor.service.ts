@@ -18,7 +18,7 @@ import { TaskCheckins, paneControl } from './checkin/index.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
 import { WarmPool } from './warm/index.js';
 import { type AgentIdentity, RunAs } from './run-as/index.js';
-import type { TmuxDriver } from './tmux/index.js';
+import type { NewWindowOptions, TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
 import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
 
@@ -149,10 +149,7 @@ export class ExecutorService implements OnModuleInit {
       if (task.repo) {
         const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
         task = { ...task, cwd: worktree.path };
-        committer = new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
-          committed: (c) => this.log.log(`${attemptKey} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
-          failed: (e) => this.log.warn(`${attemptKey} auto-commit failed: ${e.message}`),
-        });
+        committer = this.committer(worktree, task);
         if (identity) await worktree.handTo(identity); // after the committer: a failed start takes the worktree back
       }
       if (identity && task.cwd) await identity.assertCwd(task.cwd);
@@ -182,21 +179,7 @@ export class ExecutorService implements OnModuleInit {
     }
     msg.ack();
     this.log.log(`${attemptKey} started in ${attempt.session}:${task.role} (pid ${attempt.pid})`);
-    await this.report({
-      v: PROTOCOL_VERSION,
-      kind: 'task.started',
-      runId: task.runId,
-      taskId: task.taskId,
-      attempt: task.attempt,
-      nodeId: this.config.nodeId,
-      startedAt: attempt.startedAt!,
-      session: attempt.session,
-      window: task.role,
-      pid: attempt.pid,
-      governor: this.governor.kind,
-      tmuxSocket: this.tmux.socketName,
-    });
-    this.persist(attempt, true);
+    await this.reportStarted(attempt);
     this.checkins.start(attempt);
     void this.finish(attempt, committer, identity);
   }
@@ -215,10 +198,18 @@ export class ExecutorService implements OnModuleInit {
     const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
     const group = warm?.governed ?? (await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
     const governed = identity ? identity.govern(group) : group;
-    const attempt = new TaskAttempt(task, {
+    const attempt = this.newAttempt(task, governed, window, span, warm?.dispose);
+    this.attempts.set(attempt.key, attempt);
+    await attempt.start(warm);
+    this.periodicRestart(attempt, task.restartEveryMs);
+    return attempt;
+  }
+
+  private newAttempt(task: TaskDispatched, governed: GovernedTask, window: NewWindowOptions & { logFile: string }, span: Span, onExit?: () => void): TaskAttempt {
+    return new TaskAttempt(task, {
       tmux: this.tmux,
       governed,
-      onExit: warm?.dispose,
+      onExit,
       window,
       nodeId: this.config.nodeId,
       stopGraceMs: this.config.stopGraceMs,
@@ -228,13 +219,28 @@ export class ExecutorService implements OnModuleInit {
       output: (seq, text) => this.output(task, seq, text),
       windows: this.windows,
     });
-    this.attempts.set(attempt.key, attempt);
-    await attempt.start(warm);
-    if (task.restartEveryMs) {
-      const timer = setTimeout(() => void attempt.restart(`periodic restart (every ${task.restartEveryMs} ms)`), task.restartEveryMs);
-      timer.unref();
-    }
-    return attempt;
+  }
+
+  /** `restart_every`: restarts the agent in its window after `inMs` (what is left of the period for a re-adopted one). */
+  private periodicRestart(attempt: TaskAttempt, inMs: number | undefined): void {
+    if (inMs === undefined) return;
+    const timer = setTimeout(() => void attempt.restart(`periodic restart (every ${attempt.task.restartEveryMs} ms)`), inMs);
+    timer.unref();
+  }
+
+  private committer(worktree: TaskWorktree, task: TaskDispatched): AutoCommitter {
+    const what = `${task.runId}.${task.taskId}.${task.attempt}`;
+    return new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
+      committed: (c) => this.log.log(`${what} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
+      failed: (e) => this.log.warn(`${what} auto-commit failed: ${e.message}`),
+    });
+  }
+
+  /** Publishes task.started (once the process runs), then marks it published in the attempt's record. */
+  private async reportStarted(attempt: TaskAttempt): Promise<void> {
+    const t = attempt.task;
+    await this.report({ v: PROTOCOL_VERSION, kind: 'task.started', runId: t.runId, taskId: t.taskId, attempt: t.attempt, nodeId: this.config.nodeId, startedAt: attempt.startedAt!, session: attempt.session, window: t.role, pid: attempt.pid, governor: this.governor.kind, tmuxSocket: this.tmux.socketName });
+    this.persist(attempt, true);
   }
 
   private output(task: TaskDispatched, seq: number, text: string): void {
@@ -434,38 +440,23 @@ export class ExecutorService implements OnModuleInit {
     const uid = await this.runAs?.uidOfPane(pane.pid);
     const identity = uid === undefined ? undefined : this.runAs!.adopt(uid);
     if (this.runAs && !identity) this.log.warn(`${task.runId}/${task.taskId}#${task.attempt} re-adopted without an agent uid: its pane process does not run under SHOAL_AGENT_UIDS`);
-    const attempt = new TaskAttempt(task, {
-      tmux: this.tmux,
-      governed: identity ? identity.govern(governed) : governed,
-      window: { ...TaskAttempt.windowOf(task, record.logFile), session: record.session },
-      nodeId: this.config.nodeId,
-      stopGraceMs: this.config.stopGraceMs,
-      span,
-      now: Date.now,
-      logRotation: this.config.logRotation,
-      output: (seq, text) => this.output(task, seq, text),
-      windows: this.windows,
-    });
+    const window = { ...TaskAttempt.windowOf(task, record.logFile), session: record.session };
+    const attempt = this.newAttempt(task, identity ? identity.govern(governed) : governed, window, span);
     attempt.adopt({ ...pane, startedAt: record.startedAt, warm: record.warm }, logSize(record.logFile));
     this.attempts.set(attempt.key, attempt);
+    if (task.restartEveryMs) this.periodicRestart(attempt, Math.max(0, task.restartEveryMs - (Date.now() - record.startedAt)));
     await governed.usage().catch(() => undefined); // the next reading covers one pulse, not the whole run
     let committer: AutoCommitter | undefined;
     if (task.repo && task.cwd) {
       try {
         const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
-        committer = new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
-          committed: (c) => this.log.log(`${attempt.key}#${task.attempt} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
-          failed: (e) => this.log.warn(`${attempt.key}#${task.attempt} auto-commit failed: ${e.message}`),
-        });
+        committer = this.committer(worktree, task);
         committer.start();
       } catch (e) {
         this.log.warn(`${attempt.key}#${task.attempt} re-adopted without auto-commit: ${(e as Error).message}`);
       }
     }
-    if (!record.startedReported) {
-      await this.report({ v: PROTOCOL_VERSION, kind: 'task.started', runId: task.runId, taskId: task.taskId, attempt: task.attempt, nodeId: this.config.nodeId, startedAt: record.startedAt, session: record.session, window: task.role, pid: pane.pid, governor: this.governor.kind, tmuxSocket: this.tmux.socketName });
-      this.persist(attempt, true);
-    }
+    if (!record.startedReported) await this.reportStarted(attempt);
     this.checkins.start(attempt);
     void this.finish(attempt, committer, identity);
   }
