@@ -44,6 +44,8 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     tmp = tempDir();
     canary = join(tmp.path, 'CANARY');
     process.env.SHOAL_TEST_CANARY = canary;
+    process.env.SHOAL_JOIN_TOKEN = 'shoaljoin_must-not-leak';
+    process.env.SHOAL_TOKEN = 'shoal_admin_must-not-leak';
     driver = await TmuxDriver.connect({ socketName: sock.name });
     await driver.ensureSession(session);
   });
@@ -53,10 +55,19 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     await sock?.dispose();
     await tmp?.dispose();
     delete process.env.SHOAL_TEST_CANARY;
+    delete process.env.SHOAL_JOIN_TOKEN;
+    delete process.env.SHOAL_TOKEN;
   });
 
   afterEach(() => {
     expect(existsSync(canary)).toBe(false);
+  });
+
+  it("agents inherit the node-agent's environment except its secrets (join and API tokens)", async () => {
+    const out = join(tmp.path, 'env-seen');
+    await driver.newWindow({ session, window: 'Env-Probe', argv: ['sh', '-c', 'printf "%s|%s|%s" "${SHOAL_JOIN_TOKEN-unset}" "${SHOAL_TOKEN-unset}" "${SHOAL_TEST_CANARY-unset}" > "$1"', 'sh', out] });
+    const seen = await waitFor(() => existsSync(out) && readFileSync(out, 'utf8'), { timeoutMs: 20_000, what: 'the probe to write what it saw' });
+    expect(seen).toBe(`unset|unset|${canary}`);
   });
 
   it('creates Task-<team> once and a window per role; a clashing name is kept as asked', async () => {

@@ -5,6 +5,12 @@ import { ControlModeParser, LineSplitter, type ControlEvent, type ControlNotific
 import { TmuxCommandError, TmuxConnectionError } from './errors.js';
 import { buildTmuxCommand } from './quote.js';
 
+/**
+ * Variables of the node-agent's environment the tmux server (and so every agent it starts) must not
+ * inherit: tmux's own, and Shoal's secrets (a join token, an API token).
+ */
+export const PRIVATE_ENV = ['TMUX', 'TMUX_PANE', 'SHOAL_JOIN_TOKEN', 'SHOAL_TOKEN'] as const;
+
 /** Runs one tmux command and resolves with its output lines. */
 export type TmuxRun = (verb: string, args?: readonly string[], options?: { timeoutMs?: number }) => Promise<string[]>;
 
@@ -151,8 +157,7 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
   private async start(): Promise<Connection> {
     const { cols, rows } = this.options.size ?? { cols: 200, rows: 50 };
     const env = { ...process.env };
-    delete env.TMUX;
-    delete env.TMUX_PANE;
+    for (const name of PRIVATE_ENV) delete env[name];
     const argv = ['-f', this.options.configFile ?? '/dev/null', '-L', this.options.socketName, '-C'];
     argv.push('new-session', '-A', '-s', this.bootstrap, '-n', 'control', '-x', String(cols), '-y', String(rows), '--', 'cat');
     const child = spawn(this.bin, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
