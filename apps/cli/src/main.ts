@@ -11,6 +11,13 @@ import { registerTokenCommands } from './commands/tokens.js';
 import { registerUpCommand } from './commands/up.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
+// A reader that went away (`shoal up | head`) must not crash a command mid-way (e.g. while
+// `shoal up` stops its children): output to a closed pipe is dropped.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 
 const program = new Command('shoal')
   .description('Run fleets of command-line AI agents across machines.')

@@ -138,13 +138,13 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     await ensureUser(runAs, say);
 
     const nats = sup.launch({ name: 'nats-server', start: () => start('nats-server', natsArgv, env, echo('nats')) });
-    await nats.waitFor(/Server is ready/, 20_000);
+    await nats.waitFor(/Server is ready/, 20_000).catch(portHint('NATS', natsPort, '--nats-port', -1));
     sup.supervise('nats-server');
 
     const coordArgv = [process.execPath, join(appsDir, 'coordinator', 'dist', 'main.js')];
     const coordEnvFull = { ...coordEnv, NATS_URL: natsLocal, PORT: String(apiPort), HOST: o.listen };
     const coord = sup.launch({ name: 'coordinator', start: () => start('coordinator', coordArgv, coordEnvFull, echo('coordinator')) });
-    await coord.waitFor(/listening on (https?:\/\/\S+)/, 60_000);
+    await coord.waitFor(/listening on (https?:\/\/\S+)/, 60_000).catch(portHint('API', apiPort, '--port', 0));
     sup.supervise('coordinator');
 
     const client = new ApiClient({ base: api, token: adminToken, tokenSource: 'the admin token of shoal up', ca: caPem, caFile: tls?.ca });
@@ -190,4 +190,12 @@ export function insecureWarning(listen: string): string {
   const bar = '!'.repeat(78);
   const open = isLoopback(listen) ? 'any local user or web page' : `anyone who can reach ${listen}`;
   return `${bar}\n!! INSECURE: no API tokens, anonymous NATS. ${open} can submit plans and\n!! publish work that runs commands on this host. Use it only on a machine you trust alone.\n${bar}`;
+}
+
+/** Turns "address in use" into what to do about it; other errors pass unchanged. */
+function portHint(what: string, port: number, flag: string, any: number): (e: Error) => never {
+  return (e) => {
+    if (/address already in use|EADDRINUSE/i.test(e.message)) throw new Error(`the ${what} port ${port} is taken by another program: pass ${flag} <port> (${any}: any free one)\n${e.message}`);
+    throw e;
+  };
 }
