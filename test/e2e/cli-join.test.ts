@@ -24,7 +24,7 @@ phases:
 `;
 
 describe('shoal join: a second host joins with the printed command', () => {
-  it('joins node-b, places a task that requires its label there, refuses a used join token, and `shoal nodes remove` cuts it off', async () => {
+  it('joins node-b, places a task that requires its label there, refuses a used join token, joins node-c with a new one, and `shoal nodes remove` cuts off node-b only', async () => {
     const t = Date.now().toString(36);
     const up = await startShoalUp(disposables, { nodeId: `ctl-${t}` });
     const printed = /^ {2}(shoal join (\S+) --token (\S+))$/m.exec(up.proc.stdout.join('\n'));
@@ -91,6 +91,25 @@ describe('shoal join: a second host joins with the printed command', () => {
     expect(existsSync(join(dirC.path, 'credentials.json'))).toBe(false);
     expect((await up.cli(['nodes'])).stdout).not.toMatch(/node-c/);
 
+    // With a fresh token from `shoal token join`, node-c joins: three node-agents, three identities.
+    const minted = /^ {2}shoal join (\S+) --token (\S+)$/m.exec((await up.cli(['token', 'join'])).stdout);
+    expect(minted?.[1]).toBe(url);
+    const joinC = spawnProcess(
+      [process.execPath, CLI, 'join', url!, '--token', minted![2]!, '--node-id', 'node-c', '--tmux-socket', socketC, '--data-dir', dirC.path, '--run-as', 'off'],
+      { name: 'shoal join node-c', env: { ...joinEnv, SHOAL_GOVERNOR_PREFIX: `shoal-test-join-c-${t}` } },
+    );
+    disposables.add(async () => {
+      if (!joinC.exitStatus()) await joinC.stop('SIGINT', 30_000);
+    });
+    await joinC.waitForLine(/^node node-c joined /, 120_000);
+    await waitFor(
+      async () => {
+        const out = (await up.cli(['nodes'])).stdout;
+        return [new RegExp(`^ctl-${t}\\s+alive`, 'm'), /^node-b\s+alive/m, /^node-c\s+alive/m].every((re) => re.test(out));
+      },
+      { what: 'three nodes alive in `shoal nodes`', timeoutMs: 30_000, intervalMs: 500 },
+    );
+
     // `shoal nodes remove node-b`: its credentials stop working at once.
     const removed = await up.cli(['nodes', 'remove', 'node-b']);
     expect({ code: removed.code, stdout: removed.stdout, stderr: removed.stderr }).toEqual({ code: 0, stdout: 'node node-b removed: its credentials no longer work\n', stderr: '' });
@@ -107,6 +126,10 @@ describe('shoal join: a second host joins with the printed command', () => {
       },
       { what: 'node-b no longer alive', timeoutMs: 30_000, intervalMs: 500 },
     );
+    // Only node-b was cut off.
+    const left = (await (await up.fetch('/nodes')).json()) as { id: string; state: string }[];
+    expect(left.filter((n) => n.state === 'alive').map((n) => n.id).sort()).toEqual([`ctl-${t}`, 'node-c']);
+    expect(joinC.exitStatus()).toBeUndefined();
   }, 300_000);
 
   it('with `--tls generate`: the API is HTTPS and NATS TLS under a private CA; a host joins with --tls-ca, a client without the CA is told what to do', async () => {
