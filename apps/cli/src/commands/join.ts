@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,9 +6,8 @@ import type { Command } from 'commander';
 import { toNodeId } from '@shoal/protocol';
 import { planJoin } from '../join/join-options.js';
 import { renderSystemdUnit } from '../join/systemd.js';
-import { requireBinary, start } from '../processes.js';
-import { Supervisor } from '../supervise/supervisor.js';
-import { recordChild, stopLeftovers } from '../up/leftovers.js';
+import { requireBinary } from '../processes.js';
+import { runJoinedNode } from '../join/run-node.js';
 import { ensureUser, nodeDataDir, resolveRunAs } from '../up/run-as.js';
 import type { TaskCommandDeps } from './task-api.js';
 import { onStopSignal } from './up.js';
@@ -16,11 +15,6 @@ import { onStopSignal } from './up.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const cliMain = resolve(here, '..', 'main.js');
 const nodeAgentMain = resolve(here, '..', '..', '..', 'node-agent', 'dist', 'main.js');
-
-/** The node-agent's words when NATS refuses its credentials. */
-const REMOVED = /NATS does not accept this node's credentials/;
-/** Exit status of `shoal join` for a removed node (a systemd unit does not restart on it). */
-export const EXIT_REMOVED = 3;
 
 interface JoinCliFlags {
   token?: string;
@@ -61,63 +55,9 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
           out(renderSystemdUnit({ nodeId: plan.nodeId, node: process.execPath, cli: cliMain, args: plan.args, joinToken: enrolled ? undefined : token }));
           return 0;
         }
-        if (!enrolled && !token) throw new Error(`this node has no credentials in ${plan.dataDir} yet: pass --token <join token> (mint one on the control host with \`shoal token join\`)`);
         requireBinary('tmux');
         await ensureUser(runAs, out);
-        const env = { ...process.env, ...plan.env };
-        delete env.SHOAL_TOKEN;
-        delete env.SHOAL_CREDENTIALS;
-        delete env.SHOAL_JOIN_TOKEN;
-        const firstEnv = enrolled ? env : { ...env, SHOAL_JOIN_TOKEN: token! };
-        // A `shoal join` killed with -9 leaves its node-agent running: stop it before starting another.
-        const pidsFile = join(plan.dataDir, 'join.pids');
-        if (!existsSync(plan.dataDir)) mkdirSync(plan.dataDir, { recursive: true, mode: 0o711 });
-        await stopLeftovers(pidsFile, out, 'shoal join');
-        const stopSignal = onStopSignal();
-        const sup = new Supervisor(out);
-        sup.onSpawn = (name, p) => p.child.pid && recordChild(pidsFile, process.pid, name, p.child.pid, join('node-agent', 'dist', 'main.js'));
-        const echo = (line: string) => out(`[node-agent] ${line}`);
-        // Once enrolled, a restart uses the credentials file; the join token is spent.
-        const agent = sup.launch({
-          name: 'node-agent',
-          start: () => start('node-agent', [process.execPath, nodeAgentMain], existsSync(plan.credentials) ? env : firstEnv, echo),
-          hopeless: (p) => (p.lines.some((l) => REMOVED.test(l)) ? `NATS refuses this node's credentials (removed with \`shoal nodes remove\`?): join again with a new token` : undefined),
-        });
-        out(`${enrolled ? 'starting' : 'enrolling'} node ${plan.nodeId} with ${url} (data dir ${plan.dataDir})...`);
-        const ready = await Promise.race([agent.waitFor(/ready: governor/, 120_000).then(() => undefined), stopSignal]).catch((e: Error) => e);
-        const stopAll = async () => {
-          await sup.stopAll();
-          rmSync(pidsFile, { force: true });
-        };
-        if (ready instanceof Error) {
-          await stopAll();
-          throw new Error(`the node-agent did not start: ${joinFailure(ready.message)}`);
-        }
-        if (ready) {
-          await stopAll();
-          out(`${ready}: stopped.`);
-          return 130;
-        }
-        sup.supervise('node-agent');
-        out(`node ${plan.nodeId} joined ${url}${plan.env.SHOAL_LABELS ? ` (labels ${plan.env.SHOAL_LABELS})` : ''}; credentials in ${plan.credentials}. Press Ctrl-C to stop.`);
-        const ended = await Promise.race([stopSignal.then((sig) => ({ sig })), sup.gaveUp.then((name) => ({ name }))]);
-        if ('sig' in ended) {
-          out(`\n${ended.sig}: stopping the node-agent...`);
-          await stopAll();
-          out('stopped.');
-          return 0;
-        }
-        await stopAll();
-        const removed = sup.current('node-agent')?.lines.some((l) => REMOVED.test(l));
-        out(removed ? `node ${plan.nodeId} is no longer part of the cluster: stopped.` : 'the node-agent could not be kept running: stopped.');
-        return removed ? EXIT_REMOVED : 1;
+        return runJoinedNode(plan, { url: plan.env.SHOAL_JOIN_URL!, token, main: nodeAgentMain, stopSignal: onStopSignal(), out });
       }),
     );
 }
-
-/** The reason in a node-agent's start-up failure, without the noise around it. */
-function joinFailure(message: string): string {
-  const reason = /node-agent failed to start: (.*)/.exec(message)?.[1];
-  return reason ?? message;
-}
-
