@@ -22,7 +22,8 @@ phases:
 describe('shoal up supervises what it starts', () => {
   it('restarts a node-agent killed with -9 and says so; the cluster file is 0600; Ctrl-C stops everything and removes it', async () => {
     const nodeId = `sup-${Date.now().toString(36)}`;
-    const up = await startShoalUp(disposables, { nodeId });
+    // -v: every child's log on the terminal too, and still no secret in it.
+    const up = await startShoalUp(disposables, { nodeId, args: ['-v'] });
     const file = join(up.dir, 'cluster.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(up.cluster.token).toMatch(/^shoal_admin_/);
@@ -30,6 +31,9 @@ describe('shoal up supervises what it starts', () => {
     const out = () => up.proc.stdout.join('\n');
     expect(out()).toMatch(/^ {2}shoal join http:\/\/127\.0\.0\.1:\d+ --token shoaljoin_\S+$/m);
     expect(out()).not.toContain(up.cluster.token);
+    expect(out()).toMatch(/^\[coordinator\] /m);
+    expect(out().match(/shoaljoin_[\w-]+/g)?.length).toBe(1);
+    expect(out()).not.toMatch(/\bSU[A-Z2-7]{56}\b/);
 
     const before = (await childrenOf(up.proc.pid)).find((c) => c.args.includes('node-agent/dist/main.js'));
     expect(before).toBeDefined();
@@ -59,7 +63,8 @@ describe('shoal up supervises what it starts', () => {
     up.proc.child.kill('SIGINT');
     const exit = await up.proc.exited;
     expect(exit.code).toBe(0);
-    expect(out()).toMatch(/SIGINT: stopping node-agent, coordinator and nats-server\.\.\.\nstopped\./);
+    expect(out()).toMatch(/^SIGINT: stopping node-agent, coordinator and nats-server\.\.\.$/m);
+    expect(up.proc.stdout.filter((l) => l.trim()).at(-1)).toBe('stopped.');
     expect(out()).not.toMatch(/restarting in .*\(restart 2\)/);
     expect(children.filter((c) => isAlive(c.pid))).toEqual([]);
     expect(existsSync(file)).toBe(false);
