@@ -7,6 +7,7 @@ import { type RunView, type ScaleDecided, type TaskView, decode } from '@shoal/p
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
 import { Metrics } from '../../apps/coordinator/src/metrics.js';
 import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
+import { SecurityContext } from '../../apps/coordinator/src/security/security-context.js';
 import type { RunsService } from '../../apps/coordinator/src/runs.service.js';
 import { SchedulesService } from '../../apps/coordinator/src/schedules.service.js';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
@@ -26,7 +27,7 @@ const task = (run: RunView, id: string): TaskView => {
 
 /** `shoal <args>` from the built CLI against this cluster. */
 async function shoal(...args: string[]): Promise<string> {
-  const { stdout } = await exec(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), '--api', cluster.api, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+  const { stdout } = await exec(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), '--api', cluster.api, ...args], { env: { ...process.env, NO_COLOR: '1', SHOAL_TOKEN: cluster.token } });
   return stdout;
 }
 
@@ -245,7 +246,7 @@ describe('cron fire claims on real JetStream KV', () => {
     const started: string[] = [];
     const runs = { submit: async () => ({ id: `fired-${started.push('x')}` }) } as unknown as RunsService;
     const service = async () => {
-      const gw = new NatsGateway(config, new Metrics());
+      const gw = new NatsGateway(config, new Metrics(), SecurityContext.open(config.security));
       gateways.push(gw);
       await gw.start();
       return new SchedulesService(config, gw, runs);

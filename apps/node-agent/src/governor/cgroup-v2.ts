@@ -78,16 +78,8 @@ export class CgroupV2Governor implements ResourceGovernor {
     await this.prepared.run();
     const dirs = new CgroupDirs(this.fs, [join(this.parent, taskKey)], this.options.killTimeoutMs ?? 10_000);
     await dirs.create();
-    const apply = (files: Record<string, string>) =>
-      Promise.all(
-        Object.entries(files).map(async ([name, value]) => {
-          const path = join(dirs.primary, name);
-          if (V2_OPTIONAL_FILES.has(name) && !(await this.offered.has(name, path))) return;
-          await writeControl(this.fs, path, value);
-        }),
-      ).then(() => undefined);
     try {
-      await apply(files);
+      await this.apply(dirs, files);
     } catch (e) {
       await dirs.remove().catch(() => undefined);
       throw e;
@@ -104,15 +96,18 @@ export class CgroupV2Governor implements ResourceGovernor {
   }
 
   private task(taskKey: string, dirs: CgroupDirs): GovernedTask {
-    const apply = (files: Record<string, string>) =>
-      Promise.all(
-        Object.entries(files).map(async ([name, value]) => {
-          const path = join(dirs.primary, name);
-          if (V2_OPTIONAL_FILES.has(name) && !(await this.offered.has(name, path))) return;
-          await writeControl(this.fs, path, value);
-        }),
-      ).then(() => undefined);
-    return new CgroupV2Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now, (b) => apply(v2LimitFiles(b)));
+    return new CgroupV2Task(taskKey, `${this.prefix}/${taskKey}`, dirs, this.fs, this.options.now ?? Date.now, (b) => this.apply(dirs, v2LimitFiles(b)));
+  }
+
+  /** Writes limit files into the group, skipping optional ones this kernel does not offer. */
+  private async apply(dirs: CgroupDirs, files: Record<string, string>): Promise<void> {
+    await Promise.all(
+      Object.entries(files).map(async ([name, value]) => {
+        const path = join(dirs.primary, name);
+        if (V2_OPTIONAL_FILES.has(name) && !(await this.offered.has(name, path))) return;
+        await writeControl(this.fs, path, value);
+      }),
+    );
   }
 
   async cleanupAll(except: ReadonlySet<string> = new Set()): Promise<CleanupReport> {
