@@ -1,20 +1,20 @@
-import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type Span, trace } from '@opentelemetry/api';
+import { type Context, type Span, trace } from '@opentelemetry/api';
 import { COMMIT_EVERY, type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
 import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
-import type { GovernedTask, ResourceGovernor } from './governor/index.js';
+import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/index.js';
 import type { HostBand } from './band/index.js';
-import { LogIndex, readLogTail, taskLogPath } from './logs/index.js';
+import { LogIndex, logSize } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/restart-policy.js';
 import { TaskAttempt } from './task-attempt.js';
-import { TaskCheckins, paneControl } from './checkin/index.js';
+import { TaskCheckins } from './checkin/index.js';
+import { type ControlResult, answerControl } from './control-actions.js';
+import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
 import { AutoCommitter, TaskWorktree } from './worktree/index.js';
 import { WarmPool } from './warm/index.js';
 import { type AgentIdentity, RunAs } from './run-as/index.js';
@@ -22,14 +22,7 @@ import type { NewWindowOptions, TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
 import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
 
-/** Reply of a control action. */
-export interface ControlResult {
-  ok: boolean;
-  message: string;
-  affected?: number;
-  /** Bulk answer (`logs`: the tail of the log file). */
-  data?: string;
-}
+export type { ControlResult } from './control-actions.js';
 
 /**
  * Runs the work this node receives: one TaskAttempt per (run, task), duplicate deliveries
@@ -49,8 +42,10 @@ export class ExecutorService implements OnModuleInit {
   band?: HostBand;
   readonly logs: LogIndex;
   /** Latest per-agent usage, refreshed once per pulse for heartbeats. */
-  private readonly usage = new Map<string, { cpuPercent: number; rssMb: number }>();
-  private readonly memoryNotified = new Set<string>();
+  private readonly usage = new AttemptUsage((a, text) => {
+    this.log.warn(`${a.key}#${a.task.attempt} ${text}`);
+    this.output(a.task, 0, `\n[shoal] ${text}\n`);
+  });
   /** Windows started ahead of time. */
   private warm?: WarmPool;
   /** Housekeeping of the team sessions' windows. */
@@ -135,12 +130,7 @@ export class ExecutorService implements OnModuleInit {
     const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
 
-    const ctx = extractTraceContext(headers as unknown as HeaderCarrier | undefined);
-    const span = this.tracer.startSpan(
-      `shoal.task ${task.taskId}`,
-      { attributes: { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.config.nodeId, 'shoal.role': task.role } },
-      ctx,
-    );
+    const span = this.taskSpan(task, `shoal.task ${task.taskId}`, extractTraceContext(headers as unknown as HeaderCarrier | undefined));
     let attempt: TaskAttempt | undefined;
     let committer: AutoCommitter | undefined;
     let identity: AgentIdentity | undefined;
@@ -205,6 +195,11 @@ export class ExecutorService implements OnModuleInit {
     return attempt;
   }
 
+  private taskSpan(task: TaskDispatched, name: string, ctx?: Context): Span {
+    const attributes = { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.config.nodeId, 'shoal.role': task.role };
+    return this.tracer.startSpan(name, { attributes }, ctx);
+  }
+
   private newAttempt(task: TaskDispatched, governed: GovernedTask, window: NewWindowOptions & { logFile: string }, span: Span, onExit?: () => void): TaskAttempt {
     return new TaskAttempt(task, {
       tmux: this.tmux,
@@ -248,36 +243,17 @@ export class ExecutorService implements OnModuleInit {
   }
 
   /** Operator control addressed to this node. */
-  async control(req: ControlRequest): Promise<ControlResult> {
-    switch (req.action) {
-      case 'ping':
-        return { ok: true, message: `node ${this.config.nodeId} alive, ${this.attempts.size} task(s) running` };
-      case 'cancel': {
-        const a = this.attempts.get(`${req.runId}/${req.taskId}`);
-        if (!a || a.task.attempt !== req.attempt) return { ok: true, message: 'not running here', affected: 0 };
-        await a.stop('cancelled', req.reason ?? 'cancelled');
-        return { ok: true, message: `stopping ${req.runId}/${req.taskId}`, affected: 1 };
-      }
-      case 'stop-all':
-        return this.stopAll('stopped by operator (stop-all)');
-      case 'emergency-cleanup':
-        return this.emergencyCleanup();
-      case 'reset':
-        return this.reset();
-      case 'logs': {
-        const found = this.logs.find(req.runId, req.taskId, req.attempt);
-        const attempt = found?.attempt ?? req.attempt;
-        if (!attempt) return { ok: false, message: `no log of ${req.runId}/${req.taskId} on node ${this.config.nodeId}` };
-        const path = found?.path ?? taskLogPath(this.logs.logDir, req.runId, req.taskId, attempt);
-        const data = await readLogTail(path, req.bytes ?? 64 * 1024);
-        return { ok: true, message: `${path} (attempt ${attempt})`, data };
-      }
-      case 'send':
-      case 'capture':
-        return paneControl(req, this.tmux, this.attempts.get(`${req.runId}/${req.taskId}`));
-      default:
-        return { ok: false, message: `action ${(req as { action: string }).action} is not supported by this node-agent` };
-    }
+  control(req: ControlRequest): Promise<ControlResult> {
+    return answerControl(req, {
+      nodeId: this.config.nodeId,
+      tmux: this.tmux,
+      logs: this.logs,
+      attempt: (key) => this.attempts.get(key),
+      runningCount: () => this.attempts.size,
+      stopAll: (reason) => this.stopAll(reason),
+      reset: () => this.reset(),
+      emergencyCleanup: () => this.emergencyCleanup(),
+    });
   }
 
   /** Gracefully stops every attempt (Ctrl-C, grace, kill) and waits until all exited. */
@@ -296,7 +272,6 @@ export class ExecutorService implements OnModuleInit {
     this.seen.clear();
     this.logs.clear();
     this.usage.clear();
-    this.memoryNotified.clear();
     return { ...stopped, message: `${stopped.message}; local state forgotten` };
   }
 
@@ -354,8 +329,7 @@ export class ExecutorService implements OnModuleInit {
       this.log.error(`${attempt.key} watch failed: ${(e as Error).message}`);
       await committer?.finish('watch failed');
     } finally {
-      this.usage.delete(attempt.key);
-      this.memoryNotified.delete(attempt.key);
+      this.usage.forget(attempt.key);
       if (identity) await this.releaseIdentity(attempt.key, identity, committer);
       if (this.attempts.get(attempt.key) === attempt) this.attempts.delete(attempt.key);
     }
@@ -368,26 +342,13 @@ export class ExecutorService implements OnModuleInit {
   }
 
   /** Latest CPU%/RSS of an attempt (from the last {@link refreshUsage}). */
-  usageOf(key: string): { cpuPercent: number; rssMb: number } | undefined {
-    return this.usage.get(key);
+  usageOf(key: string): AttemptUsageSample | undefined {
+    return this.usage.of(key);
   }
 
-  /** Reads every running agent's usage once (one pulse); warns once when a `notify` task passes its budget. */
-  async refreshUsage(): Promise<void> {
-    await Promise.all(
-      this.running().map(async (a) => {
-        if (a.state !== 'running') return;
-        const u = await a.governed.usage().catch(() => undefined);
-        if (!u) return;
-        this.usage.set(a.key, { cpuPercent: Math.round(u.cpuPercent * 10) / 10, rssMb: Math.round(u.rssMb) });
-        if (a.task.onMemoryExceeded === 'notify' && u.rssMb > a.task.memoryMb && !this.memoryNotified.has(a.key)) {
-          this.memoryNotified.add(a.key);
-          const text = `memory limit exceeded: ${Math.round(u.rssMb)} MB over the ${a.task.memoryMb} MB budget (notify: keeps running up to ${hardMemoryMb(a.task.memoryMb, 'notify')} MB)`;
-          this.log.warn(`${a.key}#${a.task.attempt} ${text}`);
-          this.output(a.task, 0, `\n[shoal] ${text}\n`);
-        }
-      }),
-    );
+  /** Reads every running agent's usage once (one pulse). */
+  refreshUsage(): Promise<void> {
+    return this.usage.refresh(this.running());
   }
 
   /** Band view of the running agents. */
@@ -433,9 +394,7 @@ export class ExecutorService implements OnModuleInit {
   private async adopt(record: AttemptRecord, pane: FoundPane, governed: GovernedTask): Promise<void> {
     const task = record.task;
     this.seen.add(`${task.runId}.${task.taskId}.${task.attempt}`);
-    const span = this.tracer.startSpan(`shoal.task ${task.taskId} (re-adopted)`, {
-      attributes: { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.config.nodeId, 'shoal.role': task.role },
-    });
+    const span = this.taskSpan(task, `shoal.task ${task.taskId} (re-adopted)`);
     // Unprivileged agents: the attempt keeps its uid (read from its processes), restarts included.
     const uid = await this.runAs?.uidOfPane(pane.pid);
     const identity = uid === undefined ? undefined : this.runAs!.adopt(uid);
@@ -486,17 +445,3 @@ export class ExecutorService implements OnModuleInit {
 
 /** Delay before a work message refused by the host CPU band is delivered again. */
 const BAND_RETRY_MS = 2000;
-
-/** Current size of a log file (0 when missing). */
-function logSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/** Governor group names are limited to 128 characters. */
-function groupKey(attemptKey: string): string {
-  return attemptKey.length <= 128 ? attemptKey : `${attemptKey.slice(0, 100)}.${createHash('sha256').update(attemptKey).digest('hex').slice(0, 16)}`;
-}

@@ -24,3 +24,4 @@ export { CgroupV1Governor, v1LimitWrites, v1MemoryVerdict, type CgroupV1Options,
 export { FallbackGovernor, type FallbackOptions } from './fallback.js';
 export { nodeCgroupFs, parseCgroupMounts, type CgroupFs, type CgroupMount } from './cgroup-fs.js';
 export { GROUP_ENV, ENTER_FAILED_STATUS } from './enter-argv.js';
+export { groupKey } from './group-key.js';
