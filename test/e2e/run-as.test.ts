@@ -147,9 +147,10 @@ describe('node-agent with SHOAL_RUN_AS', () => {
 });
 
 describe('a node-agent that cannot run agents unprivileged refuses to start, saying why', () => {
-  const agent = (env: Record<string, string>, asNobody = false) => {
-    const argv = [process.execPath, join(process.cwd(), 'apps/node-agent/dist/main.js')];
-    const cmd = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--', ...argv] : argv;
+  // (a node-agent that is not root is refused by RunAs.open: test/integration/run-as.test.ts; run as
+  // nobody here it could not even read a checkout under /root)
+  const agent = (env: Record<string, string>) => {
+    const cmd = [process.execPath, join(process.cwd(), 'apps/node-agent/dist/main.js')];
     const env2 = { ...process.env, SHOAL_NODE_ID: 'refused', SHOAL_DATA_DIR: join(workDir, 'refused'), NATS_URL: 'nats://127.0.0.1:1', ...env };
     return exec(cmd[0]!, cmd.slice(1), { env: env2, timeout: 60_000 }).then(
       () => ({ code: 0, stderr: '' }),
@@ -162,9 +163,5 @@ describe('a node-agent that cannot run agents unprivileged refuses to start, say
       code: 1,
       stderr: expect.stringContaining('SHOAL_RUN_AS=shoal-no-such-user: no such user; create it (useradd --system --no-create-home --shell /usr/sbin/nologin shoal-no-such-user) or set SHOAL_RUN_AS=off'),
     });
-  }, 90_000);
-
-  it('a node-agent that is not root', async () => {
-    expect(await agent({ SHOAL_RUN_AS: 'nobody' }, true)).toEqual({ code: 1, stderr: expect.stringContaining('dropping to an agent uid needs root, and this node-agent runs as uid 65534') });
   }, 90_000);
 });

@@ -128,6 +128,9 @@ describe('agents run unprivileged (real tmux, cgroups, setpriv)', () => {
     const mode = (p: string) => statSync(join(dataDir, p)).mode & 0o777;
     expect([mode(''), mode('logs'), mode('homes'), mode('worktrees')]).toEqual([0o711, 0o700, 0o711, 0o711]);
     await expect(RunAs.open({ user: 'shoal-no-such-user', uids, dataDir })).rejects.toThrow(/SHOAL_RUN_AS=shoal-no-such-user: no such user/);
+    await expect(RunAs.open({ user: 'nobody', uids, dataDir, selfUid: 65534 })).rejects.toThrow(
+      'SHOAL_RUN_AS=nobody: dropping to an agent uid needs root, and this node-agent runs as uid 65534; run it as root or set SHOAL_RUN_AS=off',
+    );
   });
 
   it('a task writing its pid to a parent group is refused (Permission denied, non-zero exit) and stays in its own group; it cannot raise its limits', async () => {

@@ -21,6 +21,8 @@ export interface RunAsOptions {
   /** How long killing an agent uid's processes may take; default 10 000 ms. */
   killTimeoutMs?: number;
   passwdFile?: string;
+  /** The node-agent's own uid (default `process.getuid()`; tests pass another). */
+  selfUid?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export class RunAs {
    * @throws Error saying what to fix (missing user, range holding users, unreachable data dir).
    */
   static async open(options: RunAsOptions): Promise<RunAs> {
-    const self = process.getuid?.();
+    const self = options.selfUid ?? process.getuid?.();
     if (self !== 0) throw new Error(`SHOAL_RUN_AS=${options.user}: dropping to an agent uid needs root, and this node-agent runs as uid ${self}; run it as root or set SHOAL_RUN_AS=off`);
     const user = await resolveAgentUser(options.user);
     await assertRangeUnused(options.uids, user, options.passwdFile);

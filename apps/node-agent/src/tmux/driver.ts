@@ -13,6 +13,12 @@ import { argvIssues, assertKeyNames, assertSessionName, assertWindowName, comman
 import { leaveModes, sendText } from './send-text.js';
 import type { NewWindowOptions, NewWindowResult, PaneExit, SendTextOptions, SendTextResult, TmuxSessionInfo, TmuxWindowInfo } from './types.js';
 
+/**
+ * How long a start waits out a tmux server that is still shutting down (it answers `%exit` until it
+ * is gone; with busy panes on a loaded host that took over a second).
+ */
+const DYING_SERVER_WAIT_MS = 15_000;
+
 /** Options of {@link TmuxDriver.connect}. */
 export interface TmuxDriverOptions extends Pick<ControlClientOptions, 'socketName' | 'tmuxBin' | 'configFile' | 'size' | 'commandTimeoutMs'> {
   /** Fallback poll for dead panes while someone waits (default 200 ms). */
@@ -61,12 +67,13 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
    * again a moment later starts a fresh one.
    */
   static async connect(options: TmuxDriverOptions): Promise<TmuxDriver> {
+    const deadline = Date.now() + DYING_SERVER_WAIT_MS;
     for (let attempt = 1; ; attempt++) {
       try {
         return await TmuxDriver.connectOnce(options);
       } catch (err) {
-        if (attempt >= 5 || !/%exit/.test((err as Error).message)) throw err;
-        await new Promise((r) => setTimeout(r, 100 * attempt));
+        if (Date.now() >= deadline || !/%exit/.test((err as Error).message)) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
     }
   }
