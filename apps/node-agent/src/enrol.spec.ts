@@ -94,5 +94,7 @@ describe('node enrolment and bus identity', () => {
   it('explains 409 (node id taken) and other failures', () => {
     expect(enrolFailure('u', 409, '{"message":"taken"}', 'n1')).toMatch(/shoal nodes remove n1/);
     expect(enrolFailure('u', 500, 'oops', 'n1')).toMatch(/HTTP 500: oops/);
+    const own = enrolFailure('u', 401, '{"message":"join token already used; mint another with `shoal token join`"}', 'n1');
+    expect(own.match(/shoal token join/g)).toHaveLength(1);
   });
 });

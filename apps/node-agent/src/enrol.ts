@@ -104,8 +104,10 @@ export function enrolFailure(url: string, status: number, body: string, nodeId: 
     message = body.slice(0, 200);
   }
   const said = message ? `: ${message}` : '';
-  if (status === 401) return `enrolment at ${url} refused (401)${said}. The join token is unknown, already used or expired: mint another with \`shoal token join\``;
-  if (status === 409) return `enrolment at ${url} refused (409)${said}. Node id ${nodeId} is enrolled with another key: remove it first (\`shoal nodes remove ${nodeId}\`) or join with another --node-id`;
+  // the coordinator's message usually says what to do already; the hint is added only where it does not
+  const hint = (text: string, what: string) => (message?.includes(what) ? '' : `. ${text}`);
+  if (status === 401) return `enrolment at ${url} refused (401)${said}${hint('The join token is unknown, already used or expired: mint another with `shoal token join`', 'shoal token join')}`;
+  if (status === 409) return `enrolment at ${url} refused (409)${said}${hint(`Node id ${nodeId} is enrolled with another key: remove it first (\`shoal nodes remove ${nodeId}\`) or join with another --node-id`, 'shoal nodes remove')}`;
   if (status === 400) return `enrolment at ${url} refused (400)${said}`;
   return `enrolment at ${url} failed with HTTP ${status}${said}`;
 }

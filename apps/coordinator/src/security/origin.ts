@@ -15,7 +15,7 @@ export interface OriginHeaders {
 export function crossSiteReason(h: OriginHeaders, scheme: string, publicUrl?: string): string | undefined {
   if (h['sec-fetch-site']?.toLowerCase() === 'cross-site') return 'cross-site browser request refused (Sec-Fetch-Site: cross-site)';
   if (h.origin === undefined) return undefined;
-  const own = [h.host ? originOf(`${scheme}://${h.host}`) : undefined, publicUrl ? originOf(publicUrl) : undefined].filter((o): o is string => !!o);
+  const own = [...new Set([h.host ? originOf(`${scheme}://${h.host}`) : undefined, publicUrl ? originOf(publicUrl) : undefined].filter((o): o is string => !!o))];
   const origin = originOf(h.origin);
   if (origin && own.includes(origin)) return undefined;
   return `request from origin ${JSON.stringify(h.origin)} refused: only ${own.join(' or ') || "the coordinator's own origin"} may call this API from a browser`;
