@@ -131,6 +131,22 @@ export class AgentGateway {
     });
   }
 
+  /**
+   * Publishes a status report, retrying with backoff (200 ms doubling to 5 s) until NATS takes it:
+   * a result is never dropped, however long the bus is away.
+   */
+  async reportStatusUntilTaken(s: TaskStatus): Promise<void> {
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await this.reportStatus(s);
+        return;
+      } catch (e) {
+        this.log.warn(`report ${s.kind} ${s.runId}/${s.taskId} failed, retrying in ${delay} ms: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
   heartbeat(hb: Heartbeat): void {
     this.publish(this.topo.heartbeat(this.config.nodeId), encode('heartbeat', hb));
   }

@@ -11,7 +11,7 @@ import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/i
 import type { HostBand } from './band/index.js';
 import { LogIndex, logSize } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/restart-policy.js';
-import { TaskAttempt } from './task-attempt.js';
+import { TaskAttempt, startFailure } from './task-attempt.js';
 import { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
 import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
@@ -152,19 +152,7 @@ export class ExecutorService implements OnModuleInit {
       msg.ack();
       span.end();
       this.log.error(`${attemptKey} could not start: ${(e as Error).message}`);
-      await this.report({
-        v: PROTOCOL_VERSION,
-        kind: 'task.finished',
-        runId: task.runId,
-        taskId: task.taskId,
-        attempt: task.attempt,
-        nodeId: this.config.nodeId,
-        outcome: 'failed',
-        exitCode: null,
-        reason: `could not start: ${(e as Error).message}`.slice(0, 2000),
-        finishedAt: Date.now(),
-        outputTail: '',
-      });
+      await this.report(startFailure(task, this.config.nodeId, (e as Error).message, Date.now()));
       return;
     }
     msg.ack();
@@ -430,16 +418,8 @@ export class ExecutorService implements OnModuleInit {
   }
 
   /** Publishes a status report, retrying until NATS takes it: results are never dropped. */
-  private async report(s: TaskStatus): Promise<void> {
-    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-      try {
-        await this.gateway.reportStatus(s);
-        return;
-      } catch (e) {
-        this.log.warn(`report ${s.kind} ${s.runId}/${s.taskId} failed, retrying in ${delay} ms: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+  private report(s: TaskStatus): Promise<void> {
+    return this.gateway.reportStatusUntilTaken(s);
   }
 }
 

@@ -193,3 +193,21 @@ export function exitReason(exit: PaneExit): string {
   if (exit.exitCode === null) return 'exit status unknown: tmux reported none and no zombie was left to read it from';
   return `exited with code ${exit.exitCode}`;
 }
+
+/** The report of an attempt that could not start (no process ran): failed, with why. */
+export function startFailure(task: TaskDispatched, nodeId: string, why: string, now: number): TaskFinished {
+  return {
+    v: PROTOCOL_VERSION,
+    kind: 'task.finished',
+    runId: task.runId,
+    taskId: task.taskId,
+    attempt: task.attempt,
+    nodeId,
+    outcome: 'failed',
+    exitCode: null,
+    reason: `could not start: ${why}`.slice(0, 2000),
+    finishedAt: now,
+    outputTail: '',
+  };
+}
+
