@@ -1,24 +1,22 @@
-import { mkdir } from 'node:fs/promises';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type Context, type Span, trace } from '@opentelemetry/api';
-import { COMMIT_EVERY, type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
+import { type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
 import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
-import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/index.js';
+import type { GovernedTask, ResourceGovernor } from './governor/index.js';
 import type { HostBand } from './band/index.js';
 import { LogIndex, logSize } from './logs/index.js';
-import { DEFAULT_MEMORY_RESTARTS, afterExit, hardMemoryMb } from './restart/restart-policy.js';
+import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js';
 import { TaskAttempt, startFailure } from './task-attempt.js';
 import { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
 import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
-import { AutoCommitter, TaskWorktree } from './worktree/index.js';
-import { WarmPool } from './warm/index.js';
+import { type AutoCommitter, TaskWorktree } from './worktree/index.js';
+import { AttemptLauncher } from './attempt-launcher.js';
 import { type AgentIdentity, RunAs } from './run-as/index.js';
-import type { NewWindowOptions, TmuxDriver } from './tmux/index.js';
+import type { TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
 import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
 
@@ -33,7 +31,6 @@ export class ExecutorService implements OnModuleInit {
   private readonly log = new Logger('executor');
   private readonly attempts = new Map<string, TaskAttempt>();
   private readonly seen = new Set<string>();
-  private readonly tracer = trace.getTracer('shoal-node-agent');
   private tmux!: TmuxDriver;
   private governor!: ResourceGovernor;
   /** Check-ins of interactive agents (created in attach). */
@@ -46,12 +43,10 @@ export class ExecutorService implements OnModuleInit {
     this.log.warn(`${a.key}#${a.task.attempt} ${text}`);
     this.output(a.task, 0, `\n[shoal] ${text}\n`);
   });
-  /** Windows started ahead of time. */
-  private warm?: WarmPool;
+  /** Starts attempts: resource group, window, log, periodic restart (created in attach). */
+  private launcher!: AttemptLauncher;
   /** Housekeeping of the team sessions' windows. */
   private readonly windows: WindowKeeper;
-  /** Set once the log directory exists (created on the first start). */
-  private logDirReady?: Promise<unknown>;
   /** Running attempts on disk, for the next incarnation to re-adopt (see readopt/). */
   private readonly records: AttemptRecords;
   /** Unprivileged agents (`SHOAL_RUN_AS`): one uid per running attempt; undefined when off. */
@@ -73,22 +68,21 @@ export class ExecutorService implements OnModuleInit {
     this.log.log(`agents run unprivileged: one uid of ${this.config.agentUids.first}-${this.config.agentUids.last} per attempt, group of ${this.config.runAs} (gid ${this.runAs.user.gid})`);
   }
 
-  /** Hands over the I/O adapters chosen at start; warms windows ahead of time (see {@link WarmPool}). */
+  /** Hands over the I/O adapters chosen at start; and the launcher that starts attempts (with its warm pool). */
   attach(tmux: TmuxDriver, governor: ResourceGovernor): void {
     this.tmux = tmux;
     this.governor = governor;
-    if (this.config.warmPool > 0) {
-      this.warm = new WarmPool({
-        tmux,
-        governor,
-        dir: `${this.config.dataDir}/warm`,
-        logDir: this.logs.logDir,
-        size: this.config.warmPool,
-        now: Date.now,
-        warn: (m) => this.log.warn(m),
-      });
-      this.warm.clearLeftovers();
-    }
+    this.launcher = new AttemptLauncher({
+      config: this.config,
+      tmux,
+      governor,
+      logs: this.logs,
+      windows: this.windows,
+      register: (a) => this.attempts.set(a.key, a),
+      output: (task, seq, text) => this.output(task, seq, text),
+      log: (m) => this.log.log(m),
+      warn: (m) => this.log.warn(m),
+    });
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
       nodeId: this.config.nodeId,
@@ -101,8 +95,9 @@ export class ExecutorService implements OnModuleInit {
 
   /** The warm pool for heartbeats: ready slots of its size, or why it turned itself off; undefined when disabled. */
   get warmState(): { ready: number; size: number; off?: string } | undefined {
-    if (!this.warm) return undefined;
-    return { ready: this.warm.size, size: this.config.warmPool, ...(this.warm.offBecause ? { off: this.warm.offBecause.slice(0, 500) } : {}) };
+    const warm = this.launcher.warm;
+    if (!warm) return undefined;
+    return { ready: warm.size, size: this.config.warmPool, ...(warm.offBecause ? { off: warm.offBecause.slice(0, 500) } : {}) };
   }
 
   get governorKind(): ResourceGovernor['kind'] {
@@ -130,7 +125,7 @@ export class ExecutorService implements OnModuleInit {
     const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
 
-    const span = this.taskSpan(task, `shoal.task ${task.taskId}`, extractTraceContext(headers as unknown as HeaderCarrier | undefined));
+    const span = this.launcher.span(task, `shoal.task ${task.taskId}`, extractTraceContext(headers as unknown as HeaderCarrier | undefined));
     let attempt: TaskAttempt | undefined;
     let committer: AutoCommitter | undefined;
     let identity: AgentIdentity | undefined;
@@ -139,11 +134,11 @@ export class ExecutorService implements OnModuleInit {
       if (task.repo) {
         const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
         task = { ...task, cwd: worktree.path };
-        committer = this.committer(worktree, task);
+        committer = this.launcher.committer(worktree, task);
         if (identity) await worktree.handTo(identity); // after the committer: a failed start takes the worktree back
       }
       if (identity && task.cwd) await identity.assertCwd(task.cwd);
-      attempt = await this.launch(task, span, identity);
+      attempt = await this.launcher.launch(task, span, identity);
       committer?.start();
       this.persist(attempt, false);
     } catch (e) {
@@ -160,63 +155,6 @@ export class ExecutorService implements OnModuleInit {
     await this.reportStarted(attempt);
     this.checkins.start(attempt);
     void this.finish(attempt, committer, identity);
-  }
-
-  /** Creates the attempt's resource group and starts the agent in its window. */
-  private async launch(task: TaskDispatched, span: Span, identity?: AgentIdentity): Promise<TaskAttempt> {
-    const logDir = this.logs.logDir;
-    this.logDirReady ??= mkdir(logDir, { recursive: true }).catch((e: Error) => {
-      this.logDirReady = undefined;
-      throw e;
-    });
-    await this.logDirReady;
-    const window = TaskAttempt.windowOf(task, this.logs.record(task.runId, task.taskId, task.attempt));
-    if (identity) Object.assign(window, { env: { ...identity.env(), ...window.env }, cwd: window.cwd ?? identity.home });
-    const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
-    const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
-    const group = warm?.governed ?? (await this.governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
-    const governed = identity ? identity.govern(group) : group;
-    const attempt = this.newAttempt(task, governed, window, span, warm?.dispose);
-    this.attempts.set(attempt.key, attempt);
-    await attempt.start(warm);
-    this.periodicRestart(attempt, task.restartEveryMs);
-    return attempt;
-  }
-
-  private taskSpan(task: TaskDispatched, name: string, ctx?: Context): Span {
-    const attributes = { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.config.nodeId, 'shoal.role': task.role };
-    return this.tracer.startSpan(name, { attributes }, ctx);
-  }
-
-  private newAttempt(task: TaskDispatched, governed: GovernedTask, window: NewWindowOptions & { logFile: string }, span: Span, onExit?: () => void): TaskAttempt {
-    return new TaskAttempt(task, {
-      tmux: this.tmux,
-      governed,
-      onExit,
-      window,
-      nodeId: this.config.nodeId,
-      stopGraceMs: this.config.stopGraceMs,
-      span,
-      now: Date.now,
-      logRotation: this.config.logRotation,
-      output: (seq, text) => this.output(task, seq, text),
-      windows: this.windows,
-    });
-  }
-
-  /** `restart_every`: restarts the agent in its window after `inMs` (what is left of the period for a re-adopted one). */
-  private periodicRestart(attempt: TaskAttempt, inMs: number | undefined): void {
-    if (inMs === undefined) return;
-    const timer = setTimeout(() => void attempt.restart(`periodic restart (every ${attempt.task.restartEveryMs} ms)`), inMs);
-    timer.unref();
-  }
-
-  private committer(worktree: TaskWorktree, task: TaskDispatched): AutoCommitter {
-    const what = `${task.runId}.${task.taskId}.${task.attempt}`;
-    return new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
-      committed: (c) => this.log.log(`${what} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
-      failed: (e) => this.log.warn(`${what} auto-commit failed: ${e.message}`),
-    });
   }
 
   /** Publishes task.started (once the process runs), then marks it published in the attempt's record. */
@@ -250,7 +188,7 @@ export class ExecutorService implements OnModuleInit {
     await Promise.all(all.map((a) => a.stop('cancelled', reason)));
     const deadline = Date.now() + this.config.stopGraceMs + 10_000;
     while (this.attempts.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await this.warm?.drain();
+    await this.launcher.warm?.drain();
     return { ok: this.attempts.size === 0, message: `stopped ${all.length} task(s)`, affected: all.length };
   }
 
@@ -267,7 +205,7 @@ export class ExecutorService implements OnModuleInit {
   async emergencyCleanup(): Promise<ControlResult> {
     const all = this.running();
     for (const a of all) await a.stop('cancelled', 'emergency cleanup');
-    await this.warm?.drain();
+    await this.launcher.warm?.drain();
     const report = await this.governor.cleanupAll();
     const sessions = new Set(all.map((a) => teamSession(a.task.team)));
     await this.tmux.killServer().catch(() => undefined);
@@ -298,7 +236,7 @@ export class ExecutorService implements OnModuleInit {
           this.log.warn(`${attempt.key}#${attempt.task.attempt}: ${next.reason}`);
           this.output(attempt.task, 0, `\n[shoal] ${next.reason}\n`);
           try {
-            attempt = await this.launch(attempt.task, this.tracer.startSpan(`shoal.task ${attempt.task.taskId} (restart)`), identity);
+            attempt = await this.launcher.launch(attempt.task, this.launcher.span(attempt.task, `shoal.task ${attempt.task.taskId} (restart)`), identity);
             this.persist(attempt, true);
             continue;
           } catch (e) {
@@ -348,12 +286,12 @@ export class ExecutorService implements OnModuleInit {
 
   /** Starts warming windows (after re-adoption cleared what a previous incarnation left). */
   startWarmPool(): void {
-    this.warm?.fill();
+    this.launcher.warm?.fill();
   }
 
   /** Ends the warm windows (a shutdown that leaves the agents running). */
   async drainWarmPool(): Promise<void> {
-    await this.warm?.drain();
+    await this.launcher.warm?.drain();
   }
 
   /**
@@ -382,22 +320,22 @@ export class ExecutorService implements OnModuleInit {
   private async adopt(record: AttemptRecord, pane: FoundPane, governed: GovernedTask): Promise<void> {
     const task = record.task;
     this.seen.add(`${task.runId}.${task.taskId}.${task.attempt}`);
-    const span = this.taskSpan(task, `shoal.task ${task.taskId} (re-adopted)`);
+    const span = this.launcher.span(task, `shoal.task ${task.taskId} (re-adopted)`);
     // Unprivileged agents: the attempt keeps its uid (read from its processes), restarts included.
     const uid = await this.runAs?.uidOfPane(pane.pid);
     const identity = uid === undefined ? undefined : this.runAs!.adopt(uid);
     if (this.runAs && !identity) this.log.warn(`${task.runId}/${task.taskId}#${task.attempt} re-adopted without an agent uid: its pane process does not run under SHOAL_AGENT_UIDS`);
     const window = { ...TaskAttempt.windowOf(task, record.logFile), session: record.session };
-    const attempt = this.newAttempt(task, identity ? identity.govern(governed) : governed, window, span);
+    const attempt = this.launcher.attempt(task, identity ? identity.govern(governed) : governed, window, span);
     attempt.adopt({ ...pane, startedAt: record.startedAt, warm: record.warm }, logSize(record.logFile));
     this.attempts.set(attempt.key, attempt);
-    if (task.restartEveryMs) this.periodicRestart(attempt, Math.max(0, task.restartEveryMs - (Date.now() - record.startedAt)));
+    if (task.restartEveryMs) this.launcher.periodicRestart(attempt, Math.max(0, task.restartEveryMs - (Date.now() - record.startedAt)));
     await governed.usage().catch(() => undefined); // the next reading covers one pulse, not the whole run
     let committer: AutoCommitter | undefined;
     if (task.repo && task.cwd) {
       try {
         const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
-        committer = this.committer(worktree, task);
+        committer = this.launcher.committer(worktree, task);
         committer.start();
       } catch (e) {
         this.log.warn(`${attempt.key}#${task.attempt} re-adopted without auto-commit: ${(e as Error).message}`);

@@ -1,0 +1,110 @@
+import { mkdir } from 'node:fs/promises';
+import { type Context, type Span, trace } from '@opentelemetry/api';
+import { COMMIT_EVERY, type TaskDispatched } from '@shoal/protocol';
+import type { NodeAgentConfig } from './config.js';
+import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/index.js';
+import type { LogIndex } from './logs/index.js';
+import { hardMemoryMb } from './restart/restart-policy.js';
+import type { AgentIdentity } from './run-as/index.js';
+import { TaskAttempt } from './task-attempt.js';
+import type { NewWindowOptions, TmuxDriver } from './tmux/index.js';
+import { WarmPool } from './warm/index.js';
+import type { WindowKeeper } from './window-keeper.js';
+import { AutoCommitter, type TaskWorktree } from './worktree/index.js';
+
+/** What starting attempts needs from the node-agent. */
+export interface AttemptLauncherDeps {
+  config: Pick<NodeAgentConfig, 'nodeId' | 'dataDir' | 'warmPool' | 'stopGraceMs' | 'logRotation'>;
+  tmux: TmuxDriver;
+  governor: ResourceGovernor;
+  logs: LogIndex;
+  windows: WindowKeeper;
+  /** Takes an attempt into the node's table as soon as it exists (before its process starts). */
+  register(attempt: TaskAttempt): void;
+  /** Publishes a batch of an attempt's output. */
+  output(task: TaskDispatched, seq: number, text: string): void;
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * How an attempt comes to run: its span, its resource group (a warm slot's or a new one, dropped
+ * to its agent uid when agents run unprivileged), its window and log, its periodic restart and
+ * its worktree's auto-committer. The executor decides when; this decides how.
+ */
+export class AttemptLauncher {
+  private readonly tracer = trace.getTracer('shoal-node-agent');
+  /** Windows started ahead of time (undefined when the pool is off). */
+  readonly warm?: WarmPool;
+  /** Set once the log directory exists (created on the first start). */
+  private logDirReady?: Promise<unknown>;
+
+  constructor(private readonly deps: AttemptLauncherDeps) {
+    const { config, tmux, governor, logs, warn } = deps;
+    if (config.warmPool > 0) {
+      this.warm = new WarmPool({ tmux, governor, dir: `${config.dataDir}/warm`, logDir: logs.logDir, size: config.warmPool, now: Date.now, warn });
+      this.warm.clearLeftovers();
+    }
+  }
+
+  /** Creates the attempt's resource group and starts the agent in its window. */
+  async launch(task: TaskDispatched, span: Span, identity?: AgentIdentity): Promise<TaskAttempt> {
+    const { logs, governor } = this.deps;
+    this.logDirReady ??= mkdir(logs.logDir, { recursive: true }).catch((e: Error) => {
+      this.logDirReady = undefined;
+      throw e;
+    });
+    await this.logDirReady;
+    const window = TaskAttempt.windowOf(task, logs.record(task.runId, task.taskId, task.attempt));
+    if (identity) Object.assign(window, { env: { ...identity.env(), ...window.env }, cwd: window.cwd ?? identity.home });
+    const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
+    const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
+    const group = warm?.governed ?? (await governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
+    const governed = identity ? identity.govern(group) : group;
+    const attempt = this.attempt(task, governed, window, span, warm?.dispose);
+    this.deps.register(attempt);
+    await attempt.start(warm);
+    this.periodicRestart(attempt, task.restartEveryMs);
+    return attempt;
+  }
+
+  /** An attempt around a window and group (a new one, or one taken over from a previous node-agent). */
+  attempt(task: TaskDispatched, governed: GovernedTask, window: NewWindowOptions & { logFile: string }, span: Span, onExit?: () => void): TaskAttempt {
+    const { config, tmux, windows } = this.deps;
+    return new TaskAttempt(task, {
+      tmux,
+      governed,
+      onExit,
+      window,
+      nodeId: config.nodeId,
+      stopGraceMs: config.stopGraceMs,
+      span,
+      now: Date.now,
+      logRotation: config.logRotation,
+      output: (seq, text) => this.deps.output(task, seq, text),
+      windows,
+    });
+  }
+
+  /** The task's span on this node (under the coordinator's trace when `ctx` carries one). */
+  span(task: TaskDispatched, name: string, ctx?: Context): Span {
+    const attributes = { 'shoal.run_id': task.runId, 'shoal.task_id': task.taskId, 'shoal.attempt': task.attempt, 'shoal.node_id': this.deps.config.nodeId, 'shoal.role': task.role };
+    return this.tracer.startSpan(name, { attributes }, ctx);
+  }
+
+  /** `restart_every`: restarts the agent in its window after `inMs` (what is left of the period for a re-adopted one). */
+  periodicRestart(attempt: TaskAttempt, inMs: number | undefined): void {
+    if (inMs === undefined) return;
+    const timer = setTimeout(() => void attempt.restart(`periodic restart (every ${attempt.task.restartEveryMs} ms)`), inMs);
+    timer.unref();
+  }
+
+  /** The auto-committer of a task's worktree. */
+  committer(worktree: TaskWorktree, task: TaskDispatched): AutoCommitter {
+    const what = `${task.runId}.${task.taskId}.${task.attempt}`;
+    return new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
+      committed: (c) => this.deps.log(`${what} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
+      failed: (e) => this.deps.warn(`${what} auto-commit failed: ${e.message}`),
+    });
+  }
+}
