@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { nodeInboxPrefix, topology } from '@shoal/protocol';
-import { SecurityStore, connectNats, identitiesOf, newUserKeys, renderNatsAuthorization, renderNatsServerConfig, writeNodeCredentials } from '@shoal/runtime';
+import { type SecurityStore, connectNats, identitiesOf, newUserKeys, renderNatsAuthorization, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
+import { bootstrapSecurity } from '../../apps/cli/src/up/bootstrap.js';
 import { type Disposables, type NatsServerHandle, freePort, startNats } from '@shoal/testing';
 
 /** A nats-server with Shoal's authorization on, and the security state of its control host. */
@@ -30,30 +30,24 @@ export interface SecureBus {
  * files `shoal up` writes (nats.conf including auth.conf), in `dir`.
  */
 export async function startSecureBus(dir: string, disposables: Disposables, ns = `t${Math.random().toString(36).slice(2, 10)}`): Promise<SecureBus> {
-  const natsDir = join(dir, 'nats');
-  mkdirSync(natsDir, { recursive: true, mode: 0o700 });
-  const store = SecurityStore.init(join(dir, 'security'));
   const topo = topology(ns);
-  const authFile = join(natsDir, 'auth.conf');
-  const pidFile = join(natsDir, 'nats.pid');
-  const writeAuth = () => writeFileSync(authFile, renderNatsAuthorization(identitiesOf(store.snapshot, topo)), { mode: 0o600 });
-  writeAuth();
   const port = await freePort();
-  const configFile = join(natsDir, 'nats.conf');
-  writeFileSync(configFile, renderNatsServerConfig({ host: '127.0.0.1', port, storeDir: join(natsDir, 'js'), authFile: 'auth.conf', pidFile }), { mode: 0o600 });
-  const nats = await startNats({ mode: 'local', configFile, port });
+  // the very files `shoal up` writes: security store, nats.conf and the auth.conf it includes
+  const { store, adminToken, nats: files } = bootstrapSecurity({ dataDir: dir, topo, host: '127.0.0.1', port });
+  const writeAuth = () => writeSecretFile(files.auth, renderNatsAuthorization(identitiesOf(store.snapshot, topo)));
+  const nats = await startNats({ mode: 'local', configFile: files.conf, port });
   disposables.add(() => nats.stop());
   const bus: SecureBus = {
     nats,
     ns,
     store,
-    adminToken: store.adminToken()!,
+    adminToken,
     coordinatorEnv: {
       NATS_URL: nats.url,
       SHOAL_NS: ns,
       SHOAL_SECURITY_DIR: store.dir,
-      SHOAL_NATS_AUTH_FILE: authFile,
-      SHOAL_NATS_PID_FILE: pidFile,
+      SHOAL_NATS_AUTH_FILE: files.auth,
+      SHOAL_NATS_PID_FILE: files.pid,
     },
     enrolNode: (nodeId, dataDir, coordinatorUrl = 'http://127.0.0.1:0') => {
       const keys = newUserKeys();
