@@ -24,6 +24,16 @@ phases:
 `;
 
 describe('shoal join: a second host joins with the printed command', () => {
+  it('refuses a --data-dir the unprivileged agents could not reach, before enrolling (the join token stays unused)', async () => {
+    const hidden = tempDir('shoal-hidden-');
+    disposables.add(() => hidden.dispose());
+    // the coordinator address is unreachable on purpose: the refusal must come before any request
+    const res = await exec(process.execPath, [CLI, 'join', 'http://127.0.0.1:9', '--token', 'shoaljoin_unused', '--node-id', 'hidden', '--data-dir', join(hidden.path, 'node'), '--run-as', 'nobody'], {
+      env: { ...process.env, SHOAL_HOME: hidden.path },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(res).toMatchObject({ code: 2, stderr: expect.stringContaining(`--data-dir ${join(hidden.path, 'node')} is out of reach of the unprivileged agents (nobody)`) });
+  });
+
   it('joins node-b, places a task that requires its label there, refuses a used join token, joins node-c with a new one, and `shoal nodes remove` cuts off node-b only', async () => {
     const t = Date.now().toString(36);
     const up = await startShoalUp(disposables, { nodeId: `ctl-${t}` });

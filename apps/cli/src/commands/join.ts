@@ -8,7 +8,7 @@ import { planJoin } from '../join/join-options.js';
 import { renderSystemdUnit } from '../join/systemd.js';
 import { requireBinary } from '../processes.js';
 import { runJoinedNode } from '../join/run-node.js';
-import { ensureUser, nodeDataDir, resolveRunAs } from '../up/run-as.js';
+import { SHARED_NODE_ROOT, ensureUser, nodeDataDir, othersCanTraverse, resolveRunAs } from '../up/run-as.js';
 import type { TaskCommandDeps } from './task-api.js';
 import { onStopSignal } from './up.js';
 
@@ -48,6 +48,9 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
         const runAs = resolveRunAs(f.runAs, process.getuid?.());
         const nodeId = toNodeId(f.nodeId);
         const home = process.env.SHOAL_HOME || join(homedir(), '.shoal');
+        if (f.dataDir && runAs !== 'off' && !othersCanTraverse(f.dataDir)) {
+          throw new Error(`--data-dir ${resolve(f.dataDir)} is out of reach of the unprivileged agents (${runAs}): a directory on its way is not searchable by other users. Pick one they can traverse (e.g. ${SHARED_NODE_ROOT}/${nodeId}), leave --data-dir out, or pass --run-as off`);
+        }
         const dataDir = f.dataDir ? resolve(f.dataDir) : nodeDataDir(join(home, 'node', nodeId), runAs, nodeId, f.printSystemd ? () => undefined : out);
         const plan = planJoin({ ...f, url, token, runAs, tlsCa: tlsCa ? resolve(tlsCa) : undefined, dataDir });
         const enrolled = existsSync(plan.credentials);
