@@ -182,6 +182,10 @@ describe('emergency commands', () => {
     const res = await cluster.fetch(`${cluster.api}/runs/${runId}/cancel`, { method: 'POST' });
     expect(res.ok).toBe(true);
     await cluster.waitForRun(runId);
+    // the run is cancelled once the coordinator says so; the node lets go of the attempt once its
+    // process exited (Ctrl-C, grace, kill): the next test counts what stop-all stops on the node
+    const since = Date.now();
+    await waitFor(() => beats.some((b) => b.at > since && !b.hb.running.some((r) => r.runId === runId)), { timeoutMs: 30_000, what: 'the node to stop reporting the cancelled attempt' });
   }, 120_000);
 
   it('stop-all (API, all nodes), reset and emergency-cleanup (CLI) leave no tmux session, process or cgroup of Shoal', async () => {
