@@ -90,14 +90,16 @@ describe('bus security (real nats-server with Shoal identities)', () => {
     const coordinator = await cluster.connect();
     open.push(coordinator);
     const seen: string[] = [];
-    const sub = coordinator.subscribe(`${cluster.ns}.>`, { callback: (_e, m) => seen.push(m.subject) });
+    // what arrived carrying node A's forged payload (node-b's own agent keeps heartbeating meanwhile)
+    const forged = 'forged by node-a';
+    const sub = coordinator.subscribe(`${cluster.ns}.>`, { callback: (_e, m) => m.string() === forged && seen.push(m.subject) });
     await coordinator.flush();
     const violations: string[] = [];
     void (async () => {
       for await (const s of a.status()) if (s.type === 'error') violations.push(String(s.error));
     })();
-    for (const subject of [topo.heartbeat('node-b'), topo.output('node-b', 'r', 't'), topo.checkin('node-b', 'r', 't'), topo.control('node-b'), topo.scale]) a.publish(subject, new TextEncoder().encode('x'));
-    a.publish(topo.heartbeat('node-a'), new TextEncoder().encode('own subject: delivered'));
+    for (const subject of [topo.heartbeat('node-b'), topo.output('node-b', 'r', 't'), topo.checkin('node-b', 'r', 't'), topo.control('node-b'), topo.scale]) a.publish(subject, new TextEncoder().encode(forged));
+    a.publish(topo.heartbeat('node-a'), new TextEncoder().encode(forged));
     await a.flush();
     await waitFor(() => seen.includes(topo.heartbeat('node-a')) && violations.length >= 5, { timeoutMs: 20_000, what: "node A's own heartbeat delivered and five violations reported" });
     sub.unsubscribe();
