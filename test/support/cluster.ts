@@ -7,6 +7,8 @@ import type { RunView } from '@shoal/protocol';
 import { type SecureBus, startSecureBus } from './secure-bus.js';
 
 const run = promisify(execFile);
+/** Deadline of one API request made by the harness. */
+const REQUEST_DEADLINE_MS = 20_000;
 /** Repository root (tests run from it). */
 export const ROOT = resolve(process.cwd());
 
@@ -86,8 +88,10 @@ export async function startCluster(agents: AgentSpec[], disposables: Disposables
   };
   const started = agents.map(spawnAgent);
   for (const p of started) await p.waitForLine(/ready: governor/, 60_000);
+  // every request has a deadline (a stream passes its own signal): a stuck request fails, or is
+  // retried by a waitFor probe, instead of hanging the test until jest's timeout
   const authorized = (url: string, init: RequestInit = {}, token = bus.adminToken) =>
-    fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });
+    fetch(url, { signal: AbortSignal.timeout(REQUEST_DEADLINE_MS), ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });
   const json = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const res = await authorized(`${api}${path}`, init);
     const body = (await res.json()) as T;
