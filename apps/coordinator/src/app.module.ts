@@ -14,6 +14,7 @@ import { NodesController } from './nodes.controller.js';
 import { OutputRing } from './output-ring.js';
 import { TaskLogsController } from './task-logs.controller.js';
 import { Orchestrator } from './orchestrator.js';
+import { LivenessService } from './liveness.service.js';
 import { Reconciler } from './reconciler.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
@@ -52,6 +53,7 @@ import { TokensController } from './security/tokens.controller.js';
     ResultCache,
     Orchestrator,
     Reconciler,
+    LivenessService,
     RunsService,
     Scaling,
     SchedulesService,

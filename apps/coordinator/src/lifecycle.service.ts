@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Breakers } from './breakers.js';
-import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { type AttemptReport, placedElsewhere } from './fencing.js';
+import { LivenessService } from './liveness.service.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
@@ -21,10 +20,8 @@ import { EnrolmentService } from './security/enrolment.service.js';
 @Injectable()
 export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('coordinator');
-  private sweeper?: NodeJS.Timeout;
 
   constructor(
-    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly nats: NatsGateway,
     private readonly nodes: NodeRegistry,
     private readonly orchestrator: Orchestrator,
@@ -32,7 +29,6 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly bus: EventBus,
     private readonly metrics: Metrics,
     private readonly ring: OutputRing,
-    private readonly breakers: Breakers,
     private readonly estimates: Estimates,
     private readonly scaling: Scaling,
     private readonly schedules: SchedulesService,
@@ -40,6 +36,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly busAuth: BusAuthorization,
     private readonly enrolment: EnrolmentService,
     private readonly table: RunTable,
+    private readonly liveness: LivenessService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -50,7 +47,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     const topo = this.nats.topo;
     this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {
       if (subject !== topo.heartbeat(hb.nodeId)) return this.metrics.malformed('heartbeat-subject');
-      this.nodes.heartbeat(hb, Date.now());
+      this.liveness.heartbeatFrom(hb.nodeId, this.nodes.heartbeat(hb, Date.now()));
       this.reconciler.onHeartbeat(hb, Date.now());
       this.orchestrator.kick();
     });
@@ -77,12 +74,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     });
     this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
     this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
-    const pulse = Math.max(250, Math.min(1000, Math.floor(this.config.nodeTtlMs / 4)));
-    this.sweeper = setInterval(() => {
-      for (const id of this.nodes.sweep(Date.now())) this.orchestrator.nodeLost(id);
-      this.breakers.poll();
-      this.orchestrator.kick();
-    }, pulse);
+    this.liveness.start();
     await this.scaling.start();
     this.schedules.start();
     this.log.log('ready');
@@ -95,6 +87,6 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.sweeper);
+    this.liveness.stop();
   }
 }

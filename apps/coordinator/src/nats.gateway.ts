@@ -65,6 +65,22 @@ export class NatsGateway implements OnModuleDestroy {
   }
 
   /**
+   * Round trip to the server (PING/PONG) within `timeoutMs`: true when it answered. False while
+   * disconnected, reconnecting, or when the server is paused (SIGSTOP) and cannot answer.
+   */
+  async ping(timeoutMs: number): Promise<boolean> {
+    const nc = this.nc;
+    if (!nc || nc.isClosed()) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([nc.rtt().then(() => true, () => false), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Creates (idempotently) a node's durable work consumer: on a secured bus a node may only pull
    * from it, never create it, so the coordinator does at enrolment and at start.
    */

@@ -16,7 +16,7 @@ export interface NodeRecord {
 /** Budgets currently committed on a node by the tasks placed there. */
 export type Committed = Map<string, { cpuPercent: number; memoryMb: number; tasks: number }>;
 
-/** Tracks nodes from their heartbeats and judges liveness by arrival time. */
+/** Tracks nodes from their heartbeats and judges liveness by arrival time (only while the `LivenessGate` allows it). */
 @Injectable()
 export class NodeRegistry {
   private readonly log = new Logger('nodes');
@@ -33,16 +33,22 @@ export class NodeRegistry {
     return back;
   }
 
-  /** Re-judges liveness; returns the ids of nodes that just became lost. */
-  sweep(now: number): string[] {
+  /**
+   * Re-judges liveness; returns the ids of nodes that just became lost. Silence counts from
+   * `judgeFrom` at the earliest (see `LivenessGate`); with `judgeFrom` undefined nobody is
+   * judged at all (the coordinator cannot tell a dead node from a dead bus).
+   */
+  sweep(now: number, judgeFrom: number | undefined): string[] {
     const lost: string[] = [];
+    if (judgeFrom === undefined) return lost;
     for (const n of this.nodes.values()) {
-      const age = now - n.receivedAt;
+      if (n.state === 'lost') continue; // only its own heartbeat brings a lost node back
+      const age = now - Math.max(n.receivedAt, judgeFrom);
       const state: NodeState = age > this.config.nodeTtlMs ? 'lost' : age > 2 * n.heartbeat.pulseMs ? 'suspect' : 'alive';
       if (state === n.state) continue;
       if (state === 'lost') {
         lost.push(n.id);
-        this.log.warn(`node ${n.id} lost: no heartbeat for ${age} ms`);
+        this.log.warn(`node ${n.id} lost: no heartbeat for ${now - n.receivedAt} ms`);
       }
       n.state = state;
     }
