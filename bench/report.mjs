@@ -42,6 +42,12 @@ export function rows(results) {
       out.push([`W1 ${w.tasks} x true, concurrency ${w.concurrency}`, `${fmt(w.shoalTasksPerSec)} tasks/s`, `B0 xargs -P${w.concurrency} ${fmt(w.b0XargsTasksPerSec)}/s`, `${fmt(w.ratio)}x`, '(informative)', '']);
     }
   }
+  const it = b.intake;
+  if (it && !it.error) {
+    const loop = (m) => `event loop max ${fmt(m.eventLoopDelayMaxMs)} ms, /healthz max ${fmt(m.healthzMs.max)} ms`;
+    out.push([`intake: 8 x ${it.big.tasks}-task plans at once`, loop(it.big), `idle: ${loop(it.idle)}`, '', '<= 50 ms', verdict(it.big.eventLoopDelayMaxMs <= 50)]);
+    out.push([`intake: 8 x ${it.accepted.tasks}-task plans accepted`, loop(it.accepted), `largest error body ${fmt(it.big.maxResponseBytes)} B`, '', '<= 50 ms', verdict(it.accepted.eventLoopDelayMaxMs <= 50)]);
+  }
   for (const [name, r] of Object.entries(b)) if (r.error) out.push([`${name}: FAILED`, r.error.split('\n')[0].slice(0, 100), '', '', '', '']);
   return out;
 }

@@ -12,6 +12,7 @@ const BENCHES = {
   'submit-start': () => import('../bench/node-agent-start.mjs'),
   idle: () => import('../bench/idle.mjs'),
   stack: () => import('../bench/stack.mjs'),
+  intake: () => import('./bench-intake.mjs'),
 };
 
 const argv = process.argv.slice(2);
