@@ -1,0 +1,3 @@
+export { AttemptClaims, CLAIM_KEEP_MS, claimKey } from './attempt-claims.js';
+export { type IntervalTimers, type WorkingMsg, keepWorking } from './in-progress.js';
+export { DurableAttempts, type DurableAttemptsDeps, finishedRef } from './durable-attempts.js';
