@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PROTOCOL_VERSION, type RunView, type TaskFinished, type TaskStatus } from '@shoal/protocol';
+import { PROTOCOL_VERSION, type RunView, type TaskDispatched, type TaskFinished, type ShoalError, type TaskStatus, TransportError } from '@shoal/protocol';
 import { type CompiledTask, type Effect, Placer, type RunEngine } from '@shoal/scheduler';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
+import { failpoints } from './failpoints.js';
 import { placedElsewhere } from './fencing.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -53,6 +54,51 @@ export class Orchestrator implements OnModuleDestroy {
     return this.table.persist(runId);
   }
 
+  /**
+   * Accepts a new run: stores its plan, starts its engine and stores the started run
+   * (create-if-absent) before anything of it is queued or announced. When the store fails the
+   * run is not in memory and a TransportError says why (503 for POST /runs).
+   */
+  async accept(run: ActiveRun, planText: string): Promise<void> {
+    const runId = run.view.id;
+    try {
+      await this.table.savePlan(runId, planText);
+      const fx = run.engine.start(run.view);
+      await this.table.create(run);
+      this.apply(run, fx);
+    } catch (e) {
+      this.table.remove(runId);
+      throw new TransportError(`run ${runId} not accepted: the state store did not take it: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  /**
+   * Picks a recovered run up again: the engine re-queues what was queued, and every attempt
+   * stored as `dispatched` is published again with the same attempt number. Its work may or may
+   * not have left before the crash: `Nats-Msg-Id` dedupes a re-publish within 2 minutes and the
+   * node's attempt claim beyond.
+   */
+  async resume(runId: string): Promise<void> {
+    await this.mutate(runId, (v, e) => e.resume(v));
+    const run = this.table.get(runId);
+    if (!run) return;
+    for (const t of run.view.tasks) if (t.state === 'dispatched' && t.nodeId) void this.publish(run, t.id, t.attempt, t.nodeId);
+  }
+
+  /**
+   * JetStream gave up delivering an attempt's work (max deliveries reached): the attempt fails
+   * as rejected and retries per the task's policy. A stale attempt is ignored.
+   */
+  async undeliverable(task: TaskDispatched, deliveries: number): Promise<void> {
+    const t = this.table.get(task.runId)?.view.tasks.find((x) => x.id === task.taskId);
+    if (!t || t.attempt !== task.attempt || t.state !== 'dispatched') return;
+    this.metrics.inc('shoal_work_undeliverable_total');
+    await this.mutate(task.runId, (v, e) =>
+      e.finished(v, { taskId: task.taskId, attempt: task.attempt, outcome: 'rejected', exitCode: null, reason: `work undeliverable after ${deliveries} deliveries`, finishedAt: Date.now() }),
+    );
+    this.kick();
+  }
+
   /** Feeds a node's status report into the engine (acked by the caller once persisted). */
   async onStatus(s: TaskStatus): Promise<void> {
     if (!this.table.get(s.runId)) {
@@ -98,7 +144,7 @@ export class Orchestrator implements OnModuleDestroy {
     this.estimates.observe(spec, s.startedAt, s.finishedAt);
   }
 
-  /** A node stopped heartbeating: every attempt on it is re-placed elsewhere. */
+  /** A node stopped heartbeating: its attempts are re-placed or kept, per task (`on_node_lost`). */
   nodeLost(nodeId: string): void {
     for (const run of this.table.all()) {
       for (const t of run.view.tasks) {
@@ -106,6 +152,13 @@ export class Orchestrator implements OnModuleDestroy {
       }
     }
     for (const run of this.table.all()) void this.mutate(run.view.id, (v, e) => e.nodeLost(v, nodeId));
+  }
+
+  /** A lost node heartbeats again: attempts kept for it (`on_node_lost: wait`) are its own again. */
+  nodeBack(nodeId: string): void {
+    for (const run of this.table.all()) {
+      if (run.view.tasks.some((t) => t.nodeId === nodeId && t.nodeLostAt !== undefined)) void this.mutate(run.view.id, (v, e) => e.nodeBack(v, nodeId));
+    }
   }
 
   /** Asks for a placement round soon (coalesced). */
@@ -142,6 +195,14 @@ export class Orchestrator implements OnModuleDestroy {
             .control(f.nodeId, { v: PROTOCOL_VERSION, action: 'cancel', runId, taskId: f.taskId, attempt: f.attempt, reason: f.reason })
             .catch((e: Error) => this.log.warn(`could not stop ${runId}/${f.taskId} on ${f.nodeId}: ${e.message}`));
           break;
+        case 'lost-deadline': {
+          const timer = setTimeout(() => {
+            this.timers.delete(timer);
+            void this.mutate(runId, (v, e) => e.lostDeadline(v, f.taskId, f.attempt));
+          }, f.delayMs);
+          this.timers.add(timer);
+          break;
+        }
         case 'retry-after': {
           const timer = setTimeout(() => {
             this.timers.delete(timer);
@@ -200,10 +261,47 @@ export class Orchestrator implements OnModuleDestroy {
       const run = this.table.get(runId);
       const task = run?.view.tasks.find((t) => t.id === taskId);
       if (!run || !task || task.state !== 'queued') continue;
-      const attempt = task.attempt;
-      void this.mutate(runId, (v, e) => e.dispatched(v, taskId, attempt, p.nodeId));
-      void this.publish(run, taskId, attempt, p.nodeId);
+      void this.dispatch(run, taskId, task.attempt, p.nodeId);
     }
+  }
+
+  /**
+   * Crash-safe dispatch: the `dispatched` transition is stored first, the work published after.
+   * A crash in between leaves a stored `dispatched` attempt that {@link resume} publishes again;
+   * a store that fails publishes nothing and puts the attempt back in the queue.
+   */
+  private async dispatch(run: ActiveRun, taskId: string, attempt: number, nodeId: string): Promise<void> {
+    const runId = run.view.id;
+    try {
+      await this.mutate(runId, (v, e) => e.dispatched(v, taskId, attempt, nodeId));
+    } catch (e) {
+      if ((e as ShoalError).code === 'E_CONFLICT') {
+        // another coordinator wrote this run: it is not this one's to drive any more
+        this.log.error(`${runId}: stops being dispatched here: ${(e as Error).message}`);
+        this.placer.cancelRun(runId);
+        return;
+      }
+      this.undispatch(run, taskId, attempt, nodeId, (e as Error).message);
+      return;
+    }
+    await failpoints.hit('after-dispatch-persist');
+    if (this.table.get(runId) !== run) return;
+    const t = run.view.tasks.find((x) => x.id === taskId);
+    if (t?.attempt !== attempt || t.state !== 'dispatched') return; // cancelled (or finished) meanwhile
+    await this.publish(run, taskId, attempt, nodeId);
+  }
+
+  /** The `dispatched` transition was not stored: the attempt is queued again, same number, nothing published. */
+  private undispatch(run: ActiveRun, taskId: string, attempt: number, nodeId: string, why: string): void {
+    const t = run.view.tasks.find((x) => x.id === taskId);
+    if (this.table.get(run.view.id) !== run || t?.attempt !== attempt || t.state !== 'dispatched' || t.nodeId !== nodeId) return;
+    const reason = `dispatch to ${nodeId} not stored, queued again: ${why}`;
+    this.log.error(`${run.view.id}/${taskId} attempt ${attempt}: ${reason}`);
+    t.state = 'queued';
+    t.nodeId = t.dispatchedAt = undefined;
+    t.waitingReason = reason;
+    this.bus.emit({ type: 'task', runId: run.view.id, taskId, phaseId: t.phaseId, state: 'queued', attempt, reason, at: Date.now() });
+    this.enqueue(run, run.plan.tasks.get(taskId)!, Date.now());
   }
 
   private async publish(run: ActiveRun, taskId: string, attempt: number, nodeId: string): Promise<void> {
@@ -243,6 +341,7 @@ export class Orchestrator implements OnModuleDestroy {
           ctx,
         ),
       );
+      await failpoints.hit('after-publish');
     } catch (e) {
       this.log.error((e as Error).message);
       await this.mutate(runId, (v, eng) =>
@@ -267,5 +366,6 @@ function toResult(s: TaskFinished) {
     startedAt: s.startedAt,
     finishedAt: s.finishedAt,
     outputTail: s.outputTail,
+    nodeId: s.nodeId,
   };
 }

@@ -51,7 +51,7 @@ export const TASK_TRANSITIONS: Transitions<TaskState> = {
   queued: ['dispatched', 'succeeded', 'skipped', 'cancelled'],
   dispatched: ['running', 'succeeded', 'failed', 'retry-wait', 'awaiting-operator', 'queued', 'cancelled'],
   running: ['succeeded', 'failed', 'retry-wait', 'awaiting-operator', 'queued', 'cancelled'],
-  'retry-wait': ['queued', 'cancelled', 'skipped'],
+  'retry-wait': ['queued', 'succeeded', 'cancelled', 'skipped'],
   'awaiting-operator': ['queued', 'skipped', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],

@@ -103,6 +103,17 @@ export type FailurePolicy = z.infer<typeof FailurePolicy>;
 export const MemoryPolicy = z.enum(['restart', 'fail', 'notify']);
 export type MemoryPolicy = z.infer<typeof MemoryPolicy>;
 
+/**
+ * What the coordinator does with a task whose node stopped heartbeating (Nomad's `disconnect`):
+ * `replace` re-places it at once; `wait` keeps the attempt for up to `lost_after`, so a node that
+ * comes back with it still running keeps it. Default: `wait` for interactive tasks, else `replace`.
+ */
+export const NodeLostPolicy = z.enum(['wait', 'replace']);
+export type NodeLostPolicy = z.infer<typeof NodeLostPolicy>;
+
+/** Bounds of `lost_after` (how long `on_node_lost: wait` waits for a lost node); default 15 minutes. */
+export const LOST_AFTER = { min: 10_000, max: 24 * 3_600_000, default: 15 * 60_000 } as const;
+
 /** Bounds of `commit_every` (auto-commit period of a task's git worktree); default 30 minutes. */
 export const COMMIT_EVERY = { min: 60_000, max: 24 * 3_600_000, default: 30 * 60_000 } as const;
 
@@ -147,6 +158,8 @@ function taskSchema(limits: PlanLimits) {
     on_memory_exceeded: MemoryPolicy.optional(),
     memory_restarts: z.number().int().min(0, 'must be 0 or more').max(100, 'must be at most 100').optional(),
     restart_every: durationMs({ min: 60_000, max: limits.maxTimeoutMs }).optional(),
+    on_node_lost: NodeLostPolicy.optional(),
+    lost_after: durationMs({ min: LOST_AFTER.min, max: LOST_AFTER.max }).optional(),
   });
 }
 

@@ -22,6 +22,10 @@ export interface TaskView {
   outputTail?: string;
   /** Where the attempt runs in tmux (`tmux -L <socket> attach -t <session>:<window>` on `nodeId`). */
   tmux?: { socket: string; session: string; window: string };
+  /** Coordinator time its node was judged lost while `on_node_lost: wait` keeps the attempt. */
+  nodeLostAt?: number;
+  /** Attempts given up because their node was lost; a late success of one still counts. */
+  lostAttempts?: { attempt: number; nodeId: string }[];
 }
 
 /** A phase of a run. */

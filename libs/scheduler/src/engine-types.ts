@@ -8,6 +8,8 @@ export type Effect =
   | { kind: 'dequeue'; taskId: string }
   /** Tell the node to stop this attempt. */
   | { kind: 'stop'; taskId: string; attempt: number; nodeId: string; reason: string }
+  /** Call `lostDeadline(taskId, attempt)` after the delay (the `lost_after` bound of `on_node_lost: wait`). */
+  | { kind: 'lost-deadline'; taskId: string; attempt: number; delayMs: number }
   /** Call `retryDue(taskId)` after the delay. */
   | { kind: 'retry-after'; taskId: string; attempt: number; delayMs: number }
   /** Tell operators. */
@@ -23,6 +25,8 @@ export interface AttemptResult {
   startedAt?: number;
   finishedAt: number;
   outputTail?: string;
+  /** The node that reported it (fences a late result of an attempt lost with its node). */
+  nodeId?: string;
 }
 
 /** A fresh stored result that stands in for running a queued task. */

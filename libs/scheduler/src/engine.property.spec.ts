@@ -65,6 +65,8 @@ function simulate(plan: CompiledPlan, choices: number[], failQuarters: number) {
   const active: Slot[] = [];
   const timers: Slot[] = [];
   const stale: Slot[] = [];
+  /** Attempts given up with their lost node: a late success is accepted while the task is open. */
+  const lostSlots: Slot[] = [];
   let nodeLosses = 0;
 
   const task = (id: string) => run.tasks.find((t) => t.id === id)!;
@@ -100,6 +102,7 @@ function simulate(plan: CompiledPlan, choices: number[], failQuarters: number) {
       active.length && 'finish',
       timers.length && 'timer',
       stale.length && 'stale',
+      lostSlots.length && 'late',
       awaiting.length && 'operator',
       active.length && nodeLosses < 2 && 'lose-node',
     ].filter((a): a is string => !!a);
@@ -133,7 +136,21 @@ function simulate(plan: CompiledPlan, choices: number[], failQuarters: number) {
       const lost = active.filter((a) => a.nodeId === nodeId);
       for (const slot of lost) active.splice(active.indexOf(slot), 1);
       apply(engine.nodeLost(run, nodeId));
-      stale.push(...lost);
+      lostSlots.push(...lost);
+    } else if (action === 'late') {
+      const [slot] = lostSlots.splice(pick(lostSlots.length), 1);
+      const ok = pick(2) === 0;
+      const t = task(slot!.taskId);
+      const open = ['queued', 'dispatched', 'running', 'retry-wait'].includes(t.state);
+      const fx = engine.finished(run, { taskId: slot!.taskId, attempt: slot!.attempt, outcome: ok ? 'succeeded' : 'failed', exitCode: ok ? 0 : 1, finishedAt: clock.t, nodeId: slot!.nodeId });
+      check(fx.length > 0 === (ok && open), `late ${ok ? 'success' : 'failure'} of lost ${slot!.taskId}#${slot!.attempt} (task ${t.state}) ${fx.length ? 'accepted' : 'rejected'}`);
+      if (fx.length) {
+        const timer = timers.findIndex((x) => x.taskId === slot!.taskId);
+        if (timer >= 0) timers.splice(timer, 1);
+        apply(fx);
+        check(t.state === 'succeeded' && t.attempt === slot!.attempt, `late success of ${slot!.taskId}#${slot!.attempt} left it ${t.state}#${t.attempt}`);
+        stale.push(slot!);
+      }
     }
   }
   return { engine, run, queued, active, timers };

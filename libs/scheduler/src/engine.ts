@@ -66,6 +66,7 @@ export class RunEngine {
     for (const t of run.tasks) {
       if (t.state === 'queued') fx.push({ kind: 'enqueue', taskId: t.id, attempt: t.attempt });
       if (t.state === 'retry-wait') fx.push({ kind: 'retry-after', taskId: t.id, attempt: t.attempt, delayMs: 0 });
+      if (t.nodeLostAt !== undefined) fx.push(this.lostDeadlineEffect(t, t.nodeLostAt));
     }
     this.advance(run, fx);
     return fx;
@@ -104,8 +105,10 @@ export class RunEngine {
   /** The attempt ended. A result for a stale attempt, or for a task already terminal, is rejected (empty effects). */
   finished(run: RunView, r: AttemptResult): Effect[] {
     const t = this.task(run, r.taskId);
-    if (t.attempt !== r.attempt || (t.state !== 'dispatched' && t.state !== 'running')) return [];
+    if (t.attempt !== r.attempt) return this.lateResult(run, t, r);
+    if (t.state !== 'dispatched' && t.state !== 'running') return [];
     const fx: Effect[] = [];
+    t.nodeLostAt = undefined;
     t.exitCode = r.exitCode;
     t.outcome = r.outcome;
     t.finishedAt = r.finishedAt;
@@ -150,18 +153,99 @@ export class RunEngine {
     return fx;
   }
 
-  /** The node running these tasks is gone: each loses its attempt and is re-queued (not counted as a failure). */
+  /**
+   * The node running these tasks is gone. Per task (`on_node_lost`): `replace` gives the attempt
+   * up and queues another (not counted as a failure); `wait` keeps the attempt and asks for a
+   * `lostDeadline` call after `lost_after`, so a node that comes back keeps its work.
+   */
   nodeLost(run: RunView, nodeId: string): Effect[] {
     const fx: Effect[] = [];
+    const now = this.opts.now();
     for (const t of run.tasks) {
       if (t.nodeId !== nodeId || (t.state !== 'dispatched' && t.state !== 'running')) continue;
-      t.maxAttempts = Math.min(t.maxAttempts + 1, 100);
-      t.reason = `node ${nodeId} lost`;
-      if (t.attempt < t.maxAttempts) this.queue(run, t, fx);
-      else this.failAttempt(run, t, t.reason, fx);
+      const spec = this.plan.tasks.get(t.id)!;
+      if (spec.onNodeLost === 'replace') this.replaceAttempt(run, t, `node ${nodeId} lost`, fx);
+      else if (t.nodeLostAt === undefined) {
+        t.nodeLostAt = now;
+        this.note(run, t, `node ${nodeId} lost; keeping attempt ${t.attempt} for up to ${Math.round(spec.lostAfterMs / 1000)} s (on_node_lost: wait)`, fx);
+        fx.push(this.lostDeadlineEffect(t, now));
+      }
     }
     this.advance(run, fx);
     return fx;
+  }
+
+  /** A lost node heartbeats again: the attempts it kept (`on_node_lost: wait`) are its own again. */
+  nodeBack(run: RunView, nodeId: string): Effect[] {
+    const fx: Effect[] = [];
+    for (const t of run.tasks) {
+      if (t.nodeId !== nodeId || t.nodeLostAt === undefined) continue;
+      t.nodeLostAt = undefined;
+      this.note(run, t, `node ${nodeId} is back; attempt ${t.attempt} kept`, fx);
+    }
+    return fx;
+  }
+
+  /** The `lost_after` bound of a kept attempt elapsed and its node is still lost: re-place the task. */
+  lostDeadline(run: RunView, taskId: string, attempt: number): Effect[] {
+    const t = this.task(run, taskId);
+    if (t.attempt !== attempt || t.nodeLostAt === undefined || (t.state !== 'dispatched' && t.state !== 'running')) return [];
+    const fx: Effect[] = [];
+    const waited = Math.round((this.opts.now() - t.nodeLostAt) / 1000);
+    this.replaceAttempt(run, t, `node ${t.nodeId} lost and not back after ${waited} s (lost_after)`, fx);
+    this.advance(run, fx);
+    return fx;
+  }
+
+  private replaceAttempt(run: RunView, t: TaskView, reason: string, fx: Effect[]): void {
+    t.lostAttempts = [...(t.lostAttempts ?? []), { attempt: t.attempt, nodeId: t.nodeId! }].slice(-10);
+    t.nodeLostAt = undefined;
+    t.maxAttempts = Math.min(t.maxAttempts + 1, 100);
+    t.reason = reason;
+    if (t.attempt < t.maxAttempts) this.queue(run, t, fx);
+    else this.failAttempt(run, t, reason, fx);
+  }
+
+  /**
+   * A result of an attempt other than the current one. Rejected (stale), except the success of an
+   * attempt given up only because its node was lost: completed work is never thrown away, so it
+   * finishes the task and the attempt that replaced it is stopped (or dropped from the queue).
+   */
+  private lateResult(run: RunView, t: TaskView, r: AttemptResult): Effect[] {
+    const lost = t.lostAttempts?.find((l) => l.attempt === r.attempt && l.nodeId === r.nodeId);
+    const open: TaskState[] = ['queued', 'dispatched', 'running', 'retry-wait'];
+    if (!lost || r.outcome !== 'succeeded' || !open.includes(t.state)) return [];
+    const fx: Effect[] = [];
+    const replaced = t.attempt;
+    if (t.state === 'queued') fx.push({ kind: 'dequeue', taskId: t.id });
+    if ((t.state === 'dispatched' || t.state === 'running') && t.nodeId) {
+      fx.push({ kind: 'stop', taskId: t.id, attempt: replaced, nodeId: t.nodeId, reason: `attempt ${r.attempt} of this task already succeeded` });
+    }
+    t.attempt = r.attempt;
+    t.nodeId = lost.nodeId;
+    t.exitCode = r.exitCode;
+    t.outcome = r.outcome;
+    t.finishedAt = r.finishedAt;
+    t.startedAt = r.startedAt;
+    t.outputTail = r.outputTail;
+    t.waitingReason = undefined;
+    this.setTask(run, t, 'succeeded', fx, `attempt ${r.attempt} succeeded on node ${lost.nodeId} while it was lost; attempt ${replaced} stopped`);
+    this.advance(run, fx);
+    return fx;
+  }
+
+  private lostDeadlineEffect(t: TaskView, lostAt: number): Effect {
+    const delayMs = Math.max(0, lostAt + this.plan.tasks.get(t.id)!.lostAfterMs - this.opts.now());
+    return { kind: 'lost-deadline', taskId: t.id, attempt: t.attempt, delayMs };
+  }
+
+  /** Tells operators something about a task without changing its state. */
+  private note(run: RunView, t: TaskView, reason: string, fx: Effect[]): void {
+    t.reason = reason;
+    fx.push({
+      kind: 'event',
+      event: { type: 'task', runId: run.id, taskId: t.id, phaseId: t.phaseId, state: t.state, attempt: t.attempt, nodeId: t.nodeId, reason, at: this.opts.now() },
+    });
   }
 
   /** An operator decision on a task in `awaiting-operator`. */

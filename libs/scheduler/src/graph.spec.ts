@@ -177,6 +177,7 @@ describe('compilePlan: order and defaults', () => {
     expect(t).toEqual({
       id: 't1', phaseId: 'a', team: 'fe', role: 'R-t1', command: ['true'], cwd: undefined, env: undefined,
       cpuPercent: 50, memoryMb: 512, timeoutMs: undefined, maxAttempts: 1, priority: 0, labels: {}, requires: {}, dependsOn: [], batch: undefined,
+      onNodeLost: 'replace', lostAfterMs: 15 * 60_000,
     });
   });
 

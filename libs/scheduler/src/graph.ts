@@ -6,8 +6,10 @@ import {
   type Result,
   TASK_DEFAULTS,
   COMMIT_EVERY,
+  LOST_AFTER,
+  type NodeLostPolicy,
 } from '@shoal/protocol';
-import { type AgentFields, agentFields, defaultMemoryMb } from './agent-defaults.js';
+import { type AgentFields, agentFields, defaultMemoryMb, isInteractive } from './agent-defaults.js';
 
 /** A task with every default applied, ready to schedule. */
 export interface CompiledTask extends AgentFields {
@@ -36,6 +38,10 @@ export interface CompiledTask extends AgentFields {
   onMemoryExceeded?: 'restart' | 'fail' | 'notify';
   memoryRestarts?: number;
   restartEveryMs?: number;
+  /** What happens to the running attempt when its node is lost (resolved default, see {@link NodeLostPolicy}). */
+  onNodeLost: NodeLostPolicy;
+  /** How long `wait` waits for a lost node to come back before the task is re-placed. */
+  lostAfterMs: number;
 }
 
 /** A phase node of the graph. */
@@ -153,6 +159,8 @@ function compileTask(t: PlanTask, phaseId: string, teamCommitEveryMs?: number): 
     dependsOn: unique(t.depends_on ?? []),
     batch: t.batch,
     ...(t.cache ? { cache: { inputs: t.cache.inputs ?? [], ttlMs: t.cache.ttl } } : {}),
+    onNodeLost: t.on_node_lost ?? (isInteractive(t) ? 'wait' : 'replace'),
+    lostAfterMs: t.lost_after ?? LOST_AFTER.default,
   };
 }
 
