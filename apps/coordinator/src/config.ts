@@ -1,4 +1,5 @@
 import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '@shoal/protocol';
+import { WORK_DELIVERY } from '@shoal/runtime';
 
 /** Everything the coordinator reads from its environment. */
 export interface CoordinatorConfig {
@@ -24,6 +25,14 @@ export interface CoordinatorConfig {
   scheduleTickMs: number;
   /** Who may talk to the API and the bus (see {@link SecurityConfig}). */
   security: SecurityConfig;
+  /** `SHOAL_STATE_WRITE_DEADLINE_MS`: a run write failing transiently is retried this long, then fails loudly. */
+  stateWriteDeadlineMs: number;
+  /** `SHOAL_NATS_REPLICAS` (1..5): replicas of the streams and KV buckets (3 on a 3-server NATS cluster). */
+  natsReplicas: number;
+  /** `SHOAL_WORK_ACK_WAIT_MS`: a pulled work message not acked within this is delivered again. */
+  workAckWaitMs: number;
+  /** `SHOAL_WORK_MAX_DELIVER`: deliveries of a work message before its attempt fails as undeliverable. */
+  workMaxDeliver: number;
 }
 
 /**
@@ -78,6 +87,10 @@ export function loadCoordinatorConfig(env: NodeJS.ProcessEnv = process.env): Coo
     maxNodes: int(env, 'SHOAL_MAX_NODES', 100, 1, 100_000),
     scheduleTickMs: int(env, 'SHOAL_SCHEDULE_TICK_MS', 1000, 50, 60_000),
     security: loadSecurityConfig(env, natsUrl),
+    stateWriteDeadlineMs: int(env, 'SHOAL_STATE_WRITE_DEADLINE_MS', 10_000, 100, 600_000),
+    natsReplicas: int(env, 'SHOAL_NATS_REPLICAS', 1, 1, 5),
+    workAckWaitMs: int(env, 'SHOAL_WORK_ACK_WAIT_MS', WORK_DELIVERY.ackWaitMs, 1000, 3_600_000),
+    workMaxDeliver: int(env, 'SHOAL_WORK_MAX_DELIVER', WORK_DELIVERY.maxDeliver, 2, 10_000),
   };
 }
 

@@ -26,6 +26,8 @@ export class ShoalExceptionFilter implements ExceptionFilter {
       const body: Record<string, unknown> = { error: e.code, message: e.message, retryable: e.retryable };
       if (e instanceof ValidationError) body.issues = e.issues;
       if (e.code === 'E_UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer realm="shoal"');
+      // the bus or its state store is unavailable (e.g. JetStream without quorum): say when to try again
+      if (e.code === 'E_TRANSPORT') void reply.header('retry-after', '5');
       void reply.status(STATUS[e.code] ?? 500).send(body);
       return;
     }

@@ -72,6 +72,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       }
       await this.orchestrator.onStatus(s);
     });
+    await this.nats.consumeUndeliverable((task, deliveries) => this.orchestrator.undeliverable(task, deliveries));
     this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
     this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
     this.liveness.start();

@@ -12,17 +12,16 @@ import {
   type Topology,
   TransportError,
   decode,
+  decodeMaxDeliveriesAdvisory,
   encode,
   topology,
 } from '@shoal/protocol';
 import { type HeaderCarrier, connectNats, ensureConsumer, ensureTopology, injectTraceContext } from '@shoal/runtime';
 import type { Context } from '@opentelemetry/api';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { failpoints } from './failpoints.js';
 import { Metrics } from './metrics.js';
 import { SecurityContext } from './security/security-context.js';
-
-/** Ack wait of a node's work consumer: an unacked attempt is redelivered after this. */
-const WORK_ACK_WAIT_MS = 60_000;
 
 /** The coordinator's only door to NATS: publishes work, consumes status, reads heartbeats, stores state. */
 @Injectable()
@@ -50,7 +49,7 @@ export class NatsGateway implements OnModuleDestroy {
    */
   async start(): Promise<void> {
     this.nc = await connectNats(this.config.natsUrl, 'shoal-coordinator', { seed: this.security.natsSeed, caPem: this.security.caPem });
-    await ensureTopology(this.nc, this.topo);
+    await ensureTopology(this.nc, this.topo, { replicas: this.config.natsReplicas });
     const jsm = await jetstreamManager(this.nc);
     this.jsm = jsm;
     await ensureConsumer(jsm, this.topo.statusStream, this.topo.coordinatorConsumer, this.topo.allStatus, 30_000);
@@ -82,10 +81,12 @@ export class NatsGateway implements OnModuleDestroy {
 
   /**
    * Creates (idempotently) a node's durable work consumer: on a secured bus a node may only pull
-   * from it, never create it, so the coordinator does at enrolment and at start.
+   * from it, never create it, so the coordinator does at enrolment and at start. Delivery limits:
+   * `SHOAL_WORK_ACK_WAIT_MS` / `SHOAL_WORK_MAX_DELIVER` (defaults and reasons: WORK_DELIVERY).
    */
   async ensureWorkConsumer(nodeId: string): Promise<void> {
-    await ensureConsumer(this.manager, this.topo.workStream, this.topo.nodeConsumer(nodeId), this.topo.work(nodeId), WORK_ACK_WAIT_MS);
+    const { workAckWaitMs, workMaxDeliver } = this.config;
+    await ensureConsumer(this.manager, this.topo.workStream, this.topo.nodeConsumer(nodeId), this.topo.work(nodeId), workAckWaitMs, workMaxDeliver);
   }
 
   /** Deletes a node's work consumer; false when there was none. */
@@ -152,6 +153,60 @@ export class NatsGateway implements OnModuleDestroy {
     })();
   }
 
+  /**
+   * Consumes the max-deliveries advisories of the work consumers (kept in the undeliverable
+   * stream): for each, the work message JetStream gave up on is read back by its sequence and
+   * decoded, `handler` fails that attempt, then the message is deleted from the work stream and
+   * the advisory acked. A handler that throws gets the advisory again (nak).
+   */
+  async consumeUndeliverable(handler: (task: TaskDispatched, deliveries: number) => Promise<void>): Promise<void> {
+    await ensureConsumer(this.manager, this.topo.undeliverableStream, this.topo.coordinatorConsumer, this.topo.workMaxDeliveries, 30_000);
+    const consumer = await this.jsc.consumers.get(this.topo.undeliverableStream, this.topo.coordinatorConsumer);
+    void (async () => {
+      while (!this.stopped) {
+        try {
+          const messages = await consumer.consume({ max_messages: 64 });
+          for await (const m of messages) await this.handleUndeliverable(m, handler);
+        } catch (e) {
+          if (!this.stopped) this.log.warn(`undeliverable-work consumer interrupted, resuming: ${(e as Error).message}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    })();
+  }
+
+  private async handleUndeliverable(m: JsMsg, handler: (task: TaskDispatched, deliveries: number) => Promise<void>): Promise<void> {
+    const a = decodeMaxDeliveriesAdvisory(m.data);
+    if (!a.ok || a.value.stream !== this.topo.workStream) {
+      this.metrics.malformed('max-deliveries-advisory');
+      this.log.warn(`dropped advisory on ${m.subject}: ${a.ok ? `stream ${a.value.stream} is not ${this.topo.workStream}` : a.error.message}`);
+      m.term();
+      return;
+    }
+    const { stream_seq: seq, deliveries, consumer } = a.value;
+    try {
+      const stored = await this.manager.streams.getMessage(this.topo.workStream, { seq }).catch((e: Error) => {
+        if (/no message found|not found/i.test(e.message)) return null;
+        throw e;
+      });
+      const d = stored ? decode('work', stored.data) : undefined;
+      if (d?.ok) {
+        this.log.error(`work ${d.value.runId}/${d.value.taskId} attempt ${d.value.attempt} undeliverable: consumer ${consumer} gave up after ${deliveries} deliveries`);
+        await handler(d.value, deliveries);
+      } else if (d) {
+        this.metrics.malformed('work-undeliverable');
+        this.log.warn(`undeliverable work message ${seq} on consumer ${consumer} is malformed, deleted: ${d.error.message}`);
+      }
+      if (stored) await this.manager.streams.deleteMessage(this.topo.workStream, seq, false).catch((e: Error) => {
+        if (!/no message found|not found/i.test(e.message)) throw e;
+      });
+      m.ack();
+    } catch (e) {
+      this.log.error(`undeliverable work message ${seq} (consumer ${consumer}) not handled yet, retried: ${(e as Error).message}`);
+      m.nak(1000);
+    }
+  }
+
   /** Stores a JSON document in the runs bucket; returns the new revision. */
   async putRun(key: string, value: unknown): Promise<number> {
     return this.bucket.put(key, JSON.stringify(value));
@@ -186,6 +241,21 @@ export class NatsGateway implements OnModuleDestroy {
     return this.bucket.update(key, JSON.stringify(value), revision);
   }
 
+  /**
+   * One compare-and-swap try of an encoded document: create-if-absent when `revision` is
+   * undefined, else update only at `revision`. Resolves with the new revision; throws as NATS does
+   * (a JetStream "wrong last sequence" on conflict).
+   */
+  async casRun(key: string, text: string, revision: number | undefined, timeoutMs: number): Promise<number> {
+    return revision === undefined ? this.bucket.create(key, text) : this.bucket.update(key, text, revision, timeoutMs);
+  }
+
+  /** The stored text of a runs-bucket document with its revision. */
+  async getRunText(key: string): Promise<{ text: string; revision: number } | undefined> {
+    const e = await this.bucket.get(key);
+    return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision } : undefined;
+  }
+
   async deleteRun(key: string): Promise<void> {
     await this.bucket.delete(key);
   }
@@ -218,6 +288,7 @@ export class NatsGateway implements OnModuleDestroy {
     }
     try {
       await handler(d.value, m.subject);
+      await failpoints.hit('after-status-store');
       m.ack();
     } catch (e) {
       this.log.error(`status ${m.subject} failed, will be redelivered: ${(e as Error).message}`);

@@ -1,8 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
-import type { RunView } from '@shoal/protocol';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ConflictError, type RunView } from '@shoal/protocol';
 import type { CompiledPlan, RunEngine } from '@shoal/scheduler';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import type { Committed } from './node-registry.js';
+import { casWrite } from './state-write.js';
 
 /** A run the coordinator is driving. */
 export interface ActiveRun {
@@ -11,18 +14,77 @@ export interface ActiveRun {
   plan: CompiledPlan;
 }
 
-/** The runs in memory, written through to the JetStream KV bucket after every change. */
+/** Write state of one run's KV document. */
+interface Slot {
+  /** KV revision of `run.<id>` as last written or read; undefined until the document exists. */
+  revision?: number;
+  /** The view in memory has changes the KV store does not have. */
+  dirty: boolean;
+  /** Set after a revision conflict: another writer owns the document; never overwritten. */
+  fenced?: string;
+  inflight?: Promise<void>;
+  /** The next write, not started yet: every change made before it starts is in it. */
+  queued?: Promise<void>;
+}
+
+/** Per-try timeout of one KV write (the whole write is bounded by `stateWriteDeadlineMs`). */
+const TRY_TIMEOUT_MS = 2000;
+/** How often runs whose last write failed are written again without waiting for a change. */
+const DIRTY_RETRY_MS = 5000;
+
+/**
+ * The runs in memory, written through to the JetStream KV bucket after every change. Every write
+ * of `run.<id>` is a compare-and-swap on the revision this coordinator last wrote or read;
+ * transient failures are retried until `stateWriteDeadlineMs`, then the write rejects (and is
+ * logged and counted in `shoal_state_write_failures_total`); the run stays dirty and is written
+ * again with the next change or within {@link DIRTY_RETRY_MS}. A conflict means another writer
+ * changed the run: it is never overwritten.
+ */
 @Injectable()
-export class RunTable {
+export class RunTable implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('runs');
   private readonly runs = new Map<string, ActiveRun>();
-  private readonly writes = new Map<string, Promise<void>>();
-  private readonly dirty = new Set<string>();
+  private readonly slots = new Map<string, Slot>();
+  private retryTimer?: NodeJS.Timeout;
 
-  constructor(private readonly nats: NatsGateway) {}
+  constructor(
+    private readonly nats: NatsGateway,
+    private readonly metrics: Metrics,
+    @Inject(COORDINATOR_CONFIG) private readonly config: Pick<CoordinatorConfig, 'stateWriteDeadlineMs'>,
+  ) {
+    metrics.gauge('shoal_state_dirty_runs', () => [...this.slots.values()].filter((s) => s.dirty).length);
+  }
 
-  add(run: ActiveRun): void {
+  onModuleInit(): void {
+    this.retryTimer = setInterval(() => this.retryDirty(), DIRTY_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.retryTimer);
+  }
+
+  /** Adds a run read back from KV at `revision` (recovery). */
+  add(run: ActiveRun, revision?: number): void {
     this.runs.set(run.view.id, run);
+    this.slots.set(run.view.id, { revision, dirty: false });
+  }
+
+  /**
+   * Stores a new run's document (create-if-absent, retried like every write) and only then adds
+   * it to memory: when this rejects, nothing of the run is in the table.
+   */
+  async create(run: ActiveRun): Promise<void> {
+    const slot: Slot = { dirty: false };
+    slot.revision = await this.write(run.view.id, JSON.stringify(run.view), undefined);
+    this.runs.set(run.view.id, run);
+    this.slots.set(run.view.id, slot);
+  }
+
+  /** Forgets a run in memory (a submission that could not be stored). */
+  remove(runId: string): void {
+    this.runs.delete(runId);
+    this.slots.delete(runId);
   }
 
   get(runId: string): ActiveRun | undefined {
@@ -33,28 +95,54 @@ export class RunTable {
     return [...this.runs.values()];
   }
 
-  /** Stores the plan text of a run (immutable, read back after a coordinator restart). */
-  async savePlan(runId: string, planText: string): Promise<void> {
-    await this.nats.putRun(`plan.${runId}`, { text: planText });
+  /** KV revision of the run's document as this coordinator knows it. */
+  revision(runId: string): number | undefined {
+    return this.slots.get(runId)?.revision;
   }
 
-  /** Schedules a write of the run's view; concurrent changes coalesce into one write. Resolves once written. */
+  /** True when the run has changes not yet stored. */
+  isDirty(runId: string): boolean {
+    return this.slots.get(runId)?.dirty ?? false;
+  }
+
+  /** Stores the plan text of a run (immutable, read back after a coordinator restart); retried, then rejects. */
+  async savePlan(runId: string, planText: string): Promise<void> {
+    await casWrite(
+      { what: `the plan of run ${runId}`, attempt: () => this.nats.putRun(`plan.${runId}`, { text: planText }) },
+      { deadlineMs: this.config.stateWriteDeadlineMs },
+    );
+  }
+
+  /**
+   * Writes the run's view (compare-and-swap on its revision); changes made while a write is in
+   * flight coalesce into one next write. Resolves once a write containing every change made
+   * before the call is stored; rejects with a TransportError (store unreachable past the
+   * deadline) or ConflictError (another writer changed the run). Failures are also logged and
+   * counted here, so a caller that does not wait (`void persist()`) loses nothing but the wait.
+   */
   persist(runId: string): Promise<void> {
-    this.dirty.add(runId);
-    const prev = this.writes.get(runId) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      if (!this.dirty.delete(runId)) return;
-      const run = this.runs.get(runId);
-      if (!run) return;
-      try {
-        await this.nats.putRun(`run.${runId}`, run.view);
-      } catch (e) {
-        this.dirty.add(runId);
-        this.log.error(`could not store run ${runId}: ${(e as Error).message}`);
-      }
-    });
-    this.writes.set(runId, next);
-    return next;
+    const slot = this.slots.get(runId);
+    if (!slot) return Promise.resolve();
+    slot.dirty = true;
+    if (slot.queued) return slot.queued;
+    const queued = (slot.inflight ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => {
+        slot.queued = undefined;
+        const w = this.flush(runId, slot).finally(() => {
+          if (slot.inflight === w) slot.inflight = undefined;
+        });
+        slot.inflight = w;
+        return w;
+      });
+    slot.queued = queued;
+    queued.catch(() => undefined); // handled: flush logged and counted it
+    return queued;
+  }
+
+  /** Writes every dirty run again (those fenced by a conflict excepted). */
+  retryDirty(): void {
+    for (const [runId, s] of this.slots) if (s.dirty && !s.fenced && !s.queued && !s.inflight) void this.persist(runId);
   }
 
   /** Sum of the budgets of tasks dispatched or running, per node. */
@@ -72,5 +160,44 @@ export class RunTable {
       }
     }
     return out;
+  }
+
+  private async flush(runId: string, slot: Slot): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!slot.dirty || !run || this.slots.get(runId) !== slot) return;
+    if (slot.fenced) throw this.failed(runId, 'conflict', new ConflictError(slot.fenced));
+    slot.dirty = false;
+    try {
+      slot.revision = await this.write(runId, JSON.stringify(run.view), slot.revision);
+    } catch (e) {
+      slot.dirty = true;
+      const conflict = (e as { code?: string }).code === 'E_CONFLICT';
+      if (conflict) slot.fenced = (e as Error).message;
+      throw this.failed(runId, conflict ? 'conflict' : 'transport', e as Error);
+    }
+  }
+
+  private write(runId: string, payload: string, revision: number | undefined): Promise<number> {
+    const key = `run.${runId}`;
+    return casWrite(
+      {
+        what: `run ${runId}`,
+        attempt: () => this.nats.casRun(key, payload, revision, TRY_TIMEOUT_MS),
+        ownWriteLanded: async () => {
+          const stored = await this.nats.getRunText(key);
+          return stored?.text === payload ? stored.revision : undefined;
+        },
+      },
+      { deadlineMs: this.config.stateWriteDeadlineMs },
+    );
+  }
+
+  private failed(runId: string, reason: 'transport' | 'conflict', e: Error): Error {
+    this.metrics.inc(`shoal_state_write_failures_total{reason="${reason}"}`);
+    this.log.error(
+      `STATE WRITE FAILED for run ${runId}: ${e.message} — the run's last changes are NOT stored; ` +
+        (reason === 'conflict' ? 'this coordinator will not overwrite it' : `it is written again with its next change or within ${DIRTY_RETRY_MS / 1000} s`),
+    );
+    return e;
   }
 }

@@ -64,10 +64,8 @@ export class RunsService {
     const runId = `${parsed.value.name.slice(0, 54)}-${randomBytes(4).toString('hex')}`;
     const engine = this.engine(compiled.value, runId);
     const view = engine.createView(runId, this.tracer.startRun(runId, parsed.value.name));
-    await this.table.savePlan(runId, typeof body === 'string' ? body : stringify(body));
-    this.table.add({ view, engine, plan: compiled.value });
+    await this.orchestrator.accept({ view, engine, plan: compiled.value }, typeof body === 'string' ? body : stringify(body));
     this.log.log(`run ${runId} accepted: plan ${compiled.value.name}, ${compiled.value.tasks.size} tasks in ${compiled.value.phases.size} phases`);
-    await this.orchestrator.mutate(runId, (v, e) => e.start(v));
     return view;
   }
 
@@ -123,12 +121,16 @@ export class RunsService {
     return { attempt: task.attempt, nodeId: task.nodeId };
   }
 
-  /** After a restart: reloads unfinished runs from KV and resumes them. */
+  /**
+   * After a restart: reloads unfinished runs from KV (with their revision: every later write is a
+   * compare-and-swap on it) and resumes them; attempts stored as dispatched are published again.
+   */
   async recover(): Promise<number> {
     let resumed = 0;
     for (const key of await this.nats.runKeys('run.>')) {
-      const view = await this.nats.getRun<RunView>(key);
-      if (!view || TERMINAL_RUN.includes(view.state) || this.table.get(view.id)) continue;
+      const entry = await this.nats.getRunEntry<RunView>(key);
+      const view = entry?.value;
+      if (!entry || !view || TERMINAL_RUN.includes(view.state) || this.table.get(view.id)) continue;
       const plan = await this.nats.getRun<{ text: string }>(`plan.${view.id}`);
       const parsed = plan ? parsePlanText(plan.text, this.config.planLimits) : undefined;
       const compiled = parsed?.ok ? compilePlan(parsed.value) : undefined;
@@ -136,8 +138,9 @@ export class RunsService {
         this.log.error(`run ${view.id}: stored plan unreadable, cannot resume`);
         continue;
       }
-      this.table.add({ view, engine: this.engine(compiled.value, view.id), plan: compiled.value });
-      await this.orchestrator.mutate(view.id, (v, e) => e.resume(v));
+      this.table.add({ view, engine: this.engine(compiled.value, view.id), plan: compiled.value }, entry.revision);
+      // a write that fails here is logged and counted by the run table and retried while the run stays dirty
+      await this.orchestrator.resume(view.id).catch((e: Error) => this.log.error(`run ${view.id} resumed, but its state is not stored yet: ${e.message}`));
       resumed += 1;
     }
     if (resumed) this.log.log(`resumed ${resumed} unfinished run(s) from KV`);

@@ -10,3 +10,4 @@ export * from './lifecycle.js';
 export * from './trace-context.js';
 export * from './run-view.js';
 export * from './security.js';
+export * from './advisories.js';

@@ -34,6 +34,10 @@ export interface Topology {
   readonly cacheBucket: string;
   nodeConsumer(nodeId: string): string;
   readonly coordinatorConsumer: string;
+  /** JetStream advisories of work messages a node consumer gave up on (max deliveries reached). */
+  readonly workMaxDeliveries: string;
+  /** Stream that keeps those advisories until the coordinator has failed the attempt. */
+  readonly undeliverableStream: string;
 }
 
 /** Builds the topology for a namespace (default `shoal`). */
@@ -65,6 +69,8 @@ export function topology(ns = 'shoal'): Topology {
     cacheBucket: `${low}_cache`,
     nodeConsumer: (nodeId) => `node-${nodeId}`,
     coordinatorConsumer: 'coordinator',
+    workMaxDeliveries: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${up}_WORK.*`,
+    undeliverableStream: `${up}_UNDELIVERABLE`,
   };
 }
 

@@ -37,6 +37,7 @@ export const CACHE_MAX_AGE_MS = 30 * 24 * 3_600_000;
 
 /** Stream settings Shoal relies on. */
 export interface TopologyOptions {
+  /** Replicas of every stream and KV bucket (1..5; 3 on a 3-server cluster). Existing ones are raised or lowered to it. */
   replicas?: number;
   /** How long a status report waits in the stream for the coordinator. */
   statusMaxAgeMs?: number;
@@ -67,39 +68,94 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
     duplicate_window: 120_000_000_000,
     num_replicas: replicas,
   });
+  // keeps the work consumers' max-deliveries advisories (core messages, lost when nobody listens)
+  // until the coordinator has failed the attempt (see WORK_DELIVERY)
+  await upsertStream(jsm, {
+    name: topo.undeliverableStream,
+    subjects: [topo.workMaxDeliveries],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: 7 * 24 * 3_600_000 * 1_000_000,
+    num_replicas: replicas,
+  });
   const kvm = new Kvm(nc);
   await kvm.create(topo.runsBucket, { history: 1, replicas });
   await kvm.create(topo.nodesBucket, { history: 1, replicas });
   await kvm.create(topo.cacheBucket, { history: 1, replicas, ttl: CACHE_MAX_AGE_MS });
 }
 
-/** Ensures a durable pull consumer with explicit acks exists. */
+/**
+ * Delivery settings of a node's work consumer, chosen deliberately:
+ * - `ackWaitMs` 60 s: a node acks a work message once its process has started (seconds), or naks
+ *   it with a short delay when it cannot admit it yet; a message pulled by a node that died
+ *   before acking is delivered again after this.
+ * - `maxDeliver` 20: after 20 deliveries without an ack JetStream gives up on the message and
+ *   publishes a MAX_DELIVERIES advisory; the coordinator keeps those in the undeliverable stream
+ *   and fails the attempt (`work undeliverable after N deliveries`), so it retries per its policy
+ *   instead of sitting in limbo. A node that is down pulls nothing, so its queued work is not
+ *   counted against this; only pulls that end in a nak, a crash or an expired ack wait are.
+ */
+export const WORK_DELIVERY = { ackWaitMs: 60_000, maxDeliver: 20 } as const;
+
+/**
+ * Ensures a durable pull consumer with explicit acks exists, with the given ack wait. `maxDeliver`
+ * is applied when given (-1: unlimited); when omitted, a new consumer gets unlimited deliveries
+ * and an existing one keeps its setting (so a caller that does not know it never resets it).
+ */
 export async function ensureConsumer(
   jsm: JetStreamManager,
   stream: string,
   durable: string,
   filterSubject: string,
   ackWaitMs: number,
-  maxDeliver = -1,
+  maxDeliver?: number,
 ): Promise<void> {
-  const config = { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: filterSubject, ack_wait: ackWaitMs * 1_000_000, max_deliver: maxDeliver };
+  const ackWait = ackWaitMs * 1_000_000;
+  let exists = false;
   try {
     await jsm.consumers.info(stream, durable);
-    await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_deliver: maxDeliver });
-  } catch {
+    exists = true;
+  } catch (e) {
+    if (!/consumer not found/i.test((e as Error).message) && (e as Error).name !== 'ConsumerNotFoundError') throw e;
+  }
+  if (exists) {
+    await jsm.consumers.update(stream, durable, { ack_wait: ackWait, ...(maxDeliver !== undefined ? { max_deliver: maxDeliver } : {}) });
+    return;
+  }
+  const config = { durable_name: durable, ack_policy: AckPolicy.Explicit, filter_subject: filterSubject, ack_wait: ackWait, max_deliver: maxDeliver ?? -1 };
+  try {
     await jsm.consumers.add(stream, config);
+  } catch (e) {
+    // created meanwhile by another client (coordinator and node-agent both ensure it): settle the limits
+    if (!/already (exists|in use)/i.test((e as Error).message)) throw e;
+    await jsm.consumers.update(stream, durable, { ack_wait: ackWait, ...(maxDeliver !== undefined ? { max_deliver: maxDeliver } : {}) });
   }
 }
 
 async function upsertStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+  let exists = true;
   try {
     await jsm.streams.info(config.name!);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (e) {
-      if (!/already in use|stream name already/i.test((e as Error).message)) throw e;
-    }
+  } catch (e) {
+    if (!/stream not found/i.test((e as Error).message)) throw e;
+    exists = false;
+  }
+  if (exists) return ensureReplicas(jsm, config.name!, config.num_replicas ?? 1);
+  try {
+    await jsm.streams.add(config);
+  } catch (e) {
+    if (!/already in use|stream name already/i.test((e as Error).message)) throw e;
+  }
+}
+
+/** Raises or lowers an existing stream's replicas to `replicas` (a cluster moves the data itself). */
+async function ensureReplicas(jsm: JetStreamManager, stream: string, replicas: number): Promise<void> {
+  const info = await jsm.streams.info(stream);
+  if (info.config.num_replicas === replicas) return;
+  try {
+    await jsm.streams.update(stream, { ...info.config, num_replicas: replicas });
+  } catch (e) {
+    throw new TransportError(`stream ${stream} has ${info.config.num_replicas} replica(s), cannot change to ${replicas}: ${(e as Error).message}`, { cause: e });
   }
 }
 

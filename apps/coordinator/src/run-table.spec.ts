@@ -1,0 +1,160 @@
+import { JetStreamApiError } from '@nats-io/jetstream';
+import type { RunView } from '@shoal/protocol';
+import type { ActiveRun } from './run-table.js';
+import { Metrics } from './metrics.js';
+import type { NatsGateway } from './nats.gateway.js';
+import { RunTable } from './run-table.js';
+import { casWrite } from './state-write.js';
+
+const conflict = () => new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence: 7' });
+const timeout = () => Object.assign(new Error('TIMEOUT'), { name: 'TimeoutError' });
+
+/** An in-memory runs bucket with CAS semantics and scripted failures. */
+class FakeBucket {
+  docs = new Map<string, { text: string; revision: number }>();
+  seq = 0;
+  /** Failures thrown by the next writes, in order; `landed` ones are stored before throwing (an ambiguous timeout). */
+  script: Array<{ error: () => Error; landed?: boolean }> = [];
+  writes = 0;
+  delayMs = 0;
+
+  async casRun(key: string, text: string, revision: number | undefined): Promise<number> {
+    this.writes += 1;
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const next = this.script.shift();
+    const cur = this.docs.get(key);
+    if (next && !next.landed) throw next.error();
+    if ((revision === undefined && cur) || (revision !== undefined && cur?.revision !== revision)) throw conflict();
+    this.docs.set(key, { text, revision: ++this.seq });
+    if (next) throw next.error();
+    return this.seq;
+  }
+  async getRunText(key: string) {
+    return this.docs.get(key);
+  }
+  async putRun(key: string, value: unknown): Promise<number> {
+    this.docs.set(key, { text: JSON.stringify(value), revision: ++this.seq });
+    return this.seq;
+  }
+}
+
+function fixture(deadlineMs = 300) {
+  const bucket = new FakeBucket();
+  const metrics = new Metrics();
+  const table = new RunTable(bucket as unknown as NatsGateway, metrics, { stateWriteDeadlineMs: deadlineMs });
+  const run = { view: { id: 'r1', state: 'running', tasks: [] } as unknown as RunView } as ActiveRun;
+  return { bucket, metrics, table, run };
+}
+
+const stored = (b: FakeBucket) => JSON.parse(b.docs.get('run.r1')!.text) as { state: string; n?: number };
+
+describe('casWrite', () => {
+  it('retries transient failures with backoff, then succeeds', async () => {
+    let n = 0;
+    const rev = await casWrite({ what: 'x', attempt: async () => (++n < 3 ? Promise.reject(timeout()) : 42) }, { deadlineMs: 2000, initialDelayMs: 5, maxDelayMs: 10 });
+    expect([rev, n]).toEqual([42, 3]);
+  });
+
+  it('rejects with a TransportError naming what and how long once the deadline passed', async () => {
+    const p = casWrite({ what: 'run r9', attempt: () => Promise.reject(new Error('503 no responders available')) }, { deadlineMs: 150, initialDelayMs: 5, maxDelayMs: 20 });
+    await expect(p).rejects.toMatchObject({ code: 'E_TRANSPORT', message: expect.stringMatching(/could not store run r9 \(\d+ tries over 0\.\d s\): 503 no responders/) });
+  });
+
+  it('a conflict is not retried: ConflictError, another writer changed it', async () => {
+    let n = 0;
+    const p = casWrite({ what: 'run r2', attempt: () => (n++, Promise.reject(conflict())) }, { deadlineMs: 5000 });
+    await expect(p).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining('changed in the KV store by another writer') });
+    expect(n).toBe(1);
+  });
+});
+
+describe('RunTable', () => {
+  it('creates at the first write, then every write is a CAS on the tracked revision', async () => {
+    const { bucket, table, run } = fixture();
+    await table.create(run);
+    expect(table.revision('r1')).toBe(1);
+    run.view.state = 'succeeded';
+    await table.persist('r1');
+    expect(table.revision('r1')).toBe(2);
+    expect(stored(bucket).state).toBe('succeeded');
+  });
+
+  it('a create that cannot be stored leaves nothing in memory', async () => {
+    const { bucket, table, run } = fixture(100);
+    bucket.script = Array.from({ length: 100 }, () => ({ error: timeout }));
+    await expect(table.create(run)).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    expect(table.get('r1')).toBeUndefined();
+    expect(table.all()).toEqual([]);
+  });
+
+  it('never overwrites a run another writer changed: rejects with ConflictError, counts it, stays fenced', async () => {
+    const { bucket, table, run, metrics } = fixture();
+    await table.create(run);
+    bucket.docs.set('run.r1', { text: '{"state":"cancelled"}', revision: ++bucket.seq }); // a second coordinator
+    run.view.state = 'failed';
+    await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    expect(stored(bucket).state).toBe('cancelled');
+    expect(metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(2);
+  });
+
+  it('a timeout whose write did land is recognised on the conflict that follows (not a false conflict)', async () => {
+    const { bucket, table, run } = fixture(2000);
+    await table.create(run);
+    run.view.state = 'succeeded';
+    bucket.script = [{ error: timeout, landed: true }];
+    await table.persist('r1');
+    expect(stored(bucket).state).toBe('succeeded');
+    expect(table.revision('r1')).toBe(2);
+    expect(table.isDirty('r1')).toBe(false);
+  });
+
+  it('a failed write rejects loudly, the run stays dirty, and the next change stores everything', async () => {
+    const { bucket, table, run, metrics } = fixture(100);
+    await table.create(run);
+    bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
+    run.view.state = 'failed';
+    const failed = table.persist('r1');
+    await expect(failed).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    expect(table.isDirty('r1')).toBe(true);
+    expect(metrics.value('shoal_state_write_failures_total{reason="transport"}')).toBe(1);
+    expect(metrics.value('shoal_state_dirty_runs')).toBe(1);
+    bucket.script = [];
+    (run.view as unknown as { n: number }).n = 1;
+    await table.persist('r1');
+    expect(stored(bucket)).toMatchObject({ state: 'failed', n: 1 });
+    expect(table.isDirty('r1')).toBe(false);
+  });
+
+  it('retryDirty writes a dirty run without waiting for a change', async () => {
+    const { bucket, table, run } = fixture(50);
+    await table.create(run);
+    bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
+    run.view.state = 'failed';
+    await table.persist('r1').catch(() => undefined);
+    bucket.script = [];
+    table.retryDirty();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(stored(bucket).state).toBe('failed');
+  });
+
+  it('changes made while a write is in flight coalesce into one next write; a fire-and-forget failure is no unhandled rejection', async () => {
+    const { bucket, table, run } = fixture();
+    await table.create(run);
+    const writes = bucket.writes;
+    bucket.delayMs = 30;
+    const a = table.persist('r1');
+    const a2 = table.persist('r1');
+    expect(a2).toBe(a); // not started yet: the same write
+    await new Promise((r) => setTimeout(r, 10)); // a is in flight now
+    const b = table.persist('r1');
+    const c = table.persist('r1');
+    expect(b).toBe(c);
+    await Promise.all([a, b, c]);
+    expect(bucket.writes - writes).toBe(2);
+    bucket.delayMs = 0;
+    bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
+    void table.persist('r1'); // would crash the test run if unhandled
+    await new Promise((r) => setTimeout(r, 400));
+  });
+});

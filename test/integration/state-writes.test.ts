@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { PROTOCOL_VERSION, type RunView, type TaskDispatched, encode, topology } from '@shoal/protocol';
+import { Disposables, startNats, startNatsCluster, waitFor } from '@shoal/testing';
+import { context } from '@opentelemetry/api';
+import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
+import { Metrics } from '../../apps/coordinator/src/metrics.js';
+import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
+import { type ActiveRun, RunTable } from '../../apps/coordinator/src/run-table.js';
+import { SecurityContext } from '../../apps/coordinator/src/security/security-context.js';
+
+const cleanup = new Disposables();
+afterEach(() => cleanup.disposeAll());
+
+/** A coordinator's gateway and run table on `urls`, in a namespace of its own unless given. */
+async function coordinatorParts(urls: string | string[], env: Record<string, string> = {}) {
+  const config = loadCoordinatorConfig({ NATS_URL: Array.isArray(urls) ? urls.join(',') : urls, SHOAL_INSECURE: '1', SHOAL_NS: env.SHOAL_NS ?? `sw${randomUUID().slice(0, 8)}`, ...env });
+  const metrics = new Metrics();
+  const gateway = new NatsGateway(config, metrics, SecurityContext.open(config.security));
+  cleanup.add(() => gateway.onModuleDestroy());
+  await gateway.start();
+  const table = new RunTable(gateway, metrics, config);
+  return { config, metrics, gateway, table };
+}
+
+function activeRun(id: string): ActiveRun {
+  const view = { id, plan: 'p', state: 'running', submittedAt: 1, phases: [], tasks: [] } as unknown as RunView;
+  return { view, engine: undefined as never, plan: undefined as never };
+}
+
+async function client(servers: string | string[]): Promise<NatsConnection> {
+  const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  cleanup.add(() => nc.close());
+  return nc;
+}
+
+function work(nodeId: string, runId = 'r1', taskId = 't1', attempt = 1): TaskDispatched {
+  return {
+    v: PROTOCOL_VERSION,
+    kind: 'task.dispatched',
+    runId,
+    taskId,
+    attempt,
+    phaseId: 'p',
+    nodeId,
+    team: 'ops',
+    role: 'Ops',
+    command: ['true'],
+    env: {},
+    cpuPercent: 10,
+    memoryMb: 64,
+    timeoutMs: 60_000,
+    priority: 0,
+    dispatchedAt: Date.now(),
+  } as unknown as TaskDispatched;
+}
+
+describe('run writes on real JetStream KV', () => {
+  it('are compare-and-swap: a second coordinator that changed the run is never overwritten', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const a = await coordinatorParts(nats.url);
+    const b = await coordinatorParts(nats.url, { SHOAL_NS: a.config.namespace });
+    const run = activeRun('r-cas');
+    await a.table.create(run);
+    const rev = a.table.revision('r-cas')!;
+    const stored = await b.gateway.getRunEntry<RunView>('run.r-cas');
+    expect(stored?.revision).toBe(rev);
+    b.table.add({ ...activeRun('r-cas'), view: { ...stored!.value, state: 'cancelled' } }, stored!.revision);
+    await b.table.persist('r-cas');
+    run.view.state = 'succeeded';
+    await expect(a.table.persist('r-cas')).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining('another writer') });
+    expect((await a.gateway.getRun<RunView>('run.r-cas'))?.state).toBe('cancelled');
+    expect(a.metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(1);
+    // a create of an existing run is a conflict too, not an overwrite
+    await expect(b.table.create(activeRun('r-cas'))).rejects.toMatchObject({ code: 'E_CONFLICT' });
+  });
+
+  it('a status whose effect cannot be stored is nakked, redelivered, and applied once; acked only after the store', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const c = await coordinatorParts(nats.url, { SHOAL_STATE_WRITE_DEADLINE_MS: '300' });
+    const run = activeRun('r-ack');
+    await c.table.create(run);
+    const realCas = c.gateway.casRun.bind(c.gateway);
+    let failWrites = true;
+    c.gateway.casRun = (...args) => (failWrites ? Promise.reject(new Error('TIMEOUT')) : realCas(...args));
+    const seen: number[] = [];
+    let applied = 0;
+    await c.gateway.consumeStatus(async (s) => {
+      seen.push(Date.now());
+      const t = run.view as unknown as { finished?: string };
+      if (t.finished !== s.taskId) {
+        t.finished = s.taskId; // the engine's effect: a second delivery of the same report changes nothing
+        applied += 1;
+      }
+      await c.table.persist('r-ack');
+    });
+    const nc = await client(nats.url);
+    const topo = topology(c.config.namespace);
+    const status = {
+      v: PROTOCOL_VERSION,
+      kind: 'task.finished',
+      runId: 'r-ack',
+      taskId: 't1',
+      attempt: 1,
+      nodeId: 'n1',
+      outcome: 'succeeded',
+      exitCode: 0,
+      startedAt: 1,
+      finishedAt: 2,
+      outputTail: '',
+    };
+    await jetstream(nc).publish(topo.status('n1'), encode('status', status as never));
+    await waitFor(() => seen.length >= 1, { what: 'first delivery', timeoutMs: 10_000 });
+    const jsm = await jetstreamManager(nc);
+    await waitFor(() => c.metrics.value('shoal_state_write_failures_total{reason="transport"}') >= 1, { what: 'the failed store counted', timeoutMs: 10_000 });
+    expect((await jsm.consumers.info(topo.statusStream, 'coordinator')).num_ack_pending).toBe(1);
+    expect((await c.gateway.getRun<{ finished?: string }>('run.r-ack'))?.finished).toBeUndefined();
+    failWrites = false;
+    await waitFor(async () => (await c.gateway.getRun<{ finished?: string }>('run.r-ack'))?.finished === 't1', { what: 'the effect stored', timeoutMs: 15_000 });
+    await waitFor(async () => (await jsm.consumers.info(topo.statusStream, 'coordinator')).num_ack_pending === 0, { what: 'the status acked', timeoutMs: 15_000 });
+    const info = await jsm.consumers.info(topo.statusStream, 'coordinator');
+    expect(info.delivered.stream_seq).toBe(1);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(applied).toBe(1);
+    expect(c.table.isDirty('r-ack')).toBe(false);
+  });
+});
+
+describe('work delivery limits', () => {
+  it('work nakked on every delivery fails its attempt after MaxDeliver, read back from the stream by sequence', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const c = await coordinatorParts(nats.url, { SHOAL_WORK_MAX_DELIVER: '3', SHOAL_WORK_ACK_WAIT_MS: '1000' });
+    const topo = c.gateway.topo;
+    await c.gateway.ensureWorkConsumer('n1');
+    const failed: Array<{ task: TaskDispatched; deliveries: number }> = [];
+    await c.gateway.consumeUndeliverable(async (task, deliveries) => {
+      failed.push({ task, deliveries });
+    });
+    const nc = await client(nats.url);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.consumers.info(topo.workStream, 'node-n1')).config).toMatchObject({ max_deliver: 3, ack_wait: 1_000_000_000 });
+    await c.gateway.publishWork(work('n1', 'r-nak', 't-nak', 2), context.active());
+    const consumer = await jetstream(nc).consumers.get(topo.workStream, 'node-n1');
+    let deliveries = 0;
+    const messages = await consumer.consume({ max_messages: 8 });
+    cleanup.add(() => messages.stop());
+    void (async () => {
+      for await (const m of messages) {
+        deliveries += 1;
+        m.nak();
+      }
+    })();
+    await waitFor(() => failed.length === 1, { what: 'the undeliverable attempt handed to the coordinator', timeoutMs: 20_000 });
+    expect(failed[0]).toMatchObject({ deliveries: 3, task: { runId: 'r-nak', taskId: 't-nak', attempt: 2, nodeId: 'n1' } });
+    expect(deliveries).toBe(3);
+    await waitFor(async () => (await jsm.streams.info(topo.workStream)).state.messages === 0, { what: 'the dead work message deleted', timeoutMs: 10_000 });
+    await waitFor(async () => (await jsm.consumers.info(topo.undeliverableStream, 'coordinator')).num_ack_pending === 0, { what: 'the advisory acked', timeoutMs: 10_000 });
+  });
+
+  it("a node-agent's ensureConsumer without maxDeliver keeps the coordinator's limit", async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const c = await coordinatorParts(nats.url, { SHOAL_WORK_MAX_DELIVER: '7' });
+    await c.gateway.ensureWorkConsumer('n2');
+    const nc = await client(nats.url);
+    const jsm = await jetstreamManager(nc);
+    const { ensureConsumer } = await import('@shoal/runtime');
+    await ensureConsumer(jsm, c.gateway.topo.workStream, 'node-n2', c.gateway.topo.work('n2'), 60_000);
+    expect((await jsm.consumers.info(c.gateway.topo.workStream, 'node-n2')).config.max_deliver).toBe(7);
+  });
+});
+
+describe('R3 on a 3-server cluster', () => {
+  it('streams and buckets get 3 replicas; without quorum a run write fails loudly in bounded time, and is stored once quorum is back', async () => {
+    const cluster = cleanup.use(await startNatsCluster(3));
+    const c = await coordinatorParts(cluster.urls, { SHOAL_NATS_REPLICAS: '3', SHOAL_STATE_WRITE_DEADLINE_MS: '3000' });
+    const nc = await client(cluster.urls);
+    const jsm = await jetstreamManager(nc);
+    const topo = c.gateway.topo;
+    for (const s of [topo.workStream, topo.statusStream, topo.undeliverableStream, `KV_${topo.runsBucket}`, `KV_${topo.nodesBucket}`, `KV_${topo.cacheBucket}`]) {
+      expect([s, (await jsm.streams.info(s)).config.num_replicas]).toEqual([s, 3]);
+    }
+    const run = activeRun('r-q');
+    await c.table.create(run);
+    // one server lost: writes go on
+    await cluster.servers[2]!.kill();
+    run.view.state = 'failed';
+    await waitFor(() => c.table.persist('r-q').then(() => true, () => false), { what: 'a write with one server lost', timeoutMs: 30_000 });
+    // two lost: no quorum
+    const lost = cluster.servers[1]!;
+    await lost.kill();
+    (run.view as unknown as { n: number }).n = 2;
+    const t0 = Date.now();
+    await expect(c.table.persist('r-q')).rejects.toMatchObject({ code: 'E_TRANSPORT', message: expect.stringContaining('could not store run r-q') });
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(2500);
+    expect(took).toBeLessThan(10_000);
+    expect(c.table.isDirty('r-q')).toBe(true);
+    await lost.restart();
+    await cluster.servers[2]!.restart();
+    await waitFor(() => c.table.persist('r-q').then(() => true, () => false), { what: 'the dirty run stored once quorum is back', timeoutMs: 60_000 });
+    await waitFor(async () => (await c.gateway.getRun<{ n?: number }>('run.r-q'))?.n === 2, { what: 'the stored view', timeoutMs: 10_000 });
+  });
+});
