@@ -12,7 +12,8 @@ export type ShoalErrorCode =
   | 'E_TIMEOUT'
   | 'E_DEPENDENCY'
   | 'E_UNAUTHENTICATED'
-  | 'E_FORBIDDEN';
+  | 'E_FORBIDDEN'
+  | 'E_NOT_LEADER';
 
 /** One problem found in an input: where (a dotted field path) and why. */
 export interface FieldIssue {
@@ -107,6 +108,15 @@ export class AuthenticationError extends ShoalError {
 export class PermissionError extends ShoalError {
   readonly code = 'E_FORBIDDEN' as const;
   readonly retryable = false;
+}
+
+/**
+ * A write reached a coordinator replica that is not the leader and could not be forwarded to
+ * one (none known, election in progress, or the leader unreachable); retry shortly.
+ */
+export class NotLeaderError extends ShoalError {
+  readonly code = 'E_NOT_LEADER' as const;
+  readonly retryable = true;
 }
 
 /** True for any Shoal error. */

@@ -10,4 +10,5 @@ export * from './lifecycle.js';
 export * from './trace-context.js';
 export * from './run-view.js';
 export * from './security.js';
+export * from './leadership.js';
 export * from './advisories.js';

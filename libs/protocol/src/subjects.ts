@@ -32,6 +32,8 @@ export interface Topology {
   readonly runsBucket: string;
   readonly nodesBucket: string;
   readonly cacheBucket: string;
+  /** Coordinator leader lease (one key, see LeaderLease). */
+  readonly leaderBucket: string;
   nodeConsumer(nodeId: string): string;
   readonly coordinatorConsumer: string;
   /** JetStream advisories of work messages a node consumer gave up on (max deliveries reached). */
@@ -67,6 +69,7 @@ export function topology(ns = 'shoal'): Topology {
     runsBucket: `${low}_runs`,
     nodesBucket: `${low}_nodes`,
     cacheBucket: `${low}_cache`,
+    leaderBucket: `${low}_leader`,
     nodeConsumer: (nodeId) => `node-${nodeId}`,
     coordinatorConsumer: 'coordinator',
     workMaxDeliveries: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${up}_WORK.*`,

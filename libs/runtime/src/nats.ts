@@ -82,6 +82,7 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
   await kvm.create(topo.runsBucket, { history: 1, replicas });
   await kvm.create(topo.nodesBucket, { history: 1, replicas });
   await kvm.create(topo.cacheBucket, { history: 1, replicas, ttl: CACHE_MAX_AGE_MS });
+  await kvm.create(topo.leaderBucket, { history: 1, replicas });
 }
 
 /**
