@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PROTOCOL_VERSION, type RunView, type TaskDispatched, encode, topology } from '@shoal/protocol';
 import { Disposables, startNats, startNatsCluster, waitFor } from '@shoal/testing';
+import { ensureConsumer, ensureTopology } from '@shoal/runtime';
 import { context } from '@opentelemetry/api';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
 import { Metrics } from '../../apps/coordinator/src/metrics.js';
@@ -164,7 +165,6 @@ describe('work delivery limits', () => {
     await c.gateway.ensureWorkConsumer('n2');
     const nc = await client(nats.url);
     const jsm = await jetstreamManager(nc);
-    const { ensureConsumer } = await import('@shoal/runtime');
     await ensureConsumer(jsm, c.gateway.topo.workStream, 'node-n2', c.gateway.topo.work('n2'), 60_000);
     expect((await jsm.consumers.info(c.gateway.topo.workStream, 'node-n2')).config.max_deliver).toBe(7);
   });
@@ -173,13 +173,18 @@ describe('work delivery limits', () => {
 describe('R3 on a 3-server cluster', () => {
   it('streams and buckets get 3 replicas; without quorum a run write fails loudly in bounded time, and is stored once quorum is back', async () => {
     const cluster = cleanup.use(await startNatsCluster(3));
-    const c = await coordinatorParts(cluster.urls, { SHOAL_NATS_REPLICAS: '3', SHOAL_STATE_WRITE_DEADLINE_MS: '3000' });
     const nc = await client(cluster.urls);
     const jsm = await jetstreamManager(nc);
-    const topo = c.gateway.topo;
-    for (const s of [topo.workStream, topo.statusStream, topo.undeliverableStream, `KV_${topo.runsBucket}`, `KV_${topo.nodesBucket}`, `KV_${topo.cacheBucket}`]) {
-      expect([s, (await jsm.streams.info(s)).config.num_replicas]).toEqual([s, 3]);
-    }
+    const ns = `r3${randomUUID().slice(0, 8)}`;
+    const topo = topology(ns);
+    const streams = [topo.workStream, topo.statusStream, topo.undeliverableStream, `KV_${topo.runsBucket}`, `KV_${topo.nodesBucket}`, `KV_${topo.cacheBucket}`];
+    const replicas = async () => Promise.all(streams.map(async (s) => [s, (await jsm.streams.info(s)).config.num_replicas]));
+    await ensureTopology(nc, topo, { replicas: 1 }); // an installation that ran R1 so far
+    expect(await replicas()).toEqual(streams.map((s) => [s, 1]));
+    const c = await coordinatorParts(cluster.urls, { SHOAL_NS: ns, SHOAL_NATS_REPLICAS: '3', SHOAL_STATE_WRITE_DEADLINE_MS: '3000' });
+    expect(await replicas()).toEqual(streams.map((s) => [s, 3]));
+    await ensureTopology(nc, topo); // a node-agent on an anonymous bus states no replicas: nothing is lowered
+    expect(await replicas()).toEqual(streams.map((s) => [s, 3]));
     const run = activeRun('r-q');
     await c.table.create(run);
     // one server lost: writes go on

@@ -15,7 +15,7 @@ import {
   encode,
   topology,
 } from '@shoal/protocol';
-import { ensureConsumer, ensureTopology } from '@shoal/runtime';
+import { WORK_DELIVERY, ensureConsumer, ensureTopology } from '@shoal/runtime';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import { type BusIdentity, connectBus, resolveBusIdentity } from './enrol.js';
 
@@ -50,7 +50,7 @@ export class AgentGateway {
     if (id.mode === 'anonymous') {
       await ensureTopology(this.nc, this.topo);
       const jsm = await jetstreamManager(this.nc);
-      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), 60_000);
+      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), 60_000, WORK_DELIVERY.maxDeliver);
     }
     this.js = jetstream(this.nc);
     this.log.log(`connected to ${id.servers.join(',')} as node ${this.config.nodeId} (${id.mode === 'anonymous' ? 'anonymous' : 'own credentials'}, namespace ${id.namespace})`);

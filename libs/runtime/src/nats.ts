@@ -50,6 +50,8 @@ export interface TopologyOptions {
 export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: TopologyOptions = {}): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const replicas = opts.replicas ?? 1;
+  // only a caller that states the replicas changes existing streams (a node-agent does not)
+  const enforce = opts.replicas !== undefined;
   await upsertStream(jsm, {
     name: topo.workStream,
     subjects: [topo.allWork],
@@ -58,7 +60,7 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
     discard: DiscardPolicy.Old,
     duplicate_window: 120_000_000_000,
     num_replicas: replicas,
-  });
+  }, enforce);
   await upsertStream(jsm, {
     name: topo.statusStream,
     subjects: [topo.allStatus],
@@ -67,7 +69,7 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
     max_age: (opts.statusMaxAgeMs ?? 24 * 3_600_000) * 1_000_000,
     duplicate_window: 120_000_000_000,
     num_replicas: replicas,
-  });
+  }, enforce);
   // keeps the work consumers' max-deliveries advisories (core messages, lost when nobody listens)
   // until the coordinator has failed the attempt (see WORK_DELIVERY)
   await upsertStream(jsm, {
@@ -77,12 +79,13 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
     storage: StorageType.File,
     max_age: 7 * 24 * 3_600_000 * 1_000_000,
     num_replicas: replicas,
-  });
+  }, enforce);
   const kvm = new Kvm(nc);
   await kvm.create(topo.runsBucket, { history: 1, replicas });
   await kvm.create(topo.nodesBucket, { history: 1, replicas });
   await kvm.create(topo.cacheBucket, { history: 1, replicas, ttl: CACHE_MAX_AGE_MS });
   await kvm.create(topo.leaderBucket, { history: 1, replicas });
+  if (enforce) for (const bucket of [topo.runsBucket, topo.nodesBucket, topo.cacheBucket]) await ensureReplicas(jsm, `KV_${bucket}`, replicas);
 }
 
 /**
@@ -133,7 +136,7 @@ export async function ensureConsumer(
   }
 }
 
-async function upsertStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+async function upsertStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0], enforceReplicas: boolean): Promise<void> {
   let exists = true;
   try {
     await jsm.streams.info(config.name!);
@@ -141,7 +144,7 @@ async function upsertStream(jsm: JetStreamManager, config: Parameters<JetStreamM
     if (!/stream not found/i.test((e as Error).message)) throw e;
     exists = false;
   }
-  if (exists) return ensureReplicas(jsm, config.name!, config.num_replicas ?? 1);
+  if (exists) return enforceReplicas ? ensureReplicas(jsm, config.name!, config.num_replicas ?? 1) : undefined;
   try {
     await jsm.streams.add(config);
   } catch (e) {
