@@ -85,7 +85,7 @@ export async function ensureTopology(nc: NatsConnection, topo: Topology, opts: T
   await kvm.create(topo.nodesBucket, { history: 1, replicas });
   await kvm.create(topo.cacheBucket, { history: 1, replicas, ttl: CACHE_MAX_AGE_MS });
   await kvm.create(topo.leaderBucket, { history: 1, replicas });
-  if (enforce) for (const bucket of [topo.runsBucket, topo.nodesBucket, topo.cacheBucket]) await ensureReplicas(jsm, `KV_${bucket}`, replicas);
+  if (enforce) for (const bucket of [topo.runsBucket, topo.nodesBucket, topo.cacheBucket, topo.leaderBucket]) await ensureReplicas(jsm, `KV_${bucket}`, replicas);
 }
 
 /**
