@@ -43,7 +43,7 @@ function running(pid: number): boolean {
 }
 
 describe('a node cut off from NATS longer than stop_after', () => {
-  it('stops its non-interactive agents (reported cancelled once the bus is back) and leaves interactive ones running', async () => {
+  it('stops its non-interactive agents (reported lost once the bus is back) and leaves interactive ones running', async () => {
     const batchPid = join(dir, 'batch.pid');
     const replPid = join(dir, 'repl.pid');
     const script = 'echo $$ > "$1"; exec sleep 120';
@@ -84,7 +84,7 @@ phases:
       },
       { timeoutMs: 60_000, what: 'the batch task reported after the bus came back' },
     );
-    expect(batchView.outcome).toBe('cancelled');
+    expect(batchView.outcome).toBe('lost');
     expect(batchView.reason).toMatch(/^node cut off from the bus for \d+ s \(stop_after\)$/);
     expect(running(repl)).toBe(true);
     expect((await cluster.get(replRun)).tasks[0]!.state).toBe('running');

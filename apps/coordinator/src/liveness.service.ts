@@ -51,6 +51,11 @@ export class LivenessService implements OnModuleDestroy {
     this.timer = undefined;
   }
 
+  /** Since when silence counts (undefined while nobody may be judged); see {@link LivenessGate.judgeFrom}. */
+  judgeFrom(now: number): number | undefined {
+    return this.gate.judgeFrom(now);
+  }
+
   /** Why liveness judging is suspended right now, if it is. */
   suspendedBecause(): string | undefined {
     return this.gate.suspendedBecause(Date.now());

@@ -22,6 +22,11 @@ import { RunTracer } from './run-tracer.js';
 export class Orchestrator implements OnModuleDestroy {
   private readonly log = new Logger('orchestrator');
   readonly placer: Placer;
+  /**
+   * Whether this coordinator may dispatch now (set at start to the leadership check): a standby,
+   * or a leader that could not renew its lease, runs no placement round.
+   */
+  mayDispatch: () => boolean = () => true;
   private roundScheduled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -250,6 +255,7 @@ export class Orchestrator implements OnModuleDestroy {
 
   private round(): void {
     this.roundScheduled = false;
+    if (!this.mayDispatch()) return;
     const { placed, waiting } = this.placer.round(this.nodes.views(this.table.committed()));
     for (const w of waiting) {
       const [runId, taskId] = w.key.split('/') as [string, string];
@@ -337,6 +343,8 @@ export class Orchestrator implements OnModuleDestroy {
             onMemoryExceeded: spec.onMemoryExceeded,
             memoryRestarts: spec.memoryRestarts,
             restartEveryMs: spec.restartEveryMs,
+            onNodeLost: spec.onNodeLost,
+            lostAfterMs: spec.lostAfterMs,
           },
           ctx,
         ),

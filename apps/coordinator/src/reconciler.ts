@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { type Heartbeat, PROTOCOL_VERSION, TERMINAL_TASK } from '@shoal/protocol';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { Orchestrator } from './orchestrator.js';
@@ -20,16 +21,24 @@ export class Reconciler {
   private readonly stopping = new Set<string>();
 
   constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly table: RunTable,
     private readonly orchestrator: Orchestrator,
     private readonly nats: NatsGateway,
     private readonly metrics: Metrics,
   ) {}
 
-  /** Compares one heartbeat with the run table. */
-  onHeartbeat(hb: Heartbeat, now: number): void {
+  /**
+   * Compares one heartbeat with the run table. A missing attempt is counted only when the
+   * coordinator may judge (`judgeFrom`, see LivenessGate) for a full node TTL already, and only
+   * when the node has no report waiting in its outbox: after an outage, results the node kept
+   * arrive before anything it no longer runs is called lost.
+   */
+  onHeartbeat(hb: Heartbeat, now: number, judgeFrom: number | undefined): void {
     const reported = new Set(hb.running.map((r) => `${r.runId}/${r.taskId}#${r.attempt}`));
     for (const r of hb.running) this.stopIfUnwanted(hb.nodeId, r.runId, r.taskId, r.attempt);
+    const settled = judgeFrom !== undefined && now - judgeFrom >= this.config.nodeTtlMs && !hb.outboxDepth;
+    if (!settled) return;
     for (const run of this.table.all()) {
       for (const t of run.view.tasks) {
         if (t.nodeId !== hb.nodeId || t.state !== 'running') continue;

@@ -62,7 +62,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnApplicationSh
       if (victims.size === 0) return;
       const reason = stopAfterReason(down);
       this.log.warn(`${reason}: stopping ${victims.size} agent(s)`);
-      for (const a of running) if (victims.has(a.key)) void a.stop('cancelled', reason);
+      for (const a of running) if (victims.has(a.key)) void a.stop('lost', reason);
     }, Math.min(1000, Math.max(100, Math.floor(stopAfterMs / 4))));
     this.cutOffTimer.unref();
   }

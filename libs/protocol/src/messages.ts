@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Id, Role } from './ids.js';
-import { AgentPreset } from './plan.js';
+import { AgentPreset, NodeLostPolicy } from './plan.js';
 
 /** Version of the wire protocol; every message carries it as `v`. */
 export const PROTOCOL_VERSION = 1 as const;
@@ -58,6 +58,10 @@ export const TaskDispatched = z.strictObject({
   memoryRestarts: z.number().int().min(0).max(100).optional(),
   /** Periodic restart of the agent in its window (same attempt). */
   restartEveryMs: z.number().int().positive().optional(),
+  /** The task's `on_node_lost`: a node cut off from the bus stops `replace` tasks after its stop_after, `wait` tasks after `lostAfterMs`. */
+  onNodeLost: NodeLostPolicy.optional(),
+  /** The task's `lost_after` (with `wait`). */
+  lostAfterMs: z.number().int().positive().optional(),
 });
 export type TaskDispatched = z.infer<typeof TaskDispatched>;
 
@@ -171,6 +175,8 @@ export const Heartbeat = z.strictObject({
       off: z.string().max(500).optional(),
     })
     .optional(),
+  /** Status reports in the node's durable outbox not yet acknowledged by JetStream (absent: none). */
+  outboxDepth: z.number().int().nonnegative().optional(),
   running: z
     .array(
       z.strictObject({

@@ -108,6 +108,12 @@ export class RunEngine {
     if (t.attempt !== r.attempt) return this.lateResult(run, t, r);
     if (t.state !== 'dispatched' && t.state !== 'running') return [];
     const fx: Effect[] = [];
+    if (r.outcome === 'lost' && t.nodeLostAt !== undefined) {
+      // a node cut off for its lost_after stopped the attempt it kept (stop_after): not a failure
+      this.replaceAttempt(run, t, r.reason ?? `node ${t.nodeId} gave the attempt up while cut off`, fx);
+      this.advance(run, fx);
+      return fx;
+    }
     t.nodeLostAt = undefined;
     t.exitCode = r.exitCode;
     t.outcome = r.outcome;

@@ -22,6 +22,18 @@ describe('stop_after', () => {
     expect(stopAfterVictims(90_000, { stopAfterMs: 60_000, includeInteractive: true }, attempts)).toEqual(['r/batch', 'r/claude', 'r/repl', 'r/not-interactive']);
   });
 
+  it('follows the on_node_lost the task was dispatched with: replace after stop_after, wait after its lost_after', () => {
+    const withPolicy = [
+      { key: 'r/replace', task: { agent: 'claude' as const, onNodeLost: 'replace' as const }, state: 'running' },
+      { key: 'r/wait', task: { onNodeLost: 'wait' as const, lostAfterMs: 600_000 }, state: 'running' },
+      { key: 'r/wait-short', task: { onNodeLost: 'wait' as const, lostAfterMs: 10_000 }, state: 'running' },
+    ];
+    const policy = { stopAfterMs: 60_000, includeInteractive: false };
+    expect(stopAfterVictims(60_001, policy, withPolicy)).toEqual(['r/replace', 'r/wait-short']);
+    expect(stopAfterVictims(600_000, policy, withPolicy)).toEqual(['r/replace', 'r/wait-short']);
+    expect(stopAfterVictims(600_001, policy, withPolicy)).toEqual(['r/replace', 'r/wait', 'r/wait-short']);
+  });
+
   it('0 turns it off, however long the cut', () => {
     expect(stopAfterVictims(86_400_000, { stopAfterMs: 0, includeInteractive: true }, attempts)).toEqual([]);
   });
