@@ -23,7 +23,10 @@ const common = {
 export default {
   testTimeout: 120000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/src/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts'] },
+    // test/chaos/**/*.spec.ts: the chaos suite's pure checker, judged on fabricated ledgers
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/src/**/*.spec.ts', '<rootDir>/apps/**/src/**/*.spec.ts', '<rootDir>/test/chaos/**/*.spec.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'] , slowTestThreshold: 30 },
+    // `npm run test:chaos` only (npm test selects unit and integration): real faults, minutes long
+    { ...common, displayName: 'chaos', testMatch: ['<rootDir>/test/chaos/**/*.chaos.ts'], globalSetup: '<rootDir>/test/chaos/support/global-setup.mjs' },
   ],
 };

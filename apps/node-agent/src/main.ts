@@ -5,8 +5,22 @@ import { startTelemetry } from '@shoal/runtime';
 import { NodeAgentModule } from './app.module.js';
 import { loadNodeAgentConfig } from './config.js';
 
+/**
+ * Test hook `SHOAL_CLOCK_SKEW_MS` (chaos suite): shifts this process's wall clock (`Date.now`) by
+ * that many ms, as a host with a wrong clock would (timers are monotonic and stay unaffected).
+ */
+function applyClockSkew(raw = process.env.SHOAL_CLOCK_SKEW_MS): void {
+  if (!raw) return;
+  const skew = Number(raw);
+  if (!Number.isInteger(skew) || Math.abs(skew) > 86_400_000) throw new Error(`SHOAL_CLOCK_SKEW_MS=${raw}: must be an integer from -86400000 to 86400000`);
+  const real = Date.now.bind(Date);
+  Date.now = () => real() + skew;
+  process.stdout.write(`clock skewed by ${skew} ms (SHOAL_CLOCK_SKEW_MS)\n`);
+}
+
 /** Starts the node-agent (no HTTP: it talks only NATS). */
 async function main(): Promise<void> {
+  applyClockSkew();
   const config = loadNodeAgentConfig();
   const telemetry = startTelemetry('shoal-node-agent', { 'shoal.node_id': config.nodeId });
   const app = await NestFactory.createApplicationContext(NodeAgentModule);

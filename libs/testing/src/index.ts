@@ -25,3 +25,4 @@ export {
 } from './nats-server.js';
 export { startNatsCluster, type StartNatsClusterOptions, type NatsClusterHandle } from './nats-cluster.js';
 export { tmuxSocket, isNoTmuxServerError, type TmuxSocket } from './tmux-socket.js';
+export { createNetnsLink, netnsUnsupportedReason, type NetnsLink } from './netns.js';

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { locateNatsServer } from './binaries.js';
 import { Disposables } from './disposables.js';
@@ -14,6 +14,19 @@ import { waitFor } from './wait-for.js';
 export interface StartNatsClusterOptions {
   /** Deadline for each server's start and for the meta leader election (default 60 000 ms). */
   startTimeoutMs?: number;
+  /**
+   * Directory the members' configs (`nats-<i>.conf`) are written to (default: each member's temp
+   * dir). Needed with {@link include}, which nats-server resolves next to the config.
+   */
+  configDir?: string;
+  /** A file in `configDir` every member includes (e.g. a secured bus's `authorization {}` block). */
+  include?: string;
+  /** Client listen address of each member (default 127.0.0.1; e.g. a veth address for a netns client). */
+  clientHosts?: string[];
+  /** Members do not gossip client URLs to clients (`cluster.no_advertise`): clients use only the URLs they were given. */
+  noAdvertise?: boolean;
+  /** How the readiness probe connects (default: anonymously to every member); needed when `include` adds authorization. */
+  connect?: (urls: string[]) => Promise<NatsConnection>;
 }
 
 /** A local JetStream cluster; every member is a local {@link NatsServerHandle}. */
@@ -50,17 +63,18 @@ export async function startNatsCluster(size = 3, opts: StartNatsClusterOptions =
     for (let i = 0; i < size; i++) routePorts.push(await uniqueFreePort(routePorts));
     const routes = routePorts.map((p) => `nats-route://127.0.0.1:${p}`);
     const serverNames = routePorts.map((_, i) => `${clusterName}-n${i + 1}`);
+    const hosts = serverNames.map((_, i) => opts.clientHosts?.[i] ?? '127.0.0.1');
     const members = serverNames.map((serverName, i) => {
       const dir = tempDir('shoal-nats-cluster-');
       cleanup.add(() => dir.dispose());
-      const confPath = join(dir.path, 'nats.conf');
+      const confPath = join(opts.configDir ?? dir.path, opts.configDir ? `nats-${i + 1}.conf` : 'nats.conf');
       const storeDir = join(dir.path, 'jetstream');
       const proc = new LocalNatsProcess(
         bin,
         serverName,
         (previous) => {
           const ports = { port: previous?.port ?? -1, monitorPort: previous?.monitorPort ?? -1, routePort: routePorts[i]! };
-          writeFileSync(confPath, clusterConfig({ serverName, clusterName, storeDir, routes, ...ports }));
+          writeFileSync(confPath, clusterConfig({ serverName, clusterName, storeDir, routes, host: hosts[i]!, include: opts.include, noAdvertise: opts.noAdvertise, ...ports }));
           return ['-c', confPath];
         },
         timeoutMs,
@@ -69,7 +83,7 @@ export async function startNatsCluster(size = 3, opts: StartNatsClusterOptions =
       return { proc, dir };
     });
     const infos = await Promise.all(members.map((m) => m.proc.start()));
-    const servers = members.map((m, i) => localHandle(m.proc, infos[i]!.port, m.dir.path, () => m.dir.dispose()));
+    const servers = members.map((m, i) => localHandle(m.proc, infos[i]!.port, m.dir.path, () => m.dir.dispose(), hosts[i]));
     const monitorUrls = infos.map((info) => `http://127.0.0.1:${info.monitorPort}`);
     const urls = servers.map((s) => s.url);
     let stopping: Promise<void> | undefined;
@@ -90,7 +104,7 @@ export async function startNatsCluster(size = 3, opts: StartNatsClusterOptions =
       [Symbol.asyncDispose]: stop,
     };
     await cluster.waitForMetaLeader();
-    await waitFor(() => accountInfoAnswers(urls), { what: 'JetStream account info from the cluster', timeoutMs });
+    await waitFor(() => accountInfoAnswers(urls, opts.connect), { what: 'JetStream account info from the cluster', timeoutMs });
     return cluster;
   } catch (err) {
     await cleanup.disposeAll().catch(() => undefined);
@@ -119,8 +133,8 @@ async function waitForMetaLeader(
   );
 }
 
-async function accountInfoAnswers(urls: string[]): Promise<boolean> {
-  const nc = await connect({ servers: urls, timeout: 2000 });
+async function accountInfoAnswers(urls: string[], connectTo?: (urls: string[]) => Promise<NatsConnection>): Promise<boolean> {
+  const nc = connectTo ? await connectTo(urls) : await connect({ servers: urls, timeout: 2000 });
   try {
     await (await jetstreamManager(nc)).getAccountInfo();
     return true;
@@ -139,6 +153,9 @@ async function uniqueFreePort(taken: number[]): Promise<number> {
 function clusterConfig(c: {
   serverName: string;
   clusterName: string;
+  host: string;
+  include?: string;
+  noAdvertise?: boolean;
   port: number;
   monitorPort: number;
   storeDir: string;
@@ -147,14 +164,16 @@ function clusterConfig(c: {
 }): string {
   return [
     `server_name: ${JSON.stringify(c.serverName)}`,
-    `listen: "127.0.0.1:${c.port}"`,
+    `listen: "${c.host}:${c.port}"`,
     `http: "127.0.0.1:${c.monitorPort}"`,
     `jetstream { store_dir: ${JSON.stringify(c.storeDir)} }`,
     `cluster {`,
     `  name: ${JSON.stringify(c.clusterName)}`,
     `  listen: "127.0.0.1:${c.routePort}"`,
     `  routes: [${c.routes.map((r) => JSON.stringify(r)).join(', ')}]`,
+    ...(c.noAdvertise ? ['  no_advertise: true'] : []),
     `}`,
+    ...(c.include ? [`include ${JSON.stringify(c.include)}`] : []),
     '',
   ].join('\n');
 }

@@ -106,8 +106,9 @@ export function localHandle(
   port: number,
   dataDir: string,
   removeData: () => Promise<void>,
+  host = '127.0.0.1',
 ): NatsServerHandle {
-  const url = `nats://127.0.0.1:${port}`;
+  const url = `nats://${host}:${port}`;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
