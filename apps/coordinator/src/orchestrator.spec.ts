@@ -1,0 +1,160 @@
+import { PROTOCOL_VERSION, type RunView, type TaskDispatched, parsePlanText } from '@shoal/protocol';
+import { RunEngine, compilePlan } from '@shoal/scheduler';
+import { Breakers } from './breakers.js';
+import { loadCoordinatorConfig } from './config.js';
+import { Estimates } from './estimates.service.js';
+import { EventBus } from './event-bus.js';
+import { Metrics } from './metrics.js';
+import type { NatsGateway } from './nats.gateway.js';
+import { NodeRegistry } from './node-registry.js';
+import { Orchestrator } from './orchestrator.js';
+import { ResultCache } from './result-cache.js';
+import { type ActiveRun, RunTable } from './run-table.js';
+import { RunTracer } from './run-tracer.js';
+
+const PLAN = `
+name: disp
+teams: [{ name: ops }]
+phases:
+  - id: only
+    tasks:
+      - { id: t1, team: ops, role: Ops-T, command: ["true"], resources: { cpu: 5, memory: 256 } }
+`;
+
+/** The orchestrator's NATS side: a CAS runs bucket (failures switchable) and a work publisher. */
+class FakeNats {
+  docs = new Map<string, { text: string; revision: number }>();
+  seq = 0;
+  storeDown = false;
+  published: Array<{ task: TaskDispatched; storedState?: string }> = [];
+
+  async casRun(key: string, text: string, revision: number | undefined): Promise<number> {
+    if (this.storeDown) throw new Error('503 no responders available');
+    const cur = this.docs.get(key);
+    if ((revision === undefined && cur) || (revision !== undefined && cur?.revision !== revision)) throw new Error('wrong last sequence: 1');
+    this.docs.set(key, { text, revision: ++this.seq });
+    return this.seq;
+  }
+  async getRunText(key: string) {
+    return this.docs.get(key);
+  }
+  async putRun(key: string, value: unknown): Promise<number> {
+    if (this.storeDown) throw new Error('503 no responders available');
+    this.docs.set(key, { text: JSON.stringify(value), revision: ++this.seq });
+    return this.seq;
+  }
+  async getRun() {
+    return undefined;
+  }
+  async publishWork(task: TaskDispatched): Promise<void> {
+    // what the KV store says at the moment the work leaves
+    this.published.push({ task, storedState: this.stored(task.runId)?.tasks.find((t) => t.id === task.taskId)?.state });
+  }
+  stored(runId: string): RunView | undefined {
+    const d = this.docs.get(`run.${runId}`);
+    return d ? (JSON.parse(d.text) as RunView) : undefined;
+  }
+}
+
+function fixture() {
+  const config = loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_STATE_WRITE_DEADLINE_MS: '100' });
+  const nats = new FakeNats();
+  const gw = nats as unknown as NatsGateway;
+  const metrics = new Metrics();
+  const table = new RunTable(gw, metrics, config);
+  const nodes = new NodeRegistry(config);
+  nodes.heartbeat(
+    {
+      v: PROTOCOL_VERSION,
+      kind: 'node.heartbeat',
+      nodeId: 'n1',
+      hostname: 'h',
+      sentAt: Date.now(),
+      startedAt: Date.now(),
+      pulseMs: 1000,
+      labels: {},
+      governor: 'fallback',
+      capacity: { cpuPercent: 400, memoryMb: 8192, maxTasks: 8 },
+      host: { cpuPercent: 1, memUsedMb: 1, memTotalMb: 8192, load1: 0, cores: 4 },
+      running: [],
+    },
+    Date.now(),
+  );
+  const orch = new Orchestrator(config, table, gw, nodes, new EventBus(), new RunTracer(), new Breakers(config, metrics), new Estimates(gw), new ResultCache(gw, metrics), metrics);
+  const parsed = parsePlanText(PLAN);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const compiled = compilePlan(parsed.value);
+  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
+  const newRun = (id: string): ActiveRun => {
+    const engine = new RunEngine(compiled.value, { now: Date.now, backoffMs: () => 10 });
+    return { view: engine.createView(id), engine, plan: compiled.value };
+  };
+  return { nats, table, orch, newRun, metrics };
+}
+
+const until = async (cond: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+describe('Orchestrator dispatch', () => {
+  it('stores the dispatched transition before the work is published', async () => {
+    const { nats, orch, newRun, table } = fixture();
+    await orch.accept(newRun('r1'), PLAN);
+    await until(() => nats.published.length === 1);
+    expect(nats.published[0]).toMatchObject({ storedState: 'dispatched', task: { runId: 'r1', taskId: 't1', attempt: 1, nodeId: 'n1' } });
+    expect(table.get('r1')!.view.tasks[0]).toMatchObject({ state: 'dispatched', attempt: 1 });
+  });
+
+  it('publishes nothing while the dispatched transition cannot be stored; queued again, same attempt, published once the store is back', async () => {
+    const { nats, orch, newRun, table, metrics } = fixture();
+    const run = newRun('r2');
+    await orch.accept(run, PLAN);
+    nats.storeDown = true;
+    await until(() => metrics.value('shoal_state_write_failures_total{reason="transport"}') >= 1);
+    expect(nats.published).toEqual([]);
+    await until(() => run.view.tasks[0]!.state === 'queued');
+    expect(run.view.tasks[0]).toMatchObject({ state: 'queued', attempt: 1, waitingReason: expect.stringContaining('dispatch to n1 not stored, queued again') });
+    nats.storeDown = false;
+    orch.kick();
+    await until(() => nats.published.length === 1);
+    expect(nats.published[0]).toMatchObject({ storedState: 'dispatched', task: { attempt: 1 } });
+    expect(table.isDirty('r2')).toBe(false);
+  });
+
+  it('a run whose store is down at submission is refused and not kept', async () => {
+    const { nats, orch, newRun, table } = fixture();
+    nats.storeDown = true;
+    await expect(orch.accept(newRun('r3'), PLAN)).rejects.toMatchObject({ code: 'E_TRANSPORT', message: expect.stringContaining('run r3 not accepted') });
+    expect(table.get('r3')).toBeUndefined();
+    expect(orch.placer.depth()).toBe(0);
+    expect(nats.published).toEqual([]);
+  });
+
+  it('resume publishes an attempt stored as dispatched again, with the same attempt number', async () => {
+    const { nats, orch, newRun, table } = fixture();
+    const run = newRun('r4');
+    run.engine.start(run.view);
+    run.engine.dispatched(run.view, 't1', 1, 'n1');
+    table.add(run, undefined);
+    await orch.resume('r4');
+    await until(() => nats.published.length === 1);
+    expect(nats.published[0]!.task).toMatchObject({ runId: 'r4', taskId: 't1', attempt: 1, nodeId: 'n1' });
+  });
+
+  it('an undeliverable attempt fails as rejected with the delivery count; a stale one is ignored', async () => {
+    const { nats, orch, newRun } = fixture();
+    const run = newRun('r5');
+    await orch.accept(run, PLAN);
+    await until(() => nats.published.length === 1);
+    const task = nats.published[0]!.task;
+    await orch.undeliverable({ ...task, attempt: 7 }, 20);
+    expect(run.view.tasks[0]!.state).toBe('dispatched');
+    await orch.undeliverable(task, 20);
+    expect(run.view.tasks[0]).toMatchObject({ attempt: 1, reason: 'work undeliverable after 20 deliveries' });
+    expect(run.view.tasks[0]!.state).not.toBe('dispatched');
+  });
+});
