@@ -126,6 +126,38 @@ describe('crash-safe dispatch (failpoints)', () => {
   });
 });
 
+describe('ack after store (failpoint after-status-store)', () => {
+  it('killed after a result is stored but before its ack: the redelivered report changes nothing and is acked', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const ns = `fs${Date.now().toString(36)}`;
+    const nc = await client(nats.url);
+    const topo = topology(ns);
+    const env = { NATS_URL: nats.url, SHOAL_NS: ns };
+    fakeNode(nc, ns, 'fs1');
+    const a = await coordinator({ ...env, SHOAL_FAILPOINTS: 'after-status-store@2' });
+    const res = await fetch(`${a.api}/runs`, { method: 'POST', body: PLAN, headers: { 'content-type': 'application/yaml' } });
+    const runId = ((await res.json()) as RunView).id;
+    const jsm = await jetstreamManager(nc);
+    await waitFor(async () => (await jsm.streams.info(topo.workStream)).state.messages === 1, { what: 'work published', timeoutMs: 30_000 });
+    const js = jetstream(nc);
+    const base = { v: PROTOCOL_VERSION, runId, taskId: 't1', attempt: 1, nodeId: 'fs1' };
+    const now = Date.now();
+    await js.publish(topo.status('fs1'), encode('status', { ...base, kind: 'task.started', startedAt: now, session: 'fake', window: 't1' } as never));
+    await js.publish(topo.status('fs1'), encode('status', { ...base, kind: 'task.finished', outcome: 'succeeded', exitCode: 0, startedAt: now, finishedAt: now + 1, outputTail: '' } as never));
+    await waitFor(() => died(a.proc), { what: 'coordinator killed at after-status-store', timeoutMs: 30_000 });
+    expect(a.proc.stderr.join('\n')).toContain('shoal failpoint after-status-store fired (exit, hit 2)');
+    const kv = await new Kvm(nc).open(topo.runsBucket);
+    const before = (await kv.get(`run.${runId}`))!;
+    expect((before.json() as RunView).state).toBe('succeeded');
+    expect((await jsm.consumers.info(topo.statusStream, 'coordinator')).num_ack_pending).toBe(1);
+
+    await coordinator(env);
+    await waitFor(async () => (await jsm.consumers.info(topo.statusStream, 'coordinator')).num_ack_pending === 0, { what: 'the redelivered report acked', timeoutMs: 60_000 });
+    const after = (await kv.get(`run.${runId}`))!;
+    expect([after.revision, (after.json() as RunView).tasks[0]]).toEqual([before.revision, expect.objectContaining({ state: 'succeeded', attempt: 1 })]);
+  });
+});
+
 describe('quorum lost', () => {
   it('POST /runs answers 503 with the reason and leaves nothing behind; works again with quorum', async () => {
     const cluster = cleanup.use(await startNatsCluster(3));
