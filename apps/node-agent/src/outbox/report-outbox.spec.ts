@@ -120,6 +120,40 @@ describe('report outbox', () => {
     expect(pendingFiles()).toEqual([]);
   });
 
+  it('names the attempts whose end is not delivered yet (the heartbeat keeps them running until then)', async () => {
+    const bus = new FakeBus();
+    bus.up = false;
+    const outbox = make(bus);
+    await outbox.open();
+    await outbox.put(started('a'));
+    await outbox.put(finished('a'));
+    await outbox.put(finished('b', 2, 'lost'));
+    expect(outbox.undeliveredEnds()).toEqual([
+      { runId: 'run-1', taskId: 'a', attempt: 1 },
+      { runId: 'run-1', taskId: 'b', attempt: 2 },
+    ]);
+    outbox.start();
+    bus.up = true;
+    expect(await outbox.flush(5000)).toBe(true);
+    expect(outbox.undeliveredEnds()).toEqual([]);
+  });
+
+  it('after a kick (reconnect) retries at once and starts its backoff over', async () => {
+    const bus = new FakeBus();
+    bus.up = false;
+    const outbox = make(bus, { retry: { firstMs: 10, maxMs: 60_000 } });
+    await outbox.open();
+    await outbox.put(started());
+    outbox.start();
+    // backoff grows 10, 20, 40, ... ms: after ~9 failures the next retry is seconds away
+    await waitFor(() => bus.failures >= 9, { what: 'the backoff to grow', timeoutMs: 10_000 });
+    bus.up = true;
+    const kickedAt = Date.now();
+    outbox.kick();
+    expect(await outbox.flush(2000)).toBe(true);
+    expect(Date.now() - kickedAt).toBeLessThan(1000);
+  });
+
   it('does not send a second report of the same attempt and kind, pending or already delivered', async () => {
     const bus = new FakeBus();
     const outbox = make(bus);

@@ -19,7 +19,7 @@ export interface ReportOutboxDeps {
   error(message: string): void;
   /** Reports on disk at most (default {@link OUTBOX_CAP}); beyond it reports wait in memory, loudly. */
   cap?: number;
-  /** Retry delay after a failed publish: from `firstMs`, doubling up to `maxMs` (default 200 ms to 5 s). */
+  /** Retry delay after a failed publish: from `firstMs`, doubling up to `maxMs` (default 200 ms to 2 s). */
   retry?: { firstMs: number; maxMs: number };
   /** A failing bus is reported at most this often (default 30 s). */
   warnEveryMs?: number;
@@ -48,6 +48,7 @@ export interface OutboxCounters {
 
 interface Item {
   name: string;
+  ref: ReportRef;
   seq: number;
   /** Resolves once the report is on disk (or known not to be). */
   ready: Promise<void>;
@@ -74,6 +75,7 @@ export class ReportOutbox {
   private running = false;
   private stopped = false;
   private wakeUp?: () => void;
+  private kicked = false;
   private failingSince?: number;
   private lastWarn = 0;
   private readonly emptied: (() => void)[] = [];
@@ -104,12 +106,21 @@ export class ReportOutbox {
     found.pending.sort((a, b) => a.entry.seq - b.entry.seq);
     for (const p of found.pending) {
       this.known.add(p.name);
-      this.queue.push({ name: p.name, seq: p.entry.seq, ready: Promise.resolve() });
+      this.queue.push({ name: p.name, ref: refOf(p.entry.status), seq: p.entry.seq, ready: Promise.resolve() });
       this.seq = Math.max(this.seq, p.entry.seq + 1);
     }
     this.onDisk = found.pending.length;
     this.opened = true;
     if (found.pending.length) this.deps.warn(`outbox: ${found.pending.length} report(s) of a previous incarnation not yet delivered; delivering them first`);
+  }
+
+  /**
+   * Attempts whose end is not delivered yet (a task.finished report pending): for the coordinator
+   * they still run, and the heartbeat says so until JetStream took the report, so that an end
+   * produced during an outage is not mistaken for a vanished attempt when the bus comes back.
+   */
+  undeliveredEnds(): { runId: string; taskId: string; attempt: number }[] {
+    return this.queue.filter((i) => i.ref.kind === 'task.finished').map(({ ref }) => ({ runId: ref.runId, taskId: ref.taskId, attempt: ref.attempt }));
   }
 
   /** Forgets tombstones older than a day (run hourly by a long-lived node-agent); returns how many. */
@@ -138,7 +149,7 @@ export class ReportOutbox {
       return Promise.resolve('duplicate');
     }
     this.known.add(name);
-    const item: Item = { name, seq: this.seq++, ready: Promise.resolve() };
+    const item: Item = { name, ref: refOf(s), seq: this.seq++, ready: Promise.resolve() };
     const cap = this.deps.cap ?? OUTBOX_CAP;
     let result: Promise<PutResult>;
     if (this.onDisk >= cap) {
@@ -176,6 +187,7 @@ export class ReportOutbox {
 
   /** Retries at once (the bus is back): the backoff starts over. */
   kick(): void {
+    this.kicked = true;
     this.wake();
   }
 
@@ -218,7 +230,7 @@ export class ReportOutbox {
   }
 
   private async drain(): Promise<void> {
-    const { firstMs, maxMs } = this.deps.retry ?? { firstMs: 200, maxMs: 5000 };
+    const { firstMs, maxMs } = this.deps.retry ?? { firstMs: 200, maxMs: 2000 };
     let delay = firstMs;
     while (!this.stopped) {
       const head = this.queue[0];
@@ -248,9 +260,12 @@ export class ReportOutbox {
         }
       } catch (e) {
         if (this.stopped) return;
+        if (this.kicked) delay = firstMs; // reconnected meanwhile: start over with short delays
+        this.kicked = false;
         this.failed(e as Error, delay);
         await this.sleep(delay);
-        delay = Math.min(delay * 2, maxMs);
+        delay = this.kicked ? firstMs : Math.min(delay * 2, maxMs);
+        this.kicked = false;
         continue;
       }
       if (!head.status) {
@@ -279,4 +294,8 @@ export class ReportOutbox {
     this.lastWarn = now;
     this.deps.warn(`outbox: ${this.queue.length} report(s) waiting, publish failed (${e.message}); retrying in ${delay} ms and on reconnect`);
   }
+}
+
+function refOf(s: ReportRef): ReportRef {
+  return { runId: s.runId, taskId: s.taskId, attempt: s.attempt, kind: s.kind };
 }
