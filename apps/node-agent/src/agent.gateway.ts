@@ -18,6 +18,10 @@ import {
 import { WORK_DELIVERY, ensureConsumer, ensureTopology } from '@shoal/runtime';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import { type BusIdentity, connectBus, resolveBusIdentity } from './enrol.js';
+import { reportMsgId } from './outbox/index.js';
+
+/** AckWait of the work consumer until the server says otherwise (the coordinator creates it with 60 s). */
+const DEFAULT_WORK_ACK_WAIT_MS = 60_000;
 
 /** The node-agent's door to NATS: its own work consumer, status reports, heartbeats, control. */
 @Injectable()
@@ -30,7 +34,11 @@ export class AgentGateway {
   private downSince?: number;
   private js?: JetStreamClient;
   private stopped = false;
+  private readonly reconnected: (() => void)[] = [];
+  private readonly stopping: (() => Promise<void>)[] = [];
   malformed = 0;
+  /** AckWait of this node's work consumer (read from the server when consuming starts). */
+  workAckWaitMs = DEFAULT_WORK_ACK_WAIT_MS;
 
   constructor(@Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig) {
     this.topo = topology(config.namespace);
@@ -50,7 +58,7 @@ export class AgentGateway {
     if (id.mode === 'anonymous') {
       await ensureTopology(this.nc, this.topo);
       const jsm = await jetstreamManager(this.nc);
-      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), 60_000, WORK_DELIVERY.maxDeliver);
+      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), DEFAULT_WORK_ACK_WAIT_MS, WORK_DELIVERY.maxDeliver);
     }
     this.js = jetstream(this.nc);
     this.log.log(`connected to ${id.servers.join(',')} as node ${this.config.nodeId} (${id.mode === 'anonymous' ? 'anonymous' : 'own credentials'}, namespace ${id.namespace})`);
@@ -80,6 +88,7 @@ export class AgentGateway {
         } else if (s.type === 'reconnect') {
           if (this.downSince !== undefined) this.log.log(`reconnected to NATS after ${Math.round((Date.now() - this.downSince) / 1000)} s`);
           this.downSince = undefined;
+          for (const fn of this.reconnected) fn();
         }
       }
     })().catch(() => undefined);
@@ -92,6 +101,8 @@ export class AgentGateway {
    */
   async consumeWork(handler: (task: TaskDispatched, msg: JsMsg, headers?: MsgHdrs) => Promise<void>): Promise<void> {
     const consumer: Consumer = await this.js!.consumers.get(this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId));
+    const ackWaitNs = (await consumer.info(true).catch(() => undefined))?.config.ack_wait;
+    if (ackWaitNs) this.workAckWaitMs = Math.round(ackWaitNs / 1_000_000);
     const inFlight = new Set<Promise<void>>();
     void (async () => {
       while (!this.stopped) {
@@ -123,28 +134,25 @@ export class AgentGateway {
     })();
   }
 
-  /** Publishes a started/finished report durably (JetStream), deduplicated per attempt and kind. */
-  async reportStatus(s: TaskStatus): Promise<void> {
-    await this.js!.publish(this.topo.status(this.config.nodeId), encode('status', s), {
-      msgID: `${s.runId}.${s.taskId}.${s.attempt}.${s.kind}`,
-      timeout: 10_000,
-    });
+  /**
+   * Publishes a started/finished report to JetStream with its msg id `<run>.<task>.<attempt>.<kind>`
+   * and resolves on the server's ack (`duplicate`: the stream had it already). Callers go through
+   * the node's outbox (see outbox/), which keeps the report on disk until this resolved.
+   */
+  async reportStatus(s: TaskStatus): Promise<{ duplicate: boolean }> {
+    if (!this.js) throw new Error('not connected to NATS yet');
+    const ack = await this.js.publish(this.topo.status(this.config.nodeId), encode('status', s), { msgID: reportMsgId(s), timeout: 10_000 });
+    return { duplicate: ack.duplicate };
   }
 
-  /**
-   * Publishes a status report, retrying with backoff (200 ms doubling to 5 s) until NATS takes it:
-   * a result is never dropped, however long the bus is away.
-   */
-  async reportStatusUntilTaken(s: TaskStatus): Promise<void> {
-    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-      try {
-        await this.reportStatus(s);
-        return;
-      } catch (e) {
-        this.log.warn(`report ${s.kind} ${s.runId}/${s.taskId} failed, retrying in ${delay} ms: ${(e as Error).message}`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+  /** Runs `fn` each time the connection to NATS is back after a disconnect. */
+  onReconnect(fn: () => void): void {
+    this.reconnected.push(fn);
+  }
+
+  /** Runs `fn` (awaited) when the gateway stops, before the connection drains: a last chance to publish. */
+  beforeStop(fn: () => Promise<void>): void {
+    this.stopping.push(fn);
   }
 
   heartbeat(hb: Heartbeat): void {
@@ -198,6 +206,7 @@ export class AgentGateway {
   }
 
   async stop(): Promise<void> {
+    for (const fn of this.stopping.splice(0)) await fn().catch(() => undefined);
     this.stopped = true;
     await this.nc?.drain().catch(() => undefined);
   }

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type ControlRequest, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
+import { type ControlRequest, type Heartbeat, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
 import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
@@ -19,18 +19,23 @@ import { type AgentIdentity, RunAs } from './run-as/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
 import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
+import { DurableAttempts, claimKey, keepWorking } from './claim/index.js';
 
 export type { ControlResult } from './control-actions.js';
 
 /**
- * Runs the work this node receives: one TaskAttempt per (run, task), duplicate deliveries
- * of an attempt ignored, results reported durably, and operator control (cancel, stop-all, cleanup).
+ * Runs the work this node receives: one TaskAttempt per (run, task), each attempt started at most
+ * once on this node (a claim on disk; duplicate deliveries acked and counted), results reported
+ * through a durable outbox, and operator control (cancel, stop-all, cleanup).
  */
 @Injectable()
 export class ExecutorService implements OnModuleInit {
   private readonly log = new Logger('executor');
   private readonly attempts = new Map<string, TaskAttempt>();
-  private readonly seen = new Set<string>();
+  /** Claims of the attempts started here and the outbox of their reports (on disk). */
+  private readonly durable: DurableAttempts;
+  /** Work messages of an attempt this node had already started (redelivered or published again). */
+  duplicateDeliveries = 0;
   private tmux!: TmuxDriver;
   private governor!: ResourceGovernor;
   /** Check-ins of interactive agents (created in attach). */
@@ -59,6 +64,27 @@ export class ExecutorService implements OnModuleInit {
     this.logs = new LogIndex(`${config.dataDir}/logs`);
     this.windows = new WindowKeeper(() => this.tmux, config.keepDeadWindows, (m) => this.log.warn(m));
     this.records = new AttemptRecords(`${config.dataDir}/attempts`);
+    const log = new Logger('outbox');
+    this.durable = new DurableAttempts({
+      dataDir: config.dataDir,
+      publish: (s) => this.gateway.reportStatus(s),
+      onReconnect: (fn) => this.gateway.onReconnect(fn),
+      beforeStop: (fn) => this.gateway.beforeStop(fn),
+      running: () => this.running().map((a) => claimKey(a.task)),
+      now: Date.now,
+      log: (m) => log.log(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    });
+  }
+
+  /** Reports not yet acknowledged by JetStream (heartbeat). */
+  get outboxDepth(): number {
+    return this.durable.outbox.depth;
+  }
+
+  private get claims() {
+    return this.durable.claims;
   }
 
   /** With `SHOAL_RUN_AS`: resolves the user and prepares the data dir; a missing user stops the start with what to do. */
@@ -108,20 +134,58 @@ export class ExecutorService implements OnModuleInit {
     return [...this.attempts.values()];
   }
 
-  /** Starts one attempt; acks the work message once the process runs (or could not start). */
+  /**
+   * What the heartbeat reports running: the attempts running here with their usage, and those
+   * whose end is still in the outbox (for the coordinator they run until it can know they ended).
+   */
+  reportedRunning(): Heartbeat['running'] {
+    const list: Heartbeat['running'] = this.running().map((a) => ({ runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt, ...this.usage.of(a.key) }));
+    const here = new Set(list.map(claimKey));
+    for (const e of this.durable.outbox.undeliveredEnds()) if (!here.has(claimKey(e))) list.push(e);
+    return list.slice(0, 10_000);
+  }
+
+  /**
+   * Starts one attempt; acks the work message once the process runs (or could not start, reported
+   * as failed). An attempt whose claim exists was started here before: acked, counted, nothing
+   * started. The claim is taken only once the host band admits the start, and given back when the
+   * start broke off before anything was reported (the gateway naks, JetStream redelivers). A slow
+   * start keeps the message in progress (`+WPI` every third of the consumer's AckWait).
+   */
   async accept(task: TaskDispatched, msg: JsMsg, headers?: MsgHdrs): Promise<void> {
-    const attemptKey = `${task.runId}.${task.taskId}.${task.attempt}`;
-    if (this.seen.has(attemptKey)) {
-      msg.ack();
-      return;
-    }
+    const attemptKey = claimKey(task);
+    if (this.claims.held(attemptKey)) return this.duplicate(attemptKey, msg);
     const admission = this.band?.admission();
     if (admission && !admission.admit) {
       this.log.warn(`${attemptKey} not started yet: ${admission.reason}; work redelivered in ${BAND_RETRY_MS} ms`);
       msg.nak(BAND_RETRY_MS);
       return;
     }
-    this.seen.add(attemptKey);
+    if (!this.claims.take(attemptKey)) return this.duplicate(attemptKey, msg);
+    const stopWorking = keepWorking(msg, this.gateway.workAckWaitMs / 3);
+    const acked = { done: false };
+    try {
+      await this.start(task, attemptKey, msg, headers, acked);
+    } catch (e) {
+      if (!acked.done) this.claims.release(attemptKey);
+      throw e;
+    } finally {
+      stopWorking();
+    }
+  }
+
+  /** A second delivery of an attempt this node started: acked, counted, nothing started. */
+  private duplicate(attemptKey: string, msg: JsMsg): void {
+    this.duplicateDeliveries += 1;
+    this.log.warn(`${attemptKey} delivered again (duplicate delivery ${this.duplicateDeliveries} on this node): already started here, not started again`);
+    msg.ack();
+  }
+
+  private async start(task: TaskDispatched, attemptKey: string, msg: JsMsg, headers: MsgHdrs | undefined, acked: { done: boolean }): Promise<void> {
+    const ack = () => {
+      msg.ack();
+      acked.done = true;
+    };
     const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
 
@@ -144,13 +208,14 @@ export class ExecutorService implements OnModuleInit {
     } catch (e) {
       if (attempt) this.attempts.delete(attempt.key);
       if (identity) await this.releaseIdentity(attemptKey, identity, committer);
-      msg.ack();
       span.end();
       this.log.error(`${attemptKey} could not start: ${(e as Error).message}`);
+      // reported (in the outbox) before the ack: a node-agent dying in between leaves a claim and a report
       await this.report(startFailure(task, this.config.nodeId, (e as Error).message, Date.now()));
+      ack();
       return;
     }
-    msg.ack();
+    ack();
     this.log.log(`${attemptKey} started in ${attempt.session}:${task.role} (pid ${attempt.pid})`);
     await this.reportStarted(attempt);
     this.checkins.start(attempt);
@@ -192,10 +257,12 @@ export class ExecutorService implements OnModuleInit {
     return { ok: this.attempts.size === 0, message: `stopped ${all.length} task(s)`, affected: all.length };
   }
 
-  /** Stops every task, then forgets local state: attempts seen, log index, usage. */
+  /**
+   * Stops every task, then forgets local state: log index, usage. The attempt claims stay: an
+   * attempt started here is never started here again, reset or not.
+   */
   async reset(): Promise<ControlResult> {
     const stopped = await this.stopAll('stopped by operator (reset)');
-    this.seen.clear();
     this.logs.clear();
     this.usage.clear();
     return { ...stopped, message: `${stopped.message}; local state forgotten` };
@@ -295,17 +362,24 @@ export class ExecutorService implements OnModuleInit {
   }
 
   /**
-   * At start, before work is consumed: takes over the attempts a previous incarnation recorded
-   * that still run, reports once those that ended or vanished meanwhile, and clears the rest.
+   * At start, before work is consumed: opens the outbox (reports a previous incarnation left are
+   * delivered first, in order), takes over the attempts it recorded that still run, reports once
+   * those that ended or vanished meanwhile (unless the outbox has their end already), clears the
+   * rest, and gives back the claims of starts it never completed.
    */
   async readopt(): Promise<ReadoptSummary> {
+    await this.durable.open();
+    const handled = new Set<string>();
     const summary = await readoptAttempts({
       tmux: this.tmux,
       governor: this.governor,
       records: this.records,
       nodeId: this.config.nodeId,
       adopt: (record, pane, governed) => this.adopt(record, pane, governed),
-      handled: (attemptKey) => this.seen.add(attemptKey),
+      handled: (attemptKey) => {
+        handled.add(attemptKey);
+        this.claims.hold(attemptKey);
+      },
       report: (f) => this.report(f),
       log: (m) => this.log.log(m),
       warn: (m) => this.log.warn(m),
@@ -313,13 +387,13 @@ export class ExecutorService implements OnModuleInit {
     // Agent uids of attempts not re-adopted (ended meanwhile, cleared): their last processes (a setsid child) die now.
     const reaped = await this.runAs?.reapLeftovers().catch((e: Error) => (this.log.warn(`agent uids of a previous incarnation not reaped: ${e.message}`), []));
     if (reaped?.length) this.log.warn(`reaped ${reaped.length} agent uid(s) left by a previous incarnation`);
+    this.durable.afterReadoption(handled);
     return summary;
   }
 
   /** Rebuilds the attempt around its existing pane and group: exit watch, remaining timeout, logs, check-ins; no second task.started. */
   private async adopt(record: AttemptRecord, pane: FoundPane, governed: GovernedTask): Promise<void> {
     const task = record.task;
-    this.seen.add(`${task.runId}.${task.taskId}.${task.attempt}`);
     const span = this.launcher.span(task, `shoal.task ${task.taskId} (re-adopted)`);
     // Unprivileged agents: the attempt keeps its uid (read from its processes), restarts included.
     const uid = await this.runAs?.uidOfPane(pane.pid);
@@ -355,9 +429,9 @@ export class ExecutorService implements OnModuleInit {
     }
   }
 
-  /** Publishes a status report, retrying until NATS takes it: results are never dropped. */
+  /** Hands a status report to the outbox: resolves once on disk; the outbox delivers it (once). */
   private report(s: TaskStatus): Promise<void> {
-    return this.gateway.reportStatusUntilTaken(s);
+    return this.durable.report(s);
   }
 }
 

@@ -59,7 +59,8 @@ export class HeartbeatService {
       host: this.sampler.latest,
       ...(this.band ? { band: this.band.snapshot() } : {}),
       ...(this.executor.warmState ? { warm: this.executor.warmState } : {}),
-      running: this.executor.running().map((a) => ({ runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt, ...this.executor.usageOf(a.key) })),
+      ...(this.executor.outboxDepth > 0 ? { outboxDepth: this.executor.outboxDepth } : {}),
+      running: this.executor.reportedRunning(),
     };
   }
 

@@ -21,7 +21,7 @@ export interface ReadoptDeps {
    * redelivery of its work message (the previous incarnation died before acking it) must not run it again.
    */
   handled(attemptKey: string): void;
-  /** Publishes a finished report; resolves once NATS took it. */
+  /** Hands a finished report to the node's outbox; resolves once it is on disk (a report of an end already reported is not sent twice). */
   report(finished: TaskFinished): Promise<void>;
   log(message: string): void;
   warn(message: string): void;
