@@ -28,3 +28,16 @@ describe('coordinator security configuration', () => {
     expect(() => loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_NATS_ADVERTISE: 'http://x' })).toThrow(/SHOAL_NATS_ADVERTISE/);
   });
 });
+
+describe('coordinator durability configuration', () => {
+  it('defaults: R1, 10 s state-write deadline, work AckWait 60 s and MaxDeliver 20', () => {
+    expect(loadCoordinatorConfig({ SHOAL_INSECURE: '1' })).toMatchObject({ natsReplicas: 1, stateWriteDeadlineMs: 10_000, workAckWaitMs: 60_000, workMaxDeliver: 20 });
+  });
+
+  it('reads them, and refuses values out of range naming the variable', () => {
+    const c = loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_NATS_REPLICAS: '3', SHOAL_STATE_WRITE_DEADLINE_MS: '2500', SHOAL_WORK_ACK_WAIT_MS: '5000', SHOAL_WORK_MAX_DELIVER: '5' });
+    expect(c).toMatchObject({ natsReplicas: 3, stateWriteDeadlineMs: 2500, workAckWaitMs: 5000, workMaxDeliver: 5 });
+    expect(() => loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_NATS_REPLICAS: '6' })).toThrow(/SHOAL_NATS_REPLICAS=6: must be an integer from 1 to 5/);
+    expect(() => loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_WORK_MAX_DELIVER: '-1' })).toThrow(/SHOAL_WORK_MAX_DELIVER/);
+  });
+});
