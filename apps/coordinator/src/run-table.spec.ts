@@ -109,6 +109,19 @@ describe('RunTable', () => {
     expect(table.isDirty('r1')).toBe(false);
   });
 
+  it('a write that failed but landed all the same (every try timed out) is no conflict for the next write', async () => {
+    const { bucket, table, run } = fixture(100);
+    await table.create(run);
+    run.view.state = 'failed';
+    bucket.script = [{ error: timeout, landed: true }, ...Array.from({ length: 1000 }, () => ({ error: timeout }))];
+    await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    expect(stored(bucket).state).toBe('failed'); // it did land
+    bucket.script = [];
+    (run.view as unknown as { n: number }).n = 3;
+    await table.persist('r1');
+    expect(stored(bucket)).toMatchObject({ state: 'failed', n: 3 });
+  });
+
   it('a failed write rejects loudly, the run stays dirty, and the next change stores everything', async () => {
     const { bucket, table, run, metrics } = fixture(100);
     await table.create(run);

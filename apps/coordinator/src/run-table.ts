@@ -22,6 +22,8 @@ interface Slot {
   dirty: boolean;
   /** Set after a revision conflict: another writer owns the document; never overwritten. */
   fenced?: string;
+  /** Payloads of the latest writes that failed in transport (at most 3): one may have been stored all the same. */
+  unsure?: string[];
   inflight?: Promise<void>;
   /** The next write, not started yet: every change made before it starts is in it. */
   queued?: Promise<void>;
@@ -167,14 +169,28 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     if (!slot.dirty || !run || this.slots.get(runId) !== slot) return;
     if (slot.fenced) throw this.failed(runId, 'conflict', new ConflictError(slot.fenced));
     slot.dirty = false;
+    const payload = JSON.stringify(run.view);
     try {
-      slot.revision = await this.write(runId, JSON.stringify(run.view), slot.revision);
+      if (slot.unsure !== undefined) await this.settleUnsure(runId, slot);
+      slot.revision = await this.write(runId, payload, slot.revision);
+      slot.unsure = undefined;
     } catch (e) {
       slot.dirty = true;
       const conflict = (e as { code?: string }).code === 'E_CONFLICT';
       if (conflict) slot.fenced = (e as Error).message;
+      else slot.unsure = [...(slot.unsure ?? []), payload].slice(-3);
       throw this.failed(runId, conflict ? 'conflict' : 'transport', e as Error);
     }
+  }
+
+  /**
+   * After a failed write: when the store holds exactly what that write carried (a timed-out try
+   * that landed), its revision is ours, not another writer's.
+   */
+  private async settleUnsure(runId: string, slot: Slot): Promise<void> {
+    const stored = await this.nats.getRunText(`run.${runId}`);
+    if (stored && slot.unsure?.includes(stored.text)) slot.revision = stored.revision;
+    slot.unsure = undefined;
   }
 
   private write(runId: string, payload: string, revision: number | undefined): Promise<number> {
