@@ -159,6 +159,11 @@ export class Orchestrator implements OnModuleDestroy {
     for (const run of this.table.all()) void this.mutate(run.view.id, (v, e) => e.nodeLost(v, nodeId));
   }
 
+  /** A node that came back still runs an attempt given up with it: it stays if its replacement had not started. */
+  reclaim(runId: string, taskId: string, attempt: number, nodeId: string): Promise<void> {
+    return this.mutate(runId, (v, e) => e.reclaim(v, taskId, attempt, nodeId));
+  }
+
   /** A lost node heartbeats again: attempts kept for it (`on_node_lost: wait`) are its own again. */
   nodeBack(nodeId: string): void {
     for (const run of this.table.all()) {

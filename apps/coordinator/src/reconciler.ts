@@ -66,6 +66,12 @@ export class Reconciler {
     const wanted = t && t.attempt === attempt && !TERMINAL_TASK.includes(t.state) && t.nodeId === nodeId;
     const key = `${nodeId}/${runId}/${taskId}#${attempt}`;
     if (wanted || !t || this.stopping.has(key)) return;
+    if (t.lostAttempts?.some((l) => l.attempt === attempt && l.nodeId === nodeId) && (t.state === 'queued' || t.state === 'retry-wait')) {
+      this.metrics.inc('shoal_reconciled_total{action="reclaim"}');
+      this.log.log(`${runId}/${taskId}#${attempt} still runs on ${nodeId}, which is back: it stays (its replacement had not started)`);
+      void this.orchestrator.reclaim(runId, taskId, attempt, nodeId);
+      return;
+    }
     this.stopping.add(key);
     this.metrics.inc('shoal_reconciled_total{action="stop"}');
     this.log.warn(`${runId}/${taskId}#${attempt} runs on ${nodeId} but the coordinator does not want it (${t.state}, attempt ${t.attempt}); stopping it`);

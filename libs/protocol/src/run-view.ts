@@ -25,7 +25,7 @@ export interface TaskView {
   /** Coordinator time its node was judged lost while `on_node_lost: wait` keeps the attempt. */
   nodeLostAt?: number;
   /** Attempts given up because their node was lost; a late success of one still counts. */
-  lostAttempts?: { attempt: number; nodeId: string }[];
+  lostAttempts?: { attempt: number; nodeId: string; startedAt?: number }[];
 }
 
 /** A phase of a run. */

@@ -291,7 +291,7 @@ describe('RunEngine: retries, fencing, lost nodes, cancel', () => {
     expect(enqueued(fx)).toEqual(['a#2', 'b#2']);
     expect(task('a')).toMatchObject({ state: 'queued', attempt: 2, maxAttempts: 2, reason: 'node n1 lost', nodeId: undefined });
     expect(task('c')).toMatchObject({ state: 'running', attempt: 1 });
-    expect(task('a').lostAttempts).toEqual([{ attempt: 1, nodeId: 'n1' }]);
+    expect(task('a').lostAttempts).toEqual([{ attempt: 1, nodeId: 'n1', startedAt: 1_000 }]);
     expect(finish('a', 1, 'failed', 1, 'n1')).toEqual([]);
     for (const id of ['a', 'b']) {
       launch(id, 'n2');
@@ -319,6 +319,27 @@ describe('RunEngine: retries, fencing, lost nodes, cancel', () => {
     expect(ofKind(queuedFx, 'dequeue')).toEqual([{ kind: 'dequeue', taskId: 'b' }]);
     expect(run.state).toBe('succeeded');
     expect(finish('b', 0, 'succeeded', 1, 'n1')).toEqual([]);
+  });
+
+  it('a node that comes back still running a given-up attempt keeps it when the replacement has not started', () => {
+    const { engine, run, clock, task, launch, finish } = setup([{ id: 'one', tasks: [{ id: 'a' }, { id: 'b' }] }]);
+    engine.start(run);
+    launch('a', 'n1');
+    launch('b', 'n1');
+    const startedAt = task('a').startedAt;
+    engine.nodeLost(run, 'n1');
+    launch('b', 'n2');
+    clock.t += 5000;
+    expect(engine.reclaim(run, 'a', 1, 'n2')).toEqual([]);
+    const fx = engine.reclaim(run, 'a', 1, 'n1');
+    expect(ofKind(fx, 'dequeue')).toEqual([{ kind: 'dequeue', taskId: 'a' }]);
+    expect(task('a')).toMatchObject({ state: 'running', attempt: 1, nodeId: 'n1', startedAt, lostAttempts: [] });
+    expect(task('a').reason).toMatch(/node n1 came back with attempt 1 still running; attempt 2 dropped before it started/);
+    expect(engine.reclaim(run, 'b', 1, 'n1')).toEqual([]);
+    expect(task('b')).toMatchObject({ state: 'running', attempt: 2, nodeId: 'n2' });
+    finish('a', 0);
+    finish('b', 0);
+    expect(run.state).toBe('succeeded');
   });
 
   it('on_node_lost: wait keeps the attempt of a lost node until lost_after, and a node that comes back keeps it', () => {
