@@ -25,6 +25,11 @@ export interface TestCluster {
   agents: SpawnedProcess[];
   /** Environment of this cluster's coordinator (to start another one against the same bus). */
   coordinatorEnv: Record<string, string>;
+  /**
+   * Starts one more coordinator on the same bus, on its own port (or `env.PORT`; its SHOAL_PUBLIC_URL is its
+   * own address); resolves once it listens. Stopped at disposal.
+   */
+  startCoordinator(name: string, env?: Record<string, string>): Promise<{ api: string; process: SpawnedProcess }>;
   /** Kills node-agent `i` with SIGKILL and starts it again with the same identity; resolves when ready. */
   restartAgent(i: number): Promise<SpawnedProcess>;
   /** `fetch` with the admin token (or `token`) as bearer. */
@@ -113,6 +118,17 @@ export async function startCluster(agents: AgentSpec[], disposables: Disposables
     coordinator,
     agents: started,
     coordinatorEnv,
+    startCoordinator: async (name, extra = {}) => {
+      const p2 = extra.PORT ? Number(extra.PORT) : await freePort();
+      const url = `http://127.0.0.1:${p2}`;
+      const proc = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
+        name,
+        env: { ...process.env, ...coordinatorEnv, PORT: String(p2), SHOAL_PUBLIC_URL: url, ...extra },
+      });
+      disposables.add(() => proc.stop('SIGTERM', 15_000));
+      await proc.waitForLine(/listening on/, 60_000);
+      return { api: url, process: proc };
+    },
     restartAgent: async (i) => {
       await started[i]!.stop('SIGKILL', 5000);
       started[i] = spawnAgent(agents[i]!);

@@ -5,6 +5,9 @@ import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { ShoalExceptionFilter } from './http-errors.js';
+import { LeadershipController } from './leadership/leadership.controller.js';
+import { LeadershipService } from './leadership/leadership.service.js';
+import { StoredRuns } from './leadership/stored-runs.js';
 import { LifecycleService } from './lifecycle.service.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -34,7 +37,7 @@ import { TokensController } from './security/tokens.controller.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -59,6 +62,8 @@ import { TokensController } from './security/tokens.controller.js';
     SchedulesService,
     NodeControlService,
     OutputRing,
+    LeadershipService,
+    StoredRuns,
     LifecycleService,
   ],
 })

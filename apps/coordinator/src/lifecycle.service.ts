@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { type AttemptReport, placedElsewhere } from './fencing.js';
+import { LeadershipService } from './leadership/leadership.service.js';
 import { LivenessService } from './liveness.service.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -16,7 +17,11 @@ import { SchedulesService } from './schedules.service.js';
 import { BusAuthorization } from './security/bus-authorization.service.js';
 import { EnrolmentService } from './security/enrolment.service.js';
 
-/** Wires NATS subscriptions to the services at start, and the liveness sweep. */
+/**
+ * Wires NATS subscriptions to the services at start. Every replica follows heartbeats, output
+ * and check-ins (its API answers reads); only the leader (see {@link LeadershipService}) recovers
+ * runs, consumes status, judges liveness, reconciles, dispatches, scales and fires schedules.
+ */
 @Injectable()
 export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('coordinator');
@@ -37,6 +42,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly enrolment: EnrolmentService,
     private readonly table: RunTable,
     private readonly liveness: LivenessService,
+    private readonly leadership: LeadershipService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -47,8 +53,10 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     const topo = this.nats.topo;
     this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {
       if (subject !== topo.heartbeat(hb.nodeId)) return this.metrics.malformed('heartbeat-subject');
-      this.liveness.heartbeatFrom(hb.nodeId, this.nodes.heartbeat(hb, Date.now()));
-      this.reconciler.onHeartbeat(hb, Date.now());
+      const back = this.nodes.heartbeat(hb, Date.now());
+      if (!this.leadership.active) return; // a standby only keeps its node list current
+      this.liveness.heartbeatFrom(hb.nodeId, back);
+      this.reconciler.onHeartbeat(hb, Date.now(), this.liveness.judgeFrom(Date.now()));
       this.orchestrator.kick();
     });
     this.nats.subscribe('output', topo.allOutput, (o, subject) => {
@@ -62,23 +70,47 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       if (this.foreign(c.runId, c)) return this.metrics.malformed('checkin-foreign-node');
       this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt });
     });
-    // runs are back in memory before the first status report is read: a report of a run not yet
-    // recovered would otherwise be dropped as unknown (and acked)
+    this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
+    this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
+    this.metrics.gauge('shoal_leader', () => (this.leadership.active ? 1 : 0));
+    this.orchestrator.mayDispatch = () => this.leadership.active;
+    // a lone coordinator wins the lease on the first pulse and has taken up its duties here
+    await this.leadership.start({
+      promoted: () => this.lead(),
+      suspended: () => this.liveness.stop(),
+      resumed: () => {
+        this.liveness.start();
+        this.orchestrator.kick();
+      },
+    });
+    const { role, term } = this.leadership.status();
+    this.log.log(`ready (${role}, term ${term})`);
+  }
+
+  /**
+   * The leader's duties, taken up once per process (a deposed leader exits). Runs are back in
+   * memory before the first status report is read: a report of a run not yet recovered would
+   * otherwise be dropped as unknown (and acked).
+   */
+  private async lead(): Promise<void> {
+    const topo = this.nats.topo;
     await this.runs.recover();
     await this.nats.consumeStatus(async (s, subject) => {
       if (subject !== topo.status(s.nodeId)) {
         this.metrics.malformed('status-subject');
         return;
       }
+      await this.leadership.whenActive(); // held (unacked) while the lease is not renewed
       await this.orchestrator.onStatus(s);
     });
-    await this.nats.consumeUndeliverable((task, deliveries) => this.orchestrator.undeliverable(task, deliveries));
-    this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
-    this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
-    this.liveness.start();
+    await this.nats.consumeUndeliverable(async (task, deliveries) => {
+      await this.leadership.whenActive();
+      await this.orchestrator.undeliverable(task, deliveries);
+    });
+    if (this.leadership.active) this.liveness.start(); // else it starts when the lease is renewed
     await this.scaling.start();
     this.schedules.start();
-    this.log.log('ready');
+    this.orchestrator.kick();
   }
 
   /** Output or a check-in about an attempt placed on another node (see {@link placedElsewhere}). */

@@ -7,6 +7,8 @@ import { MAX_PLAN_BYTES } from '@shoal/protocol';
 import { startTelemetry } from '@shoal/runtime';
 import { AppModule } from './app.module.js';
 import { loadCoordinatorConfig } from './config.js';
+import { installWriteForwarding } from './leadership/forward-writes.js';
+import { LeadershipService } from './leadership/leadership.service.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'];
 
@@ -19,6 +21,8 @@ async function main(): Promise<void> {
   const adapter = https ? new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES, https }) : new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES });
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: false });
+  // before the routes exist: a standby forwards writes to the leader (or refuses them)
+  installWriteForwarding(adapter.getInstance(), app.get(LeadershipService));
   await app.listen(config.port, config.host);
   // Nest names the scheme from its own httpsOptions, which the adapter's TLS bypasses
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace(/^http:/, https ? 'https:' : 'http:');

@@ -63,6 +63,22 @@ export class NatsGateway implements OnModuleDestroy {
     return !!this.nc && !this.nc.isClosed();
   }
 
+  private leaderKv?: Promise<KV>;
+
+  /**
+   * The coordinator leader lease bucket (see LeadershipService), opened on first use; its requests
+   * time out after `timeoutMs` (short: a renewal that cannot finish within a pulse or two is moot).
+   */
+  async leaderBucket(timeoutMs: number): Promise<KV> {
+    this.leaderKv ??= new Kvm(jetstream(this.conn, { timeout: timeoutMs })).open(this.topo.leaderBucket);
+    try {
+      return await this.leaderKv;
+    } catch (e) {
+      this.leaderKv = undefined;
+      throw e;
+    }
+  }
+
   /**
    * Round trip to the server (PING/PONG) within `timeoutMs`: true when it answered. False while
    * disconnected, reconnecting, or when the server is paused (SIGSTOP) and cannot answer.

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ValidationError } from '@shoal/protocol';
 import type { FastifyReply } from 'fastify';
+import { LeadershipService } from './leadership/leadership.service.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NODE_ACTIONS, type NodeAction, NodeControlService } from './node-control.service.js';
@@ -15,6 +16,7 @@ export class NodesController {
     private readonly nats: NatsGateway,
     private readonly metrics: Metrics,
     private readonly control: NodeControlService,
+    private readonly leadership: LeadershipService,
   ) {}
 
   /** `POST /nodes/:id/stop-all|reset|emergency-cleanup`: the node's answer. */
@@ -41,13 +43,14 @@ export class NodesController {
     return this.nodes.list().map((n) => ({ id: n.id, state: n.state, lastHeartbeatAt: n.receivedAt, ...n.heartbeat }));
   }
 
-  /** 200 while NATS is connected, 503 otherwise (drives the readiness probe). */
+  /** 200 while NATS is connected, 503 otherwise (drives the readiness probe); with this replica's role and term. */
   @Get('healthz')
   @Public()
   health(@Res({ passthrough: true }) reply: FastifyReply) {
     const ok = this.nats.connected;
     void reply.status(ok ? 200 : 503);
-    return { ok, nats: ok ? 'connected' : 'disconnected' };
+    const { role, term, leader } = this.leadership.status();
+    return { ok, nats: ok ? 'connected' : 'disconnected', role, term, ...(leader && !leader.released ? { leader: leader.url } : {}) };
   }
 
   @Get('metrics')

@@ -4,6 +4,8 @@ import { TERMINAL_RUN, ValidationError } from '@shoal/protocol';
 import type { OperatorAction } from '@shoal/scheduler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from './event-bus.js';
+import { LeadershipService } from './leadership/leadership.service.js';
+import { StoredRuns } from './leadership/stored-runs.js';
 import { RunsService } from './runs.service.js';
 import { RequireScope } from './security/access.js';
 
@@ -15,6 +17,8 @@ export class RunsController {
   constructor(
     private readonly runs: RunsService,
     private readonly bus: EventBus,
+    private readonly leadership: LeadershipService,
+    private readonly stored: StoredRuns,
   ) {}
 
   /** Submits a plan (YAML or JSON body). 201 with the run view; 400 with every problem listed. */
@@ -25,10 +29,11 @@ export class RunsController {
     return this.runs.submit(body);
   }
 
+  /** Runs newest first: the leader's from memory, a standby's from the runs bucket. */
   @Get()
   @RequireScope('read')
   list() {
-    return this.runs.list();
+    return this.leadership.role === 'standby' ? this.stored.list() : this.runs.list();
   }
 
   @Get(':id')

@@ -46,6 +46,7 @@ describe('API access declarations', () => {
       'GET /scaling': 'read',
       'GET /breakers': 'read',
       'GET /estimates': 'read',
+      'GET /leader': 'read',
       'POST /runs': 'operate',
       'POST /runs/:id/cancel': 'operate',
       'POST /runs/:id/tasks/:taskId/send': 'operate',

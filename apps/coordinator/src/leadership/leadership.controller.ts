@@ -1,0 +1,15 @@
+import { Controller, Get } from '@nestjs/common';
+import { RequireScope } from '../security/access.js';
+import { LeadershipService } from './leadership.service.js';
+
+/** `GET /leader`: this replica's role and term, and the lease as it last read it. */
+@Controller('leader')
+export class LeadershipController {
+  constructor(private readonly leadership: LeadershipService) {}
+
+  @Get()
+  @RequireScope('read')
+  get() {
+    return this.leadership.status();
+  }
+}

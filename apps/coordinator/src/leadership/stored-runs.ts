@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import type { RunView } from '@shoal/protocol';
+import { NatsGateway } from '../nats.gateway.js';
+import type { RunSummary } from '../runs.service.js';
+
+/** Reads in parallel at most this many run documents. */
+const PARALLEL_READS = 16;
+
+/**
+ * The runs as stored in the runs bucket (`run.<id>`), for a replica that does not lead: its
+ * memory holds no run, the bucket holds every run any leader stored.
+ */
+@Injectable()
+export class StoredRuns {
+  constructor(private readonly nats: NatsGateway) {}
+
+  /** Every stored run, newest first. */
+  async list(): Promise<RunSummary[]> {
+    const keys = await this.nats.runKeys('run.>');
+    const out: RunSummary[] = [];
+    for (let i = 0; i < keys.length; i += PARALLEL_READS) {
+      const views = await Promise.all(keys.slice(i, i + PARALLEL_READS).map((k) => this.nats.getRun<RunView>(k)));
+      for (const v of views) {
+        if (v) out.push({ id: v.id, plan: v.plan, state: v.state, submittedAt: v.submittedAt, finishedAt: v.finishedAt, tasks: v.tasks.length });
+      }
+    }
+    return out.sort((a, b) => b.submittedAt - a.submittedAt);
+  }
+}
