@@ -80,7 +80,8 @@ function fixture() {
     },
     Date.now(),
   );
-  const orch = new Orchestrator(config, table, gw, nodes, new EventBus(), new RunTracer(), new Breakers(config, metrics), new Estimates(gw), new ResultCache(gw, metrics), metrics);
+  const bus = new EventBus();
+  const orch = new Orchestrator(config, table, gw, nodes, bus, new RunTracer(), new Breakers(config, metrics), new Estimates(gw), new ResultCache(gw, metrics), metrics);
   const parsed = parsePlanText(PLAN);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const compiled = compilePlan(parsed.value);
@@ -89,7 +90,7 @@ function fixture() {
     const engine = new RunEngine(compiled.value, { now: Date.now, backoffMs: () => 10 });
     return { view: engine.createView(id), engine, plan: compiled.value };
   };
-  return { nats, table, orch, newRun, metrics };
+  return { nats, table, orch, newRun, metrics, bus };
 }
 
 const until = async (cond: () => boolean, ms = 3000) => {
@@ -156,5 +157,24 @@ describe('Orchestrator dispatch', () => {
     await orch.undeliverable(task, 20);
     expect(run.view.tasks[0]).toMatchObject({ attempt: 1, reason: 'work undeliverable after 20 deliveries' });
     expect(run.view.tasks[0]!.state).not.toBe('dispatched');
+  });
+
+  it('a result whose store fails rejects (the status is nakked); its redelivery stores it and applies it once', async () => {
+    const { nats, orch, newRun, table, bus } = fixture();
+    const run = newRun('r6');
+    await orch.accept(run, PLAN);
+    await until(() => nats.published.length === 1);
+    const events: string[] = [];
+    bus.on('r6', (e) => e.type === 'task' && events.push(e.state));
+    const base = { v: PROTOCOL_VERSION, runId: 'r6', taskId: 't1', attempt: 1, nodeId: 'n1' } as const;
+    const finished = { ...base, kind: 'task.finished', outcome: 'succeeded', exitCode: 0, startedAt: 1, finishedAt: 2, outputTail: '' } as const;
+    nats.storeDown = true;
+    await expect(orch.onStatus(finished)).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    expect(nats.stored('r6')!.tasks[0]!.state).toBe('dispatched');
+    nats.storeDown = false;
+    await orch.onStatus(finished); // the redelivery
+    expect(nats.stored('r6')).toMatchObject({ state: 'succeeded', tasks: [{ state: 'succeeded', attempt: 1 }] });
+    expect(events.filter((s) => s === 'succeeded')).toEqual(['succeeded']);
+    expect(table.isDirty('r6')).toBe(false);
   });
 });
