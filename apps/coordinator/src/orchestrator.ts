@@ -73,7 +73,9 @@ export class Orchestrator implements OnModuleDestroy {
       this.apply(run, fx);
     } catch (e) {
       this.table.remove(runId);
-      throw new TransportError(`run ${runId} not accepted: the state store did not take it: ${(e as Error).message}`, { cause: e });
+      const reason = `run ${runId} not accepted: the state store did not take it: ${(e as Error).message}`;
+      this.tracer.observe({ type: 'run', runId, state: 'failed', reason, at: Date.now() }); // closes its span
+      throw new TransportError(reason, { cause: e });
     }
   }
 
