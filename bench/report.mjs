@@ -44,9 +44,9 @@ export function rows(results) {
   }
   const it = b.intake;
   if (it && !it.error) {
-    const loop = (m) => `event loop max ${fmt(m.eventLoopDelayMaxMs)} ms, /healthz max ${fmt(m.healthzMs.max)} ms`;
-    out.push([`intake: 8 x ${it.big.tasks}-task plans at once`, loop(it.big), `idle: ${loop(it.idle)}`, '', '<= 50 ms', verdict(it.big.eventLoopDelayMaxMs <= 50)]);
-    out.push([`intake: 8 x ${it.accepted.tasks}-task plans accepted`, loop(it.accepted), `largest error body ${fmt(it.big.maxResponseBytes)} B`, '', '<= 50 ms', verdict(it.accepted.eventLoopDelayMaxMs <= 50)]);
+    const loop = (m) => `loop busy max ${fmt(m.eventLoopBusyMaxMs)} ms (delay ${fmt(m.eventLoopDelayMaxMs)}), /healthz max ${fmt(m.healthzMs.max)} ms`;
+    out.push([`intake: 8 x ${it.big.tasks}-task plans at once`, loop(it.big), `idle: ${loop(it.idle)}`, '', 'busy <= 50 ms', verdict(it.big.eventLoopBusyMaxMs <= 50)]);
+    out.push([`intake: 8 x ${it.accepted.tasks}-task plans accepted`, loop(it.accepted), `largest error body ${fmt(it.big.maxResponseBytes)} B`, '', 'busy <= 50 ms', verdict(it.accepted.eventLoopBusyMaxMs <= 50)]);
   }
   for (const [name, r] of Object.entries(b)) if (r.error) out.push([`${name}: FAILED`, r.error.split('\n')[0].slice(0, 100), '', '', '', '']);
   return out;

@@ -15,6 +15,7 @@ import { NodeRegistry } from './node-registry.js';
 import { NodeControlService } from './node-control.service.js';
 import { NodesController } from './nodes.controller.js';
 import { OutputRing } from './output-ring.js';
+import { PlanIntake } from './plan-intake/plan-intake.service.js';
 import { TaskLogsController } from './task-logs.controller.js';
 import { Orchestrator } from './orchestrator.js';
 import { LivenessService } from './liveness.service.js';
@@ -62,6 +63,7 @@ import { TokensController } from './security/tokens.controller.js';
     SchedulesService,
     NodeControlService,
     OutputRing,
+    PlanIntake,
     LeadershipService,
     StoredRuns,
     LifecycleService,

@@ -7,6 +7,7 @@ import { MAX_PLAN_BYTES } from '@shoal/protocol';
 import { startTelemetry } from '@shoal/runtime';
 import { AppModule } from './app.module.js';
 import { loadCoordinatorConfig } from './config.js';
+import { jsonBodyParser } from './plan-intake/json-body.js';
 import { installWriteForwarding } from './leadership/forward-writes.js';
 import { LeadershipService } from './leadership/leadership.service.js';
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   const adapter = https ? new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES, https }) : new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES });
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: false });
+  app.useBodyParser('application/json', { bodyLimit: MAX_PLAN_BYTES }, jsonBodyParser(adapter.getInstance()));
   // before the routes exist: a standby forwards writes to the leader (or refuses them)
   installWriteForwarding(adapter.getInstance(), app.get(LeadershipService));
   await app.listen(config.port, config.host);

@@ -5,19 +5,15 @@ import {
   PROTOCOL_VERSION,
   type FieldIssue,
   NotFoundError,
-  type Plan,
-  type Result,
   type RunView,
   TERMINAL_RUN,
-  ValidationError,
   parsePlanText,
-  validatePlanObject,
 } from '@shoal/protocol';
 import { type CompiledPlan, type OperatorAction, RunEngine, compilePlan, retryBackoff } from '@shoal/scheduler';
-import { stringify } from 'yaml';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
 import { Orchestrator } from './orchestrator.js';
+import { PlanIntake } from './plan-intake/plan-intake.service.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 
@@ -53,19 +49,21 @@ export class RunsService {
     private readonly orchestrator: Orchestrator,
     private readonly tracer: RunTracer,
     private readonly nats: NatsGateway,
+    private readonly intake: PlanIntake,
   ) {}
 
-  /** Validates a plan (text or parsed JSON) and starts a run; throws ValidationError listing every problem. */
+  /**
+   * Validates a plan (text or parsed JSON) and starts a run; throws ValidationError listing the
+   * problems (at most 50, then how many more). Parsing, validation and compilation run on the
+   * plan-intake worker threads (see {@link PlanIntake}): the event loop only builds the run.
+   */
   async submit(body: unknown): Promise<RunView> {
-    const parsed: Result<Plan> = typeof body === 'string' ? parsePlanText(body, this.config.planLimits) : validatePlanObject(body, this.config.planLimits);
-    if (!parsed.ok) throw new ValidationError(parsed.issues);
-    const compiled = compilePlan(parsed.value);
-    if (!compiled.ok) throw new ValidationError(compiled.issues);
-    const runId = `${parsed.value.name.slice(0, 54)}-${randomBytes(4).toString('hex')}`;
-    const engine = this.engine(compiled.value, runId);
-    const view = engine.createView(runId, this.tracer.startRun(runId, parsed.value.name));
-    await this.orchestrator.accept({ view, engine, plan: compiled.value }, typeof body === 'string' ? body : stringify(body));
-    this.log.log(`run ${runId} accepted: plan ${compiled.value.name}, ${compiled.value.tasks.size} tasks in ${compiled.value.phases.size} phases`);
+    const { compiled, text } = await this.intake.check(body);
+    const runId = `${compiled.name.slice(0, 54)}-${randomBytes(4).toString('hex')}`;
+    const engine = this.engine(compiled, runId);
+    const view = engine.createView(runId, this.tracer.startRun(runId, compiled.name));
+    await this.orchestrator.accept({ view, engine, plan: compiled }, text);
+    this.log.log(`run ${runId} accepted: plan ${compiled.name}, ${compiled.tasks.size} tasks in ${compiled.phases.size} phases`);
     return view;
   }
 

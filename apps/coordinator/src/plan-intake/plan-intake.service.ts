@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { ValidationError } from '@shoal/protocol';
+import type { CompiledPlan } from '@shoal/scheduler';
+import { COORDINATOR_CONFIG, type CoordinatorConfig, int } from '../config.js';
+import { Metrics } from '../metrics.js';
+import { type IntakeInput, type IntakeOutcome, checkPlan } from './intake-job.js';
+import type { IntakeRequest } from './intake-worker.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** A checked plan: compiled, with the text to store for a restart. */
+export interface CheckedPlan {
+  compiled: CompiledPlan;
+  text: string;
+}
+
+/**
+ * Checks submitted plans off the event loop: parse + validate + compile run in a small pool of
+ * worker threads (`SHOAL_INTAKE_WORKERS`, default one less than the cores, 1 to 2; 0 = inline),
+ * so a 1 MB plan never delays heartbeats, status reports or other requests. At most 16 plans wait
+ * (then 503, retry), each gets 30 s and a 512 MB heap. Where the compiled worker script is absent
+ * (unit tests run the TypeScript sources) the check runs inline.
+ */
+@Injectable()
+export class PlanIntake implements OnModuleDestroy {
+  private readonly log = new Logger('intake');
+  private readonly pool?: WorkerPool<IntakeRequest, IntakeOutcome>;
+
+  constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    metrics: Metrics,
+  ) {
+    const script = new URL('./intake-worker.js', import.meta.url);
+    const size = int(process.env, 'SHOAL_INTAKE_WORKERS', Math.max(1, Math.min(2, availableParallelism() - 1)), 0, 16);
+    if (size > 0 && script.protocol === 'file:' && existsSync(fileURLToPath(script))) {
+      this.pool = new WorkerPool({ script, size, maxQueue: 16, timeoutMs: 30_000, maxHeapMb: 512, what: 'plan intake' });
+      metrics.gauge('shoal_plan_intake_waiting', () => this.pool?.waiting ?? 0);
+      metrics.gauge('shoal_plan_intake_busy', () => this.pool?.busy ?? 0);
+    }
+  }
+
+  /** Whether plans are checked on worker threads (false: inline). */
+  get offThread(): boolean {
+    return !!this.pool;
+  }
+
+  /**
+   * Checks a submitted body: text (YAML or JSON) or a parsed JSON value. Resolves with the compiled
+   * plan; throws ValidationError (at most 50 issues and how many more), or a retryable
+   * TransportError when the intake is busy.
+   */
+  async check(body: unknown): Promise<CheckedPlan> {
+    const input: IntakeInput = typeof body === 'string' ? { text: body } : { value: body };
+    const out = this.pool ? await this.pool.run({ input, limits: this.config.planLimits }) : checkPlan(input, this.config.planLimits);
+    if (!out.ok) throw new ValidationError(out.issues);
+    return { compiled: out.compiled, text: out.text };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool?.close().catch((e: Error) => this.log.warn(`closing the plan intake pool: ${e.message}`));
+  }
+}
