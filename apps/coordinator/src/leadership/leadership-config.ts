@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type CoordinatorConfig, int } from '../config.js';
 
 /** How this coordinator takes part in the leader election. */
 export interface LeadershipConfig {
-  /** `SHOAL_COORDINATOR_ID`: the replica's stable name; default `<hostname>:<port>`. Must differ between replicas. */
+  /**
+   * `SHOAL_COORDINATOR_ID`: the replica's stable name; default `<hostname>:<port>` (with PORT=0 a
+   * random suffix instead of the port). Must differ between replicas: a process that finds the
+   * lease held under its own name at its first read takes it at once (its predecessor's restart).
+   */
   coordinatorId: string;
   /** The API as the other replicas reach it: `SHOAL_PUBLIC_URL`, else the listen address. */
   url: string;
@@ -22,7 +27,7 @@ export function loadLeadershipConfig(config: CoordinatorConfig, env: NodeJS.Proc
   const https = !!(config.security.tlsCert && config.security.tlsKey);
   const host = ['0.0.0.0', '::', ''].includes(config.host) ? hostname() : config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
-    coordinatorId: id || `${hostname()}:${config.port}`,
+    coordinatorId: id || `${hostname()}:${config.port || `any-${randomBytes(4).toString('hex')}`}`,
     url: config.security.publicUrl ?? `${https ? 'https' : 'http'}://${host}:${config.port}`,
     leaseMs,
     pulseMs,
