@@ -13,6 +13,7 @@ const STATUS: Record<string, number> = {
   E_DEPENDENCY: 500,
   E_UNAUTHENTICATED: 401,
   E_FORBIDDEN: 403,
+  E_NOT_LEADER: 503,
 };
 
 /** Maps Shoal errors to HTTP: `{ error: code, message, issues? }` with a fitting status. */
