@@ -3,6 +3,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { PROTOCOL_VERSION, type RunView, decode, encode, topology } from '@shoal/protocol';
+import { ensureConsumer } from '@shoal/runtime';
 import { Disposables, freePort, type SpawnedProcess, spawnProcess, startNats, startNatsCluster, waitFor } from '@shoal/testing';
 
 /**
@@ -155,6 +156,49 @@ describe('ack after store (failpoint after-status-store)', () => {
     await waitFor(async () => (await jsm.consumers.info(topo.statusStream, 'coordinator')).num_ack_pending === 0, { what: 'the redelivered report acked', timeoutMs: 60_000 });
     const after = (await kv.get(`run.${runId}`))!;
     expect([after.revision, (after.json() as RunView).tasks[0]]).toEqual([before.revision, expect.objectContaining({ state: 'succeeded', attempt: 1 })]);
+  });
+});
+
+describe('work delivery limits', () => {
+  it('work a node naks on every delivery fails its attempt after MaxDeliver, with the reason, and the task retries', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const ns = `md${Date.now().toString(36)}`;
+    const nc = await client(nats.url);
+    const topo = topology(ns);
+    fakeNode(nc, ns, 'md1');
+    const c = await coordinator({ NATS_URL: nats.url, SHOAL_NS: ns });
+    // on an anonymous bus the node creates its consumer: here with MaxDeliver 2 and a 1 s ack wait
+    const jsm = await jetstreamManager(nc);
+    await ensureConsumer(jsm, topo.workStream, topo.nodeConsumer('md1'), topo.work('md1'), 1000, 2);
+    const consumer = await jetstream(nc).consumers.get(topo.workStream, topo.nodeConsumer('md1'));
+    const seen: string[] = [];
+    const messages = await consumer.consume({ max_messages: 8 });
+    cleanup.add(() => messages.stop());
+    void (async () => {
+      for await (const m of messages) {
+        const d = decode('work', m.data);
+        if (d.ok) seen.push(`${d.value.taskId}#${d.value.attempt}`);
+        m.nak();
+      }
+    })();
+    const plan = PLAN.replace('resources:', 'retries: 1, resources:');
+    const res = await fetch(`${c.api}/runs`, { method: 'POST', body: plan, headers: { 'content-type': 'application/yaml' } });
+    const runId = ((await res.json()) as RunView).id;
+    await waitFor(() => seen.includes('t1#2'), { what: 'attempt 2 published after attempt 1 was undeliverable', timeoutMs: 60_000 });
+    // attempt 2 meets the same node: the task ends failed with the reason, never in limbo
+    const final = await waitFor(
+      async () => {
+        const v = (await (await fetch(`${c.api}/runs/${runId}`)).json()) as RunView;
+        return v.state === 'failed' ? v : undefined;
+      },
+      { what: 'the run failed', timeoutMs: 60_000 },
+    );
+    expect(final.tasks[0]).toMatchObject({ state: 'failed', attempt: 2, reason: 'work undeliverable after 2 deliveries' });
+    expect(seen.filter((x) => x === 't1#1')).toHaveLength(2);
+    expect(c.proc.stdout.concat(c.proc.stderr).join('\n')).toMatch(/t1 attempt 1 undeliverable: consumer node-md1 gave up after 2 deliveries/);
+    const metrics = await (await fetch(`${c.api}/metrics`)).text();
+    expect(metrics).toMatch(/^shoal_work_undeliverable_total 2$/m);
+    await waitFor(async () => (await jsm.streams.info(topo.workStream)).state.messages === 0, { what: 'dead work messages deleted', timeoutMs: 10_000 });
   });
 });
 
