@@ -100,6 +100,16 @@ describe('coordinator high availability (two replicas, one leader through a KV l
     await waitFor(async () => (await runOn(second.api, id)).tasks[0]!.state === 'running', { timeoutMs: 60_000, what: 'the task running (read on the standby)' });
     const listed = (await (await cluster.fetch(`${second.api}/runs`)).json()) as { id: string }[];
     expect(listed.map((r) => r.id)).toContain(id);
+    // the run's event stream on the standby is the leader's, relayed
+    const stream = new AbortController();
+    const sse = await cluster.fetch(`${second.api}/runs/${id}/events`, { signal: stream.signal, headers: { accept: 'text/event-stream' } });
+    expect(sse.status).toBe(200);
+    expect(sse.headers.get('x-shoal-leader')).toBe(first);
+    const reader = sse.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toContain(`"id":"${id}"`);
+    stream.abort();
 
     cluster.coordinator.child.kill('SIGKILL');
     await cluster.coordinator.exited;

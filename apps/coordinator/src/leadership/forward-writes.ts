@@ -7,6 +7,8 @@ export const FORWARDED_BY = 'x-shoal-forwarded-by';
 /** Response header of a forwarded write: the leader that answered it. */
 export const ANSWERED_BY = 'x-shoal-leader';
 
+/** A run's event stream: only the leader's engine produces its events, so a standby relays the leader's stream. */
+const EVENT_STREAM = /^\/runs\/[^/?]+\/events(\?|$)/;
 /** Methods that change nothing: any replica answers them itself. */
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Headers that belong to one hop, never copied across. */
@@ -40,11 +42,17 @@ export function routeWrite(
  * replica that does not lead is sent on to the leader named in the lease with the same method,
  * path, headers (Authorization included) and body, and the leader's answer is returned as is,
  * with `x-shoal-leader` naming who answered. Without a reachable leader the write is refused:
- * 503 `E_NOT_LEADER`, naming the leader or saying an election is in progress.
+ * 503 `E_NOT_LEADER`, naming the leader or saying an election is in progress. A run's event
+ * stream is relayed from the leader too (only its engine produces the events).
  */
 export function installWriteForwarding(fastify: FastifyInstance, leadership: LeadershipService): void {
   fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const by = header(req, FORWARDED_BY);
+    if (req.method === 'GET' && EVENT_STREAM.test(req.url) && !by && !leadership.active) {
+      const leader = leadership.leaderElsewhere();
+      if (leader) return relayStream(req, reply, leader.url, leadership.settings.coordinatorId);
+      return; // no leader known: the standby's own stream (the snapshot, from the runs bucket)
+    }
     const route = routeWrite(req.method, by, { active: leadership.active, role: leadership.role, coordinatorId: leadership.settings.coordinatorId }, leadership.leaderElsewhere());
     if (route.kind === 'local') return;
     if (route.kind === 'refuse') return refuse(reply, route.message);
@@ -54,9 +62,7 @@ export function installWriteForwarding(fastify: FastifyInstance, leadership: Lea
     } catch (e) {
       return reply.status(413).send({ error: 'E_VALIDATION', message: (e as Error).message, retryable: false });
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    headers[FORWARDED_BY] = leadership.settings.coordinatorId;
+    const headers = forwardHeaders(req, leadership.settings.coordinatorId);
     let res: Response;
     try {
       res = await fetch(`${route.url}${req.url}`, {
@@ -76,6 +82,42 @@ export function installWriteForwarding(fastify: FastifyInstance, leadership: Lea
     });
     return reply.status(res.status).header(ANSWERED_BY, route.url).send(out);
   });
+}
+
+/**
+ * Relays the leader's event stream of a run (`GET /runs/:id/events`) to a client of a standby,
+ * chunk by chunk, until either side closes. Falls back to the standby's own answer when the
+ * leader cannot be reached.
+ */
+async function relayStream(req: FastifyRequest, reply: FastifyReply, leaderUrl: string, me: string): Promise<FastifyReply | undefined> {
+  const abort = new AbortController();
+  req.raw.on('close', () => abort.abort());
+  let res: Response;
+  try {
+    res = await fetch(`${leaderUrl}${req.url}`, { headers: forwardHeaders(req, me), signal: abort.signal });
+  } catch {
+    return undefined;
+  }
+  const out: Record<string, string> = { [ANSWERED_BY]: leaderUrl };
+  res.headers.forEach((v, k) => {
+    if (!HOP.has(k)) out[k] = v;
+  });
+  void reply.hijack();
+  reply.raw.writeHead(res.status, out);
+  try {
+    if (res.body) for await (const chunk of res.body) reply.raw.write(chunk);
+  } catch {
+    // the leader went away or the client left: the stream ends here
+  }
+  reply.raw.end();
+  return reply;
+}
+
+function forwardHeaders(req: FastifyRequest, me: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  headers[FORWARDED_BY] = me;
+  return headers;
 }
 
 function refuse(reply: FastifyReply, message: string): FastifyReply {
