@@ -226,6 +226,8 @@ describe('deploy/k8s manifests', () => {
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(envOf(c)).toMatchObject({ NATS_URL: 'nats://nats:4222', HOST: '0.0.0.0', PORT: '8080' });
+    // R3 on the 3 NATS servers of the base
+    expect(envOf(c).SHOAL_NATS_REPLICAS).toBe(String(find(base, 'StatefulSet', 'nats').spec.replicas));
   });
 
   it('node-agent: per-node id from spec.nodeName, host cgroup fs mounted, NATS_URL', () => {
@@ -248,6 +250,7 @@ describe('deploy/k8s manifests', () => {
     expect(conf).not.toMatch(/cluster\s*\{/);
     expect(conf).toMatch(/sync_interval: always/);
     expect(find(dev, 'Deployment', 'coordinator').spec.replicas).toBe(1);
+    expect(envOf(containerOf(find(dev, 'Deployment', 'coordinator')))).toMatchObject({ SHOAL_NATS_REPLICAS: '1', NATS_URL: 'nats://nats:4222' });
     expect(containerOf(find(dev, 'DaemonSet', 'node-agent')).resources.limits.memory).toBe('2Gi');
   });
 });
