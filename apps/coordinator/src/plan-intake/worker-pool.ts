@@ -66,11 +66,18 @@ export class WorkerPool<In, Out> {
     return this.slots.filter((s) => s.job).length;
   }
 
-  /** Fails waiting jobs and terminates every worker. */
+  /** Fails waiting and running jobs and terminates every worker. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new TransportError(`${this.opts.what}: shutting down`));
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
+    const stopping = () => new TransportError(`${this.opts.what}: shutting down`);
+    for (const job of this.queue.splice(0)) job.reject(stopping());
+    const slots = this.slots.splice(0);
+    for (const s of slots) {
+      clearTimeout(s.timer);
+      s.job?.reject(stopping());
+      s.job = undefined;
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
   private freeSlot(): Slot<In, Out> | undefined {
