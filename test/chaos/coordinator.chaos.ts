@@ -27,7 +27,8 @@ const name = (row: string) => `${row}-${++seq}`;
 /** Every replica runs, one of them leads, every node is alive. */
 async function healthy(): Promise<number> {
   for (let i = 0; i < c.coordinators.length; i++) if (!c.coordinators[i] || c.coordinators[i]!.exitStatus() !== undefined) await c.startCoordinator(i);
-  const leader = await waitFor(() => c.leader(), { timeoutMs: 60_000, what: 'a leading coordinator' });
+  // waitFor wants a truthy value: coordinator 0 is a valid answer
+  const { leader } = await waitFor(async () => ({ leader: await c.leader() }), { timeoutMs: 60_000, what: 'a leading coordinator' });
   await waitFor(async () => Object.values(await c.nodeStates()).filter((s) => s === 'alive').length === NODES.length, { timeoutMs: 60_000, what: 'every node alive before the row' });
   return leader;
 }
@@ -77,6 +78,7 @@ describe('chaos: coordinators', () => {
           throw new Error(`failpoint ${fp} never fired (coordinator-${leader} still runs)`);
         });
         const killedAt = Date.now();
+        if (!armed.outputTail(200).includes(`failpoint ${fp} fired`)) throw new Error(`coordinator-${leader} exited ${JSON.stringify(armed.exitStatus())} without "failpoint ${fp} fired": ${armed.outputTail(5)}`);
         const took = await takeover(leader, killedAt);
         const s = await c.settle([run.id], { allowRerun: false }, killedAt, 120_000);
         if (!s.verdict.ok) throw new Error(describeVerdict(s.verdict));

@@ -38,7 +38,7 @@ describe('chaos: node-agents', () => {
       const watch = watchNodes(c);
       const killedAt = Date.now();
       await c.killAgent(victim);
-      await hold(2000);
+      await hold(500);
       await c.startAgent(victim);
       const healedAt = Date.now();
       const down = healedAt - killedAt;

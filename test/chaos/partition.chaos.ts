@@ -101,7 +101,11 @@ if (unsupported) {
         await healthy();
         const { run, onA } = await runOnPartA('part60', 70);
         const ledgerPids = () => c.observe([run.id]).then((o) => o.ledger.filter((e) => e.event === 'start' && e.node === 'part-a' && e.attempt === 1).map((e) => e.pid));
-        const cutPids = await ledgerPids();
+        // the API says running once the window exists; the task writes its ledger line a moment later
+        const cutPids = await waitFor(async () => {
+          const pids = await ledgerPids();
+          return pids.length === onA.length ? pids : undefined;
+        }, { timeoutMs: 30_000, what: `ledger lines of part-a's ${onA.length} task(s)` });
         const cutAt = Date.now();
         await link.down();
         let lostAfter: number | undefined;
