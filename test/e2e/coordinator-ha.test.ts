@@ -20,6 +20,8 @@ let cluster: TestCluster;
 let dir: string;
 /** The coordinator that leads after the first test. */
 let second: { api: string; process: SpawnedProcess };
+/** The coordinator that leads after the second test (the only one left). */
+let last: { api: string; process: SpawnedProcess };
 
 beforeAll(async () => {
   const d = tempDir();
@@ -229,5 +231,36 @@ describe('coordinator high availability (two replicas, one leader through a KV l
     expect(leaderTerms.length).toBeGreaterThan(5);
     expect(leaderTerms).toEqual([...leaderTerms].sort((x, y) => x - y));
     expect(new Set(leaderTerms)).toEqual(new Set([before.term, took.term, next.term]));
+    last = again;
+  }, 180_000);
+
+  it('a lone leader outlives a bus pause longer than its lease: suspended meanwhile, then it leads on in the same term', async () => {
+    const before = await leaderOf(last.api);
+    expect(before.role).toBe('leader');
+    const ledger = join(dir, 'ledger-bus.txt');
+    const submitted = await cluster.fetch(`${last.api}/runs`, { method: 'POST', body: ledgerPlan('ha-bus', ledger, 12), headers: { 'content-type': 'application/yaml' } });
+    const { id } = await created(submitted);
+    await waitFor(async () => (await runOn(last.api, id)).tasks[0]!.state === 'running', { timeoutMs: 60_000, what: 'the task running' });
+    const natsPid = cluster.bus.nats.pid!;
+    process.kill(natsPid, 'SIGSTOP');
+    const pausedAt = Date.now();
+    try {
+      await last.process.waitForLine(/leadership suspended \(term \d+\)/, 3 * LEASE_MS);
+      const during = await leaderOf(last.api);
+      expect(during).toMatchObject({ role: 'suspended', term: before.term });
+      const refused = await cluster.fetch(`${last.api}/runs/${id}/cancel`, { method: 'POST' });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: string }).error).toBe('E_NOT_LEADER');
+      await waitFor(() => Date.now() - pausedAt >= 2 * LEASE_MS, { timeoutMs: 3 * LEASE_MS, intervalMs: 250, what: 'the pause to last two lease periods' });
+    } finally {
+      process.kill(natsPid, 'SIGCONT');
+    }
+    await last.process.waitForLine(/leadership resumed \(term \d+\)/, 30_000);
+    expect(await leaderOf(last.api)).toMatchObject({ role: 'leader', term: before.term });
+    expect(last.process.exitStatus()).toBeUndefined();
+    const done = await finishedOn(last.api, id);
+    expect(done.state).toBe('succeeded');
+    expect(done.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(lines(ledger)).toEqual([`${id} work 1`]);
   }, 180_000);
 });
