@@ -34,6 +34,8 @@ export class NatsGateway implements OnModuleDestroy {
   private runs?: KV;
   private cache?: KV;
   private stopped = false;
+  /** Last log line about a malformed message, per kind, and how many were not logged since. */
+  private readonly malformedLogged = new Map<string, { at: number; unlogged: number }>();
 
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
@@ -315,7 +317,16 @@ export class NatsGateway implements OnModuleDestroy {
   private accept<T>(kind: string, subject: string, d: Decoded<T>): d is { ok: true; value: T } {
     if (d.ok) return true;
     this.metrics.malformed(kind);
-    this.log.warn(`dropped malformed ${kind} message on ${subject}: ${d.error.message}`);
+    // briefly: one line of at most 300 characters, at most one line per kind every 10 s (a flood of poison must not flood the log)
+    const now = Date.now();
+    const last = this.malformedLogged.get(kind);
+    if (last && now - last.at < 10_000) {
+      last.unlogged += 1;
+      return false;
+    }
+    this.malformedLogged.set(kind, { at: now, unlogged: 0 });
+    const more = last?.unlogged ? ` (and ${last.unlogged} more since the last line)` : '';
+    this.log.warn(`dropped malformed ${kind} message on ${subject.slice(0, 200)}: ${d.error.message.split('\n')[0]!.slice(0, 300)}${more}`);
     return false;
   }
 

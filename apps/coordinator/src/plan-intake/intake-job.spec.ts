@@ -24,6 +24,14 @@ describe('checkPlan (what an intake worker runs)', () => {
     expect(out.issues[MAX_ISSUES]!.message).toBe(`and ${1000 - MAX_ISSUES} more problem(s): only the first ${MAX_ISSUES} are listed`);
   });
 
+  it('passes on the schema problems as the loader counted them', () => {
+    const tasks = Array.from({ length: 2000 }, (_, i) => ({ ...task(`T_${i}`), role: `r${i}` }));
+    const out = checkPlan({ text: JSON.stringify(plan(tasks)) }, DEFAULT_PLAN_LIMITS);
+    if (out.ok) throw new Error('expected problems');
+    expect(out.issues).toHaveLength(MAX_ISSUES + 1);
+    expect(out.issues[MAX_ISSUES]!.message).toBe(`and ${2000 - MAX_ISSUES} more problem(s): only the first ${MAX_ISSUES} are listed`);
+  });
+
   it('answers a plan over the limits with one problem, whatever its tasks look like', () => {
     const tasks = Array.from({ length: 10_000 }, (_, i) => ({ id: `T_${i}`, memory: 'lots' }));
     expect(checkPlan({ text: JSON.stringify(plan(tasks)) }, DEFAULT_PLAN_LIMITS)).toEqual({ ok: false, issues: [{ path: 'phases', message: 'at most 2000 tasks in all' }] });

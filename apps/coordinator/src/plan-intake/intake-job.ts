@@ -14,7 +14,8 @@ export type IntakeOutcome = { ok: true; compiled: CompiledPlan; text: string } |
  */
 export function checkPlan(input: IntakeInput, limits: PlanLimits): IntakeOutcome {
   const parsed = 'text' in input ? parsePlanText(input.text, limits) : validatePlanObject(input.value, limits);
-  if (!parsed.ok) return { ok: false, issues: capIssues(parsed.issues) };
+  // the loader caps its own list (and counts the rest): capping it again would miscount
+  if (!parsed.ok) return { ok: false, issues: parsed.issues };
   const compiled = compilePlan(parsed.value);
   if (!compiled.ok) return { ok: false, issues: capIssues(compiled.issues) };
   return { ok: true, compiled: compiled.value, text: 'text' in input ? input.text : stringify(input.value) };
