@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -142,7 +143,10 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     sup.supervise('nats-server');
 
     const coordArgv = [process.execPath, join(appsDir, 'coordinator', 'dist', 'main.js')];
-    const coordEnvFull = { ...coordEnv, NATS_URL: natsLocal, PORT: String(apiPort), HOST: o.listen };
+    // one name for the coordinator of this data dir, whatever its port: a coordinator restarted by a
+    // later shoal up takes over the lease its killed predecessor left at once (not after the lease period)
+    const coordinatorId = env.SHOAL_COORDINATOR_ID || `up-${hostname()}-${createHash('sha256').update(resolve(o.dataDir)).digest('hex').slice(0, 8)}`;
+    const coordEnvFull = { ...coordEnv, NATS_URL: natsLocal, PORT: String(apiPort), HOST: o.listen, SHOAL_COORDINATOR_ID: coordinatorId };
     const coord = sup.launch({ name: 'coordinator', start: () => start('coordinator', coordArgv, coordEnvFull, echo('coordinator')) });
     await coord.waitFor(/listening on (https?:\/\/\S+)/, 60_000).catch(portHint('API', apiPort, '--port', 0));
     sup.supervise('coordinator');
