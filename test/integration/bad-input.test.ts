@@ -56,6 +56,7 @@ describe('poison messages on every subject', () => {
     const before = Object.fromEntries(await Promise.all(kinds.map(async (k) => [k, await metric(`shoal_malformed_messages_total{kind="${k}"}`)] as const)));
     const coordinatorLines = linesOf(cluster.coordinator, /dropped malformed/).length;
     const workTerminated = linesOf(cluster.agents[0]!, /terminated malformed work message/).length;
+    const nodeMalformed = await metric('shoal_node_malformed_messages_total{node="node-a"}');
 
     const controlReplies: string[] = [];
     for (const [, data] of POISON) {
@@ -76,9 +77,11 @@ describe('poison messages on every subject', () => {
     await waitFor(
       async () => {
         for (const k of kinds) if ((await metric(`shoal_malformed_messages_total{kind="${k}"}`)) < before[k]! + POISON.length) return false;
+        // the node-agent's own count (work terminated + control refused) comes with its heartbeats
+        if ((await metric('shoal_node_malformed_messages_total{node="node-a"}')) < nodeMalformed + 2 * POISON.length) return false;
         return linesOf(cluster.agents[0]!, /terminated malformed work message/).length >= workTerminated + POISON.length;
       },
-      { timeoutMs: 30_000, what: 'every poison message counted by the coordinator and terminated by the node-agent' },
+      { timeoutMs: 30_000, what: 'every poison message counted by the coordinator and terminated and counted by the node-agent' },
     );
     // logged briefly: one line per kind for a burst (not one per message), each short
     const logged = linesOf(cluster.coordinator, /dropped malformed/).slice(coordinatorLines);

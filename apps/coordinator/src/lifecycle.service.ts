@@ -72,6 +72,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     });
     this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
     this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
+    this.metrics.family('shoal_node_malformed_messages_total', () => this.nodes.list().map((n) => [`node="${n.id}"`, n.heartbeat.malformed ?? 0]));
     this.metrics.gauge('shoal_leader', () => (this.leadership.active ? 1 : 0));
     this.orchestrator.mayDispatch = () => this.leadership.active;
     // a lone coordinator wins the lease on the first pulse and has taken up its duties here

@@ -6,6 +6,7 @@ import { LoopWatch } from './loop-watch.js';
 export class Metrics implements OnModuleDestroy {
   private readonly counters = new Map<string, number>();
   private readonly gauges = new Map<string, () => number>();
+  private readonly families = new Map<string, () => Array<[string, number]>>();
   /** How long the event loop was blocked (heartbeats, status and HTTP all wait that long). */
   readonly loop = new LoopWatch();
 
@@ -30,6 +31,11 @@ export class Metrics implements OnModuleDestroy {
     this.counters.set(series, (this.counters.get(series) ?? 0) + by);
   }
 
+  /** Registers a family of series read at scrape time: `[labels, value]` pairs, e.g. `['node="a"', 3]`. */
+  family(name: string, read: () => Array<[string, number]>): void {
+    this.families.set(name, read);
+  }
+
   /** Registers a gauge read at scrape time. */
   gauge(series: string, read: () => number): void {
     this.gauges.set(series, read);
@@ -44,6 +50,7 @@ export class Metrics implements OnModuleDestroy {
     const lines: string[] = [];
     for (const [k, v] of this.counters) lines.push(`${k} ${v}`);
     for (const [k, read] of this.gauges) lines.push(`${k} ${read()}`);
+    for (const [name, read] of this.families) for (const [labels, v] of read()) lines.push(`${name}{${labels}} ${v}`);
     return `${lines.sort().join('\n')}\n`;
   }
 }

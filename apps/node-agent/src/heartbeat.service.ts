@@ -60,6 +60,7 @@ export class HeartbeatService {
       ...(this.band ? { band: this.band.snapshot() } : {}),
       ...(this.executor.warmState ? { warm: this.executor.warmState } : {}),
       ...(this.executor.outboxDepth > 0 ? { outboxDepth: this.executor.outboxDepth } : {}),
+      ...(this.gateway.malformed > 0 ? { malformed: this.gateway.malformed } : {}),
       running: this.executor.reportedRunning(),
     };
   }

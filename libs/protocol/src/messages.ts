@@ -177,6 +177,8 @@ export const Heartbeat = z.strictObject({
     .optional(),
   /** Status reports in the node's durable outbox not yet acknowledged by JetStream (absent: none). */
   outboxDepth: z.number().int().nonnegative().optional(),
+  /** Messages the node terminated or refused as malformed since it started (work, control; absent: none). */
+  malformed: z.number().int().nonnegative().optional(),
   running: z
     .array(
       z.strictObject({
