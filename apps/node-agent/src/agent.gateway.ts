@@ -20,9 +20,6 @@ import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import { type BusIdentity, connectBus, resolveBusIdentity } from './enrol.js';
 import { reportMsgId } from './outbox/index.js';
 
-/** AckWait of the work consumer until the server says otherwise (the coordinator creates it with 60 s). */
-const DEFAULT_WORK_ACK_WAIT_MS = 60_000;
-
 /** The node-agent's door to NATS: its own work consumer, status reports, heartbeats, control. */
 @Injectable()
 export class AgentGateway {
@@ -38,7 +35,7 @@ export class AgentGateway {
   private readonly stopping: (() => Promise<void>)[] = [];
   malformed = 0;
   /** AckWait of this node's work consumer (read from the server when consuming starts). */
-  workAckWaitMs = DEFAULT_WORK_ACK_WAIT_MS;
+  workAckWaitMs: number = WORK_DELIVERY.ackWaitMs;
 
   constructor(@Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig) {
     this.topo = topology(config.namespace);
@@ -58,7 +55,7 @@ export class AgentGateway {
     if (id.mode === 'anonymous') {
       await ensureTopology(this.nc, this.topo);
       const jsm = await jetstreamManager(this.nc);
-      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), DEFAULT_WORK_ACK_WAIT_MS, WORK_DELIVERY.maxDeliver);
+      await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(this.config.nodeId), this.topo.work(this.config.nodeId), WORK_DELIVERY.ackWaitMs, WORK_DELIVERY.maxDeliver);
     }
     this.js = jetstream(this.nc);
     this.log.log(`connected to ${id.servers.join(',')} as node ${this.config.nodeId} (${id.mode === 'anonymous' ? 'anonymous' : 'own credentials'}, namespace ${id.namespace})`);

@@ -19,7 +19,7 @@ import { type AgentIdentity, RunAs } from './run-as/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
 import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
-import { DurableAttempts, claimKey, keepWorking } from './claim/index.js';
+import { DurableAttempts, claimKey } from './claim/index.js';
 
 export type { ControlResult } from './control-actions.js';
 
@@ -34,8 +34,6 @@ export class ExecutorService implements OnModuleInit {
   private readonly attempts = new Map<string, TaskAttempt>();
   /** Claims of the attempts started here and the outbox of their reports (on disk). */
   private readonly durable: DurableAttempts;
-  /** Work messages of an attempt this node had already started (redelivered or published again). */
-  duplicateDeliveries = 0;
   private tmux!: TmuxDriver;
   private governor!: ResourceGovernor;
   /** Check-ins of interactive agents (created in attach). */
@@ -64,7 +62,7 @@ export class ExecutorService implements OnModuleInit {
     this.logs = new LogIndex(`${config.dataDir}/logs`);
     this.windows = new WindowKeeper(() => this.tmux, config.keepDeadWindows, (m) => this.log.warn(m));
     this.records = new AttemptRecords(`${config.dataDir}/attempts`);
-    const log = new Logger('outbox');
+    const log = new Logger('durable');
     this.durable = new DurableAttempts({
       dataDir: config.dataDir,
       publish: (s) => this.gateway.reportStatus(s),
@@ -83,9 +81,6 @@ export class ExecutorService implements OnModuleInit {
     return this.durable.outbox.depth;
   }
 
-  private get claims() {
-    return this.durable.claims;
-  }
 
   /** With `SHOAL_RUN_AS`: resolves the user and prepares the data dir; a missing user stops the start with what to do. */
   async onModuleInit(): Promise<void> {
@@ -154,38 +149,22 @@ export class ExecutorService implements OnModuleInit {
    */
   async accept(task: TaskDispatched, msg: JsMsg, headers?: MsgHdrs): Promise<void> {
     const attemptKey = claimKey(task);
-    if (this.claims.held(attemptKey)) return this.duplicate(attemptKey, msg);
+    if (this.durable.skipDuplicate(attemptKey, msg)) return;
     const admission = this.band?.admission();
     if (admission && !admission.admit) {
       this.log.warn(`${attemptKey} not started yet: ${admission.reason}; work redelivered in ${BAND_RETRY_MS} ms`);
       msg.nak(BAND_RETRY_MS);
       return;
     }
-    if (!this.claims.take(attemptKey)) return this.duplicate(attemptKey, msg);
-    const stopWorking = keepWorking(msg, this.gateway.workAckWaitMs / 3);
-    const acked = { done: false };
-    try {
-      await this.start(task, attemptKey, msg, headers, acked);
-    } catch (e) {
-      if (!acked.done) this.claims.release(attemptKey);
-      throw e;
-    } finally {
-      stopWorking();
-    }
+    await this.durable.startClaimed(attemptKey, msg, this.gateway.workAckWaitMs / 3, (ack) => this.start(task, attemptKey, headers, ack));
   }
 
-  /** A second delivery of an attempt this node started: acked, counted, nothing started. */
-  private duplicate(attemptKey: string, msg: JsMsg): void {
-    this.duplicateDeliveries += 1;
-    this.log.warn(`${attemptKey} delivered again (duplicate delivery ${this.duplicateDeliveries} on this node): already started here, not started again`);
-    msg.ack();
+  /** Work messages of an attempt this node had already started (redelivered or published again). */
+  get duplicateDeliveries(): number {
+    return this.durable.duplicateDeliveries;
   }
 
-  private async start(task: TaskDispatched, attemptKey: string, msg: JsMsg, headers: MsgHdrs | undefined, acked: { done: boolean }): Promise<void> {
-    const ack = () => {
-      msg.ack();
-      acked.done = true;
-    };
+  private async start(task: TaskDispatched, attemptKey: string, headers: MsgHdrs | undefined, ack: () => void): Promise<void> {
     const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
 
@@ -378,7 +357,7 @@ export class ExecutorService implements OnModuleInit {
       adopt: (record, pane, governed) => this.adopt(record, pane, governed),
       handled: (attemptKey) => {
         handled.add(attemptKey);
-        this.claims.hold(attemptKey);
+        this.durable.claims.hold(attemptKey);
       },
       report: (f) => this.report(f),
       log: (m) => this.log.log(m),

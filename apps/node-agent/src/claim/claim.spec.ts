@@ -129,6 +129,39 @@ describe('durable attempts (claims + outbox at start)', () => {
     await stops[1]!();
   });
 
+  it('start an attempt once: duplicates (also concurrent ones) are acked and counted; a start that breaks off before its ack gives the claim back', async () => {
+    const warnings: string[] = [];
+    const durable = new DurableAttempts({ dataDir: dir.path, publish: async () => ({ duplicate: false }), onReconnect: () => undefined, beforeStop: () => undefined, running: () => [], now: Date.now, log: () => undefined, warn: (m) => warnings.push(m), error: () => undefined });
+    const msg = () => ({ acks: 0, working: () => undefined, ack() { this.acks += 1; } });
+    const first = msg();
+    const second = msg();
+    let release!: () => void;
+    let starts = 0;
+    expect(durable.skipDuplicate('r.a.1', first)).toBe(false);
+    const running = durable.startClaimed('r.a.1', first, 1000, async (ack) => {
+      starts += 1;
+      await new Promise<void>((r) => (release = r));
+      ack();
+    });
+    // a second delivery while the first is still starting
+    await durable.startClaimed('r.a.1', second, 1000, async () => void (starts += 1));
+    expect(second.acks).toBe(1);
+    release();
+    await running;
+    expect(first.acks).toBe(1);
+    const third = msg();
+    expect(durable.skipDuplicate('r.a.1', third)).toBe(true);
+    expect(third.acks).toBe(1);
+    expect(starts).toBe(1);
+    expect(durable.duplicateDeliveries).toBe(2);
+    expect(warnings).toContain('r.a.1 delivered again (duplicate delivery 2 on this node): already started here, not started again');
+
+    await expect(durable.startClaimed('r.b.1', msg(), 1000, async () => { throw new Error('tmux gone'); })).rejects.toThrow('tmux gone');
+    expect(durable.claims.held('r.b.1')).toBe(false);
+    await expect(durable.startClaimed('r.c.1', msg(), 1000, async (ack) => { ack(); throw new Error('after the ack'); })).rejects.toThrow('after the ack');
+    expect(durable.claims.held('r.c.1')).toBe(true);
+  });
+
   it('reads the attempt of a claim key', () => {
     expect(finishedRef('run-1.build.3')).toEqual({ runId: 'run-1', taskId: 'build', attempt: 3, kind: 'task.finished' });
   });

@@ -1,6 +1,7 @@
 import type { TaskStatus } from '@shoal/protocol';
 import { ReportOutbox } from '../outbox/index.js';
 import { AttemptClaims } from './attempt-claims.js';
+import { keepWorking } from './in-progress.js';
 
 /** How often claims and tombstones older than a day are removed. */
 const HOUSEKEEPING_MS = 3_600_000;
@@ -33,6 +34,8 @@ export class DurableAttempts {
   readonly claims: AttemptClaims;
   readonly outbox: ReportOutbox;
   private housekeeping?: NodeJS.Timeout;
+  /** Work messages of an attempt this node had already started (redelivered or published again). */
+  duplicateDeliveries = 0;
 
   constructor(private readonly deps: DurableAttemptsDeps) {
     this.claims = new AttemptClaims(`${deps.dataDir}/claims`);
@@ -77,6 +80,47 @@ export class DurableAttempts {
       this.deps.warn(`attempt claims not pruned: ${(e as Error).message}`);
     }
     void this.outbox.prune().catch((e: Error) => this.deps.warn(`outbox tombstones not pruned: ${e.message}`));
+  }
+
+  /**
+   * True when the attempt `key` was claimed before (started here, or starting): the message is
+   * acked, counted and logged, and nothing is to be started.
+   */
+  skipDuplicate(key: string, msg: { ack(): void }): boolean {
+    if (!this.claims.held(key)) return false;
+    this.duplicate(key, msg);
+    return true;
+  }
+
+  private duplicate(key: string, msg: { ack(): void }): void {
+    this.duplicateDeliveries += 1;
+    this.deps.warn(`${key} delivered again (duplicate delivery ${this.duplicateDeliveries} on this node): already started here, not started again`);
+    msg.ack();
+  }
+
+  /**
+   * Takes the claim of `key` and runs `start` with it, sending in-progress acks every `workingEveryMs`
+   * until `start` acks the message (through the `ack` it is given) or ends. A claim taken before
+   * (a concurrent delivery of the same attempt) makes it a duplicate. When `start` throws before
+   * it acked, the claim is given back (the caller naks, the redelivery may start the attempt).
+   */
+  async startClaimed(key: string, msg: { ack(): void; working(): void }, workingEveryMs: number, start: (ack: () => void) => Promise<void>): Promise<void> {
+    if (!this.claims.take(key, this.deps.now())) return this.duplicate(key, msg);
+    const stopWorking = keepWorking(msg, workingEveryMs);
+    let acked = false;
+    const ack = () => {
+      stopWorking();
+      msg.ack();
+      acked = true;
+    };
+    try {
+      await start(ack);
+    } catch (e) {
+      if (!acked) this.claims.release(key);
+      throw e;
+    } finally {
+      stopWorking();
+    }
   }
 
   /**
