@@ -75,6 +75,8 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     this.metrics.family('shoal_node_malformed_messages_total', () => this.nodes.list().map((n) => [`node="${n.id}"`, n.heartbeat.malformed ?? 0]));
     this.metrics.gauge('shoal_leader', () => (this.leadership.active ? 1 : 0));
     this.orchestrator.mayDispatch = () => this.leadership.active;
+    this.scaling.mayAct = () => this.leadership.active;
+    this.schedules.mayAct = () => this.leadership.active;
     // a lone coordinator wins the lease on the first pulse and has taken up its duties here
     await this.leadership.start({
       promoted: () => this.lead(),

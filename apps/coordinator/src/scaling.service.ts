@@ -28,6 +28,8 @@ export class Scaling implements OnModuleDestroy {
   private readonly log = new Logger('scaling');
   private autoscaler: Autoscaler;
   private timer?: NodeJS.Timeout;
+  /** Whether this coordinator leads with a fresh lease (set at start); no periodic decision while it does not. */
+  mayAct: () => boolean = () => true;
   private last: ScalingView;
 
   constructor(
@@ -50,7 +52,9 @@ export class Scaling implements OnModuleDestroy {
     this.metrics.gauge('shoal_desired_nodes', () => this.last.decision?.desired ?? this.alive().length);
     this.metrics.gauge('shoal_queue_oldest_wait_seconds', () => this.orchestrator.placer.stats().oldestWaitMs / 1000);
     this.decide();
-    this.timer = setInterval(() => this.decide(), this.config.scaleIntervalMs);
+    this.timer = setInterval(() => {
+      if (this.mayAct()) this.decide();
+    }, this.config.scaleIntervalMs);
   }
 
   view(): ScalingView {

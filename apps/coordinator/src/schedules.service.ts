@@ -38,6 +38,8 @@ export class SchedulesService implements OnModuleDestroy {
   private readonly log = new Logger('schedules');
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  /** Whether this coordinator leads with a fresh lease (set at start); no schedule fires while it does not. */
+  mayAct: () => boolean = () => true;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
@@ -46,7 +48,9 @@ export class SchedulesService implements OnModuleDestroy {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.tick(), this.config.scheduleTickMs);
+    this.timer = setInterval(() => {
+      if (this.mayAct()) void this.tick();
+    }, this.config.scheduleTickMs);
   }
 
   onModuleDestroy(): void {
