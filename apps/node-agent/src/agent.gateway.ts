@@ -138,6 +138,8 @@ export class AgentGateway {
    */
   async reportStatus(s: TaskStatus): Promise<{ duplicate: boolean }> {
     if (!this.js) throw new Error('not connected to NATS yet');
+    // fail fast while disconnected (the outbox retries, and at once on reconnect)
+    if (this.downSince !== undefined) throw new Error('disconnected from NATS');
     const ack = await this.js.publish(this.topo.status(this.config.nodeId), encode('status', s), { msgID: reportMsgId(s), timeout: 10_000 });
     return { duplicate: ack.duplicate };
   }

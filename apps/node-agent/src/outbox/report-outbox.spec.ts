@@ -154,6 +154,22 @@ describe('report outbox', () => {
     expect(Date.now() - kickedAt).toBeLessThan(1000);
   });
 
+  it('a kick gives up waiting for a publish sent into a dead connection and publishes again', async () => {
+    const bus = new FakeBus();
+    let hung = 0;
+    const outbox = make(bus, {
+      publish: (s) => (hung++ === 0 ? new Promise<never>(() => undefined) : bus.publish(s)), // the first never answers
+    });
+    await outbox.open();
+    outbox.start();
+    await outbox.put(started());
+    await waitFor(() => hung === 1, { what: 'the first publish in flight', timeoutMs: 5000 });
+    expect(await outbox.flush(300)).toBe(false);
+    outbox.kick();
+    expect(await outbox.flush(2000)).toBe(true);
+    expect(bus.taken).toEqual(['run-1.build.1.task.started']);
+  });
+
   it('does not send a second report of the same attempt and kind, pending or already delivered', async () => {
     const bus = new FakeBus();
     const outbox = make(bus);

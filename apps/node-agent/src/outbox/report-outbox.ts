@@ -76,6 +76,8 @@ export class ReportOutbox {
   private stopped = false;
   private wakeUp?: () => void;
   private kicked = false;
+  /** Gives up waiting for the publish in flight (set while one is). */
+  private abandon?: () => void;
   private failingSince?: number;
   private lastWarn = 0;
   private readonly emptied: (() => void)[] = [];
@@ -189,6 +191,7 @@ export class ReportOutbox {
   kick(): void {
     this.kicked = true;
     this.wake();
+    this.abandon?.();
   }
 
   /** Waits until every report is delivered, for at most `timeoutMs`; true when empty. */
@@ -253,7 +256,7 @@ export class ReportOutbox {
         status = d.value.status;
       }
       try {
-        const ack = await this.deps.publish(status);
+        const ack = await this.publishUnlessKicked(status);
         if (ack.duplicate) {
           this.counters.alreadyStored += 1;
           this.deps.log(`outbox: ${head.name} was already stored by JetStream (an earlier publish whose ack was lost)`);
@@ -279,6 +282,23 @@ export class ReportOutbox {
         this.failingSince = undefined;
         this.lastWarn = 0;
       }
+    }
+  }
+
+  /**
+   * Publishes, but gives up waiting when kicked (reconnected): a request sent into a dying
+   * connection may wait for its whole timeout for an answer that never comes. Should the abandoned
+   * publish have been stored after all, the retry is acked as a duplicate (msg id, 2 min).
+   */
+  private async publishUnlessKicked(status: TaskStatus): Promise<{ duplicate: boolean }> {
+    const publishing = this.deps.publish(status);
+    const kicked = new Promise<never>((_, reject) => (this.abandon = () => reject(new Error('reconnected: publish retried'))));
+    publishing.catch(() => undefined);
+    kicked.catch(() => undefined);
+    try {
+      return await Promise.race([publishing, kicked]);
+    } finally {
+      this.abandon = undefined;
     }
   }
 
