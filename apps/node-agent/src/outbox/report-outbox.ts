@@ -54,6 +54,8 @@ interface Item {
   ready: Promise<void>;
   /** Set when the report is not on disk (kept in memory). */
   status?: TaskStatus;
+  /** JetStream acked it (its file is being moved to sent/). */
+  delivered?: boolean;
 }
 
 /**
@@ -122,7 +124,7 @@ export class ReportOutbox {
    * produced during an outage is not mistaken for a vanished attempt when the bus comes back.
    */
   undeliveredEnds(): { runId: string; taskId: string; attempt: number }[] {
-    return this.queue.filter((i) => i.ref.kind === 'task.finished').map(({ ref }) => ({ runId: ref.runId, taskId: ref.taskId, attempt: ref.attempt }));
+    return this.queue.filter((i) => i.ref.kind === 'task.finished' && !i.delivered).map(({ ref }) => ({ runId: ref.runId, taskId: ref.taskId, attempt: ref.attempt }));
   }
 
   /** Forgets tombstones older than a day (run hourly by a long-lived node-agent); returns how many. */
@@ -257,6 +259,7 @@ export class ReportOutbox {
       }
       try {
         const ack = await this.publishUnlessKicked(status);
+        head.delivered = true;
         if (ack.duplicate) {
           this.counters.alreadyStored += 1;
           this.deps.log(`outbox: ${head.name} was already stored by JetStream (an earlier publish whose ack was lost)`);
