@@ -9,6 +9,7 @@ import { Metrics } from '../../apps/coordinator/src/metrics.js';
 import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
 import { SecurityContext } from '../../apps/coordinator/src/security/security-context.js';
 import type { RunsService } from '../../apps/coordinator/src/runs.service.js';
+import { PlanIntake } from '../../apps/coordinator/src/plan-intake/plan-intake.service.js';
 import { SchedulesService } from '../../apps/coordinator/src/schedules.service.js';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 
@@ -249,7 +250,7 @@ describe('cron fire claims on real JetStream KV', () => {
       const gw = new NatsGateway(config, new Metrics(), SecurityContext.open(config.security));
       gateways.push(gw);
       await gw.start();
-      return new SchedulesService(config, gw, runs);
+      return new SchedulesService(config, gw, runs, new PlanIntake(config, new Metrics()));
     };
     try {
       const [a, b] = [await service(), await service()];

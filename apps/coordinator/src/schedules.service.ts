@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { NotFoundError, type Plan, type Result, ValidationError, parsePlanText, validatePlanObject } from '@shoal/protocol';
-import { type Schedule, compilePlan, decideFire, nextFire, validateSchedule } from '@shoal/scheduler';
-import { stringify } from 'yaml';
+import { NotFoundError, ValidationError } from '@shoal/protocol';
+import { type Schedule, decideFire, nextFire, validateSchedule } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
+import { PlanIntake } from './plan-intake/plan-intake.service.js';
 import { RunsService } from './runs.service.js';
 
 /** A registered schedule as kept in the runs bucket under `schedule.<name>`. */
@@ -45,6 +45,7 @@ export class SchedulesService implements OnModuleDestroy {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly nats: NatsGateway,
     private readonly runs: RunsService,
+    private readonly intake: PlanIntake,
   ) {}
 
   start(): void {
@@ -59,16 +60,14 @@ export class SchedulesService implements OnModuleDestroy {
 
   /** Registers (or replaces) the schedule of a plan; 400 when the plan or its cron expression is invalid. */
   async register(body: unknown): Promise<ScheduleView> {
-    const parsed: Result<Plan> = typeof body === 'string' ? parsePlanText(body, this.config.planLimits) : validatePlanObject(body, this.config.planLimits);
-    if (!parsed.ok) throw new ValidationError(parsed.issues);
-    const compiled = compilePlan(parsed.value);
-    if (!compiled.ok) throw new ValidationError(compiled.issues);
-    const plan = parsed.value;
+    // parsed, validated and compiled on the plan-intake workers, like a submitted plan
+    const checked = await this.intake.check(body);
+    const plan = { name: checked.compiled.name, schedule: checked.schedule };
     if (!plan.schedule) throw new ValidationError([{ path: 'schedule', message: 'a scheduled plan needs a cron expression, e.g. schedule: "*/30 * * * *"' }]);
     const schedule: Schedule = { expression: plan.schedule, timezone: 'UTC' };
     validateSchedule(schedule);
     const key = PREFIX + plan.name;
-    const planText = typeof body === 'string' ? body : stringify(body);
+    const planText = checked.text;
     for (;;) {
       const prev = await this.nats.getRunEntry<StoredSchedule>(key);
       const next: StoredSchedule = {

@@ -12,7 +12,10 @@ describe('checkPlan (what an intake worker runs)', () => {
       if (!out.ok) throw new Error(JSON.stringify(out.issues));
       expect([...out.compiled.tasks.keys()]).toEqual(['x', 'y']);
       expect(parsePlanText(out.text)).toEqual({ ok: true, value });
+      expect(out.schedule).toBeUndefined();
     }
+    const scheduled = checkPlan({ value: { ...value, schedule: '*/5 * * * *' } }, DEFAULT_PLAN_LIMITS);
+    expect(scheduled.ok && scheduled.schedule).toBe('*/5 * * * *');
   });
 
   it('caps the problems the compiler finds too (1,000 duplicate ids -> 50 and "and 950 more")', () => {

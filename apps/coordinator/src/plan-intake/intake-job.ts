@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 export type IntakeInput = { text: string } | { value: unknown };
 
 /** Outcome of checking a plan: the compiled plan and the text to store, or the (capped) problems. */
-export type IntakeOutcome = { ok: true; compiled: CompiledPlan; text: string } | { ok: false; issues: FieldIssue[] };
+export type IntakeOutcome = { ok: true; compiled: CompiledPlan; text: string; schedule?: string } | { ok: false; issues: FieldIssue[] };
 
 /**
  * Parses, validates and compiles a submitted plan: the CPU-heavy part of a submission, free of the
@@ -18,5 +18,6 @@ export function checkPlan(input: IntakeInput, limits: PlanLimits): IntakeOutcome
   if (!parsed.ok) return { ok: false, issues: parsed.issues };
   const compiled = compilePlan(parsed.value);
   if (!compiled.ok) return { ok: false, issues: capIssues(compiled.issues) };
-  return { ok: true, compiled: compiled.value, text: 'text' in input ? input.text : stringify(input.value) };
+  const text = 'text' in input ? input.text : stringify(input.value);
+  return { ok: true, compiled: compiled.value, text, ...(parsed.value.schedule ? { schedule: parsed.value.schedule } : {}) };
 }

@@ -14,6 +14,8 @@ import { WorkerPool } from './worker-pool.js';
 export interface CheckedPlan {
   compiled: CompiledPlan;
   text: string;
+  /** The plan's `schedule:` (cron expression), if it has one. */
+  schedule?: string;
 }
 
 /**
@@ -55,7 +57,7 @@ export class PlanIntake implements OnModuleDestroy {
     const input: IntakeInput = typeof body === 'string' ? { text: body } : { value: body };
     const out = this.pool ? await this.pool.run({ input, limits: this.config.planLimits }) : checkPlan(input, this.config.planLimits);
     if (!out.ok) throw new ValidationError(out.issues);
-    return { compiled: out.compiled, text: out.text };
+    return { compiled: out.compiled, text: out.text, ...(out.schedule ? { schedule: out.schedule } : {}) };
   }
 
   async onModuleDestroy(): Promise<void> {
