@@ -162,7 +162,7 @@ export class LeaderElection {
     }
   }
 
-  /** Marks a holder's clean step-down: the next write releases the lease (see {@link releaseStep}). */
+  /** A holder's clean step-down (shutdown): from now on it acts on nothing; write the returned step to release the lease. */
   releaseStep(): Step {
     if (this.state !== 'leader' && this.state !== 'suspended') return { kind: 'wait' };
     const lease: LeaderLease = { ...this.next(this.term), released: true };
