@@ -137,7 +137,10 @@ export class NatsGateway implements OnModuleDestroy {
     try {
       const msg = await this.conn.request(this.topo.control(nodeId), encode('control', req), { timeout: timeoutMs });
       const r = decode('controlReply', msg.data);
-      if (!r.ok) throw r.error;
+      if (!r.ok) {
+        this.metrics.malformed('controlReply');
+        throw r.error;
+      }
       return r.value;
     } catch (e) {
       throw new TransportError(`control ${req.action} to node ${nodeId} failed: ${(e as Error).message}`, { cause: e });
