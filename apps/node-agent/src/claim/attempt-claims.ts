@@ -37,8 +37,13 @@ export class AttemptClaims {
     try {
       fd = openSync(join(this.dir, key), 'wx', 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'ENOENT') throw e;
+      // the directory went away (removed by hand): made again, the claim taken there
+      this.ready = false;
+      this.init();
+      return this.take(key, now);
     }
     try {
       writeSync(fd, `${process.pid} ${now}\n`);

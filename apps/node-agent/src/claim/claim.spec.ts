@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROTOCOL_VERSION, type TaskStatus } from '@shoal/protocol';
 import { tempDir, type TempDir } from '@shoal/testing';
@@ -35,6 +35,13 @@ describe('attempt claims', () => {
     claims.release('run-1.never.1');
     expect(claims.take(key)).toBe(true);
     expect(claims.keys().sort()).toEqual(['run-1.build.2', 'run-1.build.3']);
+  });
+
+  it('are taken in a claims directory made again when it was removed meanwhile', () => {
+    claims.take('run-1.build.1');
+    rmSync(join(dir.path, 'claims'), { recursive: true });
+    expect(claims.take('run-1.build.2')).toBe(true);
+    expect(claims.keys()).toEqual(['run-1.build.2']);
   });
 
   it('survive a new instance (a node-agent restart)', () => {
