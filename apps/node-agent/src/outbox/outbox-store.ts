@@ -43,7 +43,12 @@ export class OutboxStore {
   async write(name: string, entry: OutboxEntry): Promise<void> {
     const path = join(this.dir, name);
     const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
-    const fh = await open(tmp, 'w', 0o600);
+    // the directories went away (removed by hand): made again
+    const fh = await open(tmp, 'w', 0o600).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await this.init();
+      return open(tmp, 'w', 0o600);
+    });
     try {
       await fh.writeFile(encodeEntry(entry));
       await fh.sync();

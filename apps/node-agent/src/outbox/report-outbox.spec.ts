@@ -270,6 +270,17 @@ describe('report outbox', () => {
     expect(messages.join('\n')).toMatch(/ERROR outbox: .* kept in memory only.*write failed/);
   });
 
+  it('makes its directory again when it was removed while running', async () => {
+    const bus = new FakeBus();
+    const outbox = make(bus);
+    await outbox.open();
+    rmSync(join(dir.path, 'outbox'), { recursive: true });
+    expect(await outbox.put(finished())).toBe('durable');
+    outbox.start();
+    expect(await outbox.flush(5000)).toBe(true);
+    expect(readdirSync(join(dir.path, 'outbox', 'sent'))).toEqual([outboxFileName(finished())]);
+  });
+
   it('counts a report JetStream already had (an earlier publish whose ack was lost)', async () => {
     const bus = new FakeBus();
     bus.taken.push('run-1.build.1.task.started');
