@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunView } from '@shoal/protocol';
 import { type Disposables, type NetnsLink, type SpawnedProcess, freePort, spawnProcess, tempDir, waitFor } from '@shoal/testing';
-import { type ApiTask, type Expectations, type Observation, type ReportedAttempt, TERMINAL_TASK_STATES, type Verdict, check, describeVerdict, parseLedger } from './checker.js';
+import { type ApiTask, type Expectations, type Observation, type ReportedAttempt, TERMINAL_TASK_STATES, type Verdict, check, convergedAfter, describeVerdict, parseLedger } from './checker.js';
 import { type SecureNatsCluster, startSecureNatsCluster } from './secure-nats-cluster.js';
 
 const exec = promisify(execFile);
@@ -139,6 +139,8 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
   for (let i = 0; i < n; i++) ports.push(await freePort());
   const apis = ports.map((p) => `http://127.0.0.1:${p}`);
   const logs: { name: string; proc: () => SpawnedProcess | undefined; history: string[] }[] = [];
+  /** What each settle() saw, sample by sample (written next to the logs). */
+  const trace: string[] = [];
   const coordinators: (SpawnedProcess | undefined)[] = ports.map(() => undefined);
   const agents: (SpawnedProcess | undefined)[] = opts.agents.map(() => undefined);
 
@@ -215,8 +217,8 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
   });
   // the first coordinator creates the streams and buckets; the others join it
   await startCoordinator(0);
-  for (let i = 1; i < n; i++) await startCoordinator(i);
-  for (let i = 0; i < agentSpecs.length; i++) await startAgent(i);
+  await Promise.all([...Array(n).keys()].slice(1).map((i) => startCoordinator(i)));
+  await Promise.all(agentSpecs.map((_, i) => startAgent(i)));
 
   const observer = await bus.connectAsCoordinator('chaos-observer', controlUrls);
   disposables.add(() => observer.close());
@@ -311,34 +313,43 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
     nodeStates: async () => Object.fromEntries((await json<{ id: string; state: string }[]>('/nodes')).map((x) => [x.id, x.state])),
     observe,
     settle: async (runIds, exp, healedAt, timeoutMs = 120_000) => {
-      let consistentSince: number | undefined;
-      let convergedSince: number | undefined;
-      let lastOk = false;
+      const consistent: { at: number; ok: boolean }[] = [];
+      const converged: { at: number; ok: boolean }[] = [];
       let last: Verdict | undefined;
       let lastError = '';
       let stuckSince: number | undefined;
+      const firstSeen = new Map<string, number>();
       const deadline = Date.now() + timeoutMs;
+      const row = `settle ${runIds.join(',')} (fault ended ${new Date(healedAt).toISOString()})`;
+      trace.push(row);
       while (Date.now() < deadline) {
         const at = Date.now();
         try {
           const obs = await observe(runIds);
           const v = check(obs, exp);
           last = v;
+          // I3/I4 lag a heartbeat behind a state change: only a mismatch that lasts 2 s breaks consistency
+          const current = new Set([...v.i3.problems, ...v.i4.problems]);
+          for (const p of [...firstSeen.keys()]) if (!current.has(p)) firstSeen.delete(p);
+          for (const p of current) if (!firstSeen.has(p)) firstSeen.set(p, at);
+          const lasting = [...firstSeen.values()].some((t) => at - t >= 2000);
+          consistent.push({ at, ok: v.i2.ok && !lasting });
+          converged.push({ at, ok: v.ok });
+          trace.push(`+${at - healedAt} ms ${v.ok ? 'ok' : describeVerdict(v)} | ${obs.tasks.map((t) => `${t.taskId}#${t.attempt}:${t.state}`).join(' ')}`);
+          // converged: held on two samples at least a pulse (1 s) apart
+          const since = convergedAfter(converged, healedAt);
+          if (since !== undefined && converged.length >= 2 && converged.at(-2)!.ok && at - (healedAt + since) >= 1000) {
+            return { verdict: v, consistentMs: convergedAfter(consistent, healedAt), convergedMs: since };
+          }
           // every task terminal and still failing for 15 s: the ledger's facts will not change any more
           const allTerminal = obs.tasks.every((t) => (TERMINAL_TASK_STATES as readonly string[]).includes(t.state));
           stuckSince = allTerminal && !v.ok ? (stuckSince ?? at) : undefined;
           if (stuckSince !== undefined && at - stuckSince >= 15_000) break;
-          const consistent = v.i2.ok && v.i3.ok && v.i4.ok;
-          consistentSince = consistent ? (consistentSince ?? at) : undefined;
-          convergedSince = v.ok ? (convergedSince ?? at) : undefined;
-          // converged: held on two samples at least a pulse (1 s) apart
-          if (v.ok && lastOk && at - convergedSince! >= 1000) return { verdict: v, consistentMs: Math.max(0, (consistentSince ?? at) - healedAt), convergedMs: Math.max(0, convergedSince! - healedAt) };
-          lastOk = v.ok;
         } catch (e) {
           lastError = (e as Error).message;
-          consistentSince = undefined;
-          convergedSince = undefined;
-          lastOk = false;
+          trace.push(`+${at - healedAt} ms observation failed: ${lastError}`);
+          consistent.push({ at, ok: false });
+          converged.push({ at, ok: false });
         }
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -356,6 +367,7 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
       }
       bus.cluster.servers.forEach((s, i) => writeFileSync(join(out, `${opts.name}-nats-${i + 1}.log`), s.logs()));
       if (existsSync(ledgerPath)) writeFileSync(join(out, `${opts.name}-ledger.jsonl`), readFileSync(ledgerPath));
+      writeFileSync(join(out, `${opts.name}-settle.log`), trace.join('\n'));
     },
   };
   disposables.add(() => cluster.saveLogs());
