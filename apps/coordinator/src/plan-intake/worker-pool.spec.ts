@@ -23,7 +23,7 @@ describe('WorkerPool', () => {
   let dir: string;
   let script: URL;
   const pools: WorkerPool<In, Out>[] = [];
-  const pool = (o: Partial<WorkerPoolOptions> = {}) => {
+  const pool = (o: Partial<WorkerPoolOptions<In>> = {}) => {
     const p = new WorkerPool<In, Out>({ script, size: 2, maxQueue: 4, timeoutMs: 10_000, maxHeapMb: 64, what: 'test pool', ...o });
     pools.push(p);
     return p;
@@ -54,6 +54,15 @@ describe('WorkerPool', () => {
     expect(p.waiting).toBe(1);
     await expect(running).resolves.toMatchObject({ value: 'spun' });
     await expect(queued).resolves.toMatchObject({ value: 'q' });
+  });
+
+  it('starts waiting jobs cheapest first, ties in arrival order', async () => {
+    const p = pool({ size: 1, maxQueue: 8, cost: (i) => (typeof i.value === 'string' ? i.value.length : 0) });
+    const order: unknown[] = [];
+    const track = (value: string) => p.run({ op: 'echo', value }).then((o) => order.push(o.value));
+    const running = p.run({ op: 'spin', ms: 300 });
+    await Promise.all([track('big-1-xxxxxxxx'), track('big-2-xxxxxxxx'), track('s1'), track('mid-xxx'), track('s2'), running]);
+    expect(order).toEqual(['s1', 's2', 'mid-xxx', 'big-1-xxxxxxxx', 'big-2-xxxxxxxx']);
   });
 
   it('abandons a job past its deadline, terminates its thread and keeps serving', async () => {

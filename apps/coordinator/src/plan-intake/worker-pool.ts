@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { TimeoutError, TransportError } from '@shoal/protocol';
 
 /** Settings of a {@link WorkerPool}. */
-export interface WorkerPoolOptions {
+export interface WorkerPoolOptions<In = unknown> {
   /** The worker's module (ESM); it answers every message with exactly one message. */
   script: URL;
   /** Workers at most (started on demand, kept while the pool lives). */
@@ -15,10 +15,16 @@ export interface WorkerPoolOptions {
   maxHeapMb: number;
   /** What the pool does, for errors and the busy message. */
   what: string;
+  /**
+   * Relative cost of a job (e.g. its size): waiting jobs start cheapest first (ties in arrival
+   * order), so a small plan is not stuck behind a burst of 1 MB ones. Default: arrival order.
+   */
+  cost?: (input: In) => number;
 }
 
 interface Job<In, Out> {
   input: In;
+  cost: number;
   resolve: (out: Out) => void;
   reject: (e: Error) => void;
 }
@@ -40,7 +46,7 @@ export class WorkerPool<In, Out> {
   private readonly queue: Job<In, Out>[] = [];
   private closed = false;
 
-  constructor(private readonly opts: WorkerPoolOptions) {}
+  constructor(private readonly opts: WorkerPoolOptions<In>) {}
 
   /** Runs one job on a free worker (queued while all are busy). */
   run(input: In): Promise<Out> {
@@ -50,9 +56,14 @@ export class WorkerPool<In, Out> {
       return Promise.reject(new TransportError(`${this.opts.what} is busy (${this.queue.length} waiting, ${this.slots.length} running); retry in a moment`));
     }
     return new Promise<Out>((resolve, reject) => {
-      const job = { input, resolve, reject };
+      const job = { input, cost: this.opts.cost?.(input) ?? 0, resolve, reject };
       if (free) this.start(free, job);
-      else this.queue.push(job);
+      else {
+        // after every job that costs as much or less: cheapest first, ties in arrival order
+        let at = this.queue.length;
+        while (at > 0 && this.queue[at - 1]!.cost > job.cost) at--;
+        this.queue.splice(at, 0, job);
+      }
     });
   }
 
