@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { MAX_PLAN_BYTES } from '@shoal/protocol';
+import { MAX_PLAN_BYTES, topology } from '@shoal/protocol';
 import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type TestCluster, startCluster } from '../support/cluster.js';
 
@@ -95,6 +96,21 @@ describe('poison messages on every subject', () => {
     const run = await cluster.submit(plan('after-poison', 2));
     const done = await cluster.waitForRun(run.id, 90_000);
     expect(done.state).toBe('succeeded');
+    // terminated (+TERM), not left for redelivery: both JetStream consumers have nothing pending or redelivered
+    const topo = topology(ns);
+    const jsm = await jetstreamManager(nc);
+    for (const [stream, consumer] of [
+      [topo.statusStream, topo.coordinatorConsumer],
+      [topo.workStream, topo.nodeConsumer('node-a')],
+    ] as const) {
+      await waitFor(
+        async () => {
+          const info = await jsm.consumers.info(stream, consumer);
+          return info.num_ack_pending === 0 && info.num_pending === 0 && info.num_redelivered === 0;
+        },
+        { timeoutMs: 20_000, what: `${stream}/${consumer} drained without redeliveries` },
+      );
+    }
     expect(cluster.coordinator.exitStatus()).toBeUndefined();
     expect(cluster.agents[0]!.exitStatus()).toBeUndefined();
   }, 180_000);
