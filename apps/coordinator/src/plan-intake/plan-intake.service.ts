@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ValidationError } from '@shoal/protocol';
 import type { CompiledPlan } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig, int } from '../config.js';
@@ -22,13 +22,14 @@ export interface CheckedPlan {
  * Checks submitted plans off the event loop: parse + validate + compile run in a small pool of
  * worker threads (`SHOAL_INTAKE_WORKERS`, default one less than the cores, 1 to 2; 0 = inline),
  * so a 1 MB plan never delays heartbeats, status reports or other requests. At most 16 plans wait
- * (then 503, retry), smallest first; each gets 30 s and a 512 MB heap. Where the compiled worker script is absent
- * (unit tests run the TypeScript sources) the check runs inline.
+ * (then 503, retry), smallest first; each gets 30 s and a 512 MB heap. Where the compiled worker
+ * script is absent (unit tests run the TypeScript sources), or the pool fails its check at start
+ * (a broken install), the check runs inline, said loudly.
  */
 @Injectable()
-export class PlanIntake implements OnModuleDestroy {
+export class PlanIntake implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('intake');
-  private readonly pool?: WorkerPool<IntakeRequest, IntakeOutcome>;
+  private pool?: WorkerPool<IntakeRequest, IntakeOutcome>;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
@@ -60,6 +61,21 @@ export class PlanIntake implements OnModuleDestroy {
     const out = this.pool ? await this.pool.run({ input, limits: this.config.planLimits }) : checkPlan(input, this.config.planLimits);
     if (!out.ok) throw new ValidationError(out.issues);
     return { compiled: out.compiled, text: out.text, ...(out.schedule ? { schedule: out.schedule } : {}) };
+  }
+
+  /** Checks a tiny plan on the pool once: a pool that cannot load its worker falls back to inline. */
+  async onApplicationBootstrap(): Promise<void> {
+    const pool = this.pool;
+    if (!pool) return;
+    const probe = { name: 'intake-probe', teams: [{ name: 'a' }], phases: [{ id: 'p', tasks: [{ id: 't', team: 'a', role: 'r', command: ['true'] }] }] };
+    try {
+      const out = await pool.run({ input: { text: JSON.stringify(probe) }, limits: this.config.planLimits });
+      if (!out.ok) throw new Error(out.issues.map((i) => i.message).join('; '));
+    } catch (e) {
+      this.log.error(`plan intake workers do not work (${(e as Error).message}): plans are checked on the event loop instead`);
+      this.pool = undefined;
+      await pool.close().catch(() => undefined);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
