@@ -263,4 +263,35 @@ describe('coordinator high availability (two replicas, one leader through a KV l
     expect(done.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
     expect(lines(ledger)).toEqual([`${id} work 1`]);
   }, 180_000);
+
+  it('a node the old leader had lost (on_node_lost: wait) and that heartbeats again is back for the new leader: its attempt is kept', async () => {
+    const standby = await cluster.startCoordinator('coordinator-d');
+    const ledger = join(dir, 'ledger-back.txt');
+    const plan = ledgerPlan('ha-back', ledger, 40).replace('        retries: 2\n', '        retries: 2\n        on_node_lost: wait\n        lost_after: 5m\n');
+    const { id } = await created(await cluster.fetch(`${last.api}/runs`, { method: 'POST', body: plan, headers: { 'content-type': 'application/yaml' } }));
+    await waitFor(async () => (await runOn(last.api, id)).tasks[0]!.state === 'running', { timeoutMs: 60_000, what: 'the task running' });
+    const agent = cluster.agents[0]!;
+    agent.child.kill('SIGSTOP');
+    try {
+      await waitFor(async () => (await runOn(standby.api, id)).tasks[0]!.nodeLostAt !== undefined, { timeoutMs: 30_000, intervalMs: 250, what: 'the leader to lose the paused node and keep its attempt' });
+      await last.process.stop('SIGKILL', 5000);
+    } finally {
+      agent.child.kill('SIGCONT');
+    }
+    await waitFor(async () => (await leaderOf(standby.api)).role === 'leader', { timeoutMs: 6 * LEASE_MS, intervalMs: 100, what: 'coordinator-d to take over' });
+    const back = await waitFor(
+      async () => {
+        const t = (await runOn(standby.api, id)).tasks[0]!;
+        return t.nodeLostAt === undefined ? t : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 200, what: 'the new leader to take the node back' },
+    ).catch(async (e: Error) => {
+      throw new Error(`${e.message}\nrun: ${JSON.stringify(await runOn(standby.api, id))}\ncoordinator-d:\n${standby.process.outputTail(30)}`);
+    });
+    expect(back).toMatchObject({ state: 'running', attempt: 1 });
+    expect(back.reason).toMatch(/is back; attempt 1 kept/);
+    const done = await finishedOn(standby.api, id);
+    expect(done.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(lines(ledger)).toEqual([`${id} work 1`]);
+  }, 180_000);
 });

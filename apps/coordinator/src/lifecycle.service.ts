@@ -98,6 +98,12 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
   private async lead(): Promise<void> {
     const topo = this.nats.topo;
     await this.runs.recover();
+    // a standby drops what heartbeats mean to a leader: a node heard from now, that the previous
+    // leader had given up on, is back (it keeps the attempts kept for it, `on_node_lost: wait`)
+    const now = Date.now();
+    const heard = this.nodes.list().filter((n) => now - n.receivedAt <= 2 * n.heartbeat.pulseMs);
+    for (const n of heard) this.liveness.heartbeatFrom(n.id, true);
+    this.log.log(`leading with ${heard.length} node(s) heard from in their last two pulses${heard.length ? `: ${heard.map((n) => n.id).join(', ')}` : ''}`);
     await this.nats.consumeStatus(async (s, subject) => {
       if (subject !== topo.status(s.nodeId)) {
         this.metrics.malformed('status-subject');
