@@ -109,7 +109,7 @@ export class AgentGateway {
             const d = decode('work', m.data);
             if (!d.ok || d.value.nodeId !== this.config.nodeId) {
               this.malformed += 1;
-              this.log.warn(`terminated malformed work message ${m.subject}: ${d.ok ? 'addressed to another node' : d.error.message}`);
+              this.log.warn(`terminated malformed work message ${m.subject}: ${d.ok ? 'addressed to another node' : d.error.message.split('\n')[0]!.slice(0, 300)}`);
               m.term();
               continue;
             }
