@@ -6,7 +6,8 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers as natsHeaders, type Msg } from '@nats-io/transport-node';
 import { Disposables, waitFor } from '@shoal/testing';
-import { type ChaosCluster, ledgerPlan, startChaosCluster, waitForTask } from './support/chaos-cluster.js';
+import { type ChaosCluster, startChaosCluster, waitForTask } from './support/chaos-cluster.js';
+import { ledgerPlan } from './support/ledger-plan.js';
 import { describeVerdict } from './support/checker.js';
 import { runRow } from './support/results.js';
 import { hold, watchNodes, watchRuns } from './support/watch.js';

@@ -7,7 +7,8 @@
  */
 import { Disposables, waitFor } from '@shoal/testing';
 import { FAILPOINT_NAMES } from '../../apps/coordinator/src/failpoints.js';
-import { type ChaosCluster, ledgerPlan, startChaosCluster } from './support/chaos-cluster.js';
+import { type ChaosCluster, startChaosCluster } from './support/chaos-cluster.js';
+import { ledgerPlan } from './support/ledger-plan.js';
 import { describeVerdict } from './support/checker.js';
 import { runRow } from './support/results.js';
 

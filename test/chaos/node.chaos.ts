@@ -4,7 +4,8 @@
  * +-10 minutes. Three secured nats-servers, two coordinators, three node-agents, the ledger.
  */
 import { Disposables, waitFor } from '@shoal/testing';
-import { type ChaosCluster, ledgerPlan, startChaosCluster, waitForTask } from './support/chaos-cluster.js';
+import { type ChaosCluster, startChaosCluster, waitForTask } from './support/chaos-cluster.js';
+import { ledgerPlan } from './support/ledger-plan.js';
 import { describeVerdict } from './support/checker.js';
 import { runRow } from './support/results.js';
 import { hold, watchNodes } from './support/watch.js';

@@ -6,7 +6,8 @@
  * iproute2) the rows say NOT RUN with the reason and are never counted as a pass.
  */
 import { Disposables, type NetnsLink, createNetnsLink, netnsUnsupportedReason, waitFor } from '@shoal/testing';
-import { type ChaosCluster, alive, ledgerPlan, startChaosCluster } from './support/chaos-cluster.js';
+import { type ChaosCluster, startChaosCluster } from './support/chaos-cluster.js';
+import { alive, ledgerPlan } from './support/ledger-plan.js';
 import { describeVerdict } from './support/checker.js';
 import { recordNotRun, runRow } from './support/results.js';
 import { hold, watchNodes } from './support/watch.js';
