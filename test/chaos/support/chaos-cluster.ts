@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -168,16 +168,18 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
     await p.waitForLine(/ready: governor/, 60_000);
     return p;
   };
-  for (let i = 0; i < n; i++) {
-    disposables.add(async () => {
-      await coordinators[i]?.stop('SIGTERM', 15_000);
-    });
-  }
-  agentSpecs.forEach((a, i) => {
-    disposables.add(async () => {
-      await agents[i]?.stop('SIGTERM', 20_000);
-      await exec('tmux', ['-L', a.tmuxSocket, 'kill-server']).catch(() => undefined);
-    });
+  // stopped side by side (each may take its grace period)
+  disposables.add(async () => {
+    await Promise.all(coordinators.map((p) => p?.stop('SIGTERM', 15_000)));
+  });
+  disposables.add(async () => {
+    await Promise.all(
+      agentSpecs.map(async (a, i) => {
+        await agents[i]?.stop('SIGTERM', 20_000);
+        await exec('tmux', ['-L', a.tmuxSocket, 'kill-server']).catch(() => undefined);
+        rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, a.tmuxSocket), { force: true });
+      }),
+    );
   });
   // the first coordinator creates the streams and buckets; the others join it
   await startCoordinator(0);
