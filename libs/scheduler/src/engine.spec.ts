@@ -333,7 +333,7 @@ describe('RunEngine: retries, fencing, lost nodes, cancel', () => {
     expect(engine.reclaim(run, 'a', 1, 'n2')).toEqual([]);
     const fx = engine.reclaim(run, 'a', 1, 'n1');
     expect(ofKind(fx, 'dequeue')).toEqual([{ kind: 'dequeue', taskId: 'a' }]);
-    expect(task('a')).toMatchObject({ state: 'running', attempt: 1, nodeId: 'n1', startedAt, lostAttempts: [] });
+    expect(task('a')).toMatchObject({ state: 'running', attempt: 1, maxAttempts: 1, nodeId: 'n1', startedAt, lostAttempts: [] });
     expect(task('a').reason).toMatch(/node n1 came back with attempt 1 still running; attempt 2 dropped before it started/);
     expect(engine.reclaim(run, 'b', 1, 'n1')).toEqual([]);
     expect(task('b')).toMatchObject({ state: 'running', attempt: 2, nodeId: 'n2' });

@@ -207,6 +207,7 @@ export class RunEngine {
     if (t.state === 'queued') fx.push({ kind: 'dequeue', taskId: t.id });
     else this.setTask(run, t, 'queued', fx);
     t.lostAttempts = t.lostAttempts!.filter((l) => l !== lost);
+    t.maxAttempts = Math.max(1, t.maxAttempts - 1); // the extra attempt granted for the replacement goes with it
     t.attempt = attempt;
     t.nodeId = nodeId;
     t.waitingReason = undefined;
