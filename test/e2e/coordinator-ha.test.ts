@@ -234,9 +234,11 @@ describe('coordinator high availability (two replicas, one leader through a KV l
     last = again;
   }, 180_000);
 
-  it('a lone leader outlives a bus pause longer than its lease: suspended meanwhile, then it leads on in the same term', async () => {
+  it('a leader outlives a bus pause longer than its lease: suspended meanwhile, then it leads on in the same term; the standby stays one', async () => {
+    const watcher = await cluster.startCoordinator('coordinator-w');
     const before = await leaderOf(last.api);
     expect(before.role).toBe('leader');
+    await waitFor(async () => (await leaderOf(watcher.api)).leader?.term === before.term, { timeoutMs: 10_000, what: 'coordinator-w to see the lease' });
     const ledger = join(dir, 'ledger-bus.txt');
     const submitted = await cluster.fetch(`${last.api}/runs`, { method: 'POST', body: ledgerPlan('ha-bus', ledger, 12), headers: { 'content-type': 'application/yaml' } });
     const { id } = await created(submitted);
@@ -258,6 +260,11 @@ describe('coordinator high availability (two replicas, one leader through a KV l
     await last.process.waitForLine(/leadership resumed \(term \d+\)/, 30_000);
     expect(await leaderOf(last.api)).toMatchObject({ role: 'leader', term: before.term });
     expect(last.process.exitStatus()).toBeUndefined();
+    // the standby could not watch the lease during the pause: it watches afresh, the leader renews first
+    await new Promise((res) => setTimeout(res, 2 * LEASE_MS));
+    expect(await leaderOf(watcher.api)).toMatchObject({ role: 'standby', term: before.term });
+    expect(await leaderOf(last.api)).toMatchObject({ role: 'leader', term: before.term });
+    await watcher.process.stop('SIGTERM', 15_000);
     const done = await finishedOn(last.api, id);
     expect(done.state).toBe('succeeded');
     expect(done.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });

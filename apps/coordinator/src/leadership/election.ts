@@ -7,7 +7,10 @@ import type { LeaderLease } from '@shoal/protocol';
  * it (KV create-if-absent or compare-and-swap on the revision it read) and reports the outcome
  * to {@link LeaderElection.written}. The rules:
  * - a candidate takes the lease when it is absent, released, or has not changed revision for a
- *   full lease period on the candidate's own clock (no two clocks are ever compared);
+ *   full lease period on the candidate's own clock (no two clocks are ever compared), seen by
+ *   reads that succeeded no further apart than half a lease: a candidate that could not read
+ *   (bus outage, its own pause) starts watching afresh, so an outage of the whole bus does not
+ *   hand the lease over the moment it ends (the holder renews first);
  * - the holder renews by CAS every pulse; it is {@link LeaderElection.active | active} only while
  *   its last confirmed renewal was *sent* less than `ttl - margin` ago: past that it is
  *   `suspended` (acts on nothing) before any candidate can have seen the lease expire;
@@ -66,6 +69,8 @@ export class LeaderElection {
   private renewSentAt = 0;
   /** Candidate: the revision it watches and since when (own clock). */
   private watched?: { revision: number; since: number };
+  /** When the last read succeeded (own clock). */
+  private lastRead?: number;
   private seenFirst = false;
   private highestTerm = 0;
   private lastLease?: LeaderLease;
@@ -110,7 +115,14 @@ export class LeaderElection {
   /** Decides what to write after a read of the key. */
   decide(obs: Observation): Step {
     this.fence();
-    if (this.state === 'deposed' || obs.kind === 'error') return { kind: 'wait' };
+    if (this.state === 'deposed') return { kind: 'wait' };
+    const now = this.opts.now();
+    if (obs.kind === 'error') {
+      this.watched = undefined;
+      return { kind: 'wait' };
+    }
+    if (this.lastRead !== undefined && now - this.lastRead > this.opts.ttlMs / 2) this.watched = undefined;
+    this.lastRead = now;
     const first = !this.seenFirst;
     this.seenFirst = true;
     if (obs.kind === 'lease') {
@@ -123,7 +135,6 @@ export class LeaderElection {
     if (lease.released) return this.take(revision, `term ${lease.term} released by ${lease.coordinatorId}`);
     if (lease.instance === this.self.instance) return this.take(revision, 'the lease is this process\'s own');
     if (first && lease.coordinatorId === this.self.coordinatorId) return this.take(revision, `left by an earlier process of ${lease.coordinatorId}`);
-    const now = this.opts.now();
     if (this.watched?.revision !== revision) {
       this.watched = { revision, since: now };
       return { kind: 'wait' };
