@@ -22,6 +22,8 @@ let dir: string;
 let second: { api: string; process: SpawnedProcess };
 /** The coordinator that leads after the second test (the only one left). */
 let last: { api: string; process: SpawnedProcess };
+/** The coordinator that leads after the fourth test. */
+let fourth: { api: string; process: SpawnedProcess };
 
 beforeAll(async () => {
   const d = tempDir();
@@ -299,6 +301,28 @@ describe('coordinator high availability (two replicas, one leader through a KV l
     expect(back.reason).toMatch(/is back; attempt 1 kept/);
     const done = await finishedOn(standby.api, id);
     expect(done.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(lines(ledger)).toEqual([`${id} work 1`]);
+    fourth = standby;
+  }, 180_000);
+
+  it('a leader killed holding a finished report it had not stored: the next leader waits for that report instead of declaring the attempt lost; nothing runs twice', async () => {
+    // the report of the run below is the second status the failpoint coordinator receives (started, finished)
+    const dying = await cluster.startCoordinator('coordinator-f', { SHOAL_FAILPOINTS: 'before-status-store@2' });
+    await fourth.process.stop('SIGTERM', 15_000); // releases the lease: coordinator-f takes it
+    await waitFor(async () => (await leaderOf(dying.api)).role === 'leader', { timeoutMs: 3 * LEASE_MS, intervalMs: 100, what: 'coordinator-f to lead' });
+    const next = await cluster.startCoordinator('coordinator-g');
+    const ledger = join(dir, 'ledger-report.txt');
+    const { id } = await created(await cluster.fetch(`${dying.api}/runs`, { method: 'POST', body: ledgerPlan('ha-report', ledger, 2), headers: { 'content-type': 'application/yaml' } }));
+    const exit = await dying.process.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    const diedAt = Date.now();
+    await waitFor(async () => (await leaderOf(next.api)).role === 'leader', { timeoutMs: 6 * LEASE_MS, intervalMs: 100, what: 'coordinator-g to take over' });
+    const done = await finishedOn(next.api, id, 120_000).catch(async (e: Error) => {
+      throw new Error(`${e.message}\ncoordinator-g:\n${next.process.outputTail(30)}`);
+    });
+    process.stdout.write(`coordinator-ha: a report held unacked by a killed leader was taken by the next one ${Date.now() - diedAt} ms after the kill\n`);
+    expect(done.tasks[0]).toMatchObject({ state: 'succeeded', attempt: 1 });
+    expect(done.tasks[0]!.lostAttempts).toBeUndefined();
     expect(lines(ledger)).toEqual([`${id} work 1`]);
   }, 180_000);
 });

@@ -14,9 +14,10 @@ import { writeSync } from 'node:fs';
  *
  * Names (see {@link FAILPOINT_NAMES}): `after-dispatch-persist` (the `dispatched` transition is
  * stored, the work not yet published), `after-publish` (the work is published, nothing else done
- * yet), `after-status-store` (a status report's effect is stored, the message not yet acked).
+ * yet), `after-status-store` (a status report's effect is stored, the message not yet acked),
+ * `before-status-store` (a status report was received by the leader, nothing of it stored yet).
  */
-export const FAILPOINT_NAMES = ['after-dispatch-persist', 'after-publish', 'after-status-store'] as const;
+export const FAILPOINT_NAMES = ['after-dispatch-persist', 'after-publish', 'after-status-store', 'before-status-store'] as const;
 
 /** A failpoint name. */
 export type FailpointName = (typeof FAILPOINT_NAMES)[number];

@@ -1,11 +1,13 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
+import { failpoints } from './failpoints.js';
 import { type AttemptReport, placedElsewhere } from './fencing.js';
 import { LeadershipService } from './leadership/leadership.service.js';
 import { LivenessService } from './liveness.service.js';
 import { Metrics } from './metrics.js';
-import { NatsGateway } from './nats.gateway.js';
+import { NatsGateway, STATUS_ACK_WAIT_MS } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
 import { Orchestrator } from './orchestrator.js';
 import { OutputRing } from './output-ring.js';
@@ -25,8 +27,11 @@ import { EnrolmentService } from './security/enrolment.service.js';
 @Injectable()
 export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('coordinator');
+  /** When this process took over from an earlier leader (undefined: it is not leading, or nobody led before). */
+  private tookOverAt?: number;
 
   constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly nats: NatsGateway,
     private readonly nodes: NodeRegistry,
     private readonly orchestrator: Orchestrator,
@@ -56,7 +61,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       const back = this.nodes.heartbeat(hb, Date.now());
       if (!this.leadership.active) return; // a standby only keeps its node list current
       this.liveness.heartbeatFrom(hb.nodeId, back);
-      this.reconciler.onHeartbeat(hb, Date.now(), this.liveness.judgeFrom(Date.now()));
+      this.reconciler.onHeartbeat(hb, Date.now(), this.judgeFrom(Date.now()));
       this.orchestrator.kick();
     });
     this.nats.subscribe('output', topo.allOutput, (o, subject) => {
@@ -79,7 +84,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     this.schedules.mayAct = () => this.leadership.active;
     // a lone coordinator wins the lease on the first pulse and has taken up its duties here
     await this.leadership.start({
-      promoted: () => this.lead(),
+      promoted: ({ fresh }) => this.lead(fresh),
       suspended: () => this.liveness.stop(),
       resumed: () => {
         this.liveness.start();
@@ -95,8 +100,9 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
    * memory before the first status report is read: a report of a run not yet recovered would
    * otherwise be dropped as unknown (and acked).
    */
-  private async lead(): Promise<void> {
+  private async lead(fresh: boolean): Promise<void> {
     const topo = this.nats.topo;
+    if (!fresh) this.tookOverAt = Date.now();
     await this.runs.recover();
     // a standby drops what heartbeats mean to a leader: a node heard from now, that the previous
     // leader had given up on, is back (it keeps the attempts kept for it, `on_node_lost: wait`)
@@ -110,6 +116,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
         return;
       }
       await this.leadership.whenActive(); // held (unacked) while the lease is not renewed
+      await failpoints.hit('before-status-store');
       await this.orchestrator.onStatus(s);
     });
     await this.nats.consumeUndeliverable(async (task, deliveries) => {
@@ -120,6 +127,18 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     await this.scaling.start();
     this.schedules.start();
     this.orchestrator.kick();
+  }
+
+  /**
+   * Since when the reconciler may count a node's silence about an attempt: the liveness gate's
+   * time, but for a leader that took over not before every report a dead predecessor had received
+   * and not acked is delivered again (the status consumer's ack wait after the promotion); else a
+   * finished attempt whose report is still on its way would be declared lost and run again.
+   */
+  private judgeFrom(now: number): number | undefined {
+    const gate = this.liveness.judgeFrom(now);
+    if (gate === undefined || this.tookOverAt === undefined) return gate;
+    return Math.max(gate, this.tookOverAt + STATUS_ACK_WAIT_MS - this.config.nodeTtlMs);
   }
 
   /** Output or a check-in about an attempt placed on another node (see {@link placedElsewhere}). */

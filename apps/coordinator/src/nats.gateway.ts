@@ -23,6 +23,12 @@ import { failpoints } from './failpoints.js';
 import { Metrics } from './metrics.js';
 import { SecurityContext } from './security/security-context.js';
 
+/**
+ * Ack wait of the coordinators' status consumer: a report delivered to a coordinator that died
+ * before acking it is delivered again (to the next leader) after this.
+ */
+export const STATUS_ACK_WAIT_MS = 30_000;
+
 /** The coordinator's only door to NATS: publishes work, consumes status, reads heartbeats, stores state. */
 @Injectable()
 export class NatsGateway implements OnModuleDestroy {
@@ -54,7 +60,7 @@ export class NatsGateway implements OnModuleDestroy {
     await ensureTopology(this.nc, this.topo, { replicas: this.config.natsReplicas });
     const jsm = await jetstreamManager(this.nc);
     this.jsm = jsm;
-    await ensureConsumer(jsm, this.topo.statusStream, this.topo.coordinatorConsumer, this.topo.allStatus, 30_000);
+    await ensureConsumer(jsm, this.topo.statusStream, this.topo.coordinatorConsumer, this.topo.allStatus, STATUS_ACK_WAIT_MS);
     this.js = jetstream(this.nc);
     this.runs = await new Kvm(this.nc).open(this.topo.runsBucket);
     this.cache = await new Kvm(this.nc).open(this.topo.cacheBucket);

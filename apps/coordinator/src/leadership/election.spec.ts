@@ -49,7 +49,7 @@ describe('LeaderElection', () => {
     const a = replica('a', clock);
     expect(tick(a, key, clock)).toMatchObject({ kind: 'create', lease: { term: 1, coordinatorId: 'a' } });
     expect(a.role).toBe('leader');
-    expect(a.drainChanges()).toEqual([expect.objectContaining({ kind: 'promoted', term: 1 })]);
+    expect(a.drainChanges()).toEqual([expect.objectContaining({ kind: 'promoted', term: 1, fresh: true })]);
     for (let i = 0; i < 20; i++) {
       clock.t += PULSE;
       expect(tick(a, key, clock)).toMatchObject({ kind: 'update', why: 'renewal' });
@@ -80,6 +80,7 @@ describe('LeaderElection', () => {
     expect(takenAt - diedAt).toBeGreaterThanOrEqual(TTL);
     expect(takenAt - diedAt).toBeLessThanOrEqual(TTL + 2 * PULSE);
     expect(b.role).toBe('leader');
+    expect(b.drainChanges()).toEqual([expect.objectContaining({ kind: 'promoted', term: 2, fresh: false })]);
     expect(key.value).toMatchObject({ coordinatorId: 'b', term: 2 });
   });
 

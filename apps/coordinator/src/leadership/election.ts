@@ -55,7 +55,7 @@ export type WriteResult = { kind: 'ok'; revision: number } | { kind: 'conflict' 
 
 /** A change of role worth acting on. */
 export type RoleChange =
-  | { kind: 'promoted'; term: number; why: string }
+  | { kind: 'promoted'; term: number; why: string; /** The key was absent: no earlier leader can have left work half done. */ fresh: boolean }
   | { kind: 'suspended'; term: number; why: string }
   | { kind: 'resumed'; term: number }
   | { kind: 'deposed'; term: number; why: string; by?: LeaderLease };
@@ -158,7 +158,7 @@ export class LeaderElection {
         this.term = step.lease.term;
         this.highestTerm = Math.max(this.highestTerm, this.term);
         this.watched = undefined;
-        this.pending.push({ kind: 'promoted', term: this.term, why: step.why });
+        this.pending.push({ kind: 'promoted', term: this.term, why: step.why, fresh: step.kind === 'create' });
       } else if (this.state === 'suspended') {
         this.state = 'leader';
         this.pending.push({ kind: 'resumed', term: this.term });

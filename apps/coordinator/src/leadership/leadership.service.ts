@@ -12,8 +12,8 @@ export const EXIT_DEPOSED = 75;
 
 /** What the coordinator does when it becomes leader, and when a suspended leadership resumes. */
 export interface LeaderDuties {
-  /** Takes up the leader's work (recover runs, consume status, judge liveness, ...). */
-  promoted(): Promise<void>;
+  /** Takes up the leader's work (recover runs, consume status, judge liveness, ...); `fresh`: nobody led before (the lease key was absent). */
+  promoted(how: { term: number; fresh: boolean }): Promise<void>;
   /** The lease could not be renewed in time: stop judging (the other leader-only actions check {@link LeadershipService.active}). */
   suspended?(): void;
   resumed?(): void;
@@ -154,7 +154,7 @@ export class LeadershipService implements OnModuleDestroy {
       case 'promoted':
         this.log.log(`${me} is the leader now (term ${c.term}): ${c.why}`);
         try {
-          await this.duties?.promoted();
+          await this.duties?.promoted({ term: c.term, fresh: c.fresh });
         } catch (e) {
           if (this.starting) throw e; // the coordinator fails to start, as it did before elections
           this.log.error(`could not take up the leader's duties (term ${c.term}): ${(e as Error).message}; exiting`);
