@@ -102,7 +102,10 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
    */
   private async lead(fresh: boolean): Promise<void> {
     const topo = this.nats.topo;
-    if (!fresh) this.tookOverAt = Date.now();
+    if (!fresh) {
+      this.tookOverAt = Date.now();
+      await this.estimates.load(); // what the previous leader learned while this one stood by
+    }
     await this.runs.recover();
     // a standby drops what heartbeats mean to a leader: a node heard from now, that the previous
     // leader had given up on, is back (it keeps the attempts kept for it, `on_node_lost: wait`)
