@@ -55,9 +55,16 @@ function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
 
-/** Every status report of `runId` stored in the status stream (after JetStream's msg-id dedupe). */
-async function storedReports(runId: string): Promise<TaskStatus[]> {
-  const jsm = await jetstreamManager(nc);
+/**
+ * Every status report of `runId` stored in the status stream (after JetStream's msg-id dedupe).
+ * Read with a retry: right after a NATS restart on a busy machine, JetStream's API may time out.
+ */
+function storedReports(runId: string): Promise<TaskStatus[]> {
+  return waitFor(() => readReports(runId), { timeoutMs: 60_000, intervalMs: 500, what: `the status stream to answer for ${runId}` });
+}
+
+async function readReports(runId: string): Promise<TaskStatus[]> {
+  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
   const stream = topology(cluster.ns).statusStream;
   const { state } = await jsm.streams.info(stream);
   const found: TaskStatus[] = [];
