@@ -20,6 +20,8 @@ export interface RowRecord {
 const DIR = join(process.cwd(), 'test', 'chaos');
 /** Raw records of this run (cleared by the chaos project's global setup). */
 export const RESULTS_JSONL = join(DIR, 'results.jsonl');
+/** When this run started (written by the chaos project's global setup). */
+const RESULTS_STARTED = join(DIR, 'results.started');
 /** The rendered table. */
 export const RESULTS_MD = join(DIR, 'results.md');
 
@@ -41,8 +43,10 @@ export function recordRow(r: RowRecord): void {
 /** The markdown table of `rows` with a header line naming the date and totals. */
 export function renderTable(rows: RowRecord[]): string {
   const count = (r: RowResult) => rows.filter((x) => x.result === r).length;
+  const started = existsSync(RESULTS_STARTED) ? Number(readFileSync(RESULTS_STARTED, 'utf8')) : undefined;
+  const since = started ? `started ${new Date(started).toISOString()}, ${Math.round((Date.now() - started) / 1000)} s to the last row` : new Date().toISOString();
   return [
-    `Chaos suite (\`npm run test:chaos\`), ${new Date().toISOString()}: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('NOT RUN')} NOT RUN.`,
+    `Chaos suite (\`npm run test:chaos\`), ${since}: ${count('PASS')} PASS, ${count('FAIL')} FAIL, ${count('NOT RUN')} NOT RUN.`,
     '',
     '| row | result | consistent after | converged after | row time | note |',
     '|---|---|---|---|---|---|',
