@@ -11,8 +11,13 @@ class FakeKey {
   value?: LeaderLease;
   revision = 0;
   private seq = 0;
+  private readonly history: Observation[] = [{ kind: 'absent' }];
   read(): Observation {
     return this.value ? { kind: 'lease', lease: this.value, revision: this.revision } : { kind: 'absent' };
+  }
+  /** What a bucket replica that is one write behind answers. */
+  stale(): Observation {
+    return this.history[Math.max(0, this.history.length - 2)]!;
   }
   /** Applies a create or CAS update; the result a client would see if the reply arrives. */
   write(step: Step): WriteResult {
@@ -23,6 +28,7 @@ class FakeKey {
     this.seq += 1;
     this.value = step.lease;
     this.revision = this.seq;
+    this.history.push(this.read());
     return { kind: 'ok', revision: this.revision };
   }
 }
@@ -207,6 +213,45 @@ describe('LeaderElection', () => {
     expect(a.role).toBe('leader');
   });
 
+  it('a stale read (a bucket replica behind the holder\'s own write) neither deposes nor suspends the holder', () => {
+    const clock = { t: 0 };
+    const key = new FakeKey();
+    const old: LeaderLease = { coordinatorId: 'x', instance: 'x-i', url: 'u', term: 1, ttlMs: TTL, renewedAt: 0 };
+    key.write({ kind: 'create', lease: old, why: 't' });
+    const staleRevision = key.revision;
+    const b = replica('b', clock);
+    tick(b, key, clock);
+    for (let i = 0; i < TTL / PULSE; i++) {
+      clock.t += PULSE;
+      tick(b, key, clock);
+    }
+    expect(b.role).toBe('leader');
+    clock.t += PULSE;
+    // a follower still has the previous holder's lease: b waits, it is not deposed
+    expect(b.decide({ kind: 'lease', lease: old, revision: staleRevision })).toEqual({ kind: 'wait' });
+    expect(b.role).toBe('leader');
+    // a follower with b's own lease but an older revision: b renews at the revision it wrote
+    const own = key.value!;
+    const step = b.decide({ kind: 'lease', lease: own, revision: key.revision - 1 });
+    expect(step).toMatchObject({ kind: 'update', revision: key.revision });
+    b.written(step, key.write(step), clock.t);
+    expect(b.active).toBe(true);
+    // a replica without the key at all: waited out while the lease is fresh
+    expect(b.decide({ kind: 'absent' })).toEqual({ kind: 'wait' });
+    expect(b.role).toBe('leader');
+  });
+
+  it('a suspended holder that finds the key gone is deposed', () => {
+    const clock = { t: 0 };
+    const key = new FakeKey();
+    const a = replica('a', clock);
+    tick(a, key, clock);
+    clock.t += TTL;
+    expect(a.role).toBe('suspended');
+    expect(a.decide({ kind: 'absent' })).toEqual({ kind: 'wait' });
+    expect(a.role).toBe('deposed');
+  });
+
   it('a released lease is taken at once with the next term', () => {
     const clock = { t: 0 };
     const key = new FakeKey();
@@ -261,14 +306,15 @@ describe('LeaderElection', () => {
 
   /**
    * Three replicas with unrelated clocks; reads, sends and replies interleave at random, replicas
-   * pause for long stretches, writes fail with or without landing. At no instant are two replicas
-   * active, and every promotion carries a higher term than any before it.
+   * pause for long stretches, writes fail with or without landing, reads fail or come from a
+   * replica one write behind. At no instant are two replicas active, and every promotion carries
+   * a higher term than any before it.
    */
   it('never two active leaders, terms strictly increase (random schedules)', () => {
     const event = fc.record({
       who: fc.integer({ min: 0, max: 2 }),
       advance: fc.oneof(fc.integer({ min: 0, max: PULSE / 4 }), fc.integer({ min: 0, max: 3 * PULSE })),
-      fault: fc.constantFrom('none', 'none', 'none', 'lost', 'landed-no-reply', 'slow-reply', 'read-error'),
+      fault: fc.constantFrom('none', 'none', 'none', 'lost', 'landed-no-reply', 'slow-reply', 'read-error', 'stale-read'),
     });
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1e9, max: 1e9 }), { minLength: 3, maxLength: 3 }), fc.array(event, { minLength: 1, maxLength: 400 }), (offsets, events) => {
@@ -283,7 +329,8 @@ describe('LeaderElection', () => {
           const e = rs[ev.who]!;
           const p = pending[ev.who];
           if (!p) {
-            const step = e.decide(ev.fault === 'read-error' ? { kind: 'error', message: 'timeout' } : key.read());
+            const seen: Observation = ev.fault === 'read-error' ? { kind: 'error', message: 'timeout' } : ev.fault === 'stale-read' ? key.stale() : key.read();
+            const step = e.decide(seen);
             if (step.kind !== 'wait') pending[ev.who] = { step };
           } else if (p.sentAt === undefined) {
             p.sentAt = clock.t + offsets[ev.who]!;

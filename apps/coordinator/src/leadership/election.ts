@@ -142,7 +142,7 @@ export class LeaderElection {
     const ttl = Math.max(this.opts.ttlMs, lease.ttlMs);
     const still = now - this.watched.since;
     if (still < ttl) return { kind: 'wait' };
-    return this.take(revision, `lease of ${lease.coordinatorId} (term ${lease.term}) not renewed for ${still} ms`);
+    return this.take(revision, `lease of ${lease.coordinatorId} (term ${lease.term}) not renewed for ${Math.round(still)} ms`);
   }
 
   /** Records the outcome of the write `decide` asked for; `sentAt` is when it was sent (monotonic). */
@@ -182,10 +182,19 @@ export class LeaderElection {
     return { kind: 'update', lease, revision: this.revision, why: 'shutdown' };
   }
 
+  /**
+   * A holder renews its own lease; anyone else's deposes it. A read older than the holder's own
+   * last write (a replica of an R3 bucket that has not caught up answered) is not evidence of
+   * anything: the holder renews at its own revision, or waits; an absent key is waited out while
+   * the lease is fresh (the compare-and-swap decides), and deposes a suspended holder.
+   */
   private decideAsHolder(obs: Exclude<Observation, { kind: 'error' }>): Step {
-    if (obs.kind === 'lease' && obs.lease.instance === this.self.instance && obs.lease.term === this.term && !obs.lease.released) {
-      return { kind: 'update', lease: this.next(this.term), revision: obs.revision, why: 'renewal' };
+    const mine = obs.kind === 'lease' && obs.lease.instance === this.self.instance && obs.lease.term === this.term && !obs.lease.released;
+    if (obs.kind === 'lease' && obs.revision < this.revision) {
+      return mine ? { kind: 'update', lease: this.next(this.term), revision: this.revision, why: 'renewal' } : { kind: 'wait' };
     }
+    if (mine) return { kind: 'update', lease: this.next(this.term), revision: obs.revision, why: 'renewal' };
+    if (obs.kind === 'absent' && this.state === 'leader') return { kind: 'wait' };
     const by = obs.kind === 'lease' ? obs.lease : undefined;
     const why = by ? `the lease is held by ${by.coordinatorId} (term ${by.term}) now` : 'the lease key is gone';
     this.state = 'deposed';
