@@ -307,10 +307,10 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
           if (since !== undefined && converged.length >= 2 && converged.at(-2)!.ok && at - (healedAt + since) >= 1000) {
             return { verdict: v, consistentMs: convergedAfter(consistent, healedAt), convergedMs: since };
           }
-          // every task terminal and still failing for 15 s: the ledger's facts will not change any more
+          // every task terminal and still failing for 10 s: the ledger's facts will not change any more
           const allTerminal = obs.tasks.every((t) => (TERMINAL_TASK_STATES as readonly string[]).includes(t.state));
           stuckSince = allTerminal && !v.ok ? (stuckSince ?? at) : undefined;
-          if (stuckSince !== undefined && at - stuckSince >= 15_000) break;
+          if (stuckSince !== undefined && at - stuckSince >= 10_000) break;
         } catch (e) {
           lastError = (e as Error).message;
           trace.push(`+${at - healedAt} ms observation failed: ${lastError}`);
