@@ -29,6 +29,15 @@ import { SecurityContext } from './security/security-context.js';
  */
 export const STATUS_ACK_WAIT_MS = 30_000;
 
+/**
+ * Lifetime of one pull of the coordinator's consumers: its idle heartbeat is half of it, so a pull
+ * that died with a stream leader (or a paused server) is noticed and renewed within seconds.
+ */
+const CONSUME_EXPIRES_MS = 10_000;
+
+/** How long a work publish is retried through transient JetStream errors before the attempt fails. */
+const PUBLISH_RETRY_MS = 15_000;
+
 /** The coordinator's only door to NATS: publishes work, consumes status, reads heartbeats, stores state. */
 @Injectable()
 export class NatsGateway implements OnModuleDestroy {
@@ -127,14 +136,21 @@ export class NatsGateway implements OnModuleDestroy {
   async publishWork(task: TaskDispatched, ctx: Context): Promise<void> {
     const h = natsHeaders();
     injectTraceContext(h as unknown as HeaderCarrier, ctx);
-    try {
-      await this.jsc.publish(this.topo.work(task.nodeId), encode('work', task), {
-        msgID: `${task.runId}.${task.taskId}.${task.attempt}`,
-        headers: h,
-        timeout: 5000,
-      });
-    } catch (e) {
-      throw new TransportError(`publishing ${task.runId}/${task.taskId} to ${task.nodeId} failed: ${(e as Error).message}`, { cause: e });
+    const data = encode('work', task);
+    const deadline = Date.now() + PUBLISH_RETRY_MS;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        await this.jsc.publish(this.topo.work(task.nodeId), data, { msgID: `${task.runId}.${task.taskId}.${task.attempt}`, headers: h, timeout: 5000 });
+        return;
+      } catch (e) {
+        // a stream electing a new leader answers "no responders" / "jetstream is not enabled" for a
+        // moment: retried (the msg id makes a retry of a publish that did land a duplicate)
+        if (this.stopped || Date.now() + delay > deadline) {
+          throw new TransportError(`publishing ${task.runId}/${task.taskId} to ${task.nodeId} failed: ${(e as Error).message}`, { cause: e });
+        }
+        this.log.warn(`publishing ${task.runId}/${task.taskId}#${task.attempt} failed, retrying in ${delay} ms: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -170,7 +186,7 @@ export class NatsGateway implements OnModuleDestroy {
     void (async () => {
       while (!this.stopped) {
         try {
-          const messages = await consumer.consume({ max_messages: 256 });
+          const messages = await consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
           for await (const m of messages) await this.handleStatus(m, handler);
         } catch (e) {
           if (!this.stopped) this.log.warn(`status consumer interrupted, resuming: ${(e as Error).message}`);
@@ -178,6 +194,15 @@ export class NatsGateway implements OnModuleDestroy {
         }
       }
     })();
+  }
+
+  /**
+   * Status reports stored but not yet acked by this coordinator's status consumer (pending plus
+   * delivered-unacked): 0 means every report JetStream holds has been applied.
+   */
+  async statusBacklog(): Promise<number> {
+    const info = await this.manager.consumers.info(this.topo.statusStream, this.topo.coordinatorConsumer);
+    return info.num_pending + info.num_ack_pending;
   }
 
   /**
@@ -192,7 +217,7 @@ export class NatsGateway implements OnModuleDestroy {
     void (async () => {
       while (!this.stopped) {
         try {
-          const messages = await consumer.consume({ max_messages: 64 });
+          const messages = await consumer.consume({ max_messages: 64, expires: CONSUME_EXPIRES_MS });
           for await (const m of messages) await this.handleUndeliverable(m, handler);
         } catch (e) {
           if (!this.stopped) this.log.warn(`undeliverable-work consumer interrupted, resuming: ${(e as Error).message}`);

@@ -19,6 +19,7 @@ export class Reconciler {
   private readonly log = new Logger('reconciler');
   private readonly misses = new Map<string, number>();
   private readonly stopping = new Set<string>();
+  private readonly checking = new Set<string>();
 
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
@@ -49,16 +50,38 @@ export class Reconciler {
         }
         const n = (this.misses.get(key) ?? 0) + 1;
         this.misses.set(key, n);
-        if (n < MISSES_BEFORE_LOST) continue;
-        this.misses.delete(key);
-        this.metrics.inc('shoal_reconciled_total{action="lost"}');
-        this.log.warn(`${key}: node ${hb.nodeId} stopped reporting it for ${n} heartbeats; declaring it lost`);
-        const attempt = t.attempt;
-        void this.orchestrator.mutate(run.view.id, (v, e) =>
-          e.finished(v, { taskId: t.id, attempt, outcome: 'lost', exitCode: null, reason: `node ${hb.nodeId} no longer reports it running`, finishedAt: now }),
-        );
+        if (n < MISSES_BEFORE_LOST || this.checking.has(key)) continue;
+        this.checking.add(key);
+        void this.declareLost(run.view.id, t.id, t.attempt, hb.nodeId, n, now).finally(() => this.checking.delete(key));
       }
     }
+  }
+
+  /**
+   * Declares a missing attempt lost, unless status reports are still on their way: the node may
+   * have handed its result to JetStream already (so it left its outbox and its heartbeat) while
+   * this coordinator has not applied it yet. With a backlog on the status consumer, or when the
+   * backlog cannot be read, the attempt is looked at again on later heartbeats.
+   */
+  private async declareLost(runId: string, taskId: string, attempt: number, nodeId: string, misses: number, now: number): Promise<void> {
+    const key = `${runId}/${taskId}#${attempt}`;
+    const backlog = await this.nats.statusBacklog().catch((e: Error) => {
+      this.log.warn(`${key}: not declared lost yet, the status backlog is unreadable: ${e.message}`);
+      return undefined;
+    });
+    if (backlog !== 0) {
+      if (backlog !== undefined) this.log.log(`${key}: not declared lost yet, ${backlog} status report(s) still to apply`);
+      this.misses.set(key, MISSES_BEFORE_LOST - 1);
+      return;
+    }
+    const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
+    if (!t || t.attempt !== attempt || t.state !== 'running' || t.nodeId !== nodeId) return;
+    this.misses.delete(key);
+    this.metrics.inc('shoal_reconciled_total{action="lost"}');
+    this.log.warn(`${key}: node ${nodeId} stopped reporting it for ${misses} heartbeats; declaring it lost`);
+    await this.orchestrator.mutate(runId, (v, e) =>
+      e.finished(v, { taskId, attempt, outcome: 'lost', exitCode: null, reason: `node ${nodeId} no longer reports it running`, finishedAt: now }),
+    );
   }
 
   private stopIfUnwanted(nodeId: string, runId: string, taskId: string, attempt: number): void {
