@@ -1,4 +1,4 @@
-import { type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
@@ -183,13 +183,18 @@ export class NatsGateway implements OnModuleDestroy {
   /** Consumes the status stream; the handler's promise settles before the message is acked. Malformed ones are terminated. */
   async consumeStatus(handler: (msg: PayloadOf<'status'>, subject: string) => Promise<void>): Promise<void> {
     const consumer = await this.jsc.consumers.get(this.topo.statusStream, this.topo.coordinatorConsumer);
+    this.consumeForever('status', consumer, 256, (m) => this.handleStatus(m, handler));
+  }
+
+  /** Pulls from `consumer` one message at a time until the gateway stops; an interrupted pull is renewed. */
+  private consumeForever(label: string, consumer: Consumer, maxMessages: number, handle: (m: JsMsg) => Promise<void>): void {
     void (async () => {
       while (!this.stopped) {
         try {
-          const messages = await consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
-          for await (const m of messages) await this.handleStatus(m, handler);
+          const messages = await consumer.consume({ max_messages: maxMessages, expires: CONSUME_EXPIRES_MS });
+          for await (const m of messages) await handle(m);
         } catch (e) {
-          if (!this.stopped) this.log.warn(`status consumer interrupted, resuming: ${(e as Error).message}`);
+          if (!this.stopped) this.log.warn(`${label} consumer interrupted, resuming: ${(e as Error).message}`);
           await new Promise((r) => setTimeout(r, 500));
         }
       }
@@ -214,17 +219,7 @@ export class NatsGateway implements OnModuleDestroy {
   async consumeUndeliverable(handler: (task: TaskDispatched, deliveries: number) => Promise<void>): Promise<void> {
     await ensureConsumer(this.manager, this.topo.undeliverableStream, this.topo.coordinatorConsumer, this.topo.workMaxDeliveries, 30_000);
     const consumer = await this.jsc.consumers.get(this.topo.undeliverableStream, this.topo.coordinatorConsumer);
-    void (async () => {
-      while (!this.stopped) {
-        try {
-          const messages = await consumer.consume({ max_messages: 64, expires: CONSUME_EXPIRES_MS });
-          for await (const m of messages) await this.handleUndeliverable(m, handler);
-        } catch (e) {
-          if (!this.stopped) this.log.warn(`undeliverable-work consumer interrupted, resuming: ${(e as Error).message}`);
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      }
-    })();
+    this.consumeForever('undeliverable-work', consumer, 64, (m) => this.handleUndeliverable(m, handler));
   }
 
   private async handleUndeliverable(m: JsMsg, handler: (task: TaskDispatched, deliveries: number) => Promise<void>): Promise<void> {

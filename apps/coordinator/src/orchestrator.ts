@@ -207,24 +207,23 @@ export class Orchestrator implements OnModuleDestroy {
             .control(f.nodeId, { v: PROTOCOL_VERSION, action: 'cancel', runId, taskId: f.taskId, attempt: f.attempt, reason: f.reason })
             .catch((e: Error) => this.log.warn(`could not stop ${runId}/${f.taskId} on ${f.nodeId}: ${e.message}`));
           break;
-        case 'lost-deadline': {
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            void this.mutate(runId, (v, e) => e.lostDeadline(v, f.taskId, f.attempt));
-          }, f.delayMs);
-          this.timers.add(timer);
+        case 'lost-deadline':
+          this.later(f.delayMs, () => this.mutate(runId, (v, e) => e.lostDeadline(v, f.taskId, f.attempt)));
           break;
-        }
-        case 'retry-after': {
-          const timer = setTimeout(() => {
-            this.timers.delete(timer);
-            void this.mutate(runId, (v, e) => e.retryDue(v, f.taskId, f.attempt));
-          }, f.delayMs);
-          this.timers.add(timer);
+        case 'retry-after':
+          this.later(f.delayMs, () => this.mutate(runId, (v, e) => e.retryDue(v, f.taskId, f.attempt)));
           break;
-        }
       }
     }
+  }
+
+  /** Runs `fn` after `delayMs` (timers are cleared when the module stops). */
+  private later(delayMs: number, fn: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void fn();
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   /** Queues a task with the placer: its agent preset for the breakers, its learned run time for ordering. */
