@@ -186,6 +186,8 @@ describe('R3 on a 3-server cluster', () => {
     await ensureTopology(nc, topo); // a node-agent on an anonymous bus states no replicas: nothing is lowered
     expect(await replicas()).toEqual(streams.map((s) => [s, 3]));
     const run = activeRun('r-q');
+    // right after R1 -> R3 the bucket's new replicas catch up; on a loaded machine its first write can time out
+    await waitFor(() => c.gateway.putRun('probe.r3', { at: Date.now() }).then(() => true, () => false), { what: 'the R3 bucket to take a write', timeoutMs: 60_000 });
     await c.table.create(run);
     // one server lost: writes go on
     await cluster.servers[2]!.kill();
