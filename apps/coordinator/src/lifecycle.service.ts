@@ -19,6 +19,9 @@ import { SchedulesService } from './schedules.service.js';
 import { BusAuthorization } from './security/bus-authorization.service.js';
 import { EnrolmentService } from './security/enrolment.service.js';
 
+/** How long a step of taking up the lead is retried through JetStream errors. */
+const LEAD_STEP_RETRY_MS = 60_000;
+
 /**
  * Wires NATS subscriptions to the services at start. Every replica follows heartbeats, output
  * and check-ins (its API answers reads); only the leader (see {@link LeadershipService}) recovers
@@ -104,16 +107,16 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     const topo = this.nats.topo;
     if (!fresh) {
       this.tookOverAt = Date.now();
-      await this.estimates.load(); // what the previous leader learned while this one stood by
+      await this.step('load the runtime estimates', () => this.estimates.load()); // what the previous leader learned while this one stood by
     }
-    await this.runs.recover();
+    await this.step('recover runs from KV', () => this.runs.recover());
     // a standby drops what heartbeats mean to a leader: a node heard from now, that the previous
     // leader had given up on, is back (it keeps the attempts kept for it, `on_node_lost: wait`)
     const now = Date.now();
     const heard = this.nodes.list().filter((n) => now - n.receivedAt <= 2 * n.heartbeat.pulseMs);
     for (const n of heard) this.liveness.heartbeatFrom(n.id, true);
     this.log.log(`leading with ${heard.length} node(s) heard from in their last two pulses${heard.length ? `: ${heard.map((n) => n.id).join(', ')}` : ''}`);
-    await this.nats.consumeStatus(async (s, subject) => {
+    await this.step('consume status', () => this.nats.consumeStatus(async (s, subject) => {
       if (subject !== topo.status(s.nodeId)) {
         this.metrics.malformed('status-subject');
         return;
@@ -121,15 +124,33 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       await this.leadership.whenActive(); // held (unacked) while the lease is not renewed
       await failpoints.hit('before-status-store');
       await this.orchestrator.onStatus(s);
-    });
-    await this.nats.consumeUndeliverable(async (task, deliveries) => {
+    }));
+    await this.step('consume undeliverable work', () => this.nats.consumeUndeliverable(async (task, deliveries) => {
       await this.leadership.whenActive();
       await this.orchestrator.undeliverable(task, deliveries);
-    });
+    }));
     if (this.leadership.active) this.liveness.start(); // else it starts when the lease is renewed
     await this.scaling.start();
     this.schedules.start();
     this.orchestrator.kick();
+  }
+
+  /**
+   * One JetStream-dependent step of taking up the lead (each is idempotent until it succeeds):
+   * retried while JetStream recovers (a leader elected as quorum comes back finds its streams
+   * still electing their own leaders), for up to a minute, then the error stands.
+   */
+  private async step<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + LEAD_STEP_RETRY_MS;
+    for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+      try {
+        return await fn();
+      } catch (e) {
+        if (Date.now() + delay > deadline) throw e;
+        this.log.warn(`could not ${what} yet, retrying in ${delay} ms: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /**
