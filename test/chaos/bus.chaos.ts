@@ -153,7 +153,19 @@ describe('chaos: the bus', () => {
           { id: 'mid', seconds: Math.max(4, seconds - 2) },
           { id: 'long', seconds: seconds + 8 },
         ], [{ id: 'after', seconds: 1 }]]));
-        await waitFor(async () => (await c.get(run.id)).tasks.filter((t) => t.state === 'running').length >= 4, { timeoutMs: 60_000, what: 'four tasks running' });
+        // every phase-1 task started (a 3 s task may already be done on a busy machine) and the two that outlast the pause running
+        let states = '';
+        await waitFor(
+          async () => {
+            const tasks = (await c.get(run.id)).tasks.filter((t) => t.id !== 'after');
+            states = tasks.map((t) => `${t.id}=${t.state}`).join(' ');
+            const started = tasks.filter((t) => t.state === 'running' || t.state === 'succeeded');
+            return started.length === 4 && tasks.filter((t) => (t.id === 'mid' || t.id === 'long') && t.state === 'running').length === 2;
+          },
+          { timeoutMs: 90_000, intervalMs: 250, what: 'the four phase-1 tasks started, mid and long running' },
+        ).catch((e: unknown) => {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}; task states: ${states}`);
+        });
         const watch = watchNodes(c);
         const pids = c.bus.cluster.servers.map((s) => s.pid!);
         for (const pid of pids) process.kill(pid, 'SIGSTOP');
