@@ -12,3 +12,4 @@ export * from './run-view.js';
 export * from './security.js';
 export * from './leadership.js';
 export * from './advisories.js';
+export * from './observe.js';
