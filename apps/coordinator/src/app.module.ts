@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AgentStates } from './agent-state/agent-states.service.js';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
@@ -67,6 +68,7 @@ import { TokensController } from './security/tokens.controller.js';
     LeadershipService,
     StoredRuns,
     LifecycleService,
+    AgentStates,
   ],
 })
 export class AppModule {}

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { AgentStates } from './agent-state/agent-states.service.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
@@ -51,6 +52,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly table: RunTable,
     private readonly liveness: LivenessService,
     private readonly leadership: LeadershipService,
+    private readonly agents: AgentStates,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -62,6 +64,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
     this.nats.subscribe('heartbeat', topo.allHeartbeats, (hb, subject) => {
       if (subject !== topo.heartbeat(hb.nodeId)) return this.metrics.malformed('heartbeat-subject');
       const back = this.nodes.heartbeat(hb, Date.now());
+      this.agents.heartbeat(hb, Date.now());
       if (!this.leadership.active) return; // a standby only keeps its node list current
       this.liveness.heartbeatFrom(hb.nodeId, back);
       this.reconciler.onHeartbeat(hb, Date.now(), this.judgeFrom(Date.now()));

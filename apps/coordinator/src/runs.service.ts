@@ -10,6 +10,7 @@ import {
   parsePlanText,
 } from '@shoal/protocol';
 import { type CompiledPlan, type OperatorAction, RunEngine, compilePlan, retryBackoff } from '@shoal/scheduler';
+import { AgentStates } from './agent-state/agent-states.service.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
 import { Orchestrator } from './orchestrator.js';
@@ -50,6 +51,7 @@ export class RunsService {
     private readonly tracer: RunTracer,
     private readonly nats: NatsGateway,
     private readonly intake: PlanIntake,
+    private readonly agents: AgentStates,
   ) {}
 
   /**
@@ -67,13 +69,13 @@ export class RunsService {
     return view;
   }
 
-  /** The current view of a run (memory first, then the KV bucket). */
+  /** The current view of a run (memory first, then the KV bucket), with its agents' live states merged in. */
   async get(runId: string): Promise<RunView> {
     const live = this.table.get(runId);
-    if (live) return live.view;
+    if (live) return this.agents.merge(live.view);
     const stored = await this.nats.getRun<RunView>(`run.${runId}`);
     if (!stored) throw new NotFoundError(`no run ${runId}`);
-    return stored;
+    return this.agents.merge(stored);
   }
 
   list(): RunSummary[] {

@@ -10,6 +10,7 @@ import type { HostBand } from './band/index.js';
 import { LogIndex, logSize } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js';
 import { TaskAttempt, startFailure } from './task-attempt.js';
+import { AgentStates } from './agent-state/agent-states.js';
 import { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
 import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
@@ -38,6 +39,8 @@ export class ExecutorService implements OnModuleInit {
   private governor!: ResourceGovernor;
   /** Check-ins of interactive agents (created in attach). */
   private checkins!: TaskCheckins;
+  /** Live agent state of the running attempts (one capture per interactive agent per pulse). */
+  private agentStates?: AgentStates;
   /** Host CPU band (set at start unless disabled): admission and throttling. */
   band?: HostBand;
   readonly logs: LogIndex;
@@ -104,6 +107,7 @@ export class ExecutorService implements OnModuleInit {
       log: (m) => this.log.log(m),
       warn: (m) => this.log.warn(m),
     });
+    this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now });
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
       nodeId: this.config.nodeId,
@@ -134,7 +138,10 @@ export class ExecutorService implements OnModuleInit {
    * whose end is still in the outbox (for the coordinator they run until it can know they ended).
    */
   reportedRunning(): Heartbeat['running'] {
-    const list: Heartbeat['running'] = this.running().map((a) => ({ runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt, ...this.usage.of(a.key) }));
+    const list: Heartbeat['running'] = this.running().map((a) => {
+      const agent = this.agentStates?.of(a.key, a.task.attempt);
+      return { runId: a.task.runId, taskId: a.task.taskId, attempt: a.task.attempt, ...this.usage.of(a.key), ...(agent ? { agent } : {}) };
+    });
     const here = new Set(list.map(claimKey));
     for (const e of this.durable.outbox.undeliveredEnds()) if (!here.has(claimKey(e))) list.push(e);
     return list.slice(0, 10_000);
@@ -321,6 +328,11 @@ export class ExecutorService implements OnModuleInit {
   /** Reads every running agent's usage once (one pulse). */
   refreshUsage(): Promise<void> {
     return this.usage.refresh(this.running());
+  }
+
+  /** Reads every running agent's state once (one pulse): one pane capture per interactive agent. */
+  refreshAgentStates(): Promise<void> {
+    return this.agentStates?.refresh(this.running()) ?? Promise.resolve();
   }
 
   /** Band view of the running agents. */

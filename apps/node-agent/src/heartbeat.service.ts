@@ -67,14 +67,14 @@ export class HeartbeatService {
 
   /**
    * One pulse: publishes the heartbeat first (never delayed by sampling), then reads per-agent
-   * usage and runs the band for the next one. A slow pulse is skipped, not queued.
+   * usage and agent states and runs the band for the next one. A slow pulse is skipped, not queued.
    */
   private async beat(): Promise<void> {
     this.gateway.heartbeat(this.build());
     if (this.beating) return;
     this.beating = true;
     try {
-      await this.executor.refreshUsage();
+      await Promise.all([this.executor.refreshUsage(), this.executor.refreshAgentStates()]);
       await this.band?.tick();
     } catch {
       /* sampling is best effort */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Role } from './ids.js';
+import { AgentStatus } from './observe.js';
 import { AgentPreset, NodeLostPolicy } from './plan.js';
 
 /** Version of the wire protocol; every message carries it as `v`. */
@@ -185,6 +186,8 @@ export const Heartbeat = z.strictObject({
         ...TaskRef,
         cpuPercent: z.number().nonnegative().optional(),
         rssMb: z.number().nonnegative().optional(),
+        /** The agent's state as the node's detector reads its pane (absent: not observed yet). */
+        agent: AgentStatus.optional(),
       }),
     )
     .max(10_000),

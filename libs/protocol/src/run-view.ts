@@ -1,5 +1,6 @@
 import type { PhaseState, RunState, TaskState } from './lifecycle.js';
 import type { TaskOutcome } from './messages.js';
+import type { AgentStateName, AgentStatus } from './observe.js';
 
 /** What the API returns for a task, and what the coordinator keeps in KV. */
 export interface TaskView {
@@ -26,6 +27,11 @@ export interface TaskView {
   nodeLostAt?: number;
   /** Attempts given up because their node was lost; a late success of one still counts. */
   lostAttempts?: { attempt: number; nodeId: string; startedAt?: number }[];
+  /**
+   * The running attempt's agent state from its node's latest heartbeat (node clock). Kept in the
+   * coordinator's memory and merged into views it answers; not stored in KV.
+   */
+  agent?: AgentStatus;
 }
 
 /** A phase of a run. */
@@ -69,4 +75,6 @@ export type RunEvent =
       at: number;
     }
   | { type: 'output'; runId: string; taskId: string; attempt: number; text: string; at: number }
-  | { type: 'checkin'; runId: string; taskId: string; attempt: number; seq: number; state: string; verified: boolean; reply: string; at: number };
+  | { type: 'checkin'; runId: string; taskId: string; attempt: number; seq: number; state: string; verified: boolean; reply: string; at: number }
+  /** The agent state of a running attempt changed (`since`: node clock; `at`: coordinator clock). */
+  | { type: 'agent'; runId: string; taskId: string; attempt: number; state: AgentStateName; since: number; at: number };

@@ -1,12 +1,13 @@
-import type { AgentPreset } from '@shoal/protocol';
+import type { AgentPreset, AgentStateName } from '@shoal/protocol';
 
 /**
- * What an agent is doing, read from its pane:
+ * What an agent is doing, read from its pane (the protocol's {@link AgentStateName} without `menu`,
+ * which the detector reports as a flag of `waiting-for-input`):
  * `starting` (blank screen, or not yet stable), `working` (a turn runs), `waiting-for-input`,
  * `done` (the pane's process ended), `error` (an error cue on screen), `stalled` (working with no
  * output change for the stall timeout), `unknown` (content matching no pattern).
  */
-export type AgentState = 'starting' | 'working' | 'waiting-for-input' | 'done' | 'error' | 'stalled' | 'unknown';
+export type AgentState = Exclude<AgentStateName, 'menu'>;
 
 /** Screen patterns of a preset: regular expression sources (case-insensitive, multi-line). */
 export interface PresetPatterns {
