@@ -13,3 +13,4 @@ export * from './security.js';
 export * from './leadership.js';
 export * from './advisories.js';
 export * from './observe.js';
+export * from './history.js';

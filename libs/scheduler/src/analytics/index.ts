@@ -1,0 +1,2 @@
+export { aggregateHistory, utilisationBucketMs, type AnalyticsWindow } from './aggregate.js';
+export { percentileOfSorted, ratio } from './percentile.js';
