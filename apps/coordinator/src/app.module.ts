@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AgentStates } from './agent-state/agent-states.service.js';
+import { AnalyticsController } from './analytics/analytics.controller.js';
+import { AnalyticsService } from './analytics/analytics.service.js';
+import { HistoryRecorder } from './analytics/history-recorder.js';
+import { HistoryStore } from './analytics/history-store.js';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
@@ -39,7 +43,7 @@ import { TokensController } from './security/tokens.controller.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -69,6 +73,9 @@ import { TokensController } from './security/tokens.controller.js';
     StoredRuns,
     LifecycleService,
     AgentStates,
+    HistoryStore,
+    HistoryRecorder,
+    AnalyticsService,
   ],
 })
 export class AppModule {}

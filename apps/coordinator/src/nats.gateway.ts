@@ -80,6 +80,11 @@ export class NatsGateway implements OnModuleDestroy {
     return !!this.nc && !this.nc.isClosed();
   }
 
+  /** The NATS connection, for a service that keeps its own stream (the analytics history); throws before `start()`. */
+  get connection(): NatsConnection {
+    return this.conn;
+  }
+
   private leaderKv?: Promise<KV>;
 
   /**

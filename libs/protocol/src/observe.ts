@@ -69,5 +69,7 @@ export const AnalyticsReport = z.strictObject({
   cache: z.strictObject({ hits: Count, misses: Count, hitRate: z.number().min(0).max(1).optional() }),
   /** Sum of attempt wall times, in hours. */
   agentHours: z.number().nonnegative(),
+  /** The history the report was computed from: records read, and records this coordinator dropped or still buffers. */
+  history: z.strictObject({ records: Count, dropped: Count, buffered: Count }).optional(),
 });
 export type AnalyticsReport = z.infer<typeof AnalyticsReport>;
