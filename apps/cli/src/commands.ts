@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { formatIssues, parsePlanText } from '@shoal/protocol';
-import { compilePlan } from '@shoal/scheduler';
+import { type KindEstimate, compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
-import { eventLine, outputTails, runTable } from './render.js';
-import type { RunEvent, RunView } from '@shoal/protocol';
+import { followRun } from './follow/follow.js';
+import { agentCell, outputTails, runTable } from './render.js';
+import { type AgentStatus, NEEDS_OPERATOR, type RunView } from '@shoal/protocol';
 
 type Out = (s: string) => void;
 
@@ -22,33 +23,58 @@ export function validateFile(path: string): string {
   return text;
 }
 
-/** `shoal run`: submits a plan; with follow, streams progress and exits 0 only if the run succeeded. */
-export async function runPlan(api: ApiClient, path: string, follow: boolean, out: Out): Promise<number> {
+/** Options of {@link runPlan}. */
+export interface RunPlanOptions {
+  follow?: boolean;
+  /** One JSON object per line (events, then the final run) instead of text. */
+  json?: boolean;
+  /** Progress bars redrawn in place (default: when stdout is a terminal and not --json). */
+  tty?: boolean;
+  write?: (text: string) => void;
+  columns?: () => number;
+}
+
+/**
+ * `shoal run`: submits a plan; with follow, shows live progress (bars per phase with ETA on a
+ * terminal, plain lines otherwise, JSON lines with --json) and exits 0 only if the run succeeded.
+ */
+export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, out: Out): Promise<number> {
   const text = validateFile(path);
   const run = await api.submit(text);
-  out(`run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`);
-  if (!follow) return 0;
-  const t0 = run.submittedAt;
-  let final: RunView | undefined;
-  for await (const { event, data } of api.follow(run.id)) {
-    if (event === 'snapshot') {
-      final = data as RunView;
-      continue;
-    }
-    const line = eventLine(data as RunEvent, t0);
-    if (line) out(line);
-  }
+  if (o.json) out(JSON.stringify({ type: 'submitted', runId: run.id, tasks: run.tasks.length, phases: run.phases.length }));
+  else out(`run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`);
+  if (!o.follow) return 0;
+  const mode = o.json ? 'json' : o.tty ? 'tty' : 'plain';
+  const estimateMs = mode === 'tty' ? await taskEstimates(api, text) : undefined;
+  const write = o.write ?? ((s: string) => out(s.replace(/\n$/, '')));
+  let final: RunView | undefined = await followRun(api, run, { mode, write, columns: o.columns, estimateMs });
   final = await api.run(run.id).catch(() => final);
   if (!final) throw new Error(`lost track of run ${run.id}`);
-  out('');
-  out(runTable(final));
-  const tails = outputTails(final);
-  if (tails) out(`output (tail):\n${tails}`);
+  if (o.json) {
+    out(JSON.stringify({ type: 'result', run: final }));
+  } else {
+    out('');
+    out(runTable(final));
+    const tails = outputTails(final);
+    if (tails) out(`output (tail):\n${tails}`);
+  }
   return final.state === 'succeeded' ? 0 : 1;
 }
 
-/** `shoal status [run]`. */
-export async function status(api: ApiClient, runId: string | undefined, out: Out): Promise<number> {
+/** Expected duration per task id from the coordinator's learned estimates (`GET /estimates`, by task kind). */
+async function taskEstimates(api: ApiClient, planText: string): Promise<(taskId: string) => number | undefined> {
+  const parsed = parsePlanText(planText);
+  const compiled = parsed.ok ? compilePlan(parsed.value) : undefined;
+  const learned = await api.json<Record<string, KindEstimate>>('GET', '/estimates').catch(() => ({}) as Record<string, KindEstimate>);
+  return (taskId) => {
+    const task = compiled?.ok ? compiled.value.tasks.get(taskId) : undefined;
+    return task ? learned[taskKind(task)]?.ewmaMs : undefined;
+  };
+}
+
+/** `shoal status [run]`; with `needsMe`, the agents across runs whose state needs an operator. */
+export async function status(api: ApiClient, runId: string | undefined, out: Out, needsMe = false): Promise<number> {
+  if (needsMe) return needsOperator(api, out);
   if (runId) {
     out(runTable(await api.run(runId)));
     return 0;
@@ -56,6 +82,18 @@ export async function status(api: ApiClient, runId: string | undefined, out: Out
   const runs = await api.runs();
   if (!runs.length) out('no runs');
   for (const r of runs) out(`${r.id.padEnd(32)} ${r.state.padEnd(18)} ${String(r.tasks).padStart(4)} tasks  ${new Date(r.submittedAt).toISOString()}`);
+  return 0;
+}
+
+/** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the nodes' heartbeats). */
+async function needsOperator(api: ApiClient, out: Out): Promise<number> {
+  const list = (await api.nodes()) as { id: string; running: { runId: string; taskId: string; attempt: number; agent?: AgentStatus }[] }[];
+  const waiting = list
+    .flatMap((n) => n.running.map((r) => ({ ...r, nodeId: n.id })))
+    .filter((r): r is typeof r & { agent: AgentStatus } => !!r.agent && NEEDS_OPERATOR.has(r.agent.state))
+    .sort((a, b) => a.agent.since - b.agent.since);
+  if (!waiting.length) out('no agent needs you');
+  for (const r of waiting) out(`${r.runId.padEnd(32)} ${`${r.taskId}#${r.attempt}`.padEnd(20)} ${r.nodeId.padEnd(16)} ${agentCell(r.agent)}`);
   return 0;
 }
 

@@ -2,7 +2,6 @@
 import { Command } from 'commander';
 import { ApiClient, resolveConnection } from './api-client.js';
 import { explain, nodes, runPlan, status, validateFile } from './commands.js';
-import { registerAnalyticsCommand } from './commands/analytics.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerAttachCommand } from './commands/attach.js';
 import { registerCaptureCommand } from './commands/capture.js';
@@ -42,8 +41,13 @@ registerJoinCommand(program, { out, act });
 program
   .command('run <plan>')
   .description('submit a plan (YAML or JSON)')
-  .option('-f, --follow', 'show live progress; exit 0 only if the run succeeded')
-  .action(act((plan: string, o: { follow?: boolean }) => runPlan(api(), plan, !!o.follow, out)));
+  .option('-f, --follow', 'show live progress (bars per phase on a terminal, lines otherwise); exit 0 only if the run succeeded')
+  .option('--json', 'with --follow: one JSON event per line, then the final run')
+  .action(
+    act((plan: string, o: { follow?: boolean; json?: boolean }) =>
+      runPlan(api(), plan, { follow: o.follow, json: o.json, tty: !!process.stdout.isTTY && !o.json, write: (s) => process.stdout.write(s), columns: () => process.stdout.columns ?? 80 }, out),
+    ),
+  );
 
 program
   .command('validate <plan>')
@@ -56,7 +60,11 @@ program
     }),
   );
 
-program.command('status [run]').description('list runs, or show one run').action(act((run?: string) => status(api(), run, out)));
+program
+  .command('status [run]')
+  .description('list runs, or show one run (with each running agent\'s state)')
+  .option('--needs-me', 'list the agents across runs waiting for input, in a menu, stalled or in error')
+  .action(act((run: string | undefined, o: { needsMe?: boolean }) => status(api(), run, out, !!o.needsMe)));
 const nodesCommand = program.command('nodes').description('list nodes and their load; `nodes remove <id>` revokes one').action(act(() => nodes(api(), out)));
 program
   .command('cancel <run>')
@@ -72,6 +80,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act });
 registerEmergencyCommands(program, { api, out, act });
 
-for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand]) register(program, { api, out, act });
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand]) register(program, { api, out, act });
 
 await program.parseAsync(process.argv);

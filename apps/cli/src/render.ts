@@ -1,4 +1,4 @@
-import type { RunEvent, RunView } from '@shoal/protocol';
+import { type AgentStatus, NEEDS_OPERATOR, type RunEvent, type RunView } from '@shoal/protocol';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (s: string) => (useColor ? `\u001b[${code}m${s}\u001b[0m` : s);
@@ -41,7 +41,15 @@ export function eventLine(e: RunEvent, t0: number): string | undefined {
   }
 }
 
-/** A table of a run: phases, then tasks with their state, node, exit code and why they wait or failed. */
+/** An agent's state and for how long (`menu 2m10s`), marked when it needs an operator. */
+export function agentCell(a: AgentStatus, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - a.since) / 1000));
+  const dur = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+  const text = `${a.state} ${dur}`;
+  return NEEDS_OPERATOR.has(a.state) ? yellow(`${text} !`) : text;
+}
+
+/** A table of a run: phases, then tasks with their state, node, agent state, exit code and why they wait or failed. */
 export function runTable(v: RunView): string {
   const lines = [`run ${v.id} (plan ${v.plan}): ${state(v.state)}${v.reason ? ` — ${v.reason}` : ''}`];
   const dur = (a?: number, b?: number) => (a && b ? `${((b - a) / 1000).toFixed(2)}s` : '');
@@ -51,7 +59,7 @@ export function runTable(v: RunView): string {
     for (const t of v.tasks.filter((x) => x.phaseId === p.id)) {
       const extra = t.waitingReason && t.state === 'queued' ? `waiting: ${t.waitingReason}` : (t.reason ?? '');
       lines.push(
-        `    ${t.id.padEnd(18)} ${state(t.state).padEnd(12)} ${`#${t.attempt}/${t.maxAttempts}`.padEnd(6)} ${(t.nodeId ?? '').padEnd(14)} ${t.exitCode ?? ''}`.trimEnd() +
+        `    ${t.id.padEnd(18)} ${state(t.state).padEnd(12)} ${`#${t.attempt}/${t.maxAttempts}`.padEnd(6)} ${(t.nodeId ?? '').padEnd(14)} ${t.exitCode ?? ''}${t.agent ? `  agent ${agentCell(t.agent)}` : ''}`.trimEnd() +
           (extra ? dim(`  ${extra}`) : ''),
       );
     }

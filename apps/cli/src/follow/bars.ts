@@ -1,0 +1,40 @@
+import type { PhaseProgress } from './progress.js';
+
+/** A duration for people: `42s`, `3m05s`, `1h02m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** `[#####.....]` of `width` cells (at least 3) for `done` of `total`. */
+export function bar(done: number, total: number, width: number): string {
+  const inner = Math.max(1, width - 2);
+  const filled = total > 0 ? Math.min(inner, Math.round((done / total) * inner)) : 0;
+  return `[${'#'.repeat(filled)}${'.'.repeat(inner - filled)}]`;
+}
+
+/**
+ * One line per phase: name, bar, done/total, elapsed and ETA (or the phase's end state), each
+ * line at most `width` characters. Pure.
+ */
+export function phaseBars(phases: readonly PhaseProgress[], width: number): string[] {
+  const nameWidth = Math.min(16, Math.max(5, ...phases.map((p) => p.id.length)));
+  return phases.map((p) => {
+    const name = (p.id.length > nameWidth ? `${p.id.slice(0, nameWidth - 1)}…` : p.id).padEnd(nameWidth);
+    const count = `${p.done}/${p.total}`.padStart(7);
+    let tail: string;
+    if (p.state === 'pending') tail = 'waiting';
+    else if (p.state === 'running' || p.state === 'awaiting-operator') {
+      const eta = p.etaMs === undefined ? 'ETA ?' : `ETA ${formatDuration(p.etaMs)}`;
+      const extra = [p.running ? `${p.running} running` : '', p.failed ? `${p.failed} failed` : '', p.state === 'awaiting-operator' ? 'awaits operator' : ''].filter(Boolean).join(', ');
+      tail = `${formatDuration(p.elapsedMs)} ${eta}${extra ? ` (${extra})` : ''}`;
+    } else tail = `${p.state} in ${formatDuration(p.elapsedMs)}`;
+    const fixed = name.length + 1 + count.length + 1 + 1 + tail.length;
+    const barWidth = Math.max(5, Math.min(32, width - fixed - 1));
+    const line = `${name} ${bar(p.done, p.total, barWidth)} ${count} ${tail}`;
+    return line.length > width ? line.slice(0, Math.max(0, width)) : line;
+  });
+}

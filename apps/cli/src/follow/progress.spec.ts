@@ -1,0 +1,75 @@
+import type { RunView, TaskView } from '@shoal/protocol';
+import { phaseBars } from './bars.js';
+import { RunProgress } from './progress.js';
+
+const task = (id: string, over: Partial<TaskView> = {}): TaskView => ({ id, phaseId: 'p1', team: 't', role: 'r', state: 'queued', attempt: 1, maxAttempts: 1, ...over });
+
+function view(tasks: TaskView[], over: Partial<RunView> = {}): RunView {
+  return {
+    id: 'run-1',
+    plan: 'demo',
+    state: 'running',
+    submittedAt: 1000,
+    startedAt: 1000,
+    phases: [
+      { id: 'p1', state: 'running', dependsOn: [], startedAt: 1000 },
+      { id: 'p2', state: 'pending', dependsOn: ['p1'] },
+    ],
+    tasks,
+    ...over,
+  };
+}
+
+const taskLines = (events: ReturnType<RunProgress['event']>) => events.filter((e) => e.type === 'task').map((e) => e.type === 'task' && `${e.taskId}#${e.attempt} ${e.state}${e.replayed ? ' (replayed)' : ''}`);
+
+describe('RunProgress', () => {
+  it('replays from the stream snapshot a first task that started (and even finished) before the stream opened', () => {
+    const p = new RunProgress();
+    p.snapshot(view([task('a'), task('b', { phaseId: 'p2', state: 'pending' })]), 1000);
+    const replayed = p.snapshot(
+      view([task('a', { state: 'succeeded', nodeId: 'n1', startedAt: 1100, finishedAt: 1200, exitCode: 0 }), task('b', { phaseId: 'p2', state: 'pending' })]),
+      1300,
+    );
+    expect(taskLines(replayed)).toEqual(['a#1 running (replayed)', 'a#1 succeeded (replayed)']);
+    expect(replayed.find((e) => e.type === 'task' && e.state === 'running')).toMatchObject({ nodeId: 'n1', at: 1100 });
+  });
+
+  it('does not repeat what a snapshot already showed, and drops stale attempts', () => {
+    const p = new RunProgress();
+    p.snapshot(view([task('a', { state: 'running', nodeId: 'n1', startedAt: 1100 })]), 1150);
+    expect(p.event({ type: 'task', runId: 'run-1', taskId: 'a', phaseId: 'p1', state: 'running', attempt: 1, nodeId: 'n1', at: 1100 })).toEqual([]);
+    expect(taskLines(p.event({ type: 'task', runId: 'run-1', taskId: 'a', phaseId: 'p1', state: 'succeeded', attempt: 1, at: 1500 }))).toEqual(['a#1 succeeded']);
+    expect(p.event({ type: 'task', runId: 'run-1', taskId: 'a', phaseId: 'p1', state: 'queued', attempt: 1, at: 1600 })).toHaveLength(1);
+    p.event({ type: 'task', runId: 'run-1', taskId: 'a', phaseId: 'p1', state: 'queued', attempt: 2, at: 1700 });
+    expect(p.event({ type: 'task', runId: 'run-1', taskId: 'a', phaseId: 'p1', state: 'failed', attempt: 1, at: 1800 })).toEqual([]);
+  });
+
+  it('counts a phase and estimates its time left from the longest task left', () => {
+    const estimates: Record<string, number> = { a: 10_000, b: 4_000 };
+    const p = new RunProgress({ estimateMs: (id) => estimates[id] });
+    p.snapshot(view([task('a', { state: 'running', nodeId: 'n', startedAt: 2000 }), task('b'), task('c', { state: 'succeeded', startedAt: 1000, finishedAt: 1500 })]), 3000);
+    const [p1, p2] = p.phases(5000);
+    expect(p1).toMatchObject({ id: 'p1', total: 3, done: 1, running: 1, elapsedMs: 4000, etaMs: 7000 });
+    expect(p2).toMatchObject({ id: 'p2', state: 'pending', total: 0 });
+    estimates.b = undefined as unknown as number;
+    expect(p.phases(5000)[0]!.etaMs).toBeUndefined();
+  });
+});
+
+describe('phaseBars', () => {
+  it('draws one line per phase within the width, with done/total, elapsed and ETA', () => {
+    const lines = phaseBars(
+      [
+        { id: 'gather', state: 'running', total: 4, done: 1, running: 2, failed: 0, elapsedMs: 65_000, etaMs: 30_000 },
+        { id: 'a-very-long-phase-name-indeed', state: 'succeeded', total: 2, done: 2, running: 0, failed: 0, elapsedMs: 5000 },
+        { id: 'ship', state: 'pending', total: 1, done: 0, running: 0, failed: 0, elapsedMs: 0 },
+      ],
+      60,
+    );
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+    expect(lines[0]).toMatch(/^gather .*\[#+\.+\]\s+1\/4 1m05s ETA 30s \(2 running\)$/);
+    expect(lines[1]).toMatch(/succeeded in 5s$/);
+    expect(lines[2]).toMatch(/0\/1 waiting$/);
+  });
+});

@@ -1,0 +1,150 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import type { AgentStatus, RunView } from '@shoal/protocol';
+import { splitSse } from '../../apps/cli/src/sse.js';
+import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+
+const exec = promisify(execFile);
+const CLI = join(ROOT, 'apps/cli/dist/main.js');
+const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
+const CLAUDE_MENU = join(ROOT, 'apps/node-agent/src/presets/fixtures/claude/menu-trust.txt');
+const disposables = new Disposables();
+let cluster: TestCluster;
+let dir: string;
+
+beforeAll(async () => {
+  const d = tempDir();
+  disposables.add(() => d.dispose());
+  dir = d.path;
+  const tmux = tmuxSocket();
+  disposables.add(() => tmux.dispose());
+  cluster = await startCluster([{ nodeId: 'node-t', tmuxSocket: tmux.name, dataDir: join(dir, 'node-t'), env: { SHOAL_CPU_BAND: 'off' } }], disposables);
+}, 180_000);
+
+afterAll(() => disposables.disposeAll(), 120_000);
+
+/** Runs the built CLI against the cluster (stdout is a pipe: no TTY); never rejects. */
+async function shoal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await exec(process.execPath, [CLI, '--api', cluster.api, ...args], { env: { ...process.env, SHOAL_TOKEN: cluster.token, NO_COLOR: '1' } });
+    return { code: 0, ...r };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+function planFile(name: string, text: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('shoal run --follow never misses an event', () => {
+  // The first task starts at once and ends in milliseconds: it may be running, or finished,
+  // before the CLI's event stream is open. Its running line must be there every time.
+  const plan = () =>
+    planFile(
+      'instant',
+      `
+name: instant
+teams: [{ name: t }]
+phases:
+  - id: first
+    tasks:
+      - { id: quick, team: t, role: Quick, command: ["sh", "-c", "echo quick"], resources: { cpu: 5, memory: 256 } }
+  - id: second
+    depends_on: [first]
+    tasks:
+      - { id: after, team: t, role: After, command: ["sh", "-c", "echo after"], resources: { cpu: 5, memory: 256 } }
+`,
+    );
+
+  it.each([1, 2, 3])('plain lines, round %i: the first task has its running line', async () => {
+    const r = await shoal('run', plan(), '--follow');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/task quick#1 running on node-t/);
+    expect(r.stdout).toMatch(/task quick#1 succeeded on node-t exit 0/);
+    expect(r.stdout).toMatch(/task after#1 running on node-t/);
+    expect(r.stdout).toMatch(/phase second succeeded/);
+    expect(r.stdout.match(/task quick#1 running/g)).toHaveLength(1); // replayed or live, never both
+    expect(r.stdout).not.toMatch(/\u001b\[/); // no terminal control on a pipe
+  }, 60_000);
+
+  it.each([1, 2])('--json, round %i: one JSON object per line, the first task running included', async () => {
+    const r = await shoal('run', plan(), '--follow', '--json');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ type: 'submitted', tasks: 2, phases: 2 });
+    expect(lines.filter((e) => e.type === 'task' && e.taskId === 'quick' && e.state === 'running')).toEqual([
+      expect.objectContaining({ attempt: 1, nodeId: 'node-t' }),
+    ]);
+    expect(lines.at(-1)).toMatchObject({ type: 'result', run: { state: 'succeeded' } });
+  }, 60_000);
+});
+
+describe('agent state, live', () => {
+  let run: RunView;
+  const sseEvents: Record<string, unknown>[] = [];
+  const abort = new AbortController();
+
+  beforeAll(async () => {
+    run = await cluster.submit(`
+name: states
+teams: [{ name: s }]
+phases:
+  - id: work
+    tasks:
+      - { id: prompt, team: s, role: Prompt, command: ["${process.execPath}", "${FAKE_AGENT}", "${join(dir, 'input.txt')}"], interactive: true, resources: { cpu: 5, memory: 256 } }
+      - { id: menu, team: s, role: Menu, agent: claude, command: ["sh", "-c", "cat '${CLAUDE_MENU}'; exec sleep 300"], resources: { cpu: 5, memory: 256 } }
+      - { id: plain, team: s, role: Plain, command: ["sleep", "300"], resources: { cpu: 5, memory: 256 } }
+`);
+    disposables.add(() => cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
+    disposables.add(() => abort.abort());
+    void (async () => {
+      const res = await cluster.fetch(`${cluster.api}/runs/${run.id}/events`, { signal: abort.signal });
+      const decoder = new TextDecoder();
+      let buf = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        const { events, rest } = splitSse(buf);
+        buf = rest;
+        for (const e of events) if (e.event === 'agent') sseEvents.push(JSON.parse(e.data) as Record<string, unknown>);
+      }
+    })().catch(() => undefined);
+  }, 60_000);
+
+  const agentOf = async (taskId: string): Promise<AgentStatus | undefined> => (await cluster.get(run.id)).tasks.find((t) => t.id === taskId)?.agent;
+
+  it('reaches the run view: a prompt is waiting-for-input, a menu is menu, a plain command is working', async () => {
+    await waitFor(async () => (await agentOf('prompt'))?.state === 'waiting-for-input', { timeoutMs: 60_000, what: 'the fake agent read as waiting-for-input' });
+    await waitFor(async () => (await agentOf('menu'))?.state === 'menu', { timeoutMs: 60_000, what: 'the claude trust menu read as menu' });
+    await waitFor(async () => (await agentOf('plain'))?.state === 'working', { timeoutMs: 60_000, what: 'the plain command read as working' });
+    const since = (await agentOf('prompt'))!.since;
+    expect(since).toBeGreaterThan(run.submittedAt - 60_000);
+  }, 120_000);
+
+  it('is in the heartbeats (GET /nodes), in SSE agent events, in `shoal status` and `shoal status --needs-me`', async () => {
+    const nodes = (await (await cluster.fetch(`${cluster.api}/nodes`)).json()) as { id: string; running: { taskId: string; agent?: AgentStatus }[] }[];
+    const running = nodes.find((n) => n.id === 'node-t')!.running;
+    expect(running.find((r) => r.taskId === 'menu')?.agent?.state).toBe('menu');
+
+    await waitFor(() => sseEvents.some((e) => e.taskId === 'prompt' && e.state === 'waiting-for-input'), { timeoutMs: 30_000, what: 'an agent event for the prompt' });
+    expect(sseEvents.find((e) => e.taskId === 'menu' && e.state === 'menu')).toMatchObject({ type: 'agent', runId: run.id, attempt: 1, since: expect.any(Number), at: expect.any(Number) });
+
+    const status = await shoal('status', run.id);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/prompt\s+running .* agent waiting-for-input \d+s !/);
+    expect(status.stdout).toMatch(/plain\s+running .* agent working \d+s/);
+
+    const needs = await shoal('status', '--needs-me');
+    expect(needs.code).toBe(0);
+    const listed = needs.stdout.trim().split('\n');
+    expect(listed.some((l) => l.startsWith(run.id) && /prompt#1\s+node-t\s+waiting-for-input/.test(l))).toBe(true);
+    expect(listed.some((l) => l.startsWith(run.id) && /menu#1\s+node-t\s+menu/.test(l))).toBe(true);
+    expect(listed.some((l) => /plain#1/.test(l))).toBe(false);
+  }, 90_000);
+});
