@@ -3,7 +3,7 @@
 // nats-server, like the stack benchmark) takes 8 concurrent 10,000-task plans -- valid-shaped ones
 // (over the default 2,000-task limit) and invalid ones with thousands of errors, as JSON and as
 // YAML -- and then 8 concurrent 2,000-task plans it accepts. Meanwhile we measure how long its
-// event loop is blocked: from the inside (`shoal_event_loop_delay_max_ms` of /metrics: the worst
+// event loop is blocked: from the inside (`shoal_event_loop_delay_max_seconds` of /metrics: the worst
 // 1 s window of perf_hooks.monitorEventLoopDelay over the last 10 s, scraped every second) and
 // from the outside (latency of GET /healthz probed back to back, and of the heartbeats of a fake
 // node: published with their send time, read back from GET /nodes as the coordinator's receive time).
@@ -73,9 +73,9 @@ async function measured(api, hb, load) {
     while (!done) {
       await sleep(1000);
       const text = await fetch(`${api}/metrics`).then((r) => r.text());
-      loopMax.push(Number(text.match(/^shoal_event_loop_delay_max_ms (\S+)/m)?.[1] ?? NaN));
-      loopP99.push(Number(text.match(/^shoal_event_loop_delay_p99_ms (\S+)/m)?.[1] ?? NaN));
-      busyMax.push(Number(text.match(/^shoal_event_loop_busy_max_ms (\S+)/m)?.[1] ?? NaN));
+      loopMax.push(1000 * Number(text.match(/^shoal_event_loop_delay_max_seconds (\S+)/m)?.[1] ?? NaN));
+      loopP99.push(1000 * Number(text.match(/^shoal_event_loop_delay_p99_seconds (\S+)/m)?.[1] ?? NaN));
+      busyMax.push(1000 * Number(text.match(/^shoal_event_loop_busy_max_seconds (\S+)/m)?.[1] ?? NaN));
     }
   })();
   hb.lags.length = 0;

@@ -155,6 +155,6 @@ describe('plans that are too big or too wrong', () => {
     const proto = await post('{"name":"x","__proto__":{"polluted":true}}', 'application/json');
     expect(proto.status).toBe(400);
     expect(await metric('shoal_plan_intake_busy')).toBe(0);
-    expect(await metric('shoal_event_loop_busy_max_ms')).toBeGreaterThan(0);
+    expect(await metric('shoal_event_loop_busy_max_seconds')).toBeGreaterThan(0);
   });
 });

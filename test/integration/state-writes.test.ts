@@ -72,7 +72,7 @@ describe('run writes on real JetStream KV', () => {
     run.view.state = 'succeeded';
     await expect(a.table.persist('r-cas')).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining('another writer') });
     expect((await a.gateway.getRun<RunView>('run.r-cas'))?.state).toBe('cancelled');
-    expect(a.metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(1);
+    expect(await a.metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(1);
     // a create of an existing run is a conflict too, not an overwrite
     await expect(b.table.create(activeRun('r-cas'))).rejects.toMatchObject({ code: 'E_CONFLICT' });
   });
@@ -114,7 +114,7 @@ describe('run writes on real JetStream KV', () => {
     await jetstream(nc).publish(topo.status('n1'), encode('status', status as never));
     await waitFor(() => seen.length >= 1, { what: 'first delivery', timeoutMs: 10_000 });
     const jsm = await jetstreamManager(nc);
-    await waitFor(() => c.metrics.value('shoal_state_write_failures_total{reason="transport"}') >= 1, { what: 'the failed store counted', timeoutMs: 10_000 });
+    await waitFor(async () => (await c.metrics.value('shoal_state_write_failures_total{reason="transport"}')) >= 1, { what: 'the failed store counted', timeoutMs: 10_000 });
     expect((await jsm.consumers.info(topo.statusStream, 'coordinator')).num_ack_pending).toBe(1);
     expect((await c.gateway.getRun<{ finished?: string }>('run.r-ack'))?.finished).toBeUndefined();
     failWrites = false;

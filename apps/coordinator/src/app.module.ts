@@ -40,6 +40,8 @@ import { EnrolmentController } from './security/enrolment.controller.js';
 import { EnrolmentService } from './security/enrolment.service.js';
 import { securityContextProvider } from './security/security-context.js';
 import { TokensController } from './security/tokens.controller.js';
+import { FleetMetrics } from './telemetry/fleet-metrics.js';
+import { RunMetrics } from './telemetry/run-metrics.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
@@ -52,6 +54,8 @@ import { TokensController } from './security/tokens.controller.js';
     BusAuthorization,
     EnrolmentService,
     Metrics,
+    RunMetrics,
+    FleetMetrics,
     NatsGateway,
     NodeRegistry,
     EventBus,

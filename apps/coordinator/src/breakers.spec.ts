@@ -25,7 +25,7 @@ describe('Breakers (coordinator)', () => {
     return { metrics, breakers, placer };
   }
 
-  it('opens a node breaker after failed and lost attempts; the placer avoids the node and says why', () => {
+  it('opens a node breaker after failed and lost attempts; the placer avoids the node and says why', async () => {
     const { breakers, placer, metrics } = setup();
     breakers.record('failed', 'n1', undefined);
     breakers.record('cancelled', 'n1', undefined);
@@ -35,7 +35,7 @@ describe('Breakers (coordinator)', () => {
     placer.enqueue(demand('a'));
     expect(placer.round([node('n1')]).waiting[0]!.reason).toMatch(/^circuit open for node n1 \(2 failures in 1\.0 min\); half-open in 5\.0 s$/);
     expect(placer.round([node('n1'), node('n2')]).placed).toEqual([expect.objectContaining({ key: 'a', nodeId: 'n2' })]);
-    expect(metrics.value('shoal_breaker_transitions_total{kind="node",to="open"}')).toBe(1);
+    expect(await metrics.value('shoal_breaker_transitions_total{kind="node",to="open"}')).toBe(1);
     expect(breakers.snapshot().changes).toEqual([expect.objectContaining({ kind: 'node', key: 'n1', from: 'closed', to: 'open' })]);
   });
 

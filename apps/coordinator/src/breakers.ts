@@ -64,7 +64,7 @@ export class Breakers {
     else this.seen.set(id, t.to);
     this.changes.push({ ...t, kind, key, at: Date.now() });
     if (this.changes.length > HISTORY) this.changes.shift();
-    this.metrics.inc(`shoal_breaker_transitions_total{kind="${kind === 'node' ? 'node' : 'preset'}",to="${t.to}"}`);
+    this.metrics.add('breakerTransitions', { kind: kind === 'node' ? 'node' : 'preset', to: t.to });
     const line = `circuit breaker of ${kind} ${key}: ${t.from} -> ${t.to} (${t.reason})`;
     if (t.to === 'open') this.log.warn(line);
     else this.log.log(line);

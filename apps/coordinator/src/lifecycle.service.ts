@@ -81,10 +81,8 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       if (this.foreign(c.runId, c)) return this.metrics.malformed('checkin-foreign-node');
       this.bus.emit({ type: 'checkin', runId: c.runId, taskId: c.taskId, attempt: c.attempt, seq: c.seq, state: c.state, verified: c.verified, reply: c.reply, at: c.capturedAt });
     });
-    this.metrics.gauge('shoal_queue_depth', () => this.orchestrator.placer.depth());
-    this.metrics.gauge('shoal_nodes_alive', () => this.nodes.list().filter((n) => n.state === 'alive').length);
-    this.metrics.family('shoal_node_malformed_messages_total', () => this.nodes.list().map((n) => [`node="${n.id}"`, n.heartbeat.malformed ?? 0]));
-    this.metrics.gauge('shoal_leader', () => (this.leadership.active ? 1 : 0));
+    this.metrics.observe('queueDepth', () => this.orchestrator.placer.depth());
+    this.metrics.observe('leader', () => (this.leadership.active ? 1 : 0));
     this.orchestrator.mayDispatch = () => this.leadership.active;
     this.scaling.mayAct = () => this.leadership.active;
     this.schedules.mayAct = () => this.leadership.active;

@@ -33,7 +33,7 @@ export class LivenessService implements OnModuleDestroy {
   ) {
     this.timing = gateTiming(config.nodeTtlMs);
     this.gate = new LivenessGate(this.timing);
-    this.metrics.gauge('shoal_liveness_judging', () => (this.gate.judgeFrom(Date.now()) === undefined ? 0 : 1));
+    this.metrics.observe('livenessJudging', () => (this.gate.judgeFrom(Date.now()) === undefined ? 0 : 1));
   }
 
   /** Starts judging afresh: nobody is judged before the first good probe, and silence counts from it. */

@@ -2,23 +2,29 @@ import { Metrics } from './metrics';
 
 describe('Metrics', () => {
   const metrics: Metrics[] = [];
-  afterEach(() => metrics.splice(0).forEach((m) => m.onModuleDestroy()));
+  afterEach(async () => Promise.all(metrics.splice(0).map((m) => m.onModuleDestroy())));
 
-  it('renders counters, gauges and labelled families in Prometheus text, the event-loop figures included', () => {
+  it('renders counters and observed gauges in Prometheus text with HELP and TYPE, the event-loop figures included', async () => {
     const m = new Metrics();
     metrics.push(m);
     m.malformed('status');
     m.malformed('status');
-    m.family('shoal_node_malformed_messages_total', () => [
-      ['node="a"', 3],
-      ['node="b"', 0],
+    m.observe('nodeMalformed', () => [
+      [{ node: 'a' }, 3],
+      [{ node: 'b' }, 0],
     ]);
-    const text = m.render();
-    expect(text).toContain('shoal_malformed_messages_total{kind="status"} 2\n');
+    m.add('cacheLookups', { result: 'hit' });
+    const text = await m.render();
+    expect(text).toContain('# TYPE shoal_malformed_messages_total counter\nshoal_malformed_messages_total{kind="status"} 2\n');
     expect(text).toContain('shoal_node_malformed_messages_total{node="a"} 3\n');
     expect(text).toContain('shoal_node_malformed_messages_total{node="b"} 0\n');
-    expect(text).toMatch(/^shoal_event_loop_delay_max_ms \d+(\.\d)?$/m);
-    expect(text).toMatch(/^shoal_event_loop_busy_max_ms \d+(\.\d)?$/m);
+    expect(text).toContain('shoal_cache_lookups_total{result="hit"} 1\n');
+    expect(text).toMatch(/^# TYPE shoal_event_loop_delay_max_seconds gauge$/m);
+    expect(text).toMatch(/^shoal_event_loop_delay_max_seconds \d+(\.\d+)?(e-\d+)?$/m);
+    expect(text).toMatch(/^shoal_event_loop_busy_max_seconds \d+(\.\d+)?(e-\d+)?$/m);
+    // every family has its HELP line (what promtool asks for)
+    const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]);
+    for (const f of families) expect(text).toContain(`# HELP ${f} `);
   });
 
   it('sees the event loop held by a synchronous block', async () => {
@@ -36,5 +42,6 @@ describe('Metrics', () => {
     expect(f.delayMax).toBeGreaterThanOrEqual(100);
     // the main thread's own CPU time across the block (Linux): what tells it from a busy host
     expect(f.busyMax).toBeGreaterThanOrEqual(100);
+    expect(await m.value('shoal_event_loop_busy_max_seconds')).toBeGreaterThanOrEqual(0.1);
   });
 });

@@ -1,56 +1,34 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { MetricRegistry } from '@shoal/runtime';
 import { LoopWatch } from './loop-watch.js';
+import { COORDINATOR_METRICS } from './telemetry/catalog.js';
 
-/** Counters the coordinator exposes in Prometheus text format on /metrics. */
+/**
+ * The coordinator's metrics through the OpenTelemetry SDK (see {@link COORDINATOR_METRICS} for
+ * every one), served in Prometheus text on `GET /metrics`. Services record with `add` / `record`
+ * and register read-at-scrape gauges with `observe`.
+ */
 @Injectable()
-export class Metrics implements OnModuleDestroy {
-  private readonly counters = new Map<string, number>();
-  private readonly gauges = new Map<string, () => number>();
-  private readonly families = new Map<string, () => Array<[string, number]>>();
+export class Metrics extends MetricRegistry<typeof COORDINATOR_METRICS> implements OnModuleDestroy {
   /** How long the event loop was blocked (heartbeats, status and HTTP all wait that long). */
   readonly loop = new LoopWatch();
 
   constructor() {
+    super(COORDINATOR_METRICS, { serviceName: 'shoal-coordinator' });
     // worst 1 s window of the last 10 s: a scrape every few seconds sees every stall
     this.loop.start();
-    this.gauge('shoal_event_loop_delay_max_ms', () => this.loop.figures().delayMax);
-    this.gauge('shoal_event_loop_delay_p99_ms', () => this.loop.figures().delayP99);
-    this.gauge('shoal_event_loop_busy_max_ms', () => this.loop.figures().busyMax);
+    this.observe('loopDelayMax', () => this.loop.figures().delayMax / 1000);
+    this.observe('loopDelayP99', () => this.loop.figures().delayP99 / 1000);
+    this.observe('loopBusyMax', () => this.loop.figures().busyMax / 1000);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.loop.stop();
+    await this.shutdown();
   }
 
   /** Counts a malformed message of a subject kind. */
   malformed(kind: string): void {
-    this.inc(`shoal_malformed_messages_total{kind="${kind}"}`);
-  }
-
-  inc(series: string, by = 1): void {
-    this.counters.set(series, (this.counters.get(series) ?? 0) + by);
-  }
-
-  /** Registers a family of series read at scrape time: `[labels, value]` pairs, e.g. `['node="a"', 3]`. */
-  family(name: string, read: () => Array<[string, number]>): void {
-    this.families.set(name, read);
-  }
-
-  /** Registers a gauge read at scrape time. */
-  gauge(series: string, read: () => number): void {
-    this.gauges.set(series, read);
-  }
-
-  value(series: string): number {
-    return this.counters.get(series) ?? this.gauges.get(series)?.() ?? 0;
-  }
-
-  /** Prometheus exposition text. */
-  render(): string {
-    const lines: string[] = [];
-    for (const [k, v] of this.counters) lines.push(`${k} ${v}`);
-    for (const [k, read] of this.gauges) lines.push(`${k} ${read()}`);
-    for (const [name, read] of this.families) for (const [labels, v] of read()) lines.push(`${name}{${labels}} ${v}`);
-    return `${lines.sort().join('\n')}\n`;
+    this.add('malformedMessages', { kind });
   }
 }

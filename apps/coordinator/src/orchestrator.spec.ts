@@ -93,9 +93,9 @@ function fixture() {
   return { nats, table, orch, newRun, metrics, bus };
 }
 
-const until = async (cond: () => boolean, ms = 3000) => {
+const until = async (cond: () => boolean | Promise<boolean>, ms = 3000) => {
   const end = Date.now() + ms;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -115,7 +115,7 @@ describe('Orchestrator dispatch', () => {
     const run = newRun('r2');
     await orch.accept(run, PLAN);
     nats.storeDown = true;
-    await until(() => metrics.value('shoal_state_write_failures_total{reason="transport"}') >= 1);
+    await until(async () => (await metrics.value('shoal_state_write_failures_total{reason="transport"}')) >= 1);
     expect(nats.published).toEqual([]);
     await until(() => run.view.tasks[0]!.state === 'queued');
     expect(run.view.tasks[0]).toMatchObject({ state: 'queued', attempt: 1, waitingReason: expect.stringContaining('dispatch to n1 not stored, queued again') });

@@ -99,7 +99,7 @@ export class Orchestrator implements OnModuleDestroy {
   async undeliverable(task: TaskDispatched, deliveries: number): Promise<void> {
     const t = this.table.get(task.runId)?.view.tasks.find((x) => x.id === task.taskId);
     if (!t || t.attempt !== task.attempt || t.state !== 'dispatched') return;
-    this.metrics.inc('shoal_work_undeliverable_total');
+    this.metrics.add('workUndeliverable');
     await this.mutate(task.runId, (v, e) =>
       e.finished(v, { taskId: task.taskId, attempt: task.attempt, outcome: 'rejected', exitCode: null, reason: `work undeliverable after ${deliveries} deliveries`, finishedAt: Date.now() }),
     );

@@ -77,7 +77,7 @@ export class Reconciler {
     const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
     if (!t || t.attempt !== attempt || t.state !== 'running' || t.nodeId !== nodeId) return;
     this.misses.delete(key);
-    this.metrics.inc('shoal_reconciled_total{action="lost"}');
+    this.metrics.add('reconciled', { action: 'lost' });
     this.log.warn(`${key}: node ${nodeId} stopped reporting it for ${misses} heartbeats; declaring it lost`);
     await this.orchestrator.mutate(runId, (v, e) =>
       e.finished(v, { taskId, attempt, outcome: 'lost', exitCode: null, reason: `node ${nodeId} no longer reports it running`, finishedAt: now }),
@@ -90,13 +90,13 @@ export class Reconciler {
     const key = `${nodeId}/${runId}/${taskId}#${attempt}`;
     if (wanted || !t || this.stopping.has(key)) return;
     if (t.lostAttempts?.some((l) => l.attempt === attempt && l.nodeId === nodeId) && (t.state === 'queued' || t.state === 'retry-wait')) {
-      this.metrics.inc('shoal_reconciled_total{action="reclaim"}');
+      this.metrics.add('reconciled', { action: 'reclaim' });
       this.log.log(`${runId}/${taskId}#${attempt} still runs on ${nodeId}, which is back: it stays (its replacement had not started)`);
       void this.orchestrator.reclaim(runId, taskId, attempt, nodeId);
       return;
     }
     this.stopping.add(key);
-    this.metrics.inc('shoal_reconciled_total{action="stop"}');
+    this.metrics.add('reconciled', { action: 'stop' });
     this.log.warn(`${runId}/${taskId}#${attempt} runs on ${nodeId} but the coordinator does not want it (${t.state}, attempt ${t.attempt}); stopping it`);
     this.nats
       .control(nodeId, { v: PROTOCOL_VERSION, action: 'cancel', runId, taskId, attempt, reason: 'stale attempt (reconciliation)' })

@@ -49,7 +49,7 @@ export class ResultCache {
       this.log.warn(`cache lookup for ${task.id} failed, running it: ${(e as Error).message}`);
     }
     const d = decideCache(key, stored, Date.now(), task.cache.ttlMs);
-    this.metrics.inc(`shoal_cache_lookups_total{result="${d.hit ? 'hit' : 'miss'}"}`);
+    this.metrics.add('cacheLookups', { result: d.hit ? 'hit' : 'miss' });
     if (!d.hit || !stored) return undefined;
     return { reason: d.reason, exitCode: stored.exitCode, ...(stored.outputTail !== undefined ? { outputTail: stored.outputTail } : {}) };
   }

@@ -95,7 +95,7 @@ describe('RunTable', () => {
     await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_CONFLICT' });
     await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_CONFLICT' });
     expect(stored(bucket).state).toBe('cancelled');
-    expect(metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(2);
+    expect(await metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(2);
   });
 
   it('a timeout whose write did land is recognised on the conflict that follows (not a false conflict)', async () => {
@@ -130,8 +130,8 @@ describe('RunTable', () => {
     const failed = table.persist('r1');
     await expect(failed).rejects.toMatchObject({ code: 'E_TRANSPORT' });
     expect(table.isDirty('r1')).toBe(true);
-    expect(metrics.value('shoal_state_write_failures_total{reason="transport"}')).toBe(1);
-    expect(metrics.value('shoal_state_dirty_runs')).toBe(1);
+    expect(await metrics.value('shoal_state_write_failures_total{reason="transport"}')).toBe(1);
+    expect(await metrics.value('shoal_state_dirty_runs')).toBe(1);
     bucket.script = [];
     (run.view as unknown as { n: number }).n = 1;
     await table.persist('r1');

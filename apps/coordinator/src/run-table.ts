@@ -54,7 +54,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: Metrics,
     @Inject(COORDINATOR_CONFIG) private readonly config: Pick<CoordinatorConfig, 'stateWriteDeadlineMs'>,
   ) {
-    metrics.gauge('shoal_state_dirty_runs', () => [...this.slots.values()].filter((s) => s.dirty).length);
+    metrics.observe('stateDirtyRuns', () => [...this.slots.values()].filter((s) => s.dirty).length);
   }
 
   onModuleInit(): void {
@@ -209,7 +209,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   }
 
   private failed(runId: string, reason: 'transport' | 'conflict', e: Error): Error {
-    this.metrics.inc(`shoal_state_write_failures_total{reason="${reason}"}`);
+    this.metrics.add('stateWriteFailures', { reason });
     this.log.error(
       `STATE WRITE FAILED for run ${runId}: ${e.message} — the run's last changes are NOT stored; ` +
         (reason === 'conflict' ? 'this coordinator will not overwrite it' : `it is written again with its next change or within ${DIRTY_RETRY_MS / 1000} s`),

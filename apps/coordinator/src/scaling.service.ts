@@ -49,8 +49,8 @@ export class Scaling implements OnModuleDestroy {
   async start(): Promise<void> {
     const saved = await this.nats.getRun<AutoscaleState>(STATE_KEY).catch(() => undefined);
     if (saved) this.autoscaler = this.create(saved);
-    this.metrics.gauge('shoal_desired_nodes', () => this.last.decision?.desired ?? this.alive().length);
-    this.metrics.gauge('shoal_queue_oldest_wait_seconds', () => this.orchestrator.placer.stats().oldestWaitMs / 1000);
+    this.metrics.observe('desiredNodes', () => this.last.decision?.desired ?? this.alive().length);
+    this.metrics.observe('queueOldestWait', () => this.orchestrator.placer.stats().oldestWaitMs / 1000);
     this.decide();
     this.timer = setInterval(() => {
       if (this.mayAct()) this.decide();
@@ -81,6 +81,7 @@ export class Scaling implements OnModuleDestroy {
     };
     if (d.direction !== 'hold' && d.desired !== this.last.decision?.desired) this.log.log(`desired nodes ${d.current} -> ${d.desired}: ${d.reasons.join('; ')}`);
     this.last = { decision, signal, intervalMs: this.config.scaleIntervalMs };
+    this.metrics.add('scalingDecisions', { direction: d.direction });
     try {
       if (this.nats.connected) this.nats.publish('scale', this.nats.topo.scale, decision);
     } catch (e) {

@@ -4,6 +4,7 @@ import { NODE_AGENT_CONFIG, loadNodeAgentConfig } from './config.js';
 import { ExecutorService } from './executor.service.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { LifecycleService } from './lifecycle.service.js';
+import { NodeMetrics } from './metrics/node-metrics.service.js';
 
 /** The node-agent: one module; NATS, tmux and the governor are adapters behind services. */
 @Module({
@@ -13,6 +14,7 @@ import { LifecycleService } from './lifecycle.service.js';
     ExecutorService,
     HeartbeatService,
     LifecycleService,
+    NodeMetrics,
   ],
 })
 export class NodeAgentModule {}

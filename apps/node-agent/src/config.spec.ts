@@ -52,3 +52,14 @@ describe('bus identity, stop_after and keeping agents on exit', () => {
     expect(() => loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_STOP_AFTER_MS: '-1' })).toThrow(/SHOAL_STOP_AFTER_MS/);
   });
 });
+
+describe('SHOAL_METRICS_PORT / SHOAL_METRICS_HOST', () => {
+  it('is off unless a port is given; binds loopback unless told otherwise; refuses a bad port', () => {
+    expect(loadNodeAgentConfig({ SHOAL_NODE_ID: 'n' }).metrics).toBeUndefined();
+    expect(loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_METRICS_PORT: '' }).metrics).toBeUndefined();
+    expect(loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_METRICS_PORT: '9464' }).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_METRICS_PORT: '9500', SHOAL_METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9500 });
+    expect(() => loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_METRICS_PORT: '70000' })).toThrow(/SHOAL_METRICS_PORT/);
+    expect(() => loadNodeAgentConfig({ SHOAL_NODE_ID: 'n', SHOAL_METRICS_PORT: 'x' })).toThrow(/SHOAL_METRICS_PORT/);
+  });
+});

@@ -58,6 +58,12 @@ export interface NodeAgentConfig {
   runAs?: string;
   /** `SHOAL_AGENT_UIDS` (`<first>-<last>`, default 2000000-2000999): one uid per running attempt when `runAs` is set. */
   agentUids: UidRange;
+  /**
+   * Prometheus `/metrics` of this node (`SHOAL_METRICS_PORT`, e.g. 9464): off when unset or empty,
+   * so that several node-agents on one host never fight over a port; `SHOAL_METRICS_HOST` is the
+   * address it binds (default 127.0.0.1: loopback only; `0.0.0.0` for a scraper on another host).
+   */
+  metrics?: { host: string; port: number };
 }
 
 /** Reads the configuration; throws naming the variable when a value is malformed. */
@@ -80,6 +86,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     keepAgentsOnExit: flag(env, 'SHOAL_KEEP_AGENTS_ON_EXIT'),
     runAs: runAs === 'off' ? undefined : runAs,
     agentUids: env.SHOAL_AGENT_UIDS ? parseUidRange(env.SHOAL_AGENT_UIDS) : DEFAULT_AGENT_UIDS,
+    metrics: env.SHOAL_METRICS_PORT ? { host: env.SHOAL_METRICS_HOST || '127.0.0.1', port: num(env, 'SHOAL_METRICS_PORT', 9464, 1, 65_535) } : undefined,
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     namespace: env.SHOAL_NS ?? 'shoal',
     nodeId,

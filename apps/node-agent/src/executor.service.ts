@@ -79,6 +79,9 @@ export class ExecutorService implements OnModuleInit {
     });
   }
 
+  /** Told of every status report this node makes, with its task when still known here (node metrics). */
+  reported?: (s: TaskStatus, task: TaskDispatched | undefined) => void;
+
   /** Reports not yet acknowledged by JetStream (heartbeat). */
   get outboxDepth(): number {
     return this.durable.outbox.depth;
@@ -422,6 +425,7 @@ export class ExecutorService implements OnModuleInit {
 
   /** Hands a status report to the outbox: resolves once on disk; the outbox delivers it (once). */
   private report(s: TaskStatus): Promise<void> {
+    this.reported?.(s, this.attempts.get(`${s.runId}/${s.taskId}`)?.task);
     return this.durable.report(s);
   }
 }

@@ -1,3 +1,4 @@
 export * from './telemetry.js';
+export * from './metrics/index.js';
 export * from './nats.js';
 export * from './security/index.js';

@@ -41,8 +41,8 @@ export class PlanIntake implements OnApplicationBootstrap, OnModuleDestroy {
       // small plans first: a burst of 1 MB plans does not hold up a 2 kB one
       const cost = (r: IntakeRequest) => ('text' in r.input ? r.input.text.length : 0);
       this.pool = new WorkerPool({ script, size, maxQueue: 16, timeoutMs: 30_000, maxHeapMb: 512, what: 'plan intake', cost });
-      metrics.gauge('shoal_plan_intake_waiting', () => this.pool?.waiting ?? 0);
-      metrics.gauge('shoal_plan_intake_busy', () => this.pool?.busy ?? 0);
+      metrics.observe('planIntakeWaiting', () => this.pool?.waiting ?? 0);
+      metrics.observe('planIntakeBusy', () => this.pool?.busy ?? 0);
     }
   }
 

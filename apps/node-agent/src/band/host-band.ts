@@ -13,6 +13,9 @@ export interface BandSnapshot {
   throttled: string[];
 }
 
+/** Something the band did to the node: a budget cut or restored, admission closed or reopened. */
+export type BandAction = 'throttle' | 'restore' | 'admission-closed' | 'admission-opened';
+
 /** What the band needs from the node-agent. */
 export interface HostBandDeps {
   /** Latest host CPU sample, % of the whole host. */
@@ -29,6 +32,8 @@ export interface HostBandDeps {
  */
 export class HostBand {
   readonly policy: BandPolicy;
+  /** What the band did since the node-agent started (metrics): budgets cut and restored, admission closed and reopened. */
+  readonly actions: Record<BandAction, number> = { throttle: 0, restore: 0, 'admission-closed': 0, 'admission-opened': 0 };
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private lastAdmit = true;
@@ -62,6 +67,7 @@ export class HostBand {
         if (!t) continue;
         try {
           await t.setCpu(c.cpuPercent);
+          this.actions[d.throttle.includes(c) ? 'throttle' : 'restore'] += 1;
           this.deps.log(`band: ${d.throttle.includes(c) ? 'throttled' : 'restored'} ${c.key} to ${c.cpuPercent}% (${c.reason})`);
         } catch (e) {
           this.deps.log(`band: could not set ${c.key} to ${c.cpuPercent}%: ${(e as Error).message}`);
@@ -69,6 +75,7 @@ export class HostBand {
       }
       if (d.admit !== this.lastAdmit) {
         this.lastAdmit = d.admit;
+        this.actions[d.admit ? 'admission-opened' : 'admission-closed'] += 1;
         this.deps.log(d.admit ? `band: host CPU ${d.hostCpu}% back under ${this.policy.config.high}%, admitting agents` : `band: ${this.policy.admission().reason}: not starting new agents`);
       }
       return d;
