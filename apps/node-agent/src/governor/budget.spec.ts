@@ -12,7 +12,10 @@ import { v1LimitWrites, v1MemoryVerdict } from './cgroup-v1.js';
 import { v2LimitFiles } from './cgroup-v2.js';
 import { DEFAULT_PIDS_MAX } from './types.js';
 
-describe('budget values', () => {
+/** fast-check seed: fixed so a failure reproduces; printed in the describe name (FC_SEED overrides it). */
+const SEED = Number(process.env.FC_SEED ?? 20261129);
+
+describe(`budget values (fast-check seed ${SEED})`, () => {
   it('turns a CPU percentage into a CFS quota per 100 ms period', () => {
     expect(cpuMaxValue(40)).toBe('40000 100000');
     expect(cpuMaxValue(250)).toBe('250000 100000');
@@ -26,6 +29,7 @@ describe('budget values', () => {
         expect(cfsQuotaUs(lo)).toBeLessThanOrEqual(cfsQuotaUs(hi));
         expect(cfsQuotaUs(lo)).toBeGreaterThanOrEqual(1000);
       }),
+      { seed: SEED },
     );
   });
 
