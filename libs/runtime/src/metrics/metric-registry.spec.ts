@@ -42,6 +42,20 @@ describe('MetricRegistry', () => {
     expect(await r.value('demo_jobs_total{kind="b"}')).toBe(0);
   });
 
+  it('exposes only the label sets a gauge reported in this collection (an ended agent leaves no stale series)', async () => {
+    const r = registry();
+    let first = true;
+    r.observe('usage', () => (first ? [[{ node: 'gone' }, 5]] : [[{ node: 'n2' }, 0.5]]));
+    r.observe('seen', () => (first ? [[{ node: 'gone' }, 5]] : [[{ node: 'n2' }, 1]]));
+    expect(await r.render()).toContain('demo_cpu_utilization_ratio{node="gone"} 5\n');
+    first = false;
+    const text = await r.render();
+    expect(text).not.toContain('demo_cpu_utilization_ratio{node="gone"}');
+    expect(text).toContain('demo_cpu_utilization_ratio{node="n2"} 0.5\n');
+    // a counter keeps its series: what was counted stays counted
+    expect(text).toContain('demo_seen_total{node="gone"} 5\n');
+  });
+
   it('drops what is not a number and keeps the other samples when a callback throws', async () => {
     const r = registry();
     r.record('duration', Number.NaN);

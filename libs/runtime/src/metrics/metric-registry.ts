@@ -1,7 +1,7 @@
 import type { Attributes, Counter, Histogram, Meter, ObservableResult, UpDownCounter } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { type DataPoint, DataPointType, MeterProvider, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { sampleValue } from './exposition.js';
 import { type PrometheusKind, prometheusName, unitSuffix } from './prometheus-names.js';
 
@@ -71,6 +71,11 @@ export class MetricRegistry<C extends MetricCatalog> {
   private readonly histograms = new Map<string, Histogram>();
   /** Prometheus name and unit word per OpenTelemetry name. */
   private readonly renames = new Map<string, { name: string; unit: string }>();
+  /**
+   * Label sets each gauge reported in the current collection: the SDK keeps exporting a gauge's
+   * label sets that are no longer observed (an agent that ended) with their last value; those are dropped.
+   */
+  private readonly observed = new Map<string, Set<string>>();
 
   constructor(
     readonly catalog: C,
@@ -111,18 +116,24 @@ export class MetricRegistry<C extends MetricCatalog> {
     const spec = this.catalog[key]!;
     const o = { description: spec.description, unit: spec.unit };
     const instrument = spec.kind === 'gauge' ? this.meter.createObservableGauge(spec.name, o) : this.meter.createObservableCounter(spec.name, o);
+    const seen = (labels: Labels) => {
+      let set = this.observed.get(spec.name);
+      if (!set) this.observed.set(spec.name, (set = new Set()));
+      set.add(labelKey(labels));
+    };
     instrument.addCallback((result: ObservableResult) => {
       const v = read();
       if (typeof v === 'number') {
-        if (Number.isFinite(v)) result.observe(v);
+        if (Number.isFinite(v)) (result.observe(v), seen({}));
         return;
       }
-      for (const [labels, value] of v) if (Number.isFinite(value)) result.observe(value, labels as Attributes);
+      for (const [labels, value] of v) if (Number.isFinite(value)) (result.observe(value, labels as Attributes), seen(labels));
     });
   }
 
   /** The Prometheus text exposition (HELP and TYPE for every family), collected now. */
   async render(): Promise<string> {
+    this.observed.clear();
     const { resourceMetrics } = await this.exporter.collect();
     return this.serializer.serialize(this.renamed(resourceMetrics));
   }
@@ -145,9 +156,16 @@ export class MetricRegistry<C extends MetricCatalog> {
         scope: sm.scope,
         metrics: sm.metrics.map((m) => {
           const r = this.renames.get(m.descriptor.name);
-          return (r ? { ...m, descriptor: { ...m.descriptor, name: r.name, unit: r.unit } } : m) as MetricData;
+          const fresh = this.observed.get(m.descriptor.name) ?? new Set<string>();
+          const dataPoints = m.dataPointType === DataPointType.GAUGE ? (m.dataPoints as DataPoint<number>[]).filter((p) => fresh.has(labelKey(p.attributes as Labels))) : m.dataPoints;
+          return { ...m, dataPoints, ...(r ? { descriptor: { ...m.descriptor, name: r.name, unit: r.unit } } : {}) } as MetricData;
         }),
       })),
     };
   }
+}
+
+/** A label set as a stable key (sorted). */
+function labelKey(labels: Labels): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
