@@ -7,6 +7,9 @@ import { HistoryRecorder } from './analytics/history-recorder.js';
 import { HistoryStore } from './analytics/history-store.js';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
+import { DashboardAssets } from './dashboard/dashboard-assets.js';
+import { DashboardController } from './dashboard/dashboard.controller.js';
+import { FleetEventsController } from './dashboard/fleet-events.controller.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
 import { ShoalExceptionFilter } from './http-errors.js';
@@ -45,7 +48,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -80,6 +83,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
     HistoryStore,
     HistoryRecorder,
     AnalyticsService,
+    DashboardAssets,
   ],
 })
 export class AppModule {}

@@ -7,6 +7,7 @@ type Listener = (e: RunEvent) => void;
 @Injectable()
 export class EventBus {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly everyRun = new Set<Listener>();
 
   /** Subscribes to one run's events; returns the unsubscribe function. */
   on(runId: string, listener: Listener): () => void {
@@ -19,7 +20,14 @@ export class EventBus {
     };
   }
 
+  /** Subscribes to the events of every run (the dashboard's fleet stream); returns the unsubscribe function. */
+  onAny(listener: Listener): () => void {
+    this.everyRun.add(listener);
+    return () => this.everyRun.delete(listener);
+  }
+
   emit(e: RunEvent): void {
     for (const l of this.listeners.get(e.runId) ?? []) l(e);
+    for (const l of this.everyRun) l(e);
   }
 }

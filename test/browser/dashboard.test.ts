@@ -1,0 +1,182 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Disposables, findBinary, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+
+/** Screenshots of this test (gitignored); the README's copies live in docs/img. */
+const ARTIFACTS = join(ROOT, 'test/browser/artifacts');
+const BROWSER_DEADLINE_MS = 60_000;
+
+/** Three phases over two nodes: build (2 tasks) -> test (3) -> ship (1); a few seconds each. */
+const SHORT_PLAN = `name: dashboard-demo
+teams: [{ name: web }]
+phases:
+  - id: build
+    tasks:
+      - { id: compile, team: web, role: Builder, command: ["sh", "-c", "echo compile-marker; sleep 4"], requires: { pool: main } }
+      - { id: assets, team: web, role: Designer, command: ["sh", "-c", "echo assets; sleep 3"], requires: { pool: main } }
+  - id: test
+    depends_on: [build]
+    tasks:
+      - { id: unit, team: web, role: Tester, command: ["sh", "-c", "sleep 3"], requires: { pool: main } }
+      - { id: e2e, team: web, role: Browser, command: ["sh", "-c", "sleep 4"], requires: { pool: main } }
+      - { id: lint, team: web, role: Linter, command: ["sh", "-c", "sleep 2"], requires: { pool: main } }
+  - id: ship
+    depends_on: [test]
+    tasks:
+      - { id: package, team: web, role: Shipper, command: ["sh", "-c", "sleep 2"], requires: { pool: main } }
+`;
+
+/** Long tasks to watch on the overview and then cancel from the run page. */
+const LONG_PLAN = `name: dashboard-long
+teams: [{ name: ops }]
+phases:
+  - id: soak
+    tasks:
+      - { id: soak-a, team: ops, role: Soaker, command: ["sh", "-c", "echo capture-marker; sleep 300"], requires: { pool: main } }
+      - { id: soak-b, team: ops, role: Watcher, command: ["sh", "-c", "sleep 300"], requires: { pool: main } }
+`;
+
+/**
+ * The web dashboard in real headless Chromium against a real cluster (nats-server, the built
+ * coordinator serving apps/dashboard/dist, three node-agents): it loads with a token from the
+ * URL fragment, follows a run live, shows nodes and agents, and its buttons act.
+ */
+describe('web dashboard (headless Chromium, real cluster)', () => {
+  const disposables = new Disposables();
+  let cluster: TestCluster;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const executablePath = findBinary('chromium');
+    if (!executablePath) throw new Error('Chromium is missing: the browser test needs Debian `chromium` (install it with `apt-get install -y chromium`); playwright-core drives it and downloads no browser');
+    if (!existsSync(join(ROOT, 'apps/dashboard/dist/index.html'))) throw new Error('apps/dashboard/dist is missing: run `npm run build` first');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const dir = tempDir('shoal-dashboard-');
+    disposables.add(() => dir.dispose());
+    const sockets = ['a', 'b', 'c'].map(() => tmuxSocket());
+    for (const s of sockets) disposables.add(() => s.dispose());
+    cluster = await startCluster(
+      [
+        { nodeId: 'node-a', tmuxSocket: sockets[0]!.name, dataDir: join(dir.path, 'node-a'), labels: 'pool=main' },
+        { nodeId: 'node-b', tmuxSocket: sockets[1]!.name, dataDir: join(dir.path, 'node-b'), labels: 'pool=main' },
+        // the host CPU band drawn on its card; no task of the test is placed here, so a busy host
+        // (the band stops admission above 60%) cannot hold the test's runs up
+        { nodeId: 'node-c', tmuxSocket: sockets[2]!.name, dataDir: join(dir.path, 'node-c'), labels: 'pool=spare', env: { SHOAL_CPU_BAND: '40-60' } },
+      ],
+      disposables,
+    );
+    browser = await chromium.launch({ executablePath, headless: true });
+    disposables.add(() => browser.close());
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    page.setDefaultTimeout(BROWSER_DEADLINE_MS);
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (process.env.DEBUG_DASHBOARD) process.stdout.write(`[browser ${m.type()}] ${m.text()}\n`);
+    });
+    page.on('dialog', (d) => void d.accept());
+  }, 240_000);
+
+  afterAll(() => disposables.disposeAll(), 120_000);
+
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
+
+  it('serves the page and its assets without a token, and keeps the data API behind one', async () => {
+    const html = await fetch(`${cluster.api}/`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toContain('text/html');
+    expect(html.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    expect(await html.text()).toContain('/assets/main.js');
+    const js = await fetch(`${cluster.api}/assets/main.js`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect((await fetch(`${cluster.api}/assets/..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${cluster.api}/events`)).status).toBe(401);
+    expect((await fetch(`${cluster.api}/runs`)).status).toBe(401);
+  });
+
+  it('asks for a token, then loads with one from the URL fragment and keeps it out of the address bar', async () => {
+    await page.goto(`${cluster.api}/`);
+    await page.locator('form.sign-in').waitFor();
+    await page.goto(`${cluster.api}/#token=${encodeURIComponent(cluster.token)}`);
+    await page.locator('#runs').waitFor();
+    await page.locator('[data-node="node-c"]').waitFor();
+    expect(new URL(page.url()).hash).toBe('#/');
+    expect(await page.evaluate(() => sessionStorage.getItem('shoal.token'))).toBe(cluster.token);
+    await page.locator('#runs .live.on').waitFor();
+  });
+
+  it('follows a run live: a task moves to succeeded without a reload; phase graph and Gantt drawn', async () => {
+    const run = await cluster.submit(SHORT_PLAN);
+    await page.goto(`${cluster.api}/#/runs/${run.id}`);
+    await page.evaluate(() => ((window as unknown as { loadMarker: string }).loadMarker = 'same page'));
+    const compileRow = (state: string) => page.locator(`tr[data-task="compile"][data-state="${state}"]`);
+    await compileRow("running").waitFor({ timeout: 90_000 });
+    await page.locator('.gantt .bar[data-task="compile"]').waitFor();
+    // the live picture for the README: bars growing across both nodes
+    await page.locator('.gantt .bar[data-task="e2e"]').waitFor({ timeout: 90_000 });
+    await shot('run-live.png');
+    await compileRow("succeeded").waitFor({ timeout: 90_000 });
+    await page.locator(`.run-page[data-run="${run.id}"] .panel h2 [data-state="succeeded"]`).waitFor({ timeout: 120_000 });
+    expect(await page.evaluate(() => (window as unknown as { loadMarker?: string }).loadMarker)).toBe('same page');
+    expect(await page.locator('.phase-graph [data-phase]').count()).toBe(3);
+    expect(await page.locator('.phase-graph [data-phase="ship"]').getAttribute('data-state')).toBe('succeeded');
+    const nodesUsed = await page.locator('.gantt .row-label').allTextContents();
+    expect(nodesUsed.length).toBeGreaterThanOrEqual(1);
+    expect((await cluster.get(run.id)).state).toBe('succeeded');
+    await shot('run-finished.png');
+
+    await page.locator('tr[data-task="compile"] a').click();
+    await page.locator('[data-testid="log-tail"]', { hasText: 'compile-marker' }).waitFor({ timeout: 30_000 });
+    await shot('task-finished.png');
+  });
+
+  it('shows a new run in the list live, agents and nodes with their charts, the screen of a running task, and cancels a run', async () => {
+    await page.goto(`${cluster.api}/#/`);
+    await page.locator('#runs .live.on').waitFor();
+    const run = await cluster.submit(LONG_PLAN);
+    // submitted after the page loaded: it comes through GET /events
+    await page.locator(`#runs tr[data-run="${run.id}"]`).waitFor({ timeout: 30_000 });
+    await page.locator(`#agents tr[data-agent="${run.id}/soak-a"]`).waitFor({ timeout: 90_000 });
+    await page.locator(`#agents tr[data-agent="${run.id}/soak-b"]`).waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await page.locator('[data-node="node-c"]').getAttribute('data-samples')) !== null && Number(await page.locator('[data-node="node-c"]').getAttribute('data-samples')) >= 8, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: 'eight node samples charted',
+    });
+    expect(await page.locator('[data-node="node-c"] .band').textContent()).toContain('40–60%');
+    expect(await page.locator('[data-node="node-a"] canvas').count()).toBeGreaterThanOrEqual(2);
+    await shot('overview.png');
+    await page.goto(`${cluster.api}/#/nodes`);
+    await page.locator('[data-node="node-c"] canvas').first().waitFor();
+    await waitFor(async () => Number(await page.locator('[data-node="node-a"]').getAttribute('data-samples')) >= 2, { timeoutMs: 30_000, intervalMs: 500, what: 'node samples on the nodes page' });
+    await shot('nodes.png');
+
+    await page.goto(`${cluster.api}/#/runs/${run.id}/tasks/soak-a`);
+    await page.locator('[data-testid="capture"]', { hasText: 'capture-marker' }).waitFor({ timeout: 30_000 });
+    await shot('task-running.png');
+
+    await page.goto(`${cluster.api}/#/runs/${run.id}`);
+    await page.locator('tr[data-task="soak-a"][data-state="running"]').waitFor();
+    await page.locator('[data-testid="cancel-run"]').click();
+    await page.locator(`.run-page[data-run="${run.id}"] .panel h2 [data-state="cancelled"]`).waitFor({ timeout: 60_000 });
+    expect((await cluster.get(run.id)).state).toBe('cancelled');
+    await page.locator('tr[data-task="soak-a"][data-state="cancelled"]').waitFor({ timeout: 60_000 });
+    await shot('run-cancelled.png');
+  });
+
+  it('renders the analytics page, or says clearly that the coordinator has none', async () => {
+    await page.goto(`${cluster.api}/#/analytics`);
+    const report = page.locator('[data-testid="stat-runs"]');
+    const missing = page.locator('[data-testid="analytics-missing"]');
+    await report.or(missing).waitFor({ timeout: 30_000 });
+    const answer = await cluster.fetch(`${cluster.api}/analytics?since=7d`);
+    if (answer.status === 404) expect(await missing.textContent()).toContain('404');
+    else expect(Number((await report.locator('.value').textContent()) ?? 'NaN')).toBeGreaterThanOrEqual(2);
+    await shot('analytics.png');
+    expect(pageErrors).toEqual([]);
+  });
+});
