@@ -10,6 +10,8 @@ const exec = promisify(execFile);
 const disposables = new Disposables();
 let cluster: TestCluster;
 let work: string;
+/** The runs of the first test (the log test reads their trace ids). */
+const runs: RunView[] = [];
 
 afterAll(() => disposables.disposeAll(), 120_000);
 
@@ -52,7 +54,6 @@ beforeAll(async () => {
 
 describe('historical analytics', () => {
   it('GET /analytics and `shoal analytics --json` show the finished runs and the p50 per task kind', async () => {
-    const runs: RunView[] = [];
     for (const counter of ['c1', 'c2']) {
       const run = await cluster.submit(planText(join(work, counter)));
       runs.push(await cluster.waitForRun(run.id, 90_000));
@@ -96,5 +97,19 @@ describe('historical analytics', () => {
     const body = (await res.json()) as { issues?: { path: string; message: string }[] };
     expect(body.issues?.[0]?.path).toBe('since');
     expect(body.issues?.[0]?.message).toMatch(/7d, 12h, 30m or 90s/);
+  });
+
+  it('a log line of a task carries the trace id of its run, and its run and task (JSON lines of pino)', () => {
+    expect(runs).toHaveLength(2);
+    for (const run of runs) {
+      expect(run.traceId).toMatch(/^[0-9a-f]{32}$/);
+      const started = cluster.agents[0]!.stdout
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => typeof l.msg === 'string' && l.msg.includes(`${run.id}`) && l.msg.includes('quick-a') && l.msg.includes('started in'));
+      expect(started).toMatchObject({ level: 'info', service: 'shoal-node-agent', nodeId: 'stats-node', trace_id: run.traceId, runId: run.id, taskId: 'quick-a', attempt: 1 });
+    }
+    const ready = cluster.coordinator.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(ready.find((l) => String(l.msg).startsWith('ready ('))).toMatchObject({ level: 'info', service: 'shoal-coordinator', context: 'coordinator' });
   });
 });

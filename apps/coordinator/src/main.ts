@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MAX_PLAN_BYTES } from '@shoal/protocol';
-import { startTelemetry } from '@shoal/runtime';
+import { PinoNestLogger, createLogger, startTelemetry } from '@shoal/runtime';
 import { AppModule } from './app.module.js';
 import { loadCoordinatorConfig } from './config.js';
 import { jsonBodyParser } from './plan-intake/json-body.js';
@@ -19,9 +19,11 @@ async function main(): Promise<void> {
   const { tlsCert, tlsKey } = config.security;
   const https = tlsCert && tlsKey ? { cert: readFileSync(tlsCert), key: readFileSync(tlsKey) } : undefined;
   const telemetry = startTelemetry('shoal-coordinator');
+  // structured logs (JSON lines with the active trace id; SHOAL_LOG_LEVEL, SHOAL_LOG_FORMAT); the banner lines below stay plain text
+  const logger = new PinoNestLogger(createLogger({ service: 'shoal-coordinator' }));
   const adapter = https ? new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES, https }) : new FastifyAdapter({ bodyLimit: MAX_PLAN_BYTES });
   adapter.getInstance().addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, { bufferLogs: false, logger });
   app.useBodyParser('application/json', { bodyLimit: MAX_PLAN_BYTES }, jsonBodyParser(adapter.getInstance()));
   // before the routes exist: a standby forwards writes to the leader (or refuses them)
   installWriteForwarding(adapter.getInstance(), app.get(LeadershipService));

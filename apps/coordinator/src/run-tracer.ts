@@ -35,7 +35,8 @@ export class RunTracer {
     const parent = this.ctx(`${runId}/${phaseId}`, this.ctx(runId));
     const span = this.tracer.startSpan(`shoal.dispatch ${taskId}`, { attributes: { 'shoal.run_id': runId, 'shoal.task_id': taskId, 'shoal.attempt': attempt, 'shoal.node_id': nodeId } }, parent);
     try {
-      return await fn(trace.setSpan(parent, span));
+      const ctx = trace.setSpan(parent, span);
+      return await context.with(ctx, () => fn(ctx)); // active: log lines of the dispatch carry the trace id
     } catch (e) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
       throw e;

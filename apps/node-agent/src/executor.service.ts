@@ -2,7 +2,8 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { type ControlRequest, type Heartbeat, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
-import { type HeaderCarrier, extractTraceContext } from '@shoal/runtime';
+import type { Span } from '@opentelemetry/api';
+import { type HeaderCarrier, extractTraceContext, inSpan } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import type { GovernedTask, ResourceGovernor } from './governor/index.js';
@@ -174,11 +175,16 @@ export class ExecutorService implements OnModuleInit {
     return this.durable.duplicateDeliveries;
   }
 
-  private async start(task: TaskDispatched, attemptKey: string, headers: MsgHdrs | undefined, ack: () => void): Promise<void> {
+  private start(task: TaskDispatched, attemptKey: string, headers: MsgHdrs | undefined, ack: () => void): Promise<void> {
+    const span = this.launcher.span(task, `shoal.task ${task.taskId}`, extractTraceContext(headers as unknown as HeaderCarrier | undefined));
+    // in the task's span: every log line of the attempt (start, finish) carries its trace id, run and task
+    return inSpan(span, () => this.startInSpan(task, attemptKey, span, ack));
+  }
+
+  private async startInSpan(task: TaskDispatched, attemptKey: string, span: Span, ack: () => void): Promise<void> {
     const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
 
-    const span = this.launcher.span(task, `shoal.task ${task.taskId}`, extractTraceContext(headers as unknown as HeaderCarrier | undefined));
     let attempt: TaskAttempt | undefined;
     let committer: AutoCommitter | undefined;
     let identity: AgentIdentity | undefined;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { startTelemetry } from '@shoal/runtime';
+import { PinoNestLogger, createLogger, startTelemetry } from '@shoal/runtime';
 import { NodeAgentModule } from './app.module.js';
 import { loadNodeAgentConfig } from './config.js';
 
@@ -23,7 +23,9 @@ async function main(): Promise<void> {
   applyClockSkew();
   const config = loadNodeAgentConfig();
   const telemetry = startTelemetry('shoal-node-agent', { 'shoal.node_id': config.nodeId });
-  const app = await NestFactory.createApplicationContext(NodeAgentModule);
+  // structured logs (JSON lines with the active trace id, and run/task of the active task span; SHOAL_LOG_LEVEL, SHOAL_LOG_FORMAT)
+  const logger = new PinoNestLogger(createLogger({ service: 'shoal-node-agent', base: { nodeId: config.nodeId } }));
+  const app = await NestFactory.createApplicationContext(NodeAgentModule, { logger });
   process.stdout.write(`shoal node-agent ${config.nodeId} running\n`);
   let stopping = false;
   const stop = async (signal: string) => {

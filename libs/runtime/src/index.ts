@@ -2,3 +2,4 @@ export * from './telemetry.js';
 export * from './metrics/index.js';
 export * from './nats.js';
 export * from './security/index.js';
+export * from './logging.js';
