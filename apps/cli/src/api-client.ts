@@ -149,6 +149,30 @@ export class ApiClient {
     }
   }
 
+  /**
+   * Opens any server-sent-event stream of the API (`/events`, `/runs/:id/events`); `events` yields
+   * each event with its JSON data until the stream ends or `close` is called.
+   */
+  async stream(path: string): Promise<{ events: AsyncGenerator<{ event: string; data: unknown }>; close(): void }> {
+    const res = await this.fetch(path, 'GET', { accept: 'text/event-stream' });
+    if (!res.ok) throw new ApiError(res.status, parse(await res.text()) as ApiError['body'], this.conn.tokenSource);
+    async function* events(): AsyncGenerator<{ event: string; data: unknown }> {
+      const decoder = new TextDecoder();
+      let buf = '';
+      try {
+        for await (const chunk of res.body) {
+          buf += decoder.decode(chunk, { stream: true });
+          const { events: complete, rest } = splitSse(buf);
+          buf = rest;
+          for (const e of complete) yield { event: e.event, data: JSON.parse(e.data) as unknown };
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' && (e as Error).name !== 'AbortError') throw e;
+      }
+    }
+    return { events: events(), close: () => res.close() };
+  }
+
   private async call<T>(method: string, path: string, body?: string, contentType?: string): Promise<T> {
     const res = await this.fetch(path, method, contentType ? { 'content-type': contentType } : {}, body);
     const json = parse(await res.text());

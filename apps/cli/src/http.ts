@@ -8,6 +8,8 @@ export interface HttpAnswer {
   /** The body as it arrives (for server-sent events). */
   body: AsyncIterable<Buffer>;
   text(): Promise<string>;
+  /** Drops the connection (ends a stream that is being read). */
+  close(): void;
 }
 
 /** What {@link httpFetch} sends. */
@@ -40,6 +42,7 @@ export function httpFetch(url: string, init: HttpInit = {}): Promise<HttpAnswer>
           for await (const chunk of res) s += chunk as string;
           return s;
         },
+        close: () => res.destroy(),
       });
     });
     req.once('error', reject);

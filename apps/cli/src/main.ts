@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ApiClient, resolveConnection } from './api-client.js';
 import { explain, nodes, runPlan, status, validateFile } from './commands.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
+import { registerMonitorCommand } from './monitor/register.js';
 import { registerAttachCommand } from './commands/attach.js';
 import { registerCaptureCommand } from './commands/capture.js';
 import { registerJoinCommand } from './commands/join.js';
@@ -80,6 +81,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act });
 registerEmergencyCommands(program, { api, out, act });
 
-for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand]) register(program, { api, out, act });
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerMonitorCommand]) register(program, { api, out, act });
 
 await program.parseAsync(process.argv);
