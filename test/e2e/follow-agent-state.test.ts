@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
@@ -26,10 +28,37 @@ beforeAll(async () => {
 
 afterAll(() => disposables.disposeAll(), 120_000);
 
+/**
+ * A slow link to the API: requests pass through unchanged, but event streams open only after
+ * `delayMs`, so the run's first task has started (and ended) before the CLI's stream is open.
+ */
+async function slowStreamsProxy(target: string, delayMs: number): Promise<string> {
+  const server = createServer((req, res) => {
+    const forward = () => {
+      const up = request(`${target}${req.url}`, { method: req.method, headers: req.headers, agent: false }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.once('error', () => res.destroy());
+      req.pipe(up);
+    };
+    if (/\/events$/.test(req.url ?? '')) setTimeout(forward, delayMs);
+    else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  disposables.add(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  disposables.add(() => server.closeAllConnections());
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /** Runs the built CLI against the cluster (stdout is a pipe: no TTY); never rejects. */
 async function shoal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return shoalAt(cluster.api, ...args);
+}
+
+async function shoalAt(api: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec(process.execPath, [CLI, '--api', cluster.api, ...args], { env: { ...process.env, SHOAL_TOKEN: cluster.token, NO_COLOR: '1' } });
+    const r = await exec(process.execPath, [CLI, '--api', api, ...args], { env: { ...process.env, SHOAL_TOKEN: cluster.token, NO_COLOR: '1' } });
     return { code: 0, ...r };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -84,6 +113,20 @@ phases:
     ]);
     expect(lines.at(-1)).toMatchObject({ type: 'result', run: { state: 'succeeded' } });
   }, 60_000);
+
+  it('over a link that opens the stream late (the run already ended): every line is replayed from the snapshot', async () => {
+    const slow = await slowStreamsProxy(cluster.api, 5000);
+    const r = await shoalAt(slow, 'run', plan(), '--follow', '--json');
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tasks = lines.filter((e) => e.type === 'task').map((e) => `${e.taskId as string} ${e.state as string}${e.replayed ? ' (replayed)' : ''}`);
+    expect(tasks).toEqual(expect.arrayContaining(['quick running (replayed)', 'quick succeeded (replayed)', 'after running (replayed)', 'after succeeded (replayed)']));
+    expect(tasks.filter((t) => t.startsWith('quick running'))).toHaveLength(1);
+    const plain = await shoalAt(slow, 'run', plan(), '--follow');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/task quick#1 running on node-t\n.*task quick#1 succeeded on node-t exit 0/);
+    expect(plain.stdout).toMatch(/phase second succeeded/);
+  }, 90_000);
 });
 
 describe('agent state, live', () => {
