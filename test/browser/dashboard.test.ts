@@ -19,23 +19,26 @@ phases:
   - id: test
     depends_on: [build]
     tasks:
-      - { id: unit, team: web, role: Tester, command: ["sh", "-c", "sleep 3"], requires: { pool: main } }
-      - { id: e2e, team: web, role: Browser, command: ["sh", "-c", "sleep 4"], requires: { pool: main } }
-      - { id: lint, team: web, role: Linter, command: ["sh", "-c", "sleep 2"], requires: { pool: main } }
+      - { id: unit, team: web, role: Tester, command: ["sh", "-c", "sleep 5"], requires: { pool: main } }
+      - { id: e2e, team: web, role: Browser, command: ["sh", "-c", "sleep 7"], requires: { pool: main } }
+      - { id: lint, team: web, role: Linter, command: ["sh", "-c", "sleep 4"], requires: { pool: main } }
   - id: ship
     depends_on: [test]
     tasks:
       - { id: package, team: web, role: Shipper, command: ["sh", "-c", "sleep 2"], requires: { pool: main } }
 `;
 
-/** Long tasks to watch on the overview and then cancel from the run page. */
-const LONG_PLAN = `name: dashboard-long
+const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
+
+/** Long tasks to watch on the overview and then cancel from the run page; `prompt` is an agent waiting for input. */
+const longPlan = (dir: string) => `name: dashboard-long
 teams: [{ name: ops }]
 phases:
   - id: soak
     tasks:
       - { id: soak-a, team: ops, role: Soaker, command: ["sh", "-c", "echo capture-marker; sleep 300"], requires: { pool: main } }
       - { id: soak-b, team: ops, role: Watcher, command: ["sh", "-c", "sleep 300"], requires: { pool: main } }
+      - { id: prompt, team: ops, role: Agent, command: ["${process.execPath}", "${FAKE_AGENT}", "${join(dir, 'agent-input.txt')}"], interactive: true, requires: { pool: main } }
 `;
 
 /**
@@ -48,6 +51,7 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
   let cluster: TestCluster;
   let browser: Browser;
   let page: Page;
+  let workDir: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -57,6 +61,7 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const dir = tempDir('shoal-dashboard-');
     disposables.add(() => dir.dispose());
+    workDir = dir.path;
     const sockets = ['a', 'b', 'c'].map(() => tmuxSocket());
     for (const s of sockets) disposables.add(() => s.dispose());
     cluster = await startCluster(
@@ -117,7 +122,7 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     await compileRow("running").waitFor({ timeout: 90_000 });
     await page.locator('.gantt .bar[data-task="compile"]').waitFor();
     // the live picture for the README: bars growing across both nodes
-    await page.locator('.gantt .bar[data-task="e2e"]').waitFor({ timeout: 90_000 });
+    await page.locator('.gantt .bar[data-task="e2e"][data-state="running"]').waitFor({ timeout: 90_000 });
     await shot('run-live.png');
     await compileRow("succeeded").waitFor({ timeout: 90_000 });
     await page.locator(`.run-page[data-run="${run.id}"] .panel h2 [data-state="succeeded"]`).waitFor({ timeout: 120_000 });
@@ -134,14 +139,18 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     await shot('task-finished.png');
   });
 
-  it('shows a new run in the list live, agents and nodes with their charts, the screen of a running task, and cancels a run', async () => {
+  it('shows a new run live, the agent waiting for input on top, nodes with their charts, a task screen; sends a message; cancels the run', async () => {
     await page.goto(`${cluster.api}/#/`);
     await page.locator('#runs .live.on').waitFor();
-    const run = await cluster.submit(LONG_PLAN);
+    const run = await cluster.submit(longPlan(workDir));
     // submitted after the page loaded: it comes through GET /events
     await page.locator(`#runs tr[data-run="${run.id}"]`).waitFor({ timeout: 30_000 });
     await page.locator(`#agents tr[data-agent="${run.id}/soak-a"]`).waitFor({ timeout: 90_000 });
     await page.locator(`#agents tr[data-agent="${run.id}/soak-b"]`).waitFor({ timeout: 30_000 });
+    // the fake agent shows its prompt: waiting for input, so it needs the operator and is listed first
+    await page.locator(`#agents tr.needs-you[data-agent="${run.id}/prompt"]`).waitFor({ timeout: 60_000 });
+    expect(await page.locator('#agents tbody tr').first().getAttribute('data-agent')).toBe(`${run.id}/prompt`);
+    expect(await page.locator('#agents .needs-count').textContent()).toBe('1 needs you');
     await waitFor(async () => (await page.locator('[data-node="node-c"]').getAttribute('data-samples')) !== null && Number(await page.locator('[data-node="node-c"]').getAttribute('data-samples')) >= 8, {
       timeoutMs: 60_000,
       intervalMs: 500,
@@ -158,6 +167,12 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     await page.goto(`${cluster.api}/#/runs/${run.id}/tasks/soak-a`);
     await page.locator('[data-testid="capture"]', { hasText: 'capture-marker' }).waitFor({ timeout: 30_000 });
     await shot('task-running.png');
+
+    await page.goto(`${cluster.api}/#/runs/${run.id}/tasks/prompt`);
+    await page.locator('form.send input:not([disabled])').fill('hello from the dashboard');
+    await page.locator('form.send button[type="submit"]').click();
+    await page.locator('[data-testid="capture"]', { hasText: 'ok 1: hello from the dashboard' }).waitFor({ timeout: 30_000 });
+    await shot('task-agent.png');
 
     await page.goto(`${cluster.api}/#/runs/${run.id}`);
     await page.locator('tr[data-task="soak-a"][data-state="running"]').waitFor();

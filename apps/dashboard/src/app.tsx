@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { adoptTokenFromFragment, forgetToken, onUnauthorized, post, storeToken, storedToken } from './api.js';
 import { startLiveData } from './live.js';
+import { type Route, parseRoute } from './route.js';
 import { ActionButton, Toasts } from './ui.js';
 import { AgentsPanel } from './views/agents.js';
 import { AnalyticsPage } from './views/analytics.js';
@@ -8,19 +9,6 @@ import { NodesPanel } from './views/nodes.js';
 import { RunPage } from './views/run.js';
 import { RunsPanel } from './views/runs.js';
 import { TaskPage } from './views/task.js';
-
-/** A page of the dashboard, from the URL fragment (`#/runs/<id>`, …). */
-export type Route = { page: 'home' } | { page: 'runs' } | { page: 'nodes' } | { page: 'analytics' } | { page: 'run'; runId: string } | { page: 'task'; runId: string; taskId: string };
-
-export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'runs' && parts[1] && parts[2] === 'tasks' && parts[3]) return { page: 'task', runId: parts[1], taskId: parts[3] };
-  if (parts[0] === 'runs' && parts[1]) return { page: 'run', runId: parts[1] };
-  if (parts[0] === 'runs') return { page: 'runs' };
-  if (parts[0] === 'nodes') return { page: 'nodes' };
-  if (parts[0] === 'analytics') return { page: 'analytics' };
-  return { page: 'home' };
-}
 
 /** The current route; a `#token=…` typed into an open page is taken as the new token (`onToken`). */
 function useRoute(onToken: (token: string) => void): Route {

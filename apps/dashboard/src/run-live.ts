@@ -45,6 +45,8 @@ export function applyRunEvent(run: Run, e: RunEvent): Run {
           return next;
         }),
       };
+    case 'agent':
+      return { ...run, tasks: run.tasks.map((t) => (t.id === e.taskId && t.attempt === e.attempt ? { ...t, agent: { state: e.state, since: e.since } } : t)) };
     default:
       return run;
   }

@@ -1,25 +1,12 @@
 import type { AttemptBar } from '../run-live.js';
 import { formatDuration } from '../ui.js';
+import { ganttLayout, ticks } from './layout.js';
 
-const ROW_H = 28;
+const LANE_H = 26;
+const ROW_PAD = 4;
 const LABEL_W = 130;
 const WIDTH = 1000;
 const AXIS_H = 22;
-
-/** Rows of the chart: one per node, in order of first use. */
-export function ganttRows(bars: AttemptBar[]): string[] {
-  return [...new Set(bars.map((b) => b.nodeId))];
-}
-
-/** Tick times (ms) from `from` to `to` at a round step after the start (1 s, 2 s, 5 s, …), at most about `count`. */
-export function ticks(from: number, to: number, count = 8): number[] {
-  const span = Math.max(1, to - from);
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600].map((s) => s * 1000);
-  const step = steps.find((s) => span / s <= count) ?? steps[steps.length - 1]!;
-  const out: number[] = [];
-  for (let t = from; t <= to; t += step) out.push(t);
-  return out;
-}
 
 /**
  * Tasks across nodes over time: a row per node, a bar per attempt from its start to its end (or
@@ -27,11 +14,17 @@ export function ticks(from: number, to: number, count = 8): number[] {
  */
 export function Gantt({ bars, now, onOpen }: { bars: AttemptBar[]; now: number; onOpen?: (taskId: string) => void }) {
   if (bars.length === 0) return <p class="muted">No task has started on a node yet.</p>;
-  const rows = ganttRows(bars);
+  const { rows, laneOf } = ganttLayout(bars, now);
+  const rowTop: number[] = [];
+  let y = AXIS_H;
+  for (const r of rows) {
+    rowTop.push(y);
+    y += r.lanes * LANE_H + ROW_PAD;
+  }
   const from = Math.min(...bars.map((b) => b.start));
   const to = Math.max(from + 1000, ...bars.map((b) => b.end ?? now));
   const x = (t: number) => LABEL_W + ((t - from) / (to - from)) * (WIDTH - LABEL_W - 10);
-  const height = AXIS_H + rows.length * ROW_H + 4;
+  const height = y + 4;
   return (
     <svg class="gantt" viewBox={`0 0 ${WIDTH} ${height}`} width="100%" role="img" aria-label="Gantt chart of task attempts per node">
       {ticks(from, to).map((t) => (
@@ -42,25 +35,25 @@ export function Gantt({ bars, now, onOpen }: { bars: AttemptBar[]; now: number; 
           </text>
         </g>
       ))}
-      {rows.map((node, i) => (
-        <g key={node}>
-          <text x={6} y={AXIS_H + i * ROW_H + ROW_H / 2 + 4} class="row-label">
-            {node}
+      {rows.map((r, i) => (
+        <g key={r.nodeId}>
+          <text x={6} y={rowTop[i]! + (r.lanes * LANE_H) / 2 + 5} class="row-label">
+            {r.nodeId}
           </text>
-          <line x1={0} x2={WIDTH} y1={AXIS_H + (i + 1) * ROW_H} y2={AXIS_H + (i + 1) * ROW_H} class="row-sep" />
+          <line x1={0} x2={WIDTH} y1={rowTop[i]! + r.lanes * LANE_H + ROW_PAD / 2} y2={rowTop[i]! + r.lanes * LANE_H + ROW_PAD / 2} class="row-sep" />
         </g>
       ))}
       {bars.map((b) => {
-        const row = rows.indexOf(b.nodeId);
+        const row = rows.findIndex((r) => r.nodeId === b.nodeId);
         const x1 = x(b.start);
         const w = Math.max(3, x(b.end ?? now) - x1);
-        const y = AXIS_H + row * ROW_H + 4;
+        const top = rowTop[row]! + laneOf.get(b)! * LANE_H + 3;
         return (
           <g key={`${b.taskId}#${b.attempt}`} class={`bar state-${b.state}`} data-task={b.taskId} data-state={b.state} onClick={() => onOpen?.(b.taskId)}>
             <title>{`${b.taskId} attempt ${b.attempt} on ${b.nodeId}: ${b.state}, ${formatDuration((b.end ?? now) - b.start)}`}</title>
-            <rect x={x1} y={y} width={w} height={ROW_H - 8} rx={3} />
+            <rect x={x1} y={top} width={w} height={LANE_H - 6} rx={3} />
             {w > 40 ? (
-              <text x={x1 + 4} y={y + ROW_H / 2} class="bar-label">
+              <text x={x1 + 4} y={top + LANE_H / 2 + 1} class="bar-label">
                 {b.attempt > 1 ? `${b.taskId} #${b.attempt}` : b.taskId}
               </text>
             ) : null}

@@ -1,28 +1,10 @@
 import type { PhaseView } from '../types.js';
+import { phaseLayers } from './layout.js';
 
 const BOX_W = 150;
 const BOX_H = 40;
 const GAP_X = 60;
 const GAP_Y = 16;
-
-/** Column of each phase: 0 without dependencies, else one more than its deepest dependency. */
-export function phaseLayers(phases: Pick<PhaseView, 'id' | 'dependsOn'>[]): Map<string, number> {
-  const byId = new Map(phases.map((p) => [p.id, p]));
-  const depth = new Map<string, number>();
-  const visit = (id: string, path: Set<string>): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (path.has(id)) return 0; // a cycle cannot pass plan validation; guard anyway
-    path.add(id);
-    const deps = byId.get(id)?.dependsOn.filter((d) => byId.has(d)) ?? [];
-    const d = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((x) => visit(x, path)));
-    path.delete(id);
-    depth.set(id, d);
-    return d;
-  };
-  for (const p of phases) visit(p.id, new Set());
-  return depth;
-}
 
 /** The run's phases as a left-to-right graph of `dependsOn` edges, each box coloured by state. */
 export function PhaseGraph({ phases }: { phases: PhaseView[] }) {

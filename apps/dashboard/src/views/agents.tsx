@@ -1,16 +1,8 @@
 import { nodes } from '../live.js';
 import { useStore } from '../store.js';
-import { type RunningEntry, needsYou } from '../types.js';
+import { orderAgents } from '../derive.js';
+import { needsYou } from '../types.js';
 import { Panel, StateBadge, ago } from '../ui.js';
-
-interface AgentRow extends RunningEntry {
-  nodeId: string;
-}
-
-/** Agents first that need an operator (waiting for input, menu, stalled, error), then the longest in their state. */
-export function orderAgents(rows: AgentRow[]): AgentRow[] {
-  return [...rows].sort((a, b) => Number(needsYou(b.agent?.state)) - Number(needsYou(a.agent?.state)) || (a.agent?.since ?? Infinity) - (b.agent?.since ?? Infinity));
-}
 
 /** Every agent running on the fleet (from node heartbeats), "needs you" on top. */
 export function AgentsPanel() {
@@ -18,7 +10,7 @@ export function AgentsPanel() {
   const agents = orderAgents(rows.flatMap((n) => (n.state === 'lost' ? [] : n.running.map((r) => ({ ...r, nodeId: n.id })))));
   const waiting = agents.filter((a) => needsYou(a.agent?.state)).length;
   return (
-    <Panel id="agents" title={waiting > 0 ? <>Agents <span class="needs-count">{waiting} need you</span></> : 'Agents'}>
+    <Panel id="agents" title={waiting > 0 ? <>Agents <span class="needs-count">{waiting === 1 ? "1 needs you" : `${waiting} need you`}</span></> : 'Agents'}>
       {agents.length === 0 ? (
         <p class="muted">No agent is running.</p>
       ) : (

@@ -1,21 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.js';
 import { TimeChart } from '../charts/time-chart.js';
+import { utilisationSeries } from '../derive.js';
 import type { AnalyticsReport } from '../types.js';
 import { ErrorNote, Panel, formatDuration, percent } from '../ui.js';
 
 const WINDOWS = ['1d', '7d', '30d'] as const;
 const COLORS = ['#58a6ff', '#3fb950', '#d29922', '#f778ba', '#a371f7', '#79c0ff', '#ffa657'];
-
-/** Node utilisation series on one shared time axis (points of every node, nulls where a node has none). */
-export function utilisationSeries(report: Pick<AnalyticsReport, 'utilisation'>): { times: number[]; perNode: { nodeId: string; cpu: (number | null)[] }[] } {
-  const times = [...new Set(report.utilisation.flatMap((n) => n.points.map((p) => p.at)))].sort((a, b) => a - b);
-  const perNode = report.utilisation.map((n) => {
-    const at = new Map(n.points.map((p) => [p.at, p.cpuPercent]));
-    return { nodeId: n.nodeId, cpu: times.map((t) => at.get(t) ?? null) };
-  });
-  return { times: times.map((t) => t / 1000), perNode };
-}
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (

@@ -39,12 +39,24 @@ export function NodeCard({ node, compact }: { node: NodeRow; compact?: boolean }
         <dt>tasks</dt>
         <dd>
           {node.running.length} running of {node.capacity.maxTasks}
-          {waiting > 0 ? <span class="needs-count"> {waiting} need you</span> : null}
+          {waiting > 0 ? <span class="needs-count"> {waiting === 1 ? "1 needs you" : `${waiting} need you`}</span> : null}
           {node.band && node.band.throttled.length > 0 ? <span class="muted"> · {node.band.throttled.length} throttled</span> : null}
         </dd>
         <dt>governor</dt>
         <dd>{node.governor}</dd>
       </dl>
+      {!compact && node.running.length > 0 ? (
+        <ul class="running">
+          {node.running.map((r) => (
+            <li key={`${r.runId}/${r.taskId}/${r.attempt}`} class={needsYou(r.agent?.state) ? 'needs-you' : ''}>
+              {r.agent ? <StateBadge state={r.agent.state} /> : null}{' '}
+              <a href={`#/runs/${encodeURIComponent(r.runId)}/tasks/${encodeURIComponent(r.taskId)}`}>{r.taskId}</a> <span class="muted">{r.runId}</span>
+              {r.cpuPercent !== undefined ? <span class="muted"> · {r.cpuPercent.toFixed(0)}% CPU</span> : null}
+              {r.rssMb !== undefined ? <span class="muted"> · {r.rssMb.toFixed(0)} MB</span> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <div class="charts">
         <div>
           <h4>host CPU %{band ? `, band ${band.low}–${band.high}% shaded` : ''}</h4>
