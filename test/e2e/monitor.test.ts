@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Disposables, type TmuxSocket, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
@@ -8,6 +8,9 @@ import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 
 const exec = promisify(execFile);
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
+const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
+/** Screens captured by the test (kept for a look; not in git). */
+const ARTIFACTS = join(ROOT, 'test/e2e/artifacts');
 const disposables = new Disposables();
 let cluster: TestCluster;
 let dir: string;
@@ -31,9 +34,10 @@ phases:
   - id: long
     tasks:
       - { id: longtask, team: w, role: Long, command: ["sleep", "600"], resources: { cpu: 5, memory: 256 } }
+      - { id: asks, team: w, role: Asks, command: ["${process.execPath}", "${FAKE_AGENT}", "${join(dir, 'input.txt')}"], interactive: true, resources: { cpu: 5, memory: 256 } }
 `);
   disposables.add(() => cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
-  await waitFor(async () => (await cluster.get(run.id)).tasks[0]!.state === 'running', { timeoutMs: 60_000, what: 'the long task to run' });
+  await waitFor(async () => (await cluster.get(run.id)).tasks.every((t) => t.state === 'running'), { timeoutMs: 60_000, what: 'both tasks to run' });
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
@@ -75,11 +79,15 @@ describe('shoal monitor in a real terminal', () => {
     await waitFor(
       async () => {
         const text = await t.pane();
-        return /mon-node\s+alive\s+\[/.test(text) && /longtask#1\s+working/.test(text) && /\blive\b/.test(text);
+        return /mon-node\s+alive\s+\[/.test(text) && /longtask#1\s+working/.test(text) && /asks#1\s+waiting-for-input/.test(text) && /\blive\b/.test(text);
       },
-      { timeoutMs: 30_000, what: 'the monitor showing mon-node and longtask#1 working, its event stream open' },
+      { timeoutMs: 30_000, what: 'the monitor showing mon-node, longtask#1 working and asks#1 waiting, its event stream open' },
     );
     const screen = (await t.pane()).replace(/\n$/, '').split('\n');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, `monitor-80x24-${session}.txt`), `${screen.join('\n')}\n`);
+    const agents = screen.findIndex((l) => l.startsWith('AGENTS'));
+    expect(screen[agents + 1]).toMatch(/^! asks#1\s+waiting-for-input/); // needs you: first
     expect(screen.length).toBeLessThanOrEqual(24);
     for (const l of screen) expect(l.length).toBeLessThanOrEqual(80);
     expect(screen.join('\n')).not.toContain('before the command'); // drawn on the alternate screen
@@ -103,6 +111,7 @@ describe('shoal monitor in a real terminal', () => {
     expect(stdout).not.toMatch(/\u001b/);
     expect(stdout).toMatch(/mon-node\s+alive\s+\[[#.|]{22}\]\s+\d+% mem /);
     expect(stdout).toMatch(new RegExp(`longtask#1\\s+working \\d+s\\s+mon-node\\s+${run.id}`));
+    expect(stdout).toMatch(/needs you 1/);
   }, 30_000);
 });
 
