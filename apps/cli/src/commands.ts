@@ -4,7 +4,7 @@ import { type KindEstimate, compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
 import { followRun } from './follow/follow.js';
 import { agentCell, outputTails, runTable } from './render.js';
-import { type AgentStatus, NEEDS_OPERATOR, type RunView } from '@shoal/protocol';
+import { type AgentStatus, type Heartbeat, NEEDS_OPERATOR, type RunView } from '@shoal/protocol';
 
 type Out = (s: string) => void;
 
@@ -87,7 +87,7 @@ export async function status(api: ApiClient, runId: string | undefined, out: Out
 
 /** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the nodes' heartbeats). */
 async function needsOperator(api: ApiClient, out: Out): Promise<number> {
-  const list = (await api.nodes()) as { id: string; running: { runId: string; taskId: string; attempt: number; agent?: AgentStatus }[] }[];
+  const list = (await api.nodes()) as ({ id: string } & Pick<Heartbeat, 'running'>)[];
   const waiting = list
     .flatMap((n) => n.running.map((r) => ({ ...r, nodeId: n.id })))
     .filter((r): r is typeof r & { agent: AgentStatus } => !!r.agent && NEEDS_OPERATOR.has(r.agent.state))

@@ -4,7 +4,14 @@ import { type MonitorData, type MonitorNode, agentRows, cpuBar, renderFrame } fr
 const NOW = Date.parse('2026-11-29T01:00:00Z');
 
 function node(id: string, cpu: number, running: MonitorNode['running'] = []): MonitorNode {
-  return { id, state: 'alive', host: { cpuPercent: cpu, memUsedMb: 2048, memTotalMb: 8192 }, capacity: { maxTasks: 8 }, band: { low: 40, high: 60, state: 'ok' }, running };
+  return {
+    id,
+    state: 'alive',
+    host: { cpuPercent: cpu, memUsedMb: 2048, memTotalMb: 8192, load1: 0.5, cores: 2 },
+    capacity: { cpuPercent: 200, memoryMb: 8192, maxTasks: 8 },
+    band: { low: 40, high: 60, state: 'ok', throttled: [] },
+    running,
+  };
 }
 
 function data(over: Partial<MonitorData> = {}): MonitorData {

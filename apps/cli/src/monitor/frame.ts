@@ -1,14 +1,7 @@
-import { type AgentStatus, NEEDS_OPERATOR, type RunEvent } from '@shoal/protocol';
+import { type Heartbeat, NEEDS_OPERATOR, type NodeState, type RunEvent } from '@shoal/protocol';
 
-/** One node as `GET /nodes` answers it (the fields the monitor shows). */
-export interface MonitorNode {
-  id: string;
-  state: string;
-  host: { cpuPercent: number; memUsedMb: number; memTotalMb: number };
-  capacity?: { maxTasks: number };
-  band?: { low: number; high: number; state: string };
-  running: { runId: string; taskId: string; attempt: number; cpuPercent?: number; rssMb?: number; agent?: AgentStatus }[];
-}
+/** One node as `GET /nodes` answers it (its last heartbeat and liveness): the fields the monitor shows. */
+export type MonitorNode = { id: string; state: NodeState } & Pick<Heartbeat, 'host' | 'running'> & Partial<Pick<Heartbeat, 'capacity' | 'band'>>;
 
 /** A run as `GET /runs` lists it. */
 export interface MonitorRun {
