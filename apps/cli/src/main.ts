@@ -6,6 +6,7 @@ import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerMonitorCommand } from './monitor/register.js';
 import { registerAttachCommand } from './commands/attach.js';
 import { registerCaptureCommand } from './commands/capture.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerJoinCommand } from './commands/join.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -81,6 +82,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act });
 registerEmergencyCommands(program, { api, out, act });
 
-for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerMonitorCommand]) register(program, { api, out, act });
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerMonitorCommand, registerDashboardCommand]) register(program, { api, out, act });
 
 await program.parseAsync(process.argv);

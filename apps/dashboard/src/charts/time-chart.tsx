@@ -19,16 +19,17 @@ export interface Line {
 function bandPlugin(getBand: () => Band | undefined): uPlot.Plugin {
   return {
     hooks: {
-      drawClear: (u: uPlot) => {
+      // drawn over the series so it stays visible when the CPU fill covers it
+      draw: (u: uPlot) => {
         const band = getBand();
         if (!band) return;
         const { ctx } = u;
         const top = u.valToPos(band.high, 'y', true);
         const bottom = u.valToPos(band.low, 'y', true);
         ctx.save();
-        ctx.fillStyle = 'rgba(46, 160, 67, 0.13)';
+        ctx.fillStyle = 'rgba(63, 185, 80, 0.18)';
         ctx.fillRect(u.bbox.left, top, u.bbox.width, bottom - top);
-        ctx.strokeStyle = 'rgba(46, 160, 67, 0.6)';
+        ctx.strokeStyle = 'rgba(63, 185, 80, 0.9)';
         ctx.setLineDash([4, 4]);
         ctx.beginPath();
         ctx.moveTo(u.bbox.left, top);

@@ -128,7 +128,7 @@ export function RunPage({ runId }: { runId: string }) {
                 <td>
                   <StateBadge state={t.state} title={t.reason ?? t.waitingReason} />
                 </td>
-                <td>{t.agent ? <StateBadge state={t.agent.state} /> : <span class="muted">–</span>}</td>
+                <td>{t.agent && !TERMINAL_TASK_STATES.includes(t.state) ? <StateBadge state={t.agent.state} /> : <span class="muted">–</span>}</td>
                 <td>
                   {t.attempt}/{t.maxAttempts}
                 </td>

@@ -99,7 +99,7 @@ export function TaskPage({ runId, taskId }: { runId: string; taskId: string }) {
           <dt>node</dt>
           <dd>{task.nodeId ?? '–'}</dd>
           <dt>agent</dt>
-          <dd>{task.agent ? <><StateBadge state={task.agent.state} /> {ago(task.agent.since)}</> : <span class="muted">not reported</span>}</dd>
+          <dd>{task.agent && active ? <><StateBadge state={task.agent.state} /> {ago(task.agent.since)}</> : <span class="muted">not reported</span>}</dd>
           <dt>started</dt>
           <dd>{clock(task.startedAt)}</dd>
           <dt>took</dt>

@@ -1,0 +1,28 @@
+import { apiJson, type RegisterCommand } from './task-api.js';
+
+/**
+ * `shoal dashboard [--with-token]`: where the web dashboard of the coordinator is. With
+ * `--with-token`, a link carrying this CLI's token in the URL fragment (`/#token=…`): browsers do
+ * not send fragments, the page moves the token into the tab's sessionStorage and out of the address
+ * bar. The token is checked first, so a link that would only show the sign-in form is not printed.
+ */
+export const registerDashboardCommand: RegisterCommand = (program, { api, out, act }) => {
+  program
+    .command('dashboard')
+    .description('print the URL of the web dashboard (with --with-token: a link that signs the browser in)')
+    .option('--with-token', "put this CLI's API token in the link's #fragment (keep such a link private)")
+    .action(
+      act(async (o: { withToken?: boolean }) => {
+        const client = api();
+        const page = `${client.base}/`;
+        if (!o.withToken) {
+          out(`${page}\nopen it and paste an API token (\`shoal token create --scope operate\`), or run \`shoal dashboard --with-token\` for a link that signs in`);
+          return 0;
+        }
+        if (!client.conn.token) throw new Error(`--with-token: ${client.conn.tokenSource}`);
+        await apiJson(client, 'GET', '/runs');
+        out(`${page}#token=${encodeURIComponent(client.conn.token)}`);
+        return 0;
+      }),
+    );
+};
