@@ -32,6 +32,7 @@ export interface RunPlanOptions {
   tty?: boolean;
   write?: (text: string) => void;
   columns?: () => number;
+  rows?: () => number;
 }
 
 /**
@@ -47,7 +48,7 @@ export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, o
   const mode = o.json ? 'json' : o.tty ? 'tty' : 'plain';
   const estimateMs = mode === 'tty' ? await taskEstimates(api, text) : undefined;
   const write = o.write ?? ((s: string) => out(s.replace(/\n$/, '')));
-  let final: RunView | undefined = await followRun(api, run, { mode, write, columns: o.columns, estimateMs });
+  let final: RunView | undefined = await followRun(api, run, { mode, write, columns: o.columns, rows: o.rows, estimateMs });
   final = await api.run(run.id).catch(() => final);
   if (!final) throw new Error(`lost track of run ${run.id}`);
   if (o.json) {

@@ -47,7 +47,7 @@ program
   .option('--json', 'with --follow: one JSON event per line, then the final run')
   .action(
     act((plan: string, o: { follow?: boolean; json?: boolean }) =>
-      runPlan(api(), plan, { follow: o.follow, json: o.json, tty: !!process.stdout.isTTY && !o.json, write: (s) => process.stdout.write(s), columns: () => process.stdout.columns ?? 80 }, out),
+      runPlan(api(), plan, { follow: o.follow, json: o.json, tty: !!process.stdout.isTTY && !o.json, write: (s) => process.stdout.write(s), columns: () => process.stdout.columns ?? 80, rows: () => process.stdout.rows ?? 24 }, out),
     ),
   );
 

@@ -17,6 +17,21 @@ export function bar(done: number, total: number, width: number): string {
 }
 
 /**
+ * At most `maxLines` lines of {@link phaseBars}: when the phases do not fit, the window starts
+ * just before the first phase still running or waiting, and a last line says how many are left out.
+ */
+export function fittedPhaseBars(phases: readonly PhaseProgress[], width: number, maxLines: number): string[] {
+  if (phases.length <= maxLines) return phaseBars(phases, width);
+  const room = Math.max(1, maxLines - 1);
+  const firstOpen = phases.findIndex((p) => p.state === 'pending' || p.state === 'running' || p.state === 'awaiting-operator');
+  const from = Math.max(0, Math.min((firstOpen < 0 ? phases.length : firstOpen) - 1, phases.length - room));
+  const shown = phases.slice(from, from + room);
+  const done = phases.filter((p) => p.state === 'succeeded').length;
+  const more = `… ${phases.length - shown.length} more phases (${done}/${phases.length} succeeded)`;
+  return [...phaseBars(shown, width), more.slice(0, width)];
+}
+
+/**
  * One line per phase: name, bar, done/total, elapsed and ETA (or the phase's end state), each
  * line at most `width` characters. Pure.
  */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunEvent, type RunView, TERMINAL_RUN } from '@shoal/protocol';
 import { type ApiClient, ApiError } from '../api-client.js';
-import { phaseBars } from './bars.js';
+import { fittedPhaseBars } from './bars.js';
 import { followLine } from './lines.js';
 import { type FollowEvent, RunProgress } from './progress.js';
 
@@ -15,6 +15,8 @@ export interface FollowOptions {
   write(text: string): void;
   /** Terminal width (TTY mode). */
   columns?(): number;
+  /** Terminal height (TTY mode): the bars never take more than all but two of its lines. */
+  rows?(): number;
   /** Expected duration of a task (learned estimate of its kind), for the ETA. */
   estimateMs?(taskId: string): number | undefined;
   /** Bar refresh period on a TTY (default 1 s). */
@@ -94,7 +96,7 @@ class FollowView {
   redraw(lines: string[] = []): void {
     if (this.o.mode !== 'tty') return;
     const width = Math.max(20, (this.o.columns?.() ?? 80) - 1);
-    const bars = phaseBars(this.progress.phases(this.now()), width);
+    const bars = fittedPhaseBars(this.progress.phases(this.now()), width, Math.max(1, (this.o.rows?.() ?? 24) - 2));
     const clear = this.barLines > 0 ? `\u001b[${this.barLines}A\r\u001b[J` : '';
     this.o.write(`${clear}${lines.map((l) => `${l}\n`).join('')}${bars.map((b) => `${b}\n`).join('')}`);
     this.barLines = bars.length;

@@ -1,5 +1,5 @@
 import type { RunView, TaskView } from '@shoal/protocol';
-import { phaseBars } from './bars.js';
+import { fittedPhaseBars, phaseBars } from './bars.js';
 import { RunProgress } from './progress.js';
 
 const task = (id: string, over: Partial<TaskView> = {}): TaskView => ({ id, phaseId: 'p1', team: 't', role: 'r', state: 'queued', attempt: 1, maxAttempts: 1, ...over });
@@ -71,5 +71,22 @@ describe('phaseBars', () => {
     expect(lines[0]).toMatch(/^gather .*\[#+\.+\]\s+1\/4 1m05s ETA 30s \(2 running\)$/);
     expect(lines[1]).toMatch(/succeeded in 5s$/);
     expect(lines[2]).toMatch(/0\/1 waiting$/);
+  });
+
+  it('keeps to the lines it is given: the window starts before the first open phase and says what is left out', () => {
+    const phases = Array.from({ length: 30 }, (_, i) => ({
+      id: `p${i}`,
+      state: (i < 12 ? 'succeeded' : i === 12 ? 'running' : 'pending') as 'succeeded' | 'running' | 'pending',
+      total: 1,
+      done: i < 12 ? 1 : 0,
+      running: i === 12 ? 1 : 0,
+      failed: 0,
+      elapsedMs: 1000,
+    }));
+    const lines = fittedPhaseBars(phases, 60, 6);
+    expect(lines).toHaveLength(6);
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(['p11', 'p12', 'p13', 'p14', 'p15', '…']);
+    expect(lines[5]).toBe('… 25 more phases (12/30 succeeded)');
+    expect(fittedPhaseBars(phases.slice(0, 3), 60, 6)).toHaveLength(3);
   });
 });
