@@ -28,6 +28,7 @@ const defaultMutate = [
   '!**/test-fixtures.ts',
 ];
 
+const reportDir = process.env.STRYKER_REPORT_DIR ?? 'reports/mutation';
 const fromEnv = process.env.STRYKER_MUTATE?.split(',').map((s) => s.trim()).filter(Boolean);
 
 export default {
@@ -46,8 +47,9 @@ export default {
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['html', 'json', 'clear-text', 'progress'],
-  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // STRYKER_REPORT_DIR: another report directory (e.g. one per file when running files side by side).
+  htmlReporter: { fileName: `${reportDir}/mutation.html` },
+  jsonReporter: { fileName: `${reportDir}/mutation.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   // Sandboxes: inside reports/ by default (gitignored); STRYKER_TMP moves them elsewhere.
   tempDirName: process.env.STRYKER_TMP ?? 'reports/.stryker-tmp',
