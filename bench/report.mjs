@@ -48,6 +48,10 @@ export function rows(results) {
     out.push([`intake: 8 x ${it.big.tasks}-task plans at once`, loop(it.big), `idle: ${loop(it.idle)}`, '', 'busy <= 50 ms', verdict(it.big.eventLoopBusyMaxMs <= 50)]);
     out.push([`intake: 8 x ${it.accepted.tasks}-task plans accepted`, loop(it.accepted), `largest error body ${fmt(it.big.maxResponseBytes)} B`, '', 'busy <= 50 ms', verdict(it.accepted.eventLoopBusyMaxMs <= 50)]);
   }
+  const an = b.analytics;
+  if (an && !an.error) {
+    out.push([`analytics: GET /analytics?since=7d, ${an.tasks} past tasks`, `p50 ${fmt(an.queryMs.p50)} / max ${fmt(an.queryMs.max)} ms (first read of all ${fmt(an.coldQueryMs)} ms; restarted coordinator ${fmt(an.restart?.firstQueryMs)} ms)`, `JSON.parse of the records p50 ${fmt(an.baselineJsonParseMs.p50)} ms`, `${fmt(an.ratio)}x`, 'p50 < 1,000 ms', verdict(an.goal.met)]);
+  }
   for (const [name, r] of Object.entries(b)) if (r.error) out.push([`${name}: FAILED`, r.error.split('\n')[0].slice(0, 100), '', '', '', '']);
   return out;
 }

@@ -13,6 +13,7 @@ const BENCHES = {
   idle: () => import('../bench/idle.mjs'),
   stack: () => import('../bench/stack.mjs'),
   intake: () => import('./bench-intake.mjs'),
+  analytics: () => import('./bench-analytics.mjs'),
 };
 
 const argv = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors.js';
-import { analyticsWindowMs, decodeHistoryRecord, historyTopology, parseWindow } from './history.js';
+import { analyticsWindowMs, decodeHistoryRecord, decodeHistoryRecords, historyTopology, parseWindow } from './history.js';
 
 describe('history records and windows', () => {
   it('parses windows in days and in the duration forms of plans', () => {
@@ -29,6 +29,13 @@ describe('history records and windows', () => {
     expect(decodeHistoryRecord('{')).toBeUndefined();
     expect(decodeHistoryRecord(JSON.stringify({ ...rec, extra: 1 }))).toBeUndefined();
     expect(decodeHistoryRecord('x'.repeat(20_000))).toBeUndefined();
+  });
+
+  it('decodes a batch at once, and only leaves out the bad records of a batch that holds some', () => {
+    const rec = (at: number) => JSON.stringify({ type: 'node', nodeId: 'n1', at, cpuPercent: 5, memUsedMb: 100, memTotalMb: 200, running: 0 });
+    expect(decodeHistoryRecords([rec(1), rec(2)])).toEqual({ records: [JSON.parse(rec(1)), JSON.parse(rec(2))], skipped: 0 });
+    expect(decodeHistoryRecords([rec(1), '{', JSON.stringify({ type: 'node' }), rec(3)])).toEqual({ records: [JSON.parse(rec(1)), JSON.parse(rec(3))], skipped: 2 });
+    expect(decodeHistoryRecords([])).toEqual({ records: [], skipped: 0 });
   });
 
   it('names the stream and subjects after the namespace', () => {

@@ -3,11 +3,14 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { HistoryRecord, historyTopology } from '@shoal/protocol';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { NatsGateway } from '../nats.gateway.js';
+import { HistoryCache } from './history-cache.js';
 import { type HistoryConfig, loadHistoryConfig } from './history-config.js';
 import { ensureHistoryStream, readHistory } from './history-stream.js';
 
 /** Records published concurrently in one flush step. */
 const PUBLISH_BATCH = 256;
+/** Most decoded records kept in memory (roughly 300 B each); a larger history is read from the stream at each query. */
+const CACHE_MAX_RECORDS = 300_000;
 /** Wait before publishing again after a failure. */
 const RETRY_MS = 2000;
 
@@ -39,12 +42,21 @@ export class HistoryStore implements OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   private lastError?: string;
   private stopped = false;
+  private readonly cache: HistoryCache;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly nats: NatsGateway,
   ) {
     this.settings = loadHistoryConfig();
+    this.cache = new HistoryCache(
+      async (from) => {
+        const r = await readHistory(this.nats.connection, this.config.namespace, from);
+        if (r.skipped) this.log.warn(`${r.skipped} history record(s) could not be decoded and were skipped`);
+        return r;
+      },
+      { maxRecords: CACHE_MAX_RECORDS, retentionMs: this.settings.retentionMs, now: Date.now },
+    );
   }
 
   counts(): HistoryCounts {
@@ -69,12 +81,13 @@ export class HistoryStore implements OnModuleDestroy {
     this.schedule(0);
   }
 
-  /** Every record stored since `since` (ms since epoch). */
-  async read(since: number): Promise<HistoryRecord[]> {
+  /**
+   * Every record stored since `since` (ms since epoch), possibly more (filter by the records' own
+   * times). Served from the in-memory cache, which reads only what the stream got since the last query.
+   */
+  async read(since: number): Promise<readonly HistoryRecord[]> {
     await this.ensure();
-    const { records, skipped } = await readHistory(this.nats.connection, this.config.namespace, since);
-    if (skipped) this.log.warn(`${skipped} history record(s) could not be decoded and were skipped`);
-    return records;
+    return this.cache.since(since);
   }
 
   /** Publishes what is buffered now (tests, shutdown); resolves when the buffer is empty or a publish failed. */

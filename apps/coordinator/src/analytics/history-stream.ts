@@ -1,6 +1,6 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, type JsMsg, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type HistoryRecord, decodeHistoryRecord, historyTopology } from '@shoal/protocol';
+import { type HistoryRecord, decodeHistoryRecords, historyTopology } from '@shoal/protocol';
 
 /** Settings of the history stream. */
 export interface HistoryStreamOptions {
@@ -46,43 +46,56 @@ export async function ensureHistoryStream(nc: NatsConnection, ns: string, opts: 
   }
 }
 
+/** Where a read of the history starts: at a time of the stream, or after a stream sequence. */
+export type ReadFrom = { since: number } | { afterSeq: number };
+
+/** What a read returned: the records in stream order, the last sequence read, undecodable ones skipped. */
+export interface HistoryRead {
+  records: HistoryRecord[];
+  /** Stream sequence of the last message read (undefined when none was). */
+  lastSeq?: number;
+  skipped: number;
+}
+
 /**
- * Reads every history record stored since `since` (ms since epoch, by the stream's own time):
- * an ephemeral, unacknowledged pull consumer starting at that time (`DeliverPolicy.StartTime`),
- * pulled in batches until it has nothing pending, then deleted. (An ordered pull consumer would
- * do the same, but does not work on nats-server 2.9.) Records that do not decode are skipped
- * and counted.
+ * Reads the history records stored since a time (the stream's own, `DeliverPolicy.StartTime`)
+ * or after a sequence: an ephemeral, unacknowledged pull consumer, pulled in batches until it
+ * has nothing pending, then deleted. (An ordered pull consumer would do the same, but does not
+ * work on nats-server 2.9.) Records that do not decode are skipped and counted.
  */
-export async function readHistory(nc: NatsConnection, ns: string, since: number): Promise<{ records: HistoryRecord[]; skipped: number }> {
+export async function readHistory(nc: NatsConnection, ns: string, from: ReadFrom): Promise<HistoryRead> {
   const jsm = await jetstreamManager(nc);
   const stream = historyTopology(ns).stream;
+  const start = 'since' in from ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(from.since).toISOString() } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.afterSeq + 1 };
   const info = await jsm.consumers.add(stream, {
     ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.StartTime,
-    opt_start_time: new Date(since).toISOString(),
+    ...start,
     inactive_threshold: READER_INACTIVE_MS * NS_PER_MS,
     mem_storage: true,
     num_replicas: 1,
   });
-  const records: HistoryRecord[] = [];
-  let skipped = 0;
+  const out: HistoryRead = { records: [], skipped: 0 };
   try {
     let pending = info.num_pending;
-    if (pending === 0) return { records, skipped };
+    if (pending === 0) return out;
     const consumer = await jetstream(nc).consumers.get(stream, info.name);
     while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: READ_BATCH, expires: 5000 });
-      let got = 0;
+      // never ask for more than is pending: a pull for more waits out its expiry before it ends
+      const batch = await consumer.fetch({ max_messages: Math.min(READ_BATCH, pending), expires: 5000 });
+      let last: JsMsg | undefined;
+      const texts: string[] = [];
       for await (const m of batch) {
-        got += 1;
-        pending = m.info.pending;
-        const r = decodeHistoryRecord(m.string());
-        if (r) records.push(r);
-        else skipped += 1;
+        last = m;
+        texts.push(m.string());
       }
-      if (got === 0) break; // nothing came within the pull's expiry: what is there has been read
+      if (!last) break; // nothing came within the pull's expiry: what is there has been read
+      const decoded = decodeHistoryRecords(texts);
+      for (const r of decoded.records) out.records.push(r);
+      out.skipped += decoded.skipped;
+      pending = last.info.pending;
+      out.lastSeq = last.seq;
     }
-    return { records, skipped };
+    return out;
   } finally {
     await jsm.consumers.delete(stream, info.name).catch(() => undefined);
   }
