@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { familySamples } from '@shoal/runtime';
-import { Disposables, freePort, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
-import { type TestCluster, startCluster } from '../support/cluster.js';
+import { Disposables, freePort, spawnProcess, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 
 /**
  * Issue 10, item 1: both `/metrics` endpoints (coordinator, node-agent) pass `promtool check
@@ -12,10 +12,12 @@ import { type TestCluster, startCluster } from '../support/cluster.js';
 const disposables = new Disposables();
 let cluster: TestCluster;
 let nodeMetricsUrl: string;
+let scratch: string;
 
 beforeAll(async () => {
   const dir = tempDir('shoal-metrics-promtool-');
   disposables.add(() => dir.dispose());
+  scratch = dir.path;
   const tmux = tmuxSocket();
   disposables.add(() => tmux.dispose());
   const port = await freePort();
@@ -120,4 +122,17 @@ describe('metrics a scraper accepts', () => {
   it('the node-agent answers nothing but GET /metrics', async () => {
     expect((await fetch(nodeMetricsUrl.replace('/metrics', '/'))).status).toBe(404);
   });
+
+  it('a node-agent whose metrics port is taken stops at start, saying so, before it joins the bus', async () => {
+    const port = new URL(nodeMetricsUrl).port; // node-m holds it
+    const p = spawnProcess([process.execPath, join(ROOT, 'apps/node-agent/dist/main.js')], {
+      name: 'node-agent port-taken',
+      env: { ...process.env, SHOAL_NODE_ID: 'port-taken', SHOAL_METRICS_PORT: port, NATS_URL: 'nats://127.0.0.1:1', SHOAL_DATA_DIR: join(scratch, 'port-taken'), SHOAL_TMUX_SOCKET: `port-taken-${port}` },
+    });
+    disposables.add(() => p.stop('SIGKILL', 5000));
+    const exit = await p.exited;
+    expect(exit.code).toBe(1);
+    expect(p.stderr.join('\n')).toContain(`EADDRINUSE: address already in use 127.0.0.1:${port}`);
+    expect(p.stdout.join('\n')).not.toMatch(/ready: governor/);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { TaskDispatched, TaskStatus } from '@shoal/protocol';
 import { MetricRegistry } from '@shoal/runtime';
 import { taskKind } from '@shoal/scheduler';
@@ -18,7 +18,7 @@ const MB = 1024 * 1024;
  * the port is set (off otherwise).
  */
 @Injectable()
-export class NodeMetrics implements OnApplicationBootstrap, OnApplicationShutdown {
+export class NodeMetrics implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger('metrics');
   readonly registry: MetricRegistry<typeof NODE_METRICS>;
   private server?: MetricsServer;
@@ -56,7 +56,11 @@ export class NodeMetrics implements OnApplicationBootstrap, OnApplicationShutdow
     r.observe('malformed', () => gateway.malformed);
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Binds the metrics port before anything else starts (module init runs before the lifecycle's
+   * bootstrap): a port already taken stops the node-agent before it consumes any work.
+   */
+  async onModuleInit(): Promise<void> {
     const m = this.config.metrics;
     if (!m) return;
     this.server = new MetricsServer(() => this.registry.render());
