@@ -56,6 +56,7 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
   let page: Page;
   let workDir: string;
   const pageErrors: string[] = [];
+  const policyViolations: string[] = [];
 
   beforeAll(async () => {
     const executablePath = findBinary('chromium');
@@ -83,6 +84,7 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     page.setDefaultTimeout(BROWSER_DEADLINE_MS);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) policyViolations.push(m.text());
       if (process.env.DEBUG_DASHBOARD) process.stdout.write(`[browser ${m.type()}] ${m.text()}\n`);
     });
     page.on('dialog', (d) => void d.accept());
@@ -201,5 +203,6 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     else expect(Number((await report.locator('.value').textContent()) ?? 'NaN')).toBeGreaterThanOrEqual(2);
     await shot('analytics.png');
     expect(pageErrors).toEqual([]);
+    expect(policyViolations).toEqual([]);
   });
 });
