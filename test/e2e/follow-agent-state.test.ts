@@ -101,7 +101,7 @@ phases:
     expect(r.stdout).toMatch(/phase second succeeded/);
     expect(r.stdout.match(/task quick#1 running/g)).toHaveLength(1); // replayed or live, never both
     expect(r.stdout).not.toMatch(/\u001b\[/); // no terminal control on a pipe
-  }, 60_000);
+  }, 90_000);
 
   it.each([1, 2])('--json, round %i: one JSON object per line, the first task running included', async () => {
     const r = await shoal('run', plan(), '--follow', '--json');
@@ -112,7 +112,7 @@ phases:
       expect.objectContaining({ attempt: 1, nodeId: 'node-t' }),
     ]);
     expect(lines.at(-1)).toMatchObject({ type: 'result', run: { state: 'succeeded' } });
-  }, 60_000);
+  }, 90_000);
 
   it('over a link that opens the stream late (the run already ended): every line is replayed from the snapshot', async () => {
     const slow = await slowStreamsProxy(cluster.api, 5000);
@@ -175,8 +175,18 @@ phases:
     const running = nodes.find((n) => n.id === 'node-t')!.running;
     expect(running.find((r) => r.taskId === 'menu')?.agent?.state).toBe('menu');
 
-    await waitFor(() => sseEvents.some((e) => e.taskId === 'prompt' && e.state === 'waiting-for-input'), { timeoutMs: 30_000, what: 'an agent event for the prompt' });
-    expect(sseEvents.find((e) => e.taskId === 'menu' && e.state === 'menu')).toMatchObject({ type: 'agent', runId: run.id, attempt: 1, since: expect.any(Number), at: expect.any(Number) });
+    // a change made now (the stream is open): the agent works 4 s (its last line is no prompt), then prompts again
+    const seenBefore = sseEvents.length;
+    const sent = await cluster.fetch(`${cluster.api}/runs/${run.id}/tasks/prompt/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'work 4000' }) });
+    expect(sent.status).toBe(201);
+    await waitFor(
+      () => {
+        const states = sseEvents.slice(seenBefore).filter((e) => e.taskId === 'prompt').map((e) => e.state);
+        return states.includes('unknown') && states.lastIndexOf('waiting-for-input') > states.indexOf('unknown');
+      },
+      { timeoutMs: 30_000, what: 'agent events for the prompt: unknown while it works, then waiting-for-input again' },
+    );
+    expect(sseEvents.slice(seenBefore).find((e) => e.taskId === 'prompt')).toMatchObject({ type: 'agent', runId: run.id, attempt: 1, since: expect.any(Number), at: expect.any(Number) });
 
     const status = await shoal('status', run.id);
     expect(status.code).toBe(0);
