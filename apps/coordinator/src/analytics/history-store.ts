@@ -69,7 +69,8 @@ export class HistoryStore implements OnModuleDestroy {
     const valid = HistoryRecord.safeParse(record);
     if (!valid.success) {
       this.counters.dropped += 1;
-      this.log.warn(`history record dropped, invalid: ${valid.error.message.split('\n')[0]}`);
+      const issue = valid.error.issues[0];
+      this.log.warn(`${record.type} history record dropped, invalid: ${issue?.path.join('.')}: ${issue?.message}`);
       return;
     }
     this.buffer.push(valid.data);
