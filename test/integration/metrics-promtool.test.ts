@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { familySamples } from '@shoal/runtime';
 import { Disposables, freePort, spawnProcess, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
@@ -30,13 +31,16 @@ beforeAll(async () => {
 
 afterAll(() => disposables.disposeAll(), 120_000);
 
-/** A two-phase plan; its first task holds 64 MB for 5 s (seen running, with its RSS). */
-const PLAN = `name: metrics
+/**
+ * A two-phase plan; its first task holds 64 MB until the test, having seen it running with its
+ * RSS, creates the release file (60 s at most).
+ */
+const plan = (release: string) => `name: metrics
 teams: [{ name: obs }]
 phases:
   - id: build
     tasks:
-      - { id: compile, team: obs, role: Obs-Build, command: ${JSON.stringify([process.execPath, '-e', 'const b = Buffer.alloc(64 * 1024 * 1024, 1); setTimeout(() => console.log(b.length), 5000)'])}, resources: { cpu: 5, memory: 256 } }
+      - { id: compile, team: obs, role: Obs-Build, command: ${JSON.stringify([process.execPath, '-e', HOLD, release])}, resources: { cpu: 5, memory: 256 } }
       - { id: lint, team: obs, role: Obs-Lint, command: ["true"], resources: { cpu: 5, memory: 256 } }
   - id: ship
     depends_on: [build]
@@ -57,6 +61,9 @@ function promtool(text: string): Promise<{ code: number | null; output: string }
   });
 }
 
+/** Holds 64 MB until the file named by its argument exists (at most 60 s). */
+const HOLD = "const b = Buffer.alloc(64 * 1024 * 1024, 1); const t0 = Date.now(); const t = setInterval(() => { if (require('fs').existsSync(process.argv[1]) || Date.now() - t0 > 60000) { clearInterval(t); console.log(b.length); } }, 100);";
+
 const coordinatorText = async () => (await cluster.fetch(`${cluster.api}/metrics`)).text();
 const nodeText = async () => {
   const res = await fetch(nodeMetricsUrl, { signal: AbortSignal.timeout(10_000) });
@@ -68,15 +75,17 @@ const total = (text: string, name: string, labels = '') => familySamples(text, n
 
 describe('metrics a scraper accepts', () => {
   it('both endpoints pass promtool and show the plan: tasks, durations, dispatch, hand-off, nodes, agents', async () => {
-    const { id } = await cluster.submit(PLAN);
+    const release = join(scratch, 'release');
+    const { id } = await cluster.submit(plan(release));
     // while the long task runs: its agent is counted and measured on both sides
     await waitFor(
       async () => {
         const [c, n] = [await coordinatorText(), await nodeText()];
         return total(c, 'shoal_agents', 'node="node-m"') >= 1 && total(n, 'shoal_agent_memory_rss_bytes', 'task_kind="obs/Obs-Build/node"') > 0 && total(c, 'shoal_agent_memory_rss_bytes', 'node="node-m"') > 0;
       },
-      { timeoutMs: 30_000, what: 'the running agent counted with its RSS on both endpoints' },
+      { timeoutMs: 60_000, what: 'the running agent counted with its RSS on both endpoints' },
     );
+    writeFileSync(release, '');
     const run = await cluster.waitForRun(id, 90_000);
     expect(run.state).toBe('succeeded');
 
@@ -92,7 +101,7 @@ describe('metrics a scraper accepts', () => {
     expect(total(c, 'shoal_tasks_finished_total', 'outcome="succeeded"')).toBe(3);
     expect(total(c, 'shoal_task_duration_seconds_count', 'outcome="succeeded"')).toBe(3);
     const build = familySamples(c, 'shoal_task_duration_seconds_sum').find((s) => s.labels.includes('task_kind="obs/Obs-Build/node"'));
-    expect(build?.value).toBeGreaterThanOrEqual(4.5);
+    expect(build?.value).toBeGreaterThan(0);
     expect(total(c, 'shoal_task_dispatch_latency_seconds_count')).toBe(3);
     expect(total(c, 'shoal_phase_handoff_gap_seconds_count')).toBe(1);
     expect(total(c, 'shoal_nodes', 'state="alive"')).toBe(1);

@@ -56,6 +56,18 @@ describe('MetricRegistry', () => {
     expect(text).toContain('demo_seen_total{node="gone"} 5\n');
   });
 
+  it('a scrape that starts while another collects does not lose the other one\'s gauge series (collections queue)', async () => {
+    const r = registry();
+    let second: Promise<string> | undefined;
+    r.observe('usage', () => [[{ node: 'n1' }, 0.1], [{ node: 'n2' }, 0.2]]);
+    r.observe('depth', () => {
+      second ??= r.render(); // a second scraper arrives while the first collection reads its gauges
+      return 3;
+    });
+    const first = await r.render();
+    for (const t of [first, await second!]) expect(t.match(/^demo_cpu_utilization_ratio\{/gm)).toHaveLength(2);
+  });
+
   it('drops what is not a number and keeps the other samples when a callback throws', async () => {
     const r = registry();
     r.record('duration', Number.NaN);

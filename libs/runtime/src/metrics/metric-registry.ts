@@ -76,6 +76,8 @@ export class MetricRegistry<C extends MetricCatalog> {
    * label sets that are no longer observed (an agent that ended) with their last value; those are dropped.
    */
   private readonly observed = new Map<string, Set<string>>();
+  /** Collections run one at a time (each resets {@link observed}); concurrent scrapes queue. */
+  private collecting: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly catalog: C,
@@ -132,10 +134,14 @@ export class MetricRegistry<C extends MetricCatalog> {
   }
 
   /** The Prometheus text exposition (HELP and TYPE for every family), collected now. */
-  async render(): Promise<string> {
-    this.observed.clear();
-    const { resourceMetrics } = await this.exporter.collect();
-    return this.serializer.serialize(this.renamed(resourceMetrics));
+  render(): Promise<string> {
+    const next = this.collecting.then(async () => {
+      this.observed.clear();
+      const { resourceMetrics } = await this.exporter.collect();
+      return this.serializer.serialize(this.renamed(resourceMetrics));
+    });
+    this.collecting = next.catch(() => undefined);
+    return next;
   }
 
   /** The current value of one exposed series (`name` or `name{a="b"}`), 0 when absent (tests, diagnostics). */
