@@ -104,14 +104,15 @@ describe('shoal monitor in a real terminal', () => {
   }, 60_000);
 
   it('`shoal monitor --once` prints one 80x24 frame without terminal control', async () => {
-    const { stdout } = await exec(process.execPath, [CLI, '--api', cluster.api, 'monitor', '--once'], { env: { ...process.env, SHOAL_TOKEN: cluster.token } });
+    const once = async () => (await exec(process.execPath, [CLI, '--api', cluster.api, 'monitor', '--once'], { env: { ...process.env, SHOAL_TOKEN: cluster.token } })).stdout;
+    let stdout = '';
+    await waitFor(async () => /needs you 1/.test((stdout = await once())), { timeoutMs: 30_000, what: 'a frame counting the waiting agent' });
     const lines = stdout.replace(/\n$/, '').split('\n');
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
     expect(stdout).not.toMatch(/\u001b/);
     expect(stdout).toMatch(/mon-node\s+alive\s+\[[#.|]{22}\]\s+\d+% mem /);
     expect(stdout).toMatch(new RegExp(`longtask#1\\s+working \\d+s\\s+mon-node\\s+${run.id}`));
-    expect(stdout).toMatch(/needs you 1/);
   }, 30_000);
 });
 
