@@ -18,7 +18,7 @@ function applyClockSkew(raw = process.env.SHOAL_CLOCK_SKEW_MS): void {
   process.stdout.write(`clock skewed by ${skew} ms (SHOAL_CLOCK_SKEW_MS)\n`);
 }
 
-/** Starts the node-agent (no HTTP: it talks only NATS). */
+/** Starts the node-agent (no HTTP API: it talks NATS; only an optional Prometheus `/metrics` port, `SHOAL_METRICS_PORT`). */
 async function main(): Promise<void> {
   applyClockSkew();
   const config = loadNodeAgentConfig();
