@@ -205,4 +205,12 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     expect(pageErrors).toEqual([]);
     expect(policyViolations).toEqual([]);
   });
+
+  it('lets the coordinator stop on SIGTERM while the page follows the fleet stream, and shows it went offline', async () => {
+    await page.goto(`${cluster.api}/#/`);
+    await page.locator('#runs .live.on').waitFor();
+    // an open GET /events must not hold the HTTP server's close (the harness SIGKILLs after the deadline)
+    expect(await cluster.coordinator.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
+    await page.locator('#runs .live:not(.on)').waitFor({ timeout: 30_000 });
+  });
 });

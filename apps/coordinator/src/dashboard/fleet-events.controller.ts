@@ -1,4 +1,4 @@
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, type OnModuleDestroy, Req, Res } from '@nestjs/common';
 import type { RunEvent } from '@shoal/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from '../event-bus.js';
@@ -13,10 +13,14 @@ const KEEP_ALIVE_MS = 15_000;
 /**
  * `GET /events`: the fleet's live stream for the dashboard. A `runs` event with the run list
  * first, then every run, phase, task and check-in event of every run (task output is left out:
- * it is fetched per task from `/runs/:id/tasks/:task/logs`). Never ends by itself.
+ * it is fetched per task from `/runs/:id/tasks/:task/logs`). Never ends by itself: the streams
+ * still open are ended when the coordinator shuts down (an open response would hold the HTTP
+ * server's close, and the process, until killed).
  */
 @Controller()
-export class FleetEventsController {
+export class FleetEventsController implements OnModuleDestroy {
+  private readonly open = new Set<() => void>();
+
   constructor(
     private readonly runs: RunsService,
     private readonly bus: EventBus,
@@ -37,9 +41,21 @@ export class FleetEventsController {
     const off = this.bus.onAny((e: RunEvent) => {
       if (e.type !== 'output') send(e.type, e);
     });
-    req.raw.on('close', () => {
+    const stop = () => {
       clearInterval(keepAlive);
       off();
-    });
+      this.open.delete(end);
+    };
+    const end = () => {
+      stop();
+      res.end();
+    };
+    this.open.add(end);
+    req.raw.on('close', stop);
+  }
+
+  /** Ends every open stream (Nest calls this before it closes the HTTP server). */
+  onModuleDestroy(): void {
+    for (const end of [...this.open]) end();
   }
 }
