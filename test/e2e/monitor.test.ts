@@ -117,7 +117,7 @@ describe('shoal monitor in a real terminal', () => {
 });
 
 describe('shoal run --follow on a terminal', () => {
-  it('draws a progress bar per phase in place', async () => {
+  it('draws a progress bar per phase in place, with the ETA of the kinds it learned', async () => {
     const plan = join(dir, 'bars.yaml');
     writeFileSync(
       plan,
@@ -127,20 +127,31 @@ teams: [{ name: b }]
 phases:
   - id: one
     tasks:
-      - { id: x, team: b, role: X, command: ["sh", "-c", "sleep 1"], resources: { cpu: 5, memory: 256 } }
+      - { id: x, team: b, role: X, command: ["sh", "-c", "sleep 3"], resources: { cpu: 5, memory: 256 } }
   - id: two
     depends_on: [one]
     tasks:
-      - { id: y, team: b, role: Y, command: ["sh", "-c", "sleep 1"], resources: { cpu: 5, memory: 256 } }
+      - { id: y, team: b, role: Y, command: ["sh", "-c", "sleep 3"], resources: { cpu: 5, memory: 256 } }
 `,
     );
+    // a first run teaches the coordinator how long these kinds take
+    const learn = await exec(process.execPath, [CLI, '--api', cluster.api, 'run', plan, '--follow'], { env: { ...process.env, SHOAL_TOKEN: cluster.token } });
+    expect(learn.stdout).toMatch(/run succeeded/);
+    await waitFor(async () => Object.keys((await (await cluster.fetch(`${cluster.api}/estimates`)).json()) as object).some((k) => k.startsWith('b/')), {
+      timeoutMs: 15_000,
+      what: 'learned estimates of the bars tasks',
+    });
+
     const t = await inTerminal('follow', ['run', plan, '--follow']);
+    await waitFor(async () => /^(one|two)\s+\[[#.]+\]\s+0\/1 \d+s ETA \d+s \(1 running\)$/m.test(await t.pane()), { timeoutMs: 60_000, what: 'a running phase bar with its ETA' });
     await waitFor(() => exists(t.exitFile) !== undefined, { timeoutMs: 60_000, what: 'shoal run --follow to end' });
     expect(exists(t.exitFile)!.trim()).toBe('0');
     const screen = await t.pane();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'follow-tty-80x24.txt'), screen);
     expect(screen).toMatch(/task x#1 running on mon-node/);
     expect(screen).toMatch(/^one\s+\[#+\]\s+1\/1 succeeded in \d+s$/m);
     expect(screen).toMatch(/^two\s+\[#+\]\s+1\/1 succeeded in \d+s$/m);
     expect(screen.match(/^one\s+\[/gm)).toHaveLength(1); // redrawn in place, not repeated
-  }, 90_000);
+  }, 120_000);
 });

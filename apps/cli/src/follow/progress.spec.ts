@@ -90,3 +90,12 @@ describe('phaseBars', () => {
     expect(fittedPhaseBars(phases.slice(0, 3), 60, 6)).toHaveLength(3);
   });
 });
+
+describe('followLine', () => {
+  it('gives agent states a line only when they need an operator', async () => {
+    const { followLine } = await import('./lines.js');
+    const agent = (state: 'working' | 'menu') => ({ type: 'agent' as const, runId: 'r', taskId: 'a', attempt: 1, state, since: 0, at: 2500 });
+    expect(followLine(agent('working'), 0)).toBeUndefined();
+    expect(followLine(agent('menu'), 0)).toBe('   +2.50s   task a#1 agent menu');
+  });
+});
