@@ -1,5 +1,6 @@
 import type { Heartbeat, RunEvent, RunView } from '@shoal/protocol';
 import { EventBus } from '../event-bus.js';
+import type { NodeRegistry } from '../node-registry.js';
 import { AgentStates } from './agent-states.service.js';
 
 type Running = Heartbeat['running'];
@@ -8,7 +9,12 @@ function setup() {
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.on('r1', (e) => events.push(e));
-  return { states: new AgentStates(bus), events };
+  const nodeStates = new Map<string, string>([
+    ['n1', 'alive'],
+    ['n2', 'alive'],
+  ]);
+  const nodes = { get: (id: string) => (nodeStates.has(id) ? { id, state: nodeStates.get(id) } : undefined) } as unknown as NodeRegistry;
+  return { states: new AgentStates(bus, nodes), events, nodeStates };
 }
 
 const view = (state: 'running' | 'succeeded', attempt = 1): RunView =>
@@ -45,6 +51,19 @@ describe('AgentStates (coordinator)', () => {
     expect(states.merge(view('running', 2)).tasks[0]!.agent).toBeUndefined();
     states.heartbeat({ nodeId: 'n1', running: [] }, 20);
     expect(states.of('r1', 't1', 1)).toBeUndefined();
+  });
+
+  it('says nothing of an attempt whose node is lost or was removed', () => {
+    const { states, nodeStates } = setup();
+    states.heartbeat({ nodeId: 'n1', running: [{ runId: 'r1', taskId: 't1', attempt: 1, agent: { state: 'working', since: 5 } }] }, 10);
+    nodeStates.set('n1', 'lost');
+    expect(states.of('r1', 't1', 1)).toBeUndefined();
+    nodeStates.set('n1', 'alive');
+    expect(states.of('r1', 't1', 1)).toEqual({ state: 'working', since: 5 });
+    nodeStates.delete('n1');
+    expect(states.of('r1', 't1', 1)).toBeUndefined();
+    nodeStates.set('n1', 'alive');
+    expect(states.of('r1', 't1', 1)).toBeUndefined(); // forgotten with the node
   });
 
   it('ignores a stale report of an older attempt', () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AgentStatus, Heartbeat, RunView } from '@shoal/protocol';
 import { EventBus } from '../event-bus.js';
+import { NodeRegistry } from '../node-registry.js';
 
 interface Entry extends AgentStatus {
   attempt: number;
@@ -19,7 +20,10 @@ export class AgentStates {
   /** Keys each node reported in its last heartbeat. */
   private readonly byNode = new Map<string, Set<string>>();
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly nodes: NodeRegistry,
+  ) {}
 
   /** Takes one heartbeat's agent states; emits an event for each attempt whose state changed. */
   heartbeat(hb: Pick<Heartbeat, 'nodeId' | 'running'>, now: number): void {
@@ -41,10 +45,17 @@ export class AgentStates {
     this.byNode.set(hb.nodeId, seen);
   }
 
-  /** The state of one attempt, if its node reports one. */
+  /**
+   * The state of one attempt, if its node reports one. Nothing while the node is lost (an attempt
+   * kept for it by `on_node_lost: wait` has no known state) or after it was removed.
+   */
   of(runId: string, taskId: string, attempt: number): AgentStatus | undefined {
-    const e = this.entries.get(`${runId}/${taskId}`);
-    return e && e.attempt === attempt ? { state: e.state, since: e.since } : undefined;
+    const key = `${runId}/${taskId}`;
+    const e = this.entries.get(key);
+    if (!e || e.attempt !== attempt) return undefined;
+    const node = this.nodes.get(e.nodeId);
+    if (!node) this.entries.delete(key);
+    return node && node.state !== 'lost' ? { state: e.state, since: e.since } : undefined;
   }
 
   /**
