@@ -4,7 +4,7 @@ import { type KindEstimate, compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
 import { followRun } from './follow/follow.js';
 import { agentCell, outputTails, runTable } from './render.js';
-import { type AgentStatus, type Heartbeat, NEEDS_OPERATOR, type RunView } from '@shoal/protocol';
+import { type AgentStatus, type Heartbeat, NEEDS_OPERATOR, type NodeState, type RunView } from '@shoal/protocol';
 
 type Out = (s: string) => void;
 
@@ -86,10 +86,11 @@ export async function status(api: ApiClient, runId: string | undefined, out: Out
   return 0;
 }
 
-/** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the nodes' heartbeats). */
+/** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the heartbeats of nodes not lost). */
 async function needsOperator(api: ApiClient, out: Out): Promise<number> {
-  const list = (await api.nodes()) as ({ id: string } & Pick<Heartbeat, 'running'>)[];
+  const list = (await api.nodes()) as ({ id: string; state: NodeState } & Pick<Heartbeat, 'running'>)[];
   const waiting = list
+    .filter((n) => n.state !== 'lost')
     .flatMap((n) => n.running.map((r) => ({ ...r, nodeId: n.id })))
     .filter((r): r is typeof r & { agent: AgentStatus } => !!r.agent && NEEDS_OPERATOR.has(r.agent.state))
     .sort((a, b) => a.agent.since - b.agent.since);
