@@ -44,7 +44,9 @@ export function phaseBars(phases: readonly PhaseProgress[], width: number): stri
     if (p.state === 'pending') tail = 'waiting';
     else if (p.state === 'running' || p.state === 'awaiting-operator') {
       const eta = p.etaMs === undefined ? 'ETA ?' : `ETA ${formatDuration(p.etaMs)}`;
-      const extra = [p.running ? `${p.running} running` : '', p.failed ? `${p.failed} failed` : '', p.state === 'awaiting-operator' ? 'awaits operator' : ''].filter(Boolean).join(', ');
+      const extra = [p.running ? `${p.running} running` : '', p.needsYou ? `${p.needsYou} need${p.needsYou === 1 ? 's' : ''} you` : '', p.failed ? `${p.failed} failed` : '', p.state === 'awaiting-operator' ? 'awaits operator' : '']
+        .filter(Boolean)
+        .join(', ');
       tail = `${formatDuration(p.elapsedMs)} ${eta}${extra ? ` (${extra})` : ''}`;
     } else tail = `${p.state} in ${formatDuration(p.elapsedMs)}`;
     const fixed = name.length + 1 + count.length + 1 + 1 + tail.length;

@@ -54,6 +54,18 @@ describe('RunProgress', () => {
     estimates.b = undefined as unknown as number;
     expect(p.phases(5000)[0]!.etaMs).toBeUndefined();
   });
+
+  it('counts the running agents of a phase that need an operator, from the snapshot and agent events', () => {
+    const p = new RunProgress();
+    p.snapshot(view([task('a', { state: 'running', nodeId: 'n', startedAt: 2000, agent: { state: 'menu', since: 2100 } }), task('b', { state: 'running', nodeId: 'n', startedAt: 2000 })]), 3000);
+    expect(p.phases(3000)[0]!.needsYou).toBe(1);
+    p.event({ type: 'agent', runId: 'run-1', taskId: 'b', attempt: 1, state: 'waiting-for-input', since: 3100, at: 3200 });
+    expect(p.phases(3300)[0]!.needsYou).toBe(2);
+    p.event({ type: 'agent', runId: 'run-1', taskId: 'a', attempt: 1, state: 'working', since: 3400, at: 3500 });
+    p.event({ type: 'task', runId: 'run-1', taskId: 'b', phaseId: 'p1', state: 'succeeded', attempt: 1, at: 3600 });
+    expect(p.phases(3700)[0]!.needsYou).toBe(0);
+    expect(phaseBars([{ ...p.phases(3700)[0]!, state: 'running', needsYou: 1 }], 80)[0]).toMatch(/\(1 running, 1 needs you\)$/);
+  });
 });
 
 describe('phaseBars', () => {

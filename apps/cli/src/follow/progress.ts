@@ -1,4 +1,4 @@
-import type { PhaseState, RunEvent, RunState, RunView, TaskState, TaskView } from '@shoal/protocol';
+import { type AgentStateName, NEEDS_OPERATOR, type PhaseState, type RunEvent, type RunState, type RunView, type TaskState, type TaskView } from '@shoal/protocol';
 
 /** A run event as `shoal run --follow` shows it; `replayed` when it was rebuilt from a snapshot (it happened before the stream was open). */
 export type FollowEvent = RunEvent & { replayed?: true };
@@ -12,6 +12,8 @@ export interface PhaseProgress {
   done: number;
   running: number;
   failed: number;
+  /** Running agents whose state needs an operator (waiting for input, menu, stalled, error). */
+  needsYou?: number;
   /** Since the phase started (0 before); up to its end once it ended. */
   elapsedMs: number;
   /** Expected time left, from the learned estimates; undefined when a task's kind has none. */
@@ -26,6 +28,7 @@ interface TaskMemo {
   state: TaskState;
   startedAt?: number;
   finishedAt?: number;
+  agent?: AgentStateName;
 }
 
 interface PhaseMemo {
@@ -100,7 +103,13 @@ export class RunProgress {
         next.state = e.state;
         if (e.state === 'running') next.startedAt = e.at;
         if (TASK_ENDED.includes(e.state)) next.finishedAt = e.at;
+        if (e.state !== 'running') next.agent = undefined;
         this.tasks.set(e.taskId, next);
+        return [e];
+      }
+      case 'agent': {
+        const t = this.tasks.get(e.taskId);
+        if (t && t.attempt === e.attempt && t.state === 'running') t.agent = e.state;
         return [e];
       }
       default:
@@ -121,6 +130,7 @@ export class RunProgress {
         done: tasks.length - left,
         running: tasks.filter((t) => t.state === 'running').length,
         failed: tasks.filter((t) => t.state === 'failed').length,
+        needsYou: tasks.filter((t) => t.state === 'running' && t.agent !== undefined && NEEDS_OPERATOR.has(t.agent)).length,
         elapsedMs,
         etaMs: this.eta(id, now),
       };
@@ -141,7 +151,7 @@ export class RunProgress {
 
   private taskFromSnapshot(runId: string, t: TaskView, now: number): FollowEvent[] {
     const known = this.tasks.get(t.id);
-    this.tasks.set(t.id, { phaseId: t.phaseId, attempt: t.attempt, state: t.state, startedAt: t.startedAt, finishedAt: t.finishedAt });
+    this.tasks.set(t.id, { phaseId: t.phaseId, attempt: t.attempt, state: t.state, startedAt: t.startedAt, finishedAt: t.finishedAt, agent: t.agent?.state });
     if (known && (known.attempt > t.attempt || (known.attempt === t.attempt && known.state === t.state))) {
       if (known.attempt > t.attempt) this.tasks.set(t.id, known);
       return [];
