@@ -41,11 +41,18 @@ export function eventLine(e: RunEvent, t0: number): string | undefined {
   }
 }
 
+/** A duration for people: `42s`, `3m05s`, `1h02m`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
 /** An agent's state and for how long (`menu 2m10s`), marked when it needs an operator. */
 export function agentCell(a: AgentStatus, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - a.since) / 1000));
-  const dur = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
-  const text = `${a.state} ${dur}`;
+  const text = `${a.state} ${formatDuration(now - a.since)}`;
   return NEEDS_OPERATOR.has(a.state) ? yellow(`${text} !`) : text;
 }
 

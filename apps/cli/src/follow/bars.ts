@@ -1,13 +1,5 @@
+import { formatDuration } from '../render.js';
 import type { PhaseProgress } from './progress.js';
-
-/** A duration for people: `42s`, `3m05s`, `1h02m`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
 
 /** `[#####.....]` of `width` cells (at least 3) for `done` of `total`. */
 export function bar(done: number, total: number, width: number): string {

@@ -1,4 +1,5 @@
 import { type Heartbeat, NEEDS_OPERATOR, type NodeState, type RunEvent } from '@shoal/protocol';
+import { formatDuration } from '../render.js';
 
 /** One node as `GET /nodes` answers it (its last heartbeat and liveness): the fields the monitor shows. */
 export type MonitorNode = { id: string; state: NodeState } & Pick<Heartbeat, 'host' | 'running'> & Partial<Pick<Heartbeat, 'capacity' | 'band'>>;
@@ -35,14 +36,6 @@ const ACTIVE_RUN = new Set(['pending', 'running', 'awaiting-operator']);
 export function fit(line: string, width: number): string {
   if (width <= 0) return '';
   return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`;
-}
-
-/** `mm:ss`-ish age for people: `12s`, `3m05s`, `2h10m`. */
-export function age(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
 }
 
 /**
@@ -117,11 +110,11 @@ export function renderFrame(data: MonitorData, width: number, height: number): s
     return `  ${n.id.padEnd(12).slice(0, 12)} ${n.state.padEnd(7)} ${cpuBar(n.host.cpuPercent, band)} ${cpu} mem ${mem.padEnd(9)} tasks ${tasks}`;
   });
   const agentLines = agents.map((a) => {
-    const state = a.agent ? `${a.agent.state} ${age(data.at - a.agent.since)}` : 'running';
+    const state = a.agent ? `${a.agent.state} ${formatDuration(data.at - a.agent.since)}` : 'running';
     const usage = a.cpuPercent !== undefined ? `  ${Math.round(a.cpuPercent)}% ${Math.round(a.rssMb ?? 0)}M` : '';
     return `${a.needsYou ? '! ' : '  '}${`${a.taskId}#${a.attempt}`.padEnd(16).slice(0, 16)} ${state.padEnd(24)} ${a.nodeId.padEnd(12).slice(0, 12)} ${a.runId}${usage}`;
   });
-  const queue = data.queue ? `QUEUE ${data.queue.depth} waiting${data.queue.depth ? `, oldest ${age(data.queue.oldestWaitMs)}` : ''}  RUNS ${active.length} active: ${active.map((r) => `${r.id} ${r.state}`).join(', ') || 'none'}` : `RUNS ${active.length} active`;
+  const queue = data.queue ? `QUEUE ${data.queue.depth} waiting${data.queue.depth ? `, oldest ${formatDuration(data.queue.oldestWaitMs)}` : ''}  RUNS ${active.length} active: ${active.map((r) => `${r.id} ${r.state}`).join(', ') || 'none'}` : `RUNS ${active.length} active`;
   const eventLines = data.events.map(eventText).filter((l): l is string => l !== undefined).map((l) => `  ${l}`);
 
   const lines: string[] = [header, status];
