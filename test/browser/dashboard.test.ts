@@ -206,11 +206,13 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     expect(policyViolations).toEqual([]);
   });
 
-  it('lets the coordinator stop on SIGTERM while the page follows the fleet stream, and shows it went offline', async () => {
-    await page.goto(`${cluster.api}/#/`);
-    await page.locator('#runs .live.on').waitFor();
-    // an open GET /events must not hold the HTTP server's close (the harness SIGKILLs after the deadline)
+  it('lets the coordinator stop on SIGTERM while the page follows the fleet and a running run, and shows it went offline', async () => {
+    const run = await cluster.submit('name: dashboard-hold\nteams: [{ name: ops }]\nphases:\n  - id: hold\n    tasks:\n      - { id: hold, team: ops, role: Holder, command: ["sleep", "300"], requires: { pool: main } }\n');
+    await page.goto(`${cluster.api}/#/runs/${run.id}`);
+    await page.locator('tr[data-task="hold"][data-state="running"]').waitFor({ timeout: 90_000 });
+    await page.locator('.run-page .live.on').waitFor();
+    // open GET /events and GET /runs/:id/events must not hold the HTTP server's close (the harness SIGKILLs after the deadline)
     expect(await cluster.coordinator.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
-    await page.locator('#runs .live:not(.on)').waitFor({ timeout: 30_000 });
+    await page.locator('.run-page .live:not(.on)').waitFor({ timeout: 30_000 });
   });
 });

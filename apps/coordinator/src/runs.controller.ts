@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, type OnModuleDestroy, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { RunEvent } from '@shoal/protocol';
 import { TERMINAL_RUN, ValidationError } from '@shoal/protocol';
 import type { OperatorAction } from '@shoal/scheduler';
@@ -13,7 +13,10 @@ const ACTIONS: readonly OperatorAction[] = ['retry', 'skip', 'cancel'];
 
 /** HTTP API of runs. */
 @Controller('runs')
-export class RunsController {
+export class RunsController implements OnModuleDestroy {
+  /** Ends of the event streams still open (ended at shutdown: an open response holds the HTTP server's close). */
+  private readonly openStreams = new Set<() => void>();
+
   constructor(
     private readonly runs: RunsService,
     private readonly bus: EventBus,
@@ -105,11 +108,19 @@ export class RunsController {
     const close = () => {
       clearInterval(keepAlive);
       off();
+      this.openStreams.delete(close);
       res.end();
     };
+    this.openStreams.add(close);
     req.raw.on('close', () => {
       clearInterval(keepAlive);
       off();
+      this.openStreams.delete(close);
     });
+  }
+
+  /** Ends every open event stream (Nest calls this before it closes the HTTP server). */
+  onModuleDestroy(): void {
+    for (const close of [...this.openStreams]) close();
   }
 }

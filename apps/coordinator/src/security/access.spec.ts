@@ -47,6 +47,11 @@ describe('API access declarations', () => {
       'GET /breakers': 'read',
       'GET /estimates': 'read',
       'GET /leader': 'read',
+      'GET /analytics': 'read',
+      // the web dashboard: its page and assets hold no data; its fleet stream needs read
+      'GET /': 'public',
+      'GET /assets/:name': 'public',
+      'GET /events': 'read',
       'POST /runs': 'operate',
       'POST /runs/:id/cancel': 'operate',
       'POST /runs/:id/tasks/:taskId/send': 'operate',
