@@ -72,8 +72,8 @@ export function TimeChart(props: { times: number[]; lines: Line[]; yMax?: number
       legend: { show: props.lines.length > 1, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: {
-        // a single sample still gets a visible minute around it
-        x: { time: true, range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) },
+        // a single sample is centred in ten minutes (uPlot would stretch it to 86,400 of its seconds-as-ms, ~3 years)
+        x: { time: true, range: (u, min, max) => (u.data[0].length === 1 ? [u.data[0][0]! - 300, u.data[0][0]! + 300] : [min, max]) },
         y: props.yMax !== undefined ? { range: [0, props.yMax] } : { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
       },
       axes: [
