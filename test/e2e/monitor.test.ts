@@ -99,7 +99,8 @@ describe('shoal monitor in a real terminal', () => {
     const stty = exists(t.sttyFile)!;
     expect(stty).toMatch(/(^|\s)icanon(\s|$)/);
     expect(stty).toMatch(/(^|\s)echo(\s|$)/);
-    expect(await paneFlag(session, '#{alternate_on} #{cursor_flag}')).toBe('0 1');
+    // tmux reads the pane's output on its own schedule: wait for it to have drawn the last bytes
+    await waitFor(async () => (await paneFlag(session, '#{alternate_on} #{cursor_flag}')) === '0 1', { timeoutMs: 10_000, what: 'the main screen back with the cursor shown' });
     expect(await t.pane()).toContain('before the command'); // the main screen is back as it was
   }, 60_000);
 
