@@ -109,6 +109,10 @@ describe('historical analytics', () => {
         .find((l) => typeof l.msg === 'string' && l.msg.includes(`${run.id}`) && l.msg.includes('quick-a') && l.msg.includes('started in'));
       expect(started).toMatchObject({ level: 'info', service: 'shoal-node-agent', nodeId: 'stats-node', trace_id: run.traceId, runId: run.id, taskId: 'quick-a', attempt: 1 });
     }
+    // the coordinator answered the second run's cached task from the cache: that line carries the run's trace id
+    const coordinatorLines = cluster.coordinator.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const hit = coordinatorLines.find((l) => String(l.msg).startsWith(`${runs[1]!.id}/cached:`));
+    expect(hit).toMatchObject({ service: 'shoal-coordinator', context: 'orchestrator', trace_id: runs[1]!.traceId, runId: runs[1]!.id });
     const ready = cluster.coordinator.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(ready.find((l) => String(l.msg).startsWith('ready ('))).toMatchObject({ level: 'info', service: 'shoal-coordinator', context: 'coordinator' });
   });

@@ -1,3 +1,4 @@
+import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PROTOCOL_VERSION, type RunView, type TaskDispatched, type TaskFinished, type ShoalError, type TaskStatus, TransportError } from '@shoal/protocol';
 import { type CompiledTask, type Effect, Placer, type RunEngine } from '@shoal/scheduler';
@@ -107,7 +108,12 @@ export class Orchestrator implements OnModuleDestroy {
   }
 
   /** Feeds a node's status report into the engine (acked by the caller once persisted). */
-  async onStatus(s: TaskStatus): Promise<void> {
+  onStatus(s: TaskStatus): Promise<void> {
+    // with the run's span active: the log lines of handling it carry the run's trace id and runId
+    return this.tracer.inRun(s.runId, () => this.applyStatus(s));
+  }
+
+  private async applyStatus(s: TaskStatus): Promise<void> {
     if (!this.table.get(s.runId)) {
       this.log.debug(`status for unknown run ${s.runId} ignored`);
       return;
@@ -177,7 +183,7 @@ export class Orchestrator implements OnModuleDestroy {
   kick(): void {
     if (this.roundScheduled || this.placer.depth() === 0) return;
     this.roundScheduled = true;
-    setImmediate(() => this.round());
+    setImmediate(() => context.with(ROOT_CONTEXT, () => this.round())); // a round serves every run: no run's trace context
   }
 
   onModuleDestroy(): void {
@@ -185,6 +191,10 @@ export class Orchestrator implements OnModuleDestroy {
   }
 
   private apply(run: ActiveRun, fx: Effect[]): void {
+    this.tracer.inRun(run.view.id, () => this.applyInRun(run, fx)); // what it starts logs with the run's trace id
+  }
+
+  private applyInRun(run: ActiveRun, fx: Effect[]): void {
     const runId = run.view.id;
     const now = Date.now();
     for (const f of fx) {

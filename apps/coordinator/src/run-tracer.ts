@@ -15,6 +15,12 @@ export class RunTracer {
     return span.spanContext().traceId;
   }
 
+  /** Runs `fn` with the run's span active (log lines carry its trace id and runId); as is when this coordinator has no span of the run. */
+  inRun<T>(runId: string, fn: () => T): T {
+    const span = this.spans.get(runId);
+    return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
+  }
+
   /** Follows run events: phase spans open and close, the run span closes. */
   observe(e: RunEvent): void {
     if (e.type === 'phase') {
