@@ -193,6 +193,27 @@ describe('web dashboard (headless Chromium, real cluster)', () => {
     await shot('run-cancelled.png');
   });
 
+  it('retries a task awaiting an operator from its row; the Gantt keeps both attempts', async () => {
+    const marker = join(workDir, 'flaky-once');
+    const run = await cluster.submit(`name: dashboard-retry
+teams: [{ name: ops }]
+phases:
+  - id: fix
+    failure_policy: manual
+    tasks:
+      - { id: flaky, team: ops, role: Fixer, command: ["sh", "-c", "if [ -e '${marker}' ]; then echo fixed; else touch '${marker}'; exit 1; fi"], requires: { pool: main } }
+`);
+    await page.goto(`${cluster.api}/#/runs/${run.id}`);
+    await page.locator('tr[data-task="flaky"][data-state="awaiting-operator"]').waitFor({ timeout: 90_000 });
+    await page.locator('[data-testid="retry-flaky"]').click();
+    await page.locator(`.run-page[data-run="${run.id}"] .panel h2 [data-state="succeeded"]`).waitFor({ timeout: 90_000 });
+    expect(await page.locator('tr[data-task="flaky"] td').nth(5).textContent()).toMatch(/^2\//);
+    // attempt 1 (seen failing while the page was open) and attempt 2
+    await waitFor(async () => (await page.locator('.gantt .bar[data-task="flaky"]').count()) === 2, { timeoutMs: 10_000, what: 'two Gantt bars of the retried task' });
+    expect(await cluster.get(run.id)).toMatchObject({ state: 'succeeded', tasks: [{ id: 'flaky', state: 'succeeded', attempt: 2 }] });
+    await shot('run-retried.png');
+  });
+
   it('renders the analytics page, or says clearly that the coordinator has none', async () => {
     await page.goto(`${cluster.api}/#/analytics`);
     const report = page.locator('[data-testid="stat-runs"]');

@@ -43,7 +43,11 @@ describe('dashboard model (pure parts of the page)', () => {
     const seen: AttemptBar[] = [{ taskId: 'a', attempt: 1, nodeId: 'n2', start: 1500, end: 1900, state: 'retry-wait' }];
     const view = { ...RUN, tasks: [{ ...RUN.tasks[0]!, attempt: 2 }] };
     const bars = mergeAttempts(seen, attemptsOfView(view));
-    expect(bars.map((b) => `${b.taskId}#${b.attempt}@${b.nodeId}`)).toEqual(['a#1@n2', 'a#2@n1']);
+    expect(bars.map((b) => `${b.taskId}#${b.attempt}@${b.nodeId}:${b.state}`)).toEqual(['a#1@n2:failed', 'a#2@n1:running']);
+    // an attempt known only from an earlier view (awaiting an operator, then retried) ends as failed
+    const earlier = attemptsOfView({ ...RUN, tasks: [{ ...RUN.tasks[0]!, state: 'awaiting-operator', finishedAt: 2500 }] });
+    const later = mergeAttempts(earlier, attemptsOfView(view));
+    expect(later.map((b) => `${b.attempt}:${b.state}:${b.end ?? '-'}`)).toEqual(['1:failed:2500', '2:running:-']);
     expect(ganttRows(bars)).toEqual(['n2', 'n1']);
   });
 

@@ -59,18 +59,27 @@ export function attemptsOfView(run: Run): AttemptBar[] {
     for (const lost of t.lostAttempts ?? []) {
       if (lost.startedAt !== undefined) bars.push({ taskId: t.id, attempt: lost.attempt, nodeId: lost.nodeId, start: lost.startedAt, end: t.nodeLostAt, state: 'failed' });
     }
-    const start = t.startedAt ?? t.dispatchedAt;
-    if (t.nodeId && start !== undefined) bars.push({ taskId: t.id, attempt: t.attempt, nodeId: t.nodeId, start, end: t.finishedAt, state: t.state });
+    // a task queued again (retry) still carries its previous attempt's times: no bar until dispatched
+    if (t.state === 'pending' || t.state === 'queued') continue;
+    const start = t.state === 'dispatched' ? t.dispatchedAt : (t.startedAt ?? t.dispatchedAt);
+    if (t.nodeId && start !== undefined) bars.push({ taskId: t.id, attempt: t.attempt, nodeId: t.nodeId, start, end: t.state === 'dispatched' || t.state === 'running' ? undefined : t.finishedAt, state: t.state });
   }
   return bars;
 }
 
-/** Merges attempts seen live (earlier attempts the view no longer holds) with the view's own. */
+/**
+ * Merges the attempts seen so far (from events and earlier views: attempts the view no longer
+ * holds) with the view's own. An earlier attempt of a task that was retried is shown as failed.
+ */
 export function mergeAttempts(seen: AttemptBar[], fromView: AttemptBar[]): AttemptBar[] {
   const key = (a: AttemptBar) => `${a.taskId}#${a.attempt}`;
   const byKey = new Map(seen.map((a) => [key(a), a]));
   for (const a of fromView) byKey.set(key(a), a);
-  return [...byKey.values()].sort((a, b) => a.start - b.start);
+  const latest = new Map<string, number>();
+  for (const a of byKey.values()) latest.set(a.taskId, Math.max(latest.get(a.taskId) ?? 0, a.attempt));
+  return [...byKey.values()]
+    .map((a) => (a.attempt < latest.get(a.taskId)! && a.state !== 'succeeded' && a.state !== 'failed' ? { ...a, state: 'failed' as const, end: a.end ?? a.start } : a))
+    .sort((a, b) => a.start - b.start);
 }
 
 /** Records a task event in the attempt list (a start opens a bar, an end closes it). */
@@ -91,7 +100,11 @@ export function useRun(runId: string): LiveRun {
     const abort = new AbortController();
     let seen: AttemptBar[] = [];
     let run: Run | undefined;
-    const publish = (live: boolean, error?: string) => setState({ run, attempts: run ? mergeAttempts(seen, attemptsOfView(run)) : [], live, error });
+    const publish = (live: boolean, error?: string) => {
+      // every view's attempts are kept: a retry replaces the task's attempt in the next view
+      if (run) seen = mergeAttempts(seen, attemptsOfView(run));
+      setState({ run, attempts: seen, live, error });
+    };
     const follow = async () => {
       while (!abort.signal.aborted) {
         try {
