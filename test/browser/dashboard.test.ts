@@ -214,6 +214,23 @@ phases:
     await shot('run-retried.png');
   });
 
+  it('stops every agent with Stop all (after a confirmation)', async () => {
+    const run = await cluster.submit('name: dashboard-stop\nteams: [{ name: ops }]\nphases:\n  - id: p\n    tasks:\n      - { id: victim, team: ops, role: Victim, command: ["sleep", "300"], requires: { pool: main } }\n');
+    await page.goto(`${cluster.api}/#/`);
+    const row = page.locator(`#agents tr[data-agent="${run.id}/victim"]`);
+    await row.waitFor({ timeout: 90_000 });
+    const dialogs: string[] = [];
+    page.once('dialog', (d) => void dialogs.push(d.message()));
+    await page.locator('[data-testid="stop-all"]').click();
+    await page.locator('.toast', { hasText: 'stop-all sent to every node' }).waitFor({ timeout: 30_000 });
+    expect(dialogs[0]).toContain('Stop every task on every node');
+    await waitFor(async () => {
+      const nodes = (await (await cluster.fetch(`${cluster.api}/nodes`)).json()) as { running: { runId: string }[] }[];
+      return nodes.every((n) => !n.running.some((r) => r.runId === run.id));
+    }, { timeoutMs: 30_000, intervalMs: 500, what: 'no node running the victim' });
+    await row.waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('renders the analytics page, or says clearly that the coordinator has none', async () => {
     await page.goto(`${cluster.api}/#/analytics`);
     const report = page.locator('[data-testid="stat-runs"]');
