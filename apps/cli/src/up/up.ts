@@ -108,6 +108,8 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
 
   try {
     const env = baseEnv();
+    // its children's lines reach a terminal (--verbose, or the last lines of one that failed): one readable line each, unless SHOAL_LOG_FORMAT says otherwise
+    env.SHOAL_LOG_FORMAT ||= 'pretty';
     let natsArgv: string[];
     let coordEnv: NodeJS.ProcessEnv;
     let adminToken: string | undefined;
