@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ApiClient, resolveConnection } from './api-client.js';
 import { explain, nodes, runPlan, status, validateFile } from './commands.js';
+import { registerAnalyticsCommand } from './commands/analytics.js';
 import { registerEmergencyCommands } from './commands/emergency.js';
 import { registerMonitorCommand } from './monitor/register.js';
 import { registerAttachCommand } from './commands/attach.js';
@@ -82,6 +83,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act });
 registerEmergencyCommands(program, { api, out, act });
 
-for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerMonitorCommand, registerDashboardCommand]) register(program, { api, out, act });
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand]) register(program, { api, out, act });
 
 await program.parseAsync(process.argv);
