@@ -161,6 +161,29 @@ describe('TaskQueue: keys, runs, classes', () => {
     expect(q.classCount).toBe(5);
   });
 
+  it('the smallest demand is the minimum over live classes, whatever their order', () => {
+    const q = new TaskQueue();
+    q.add(demand('small-cpu', { cpuPercent: 10, memoryMb: 2048 }));
+    q.add(demand('small-mem', { cpuPercent: 90, memoryMb: 64 }));
+    q.add(demand('big', { cpuPercent: 200, memoryMb: 4096 }));
+    expect(q.smallestDemand()).toEqual([10, 64]);
+  });
+
+  it('keeps its classes while tasks are queued: compacting with tasks left, then removing them, counts down to 0', () => {
+    const q = new TaskQueue();
+    q.add(demand('a', { cpuPercent: 10 }));
+    q.add(demand('b', { cpuPercent: 20 }));
+    q.add(demand('c', { cpuPercent: 20 }));
+    q.remove('a');
+    q.compact();
+    expect(q.classIdLimit).toBe(2);
+    expect(q.classCount).toBe(1);
+    expect(q.remove('b')).toBe(true);
+    expect(q.remove('c')).toBe(true);
+    expect(q.classCount).toBe(0);
+    expect(q.smallestDemand()).toEqual([Infinity, Infinity]);
+  });
+
   it('forgets its classes once empty and compacted, so class ids start again at 0', () => {
     const q = new TaskQueue();
     q.add(demand('a', { cpuPercent: 10 }));
