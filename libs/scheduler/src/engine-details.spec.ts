@@ -118,7 +118,7 @@ describe('RunEngine: bounds on attempts', () => {
     engine.start(run);
     engine.dispatched(run, 'a', 1, 'n1');
     engine.nodeLost(run, 'n1');
-    expect(task('a').lostAttempts).toEqual([{ attempt: 1, nodeId: 'n1' }]);
+    expect(task('a').lostAttempts).toStrictEqual([{ attempt: 1, nodeId: 'n1' }]);
   });
 });
 
