@@ -158,6 +158,29 @@ describe('RunEngine: guards', () => {
   });
 });
 
+describe('RunEngine: attempts dispatched but not yet started', () => {
+  it('a result for a dispatched attempt counts (a node may refuse the task before it starts)', () => {
+    const { engine, run, task: t } = setup([{ id: 'one', tasks: [{ id: 'a' }] }]);
+    engine.start(run);
+    engine.dispatched(run, 'a', 1, 'n1');
+    engine.finished(run, { taskId: 'a', attempt: 1, outcome: 'rejected', exitCode: null, finishedAt: 2_000, reason: 'command not found: codex' });
+    expect(t('a')).toMatchObject({ state: 'failed', outcome: 'rejected', reason: 'command not found: codex' });
+  });
+
+  it('lostDeadline replaces a kept attempt that was only dispatched: exact effects', () => {
+    const { engine, run, task: t, clock } = setup([{ id: 'one', tasks: [{ id: 'a', on_node_lost: 'wait', lost_after: 60 }] }]);
+    engine.start(run);
+    engine.dispatched(run, 'a', 1, 'n1');
+    engine.nodeLost(run, 'n1');
+    clock.t += 60_000;
+    expect(engine.lostDeadline(run, 'a', 1)).toEqual([
+      task('queued', 'a', 2, 61_000, { reason: undefined }),
+      { kind: 'enqueue', taskId: 'a', attempt: 2 },
+    ]);
+    expect(t('a')).toMatchObject({ state: 'queued', attempt: 2, reason: 'node n1 lost and not back after 60 s (lost_after)' });
+  });
+});
+
 describe('RunEngine.reclaim', () => {
   function replacedOnN2(retries = 0) {
     const s = setup([{ id: 'one', tasks: [{ id: 'a', retries, on_node_lost: 'replace' }] }]);
