@@ -161,6 +161,17 @@ describe('TaskQueue: keys, runs, classes', () => {
     expect(q.classCount).toBe(5);
   });
 
+  it('tasks of different anti-affinity groups or presets are never one class', () => {
+    const q = new TaskQueue();
+    q.add(demand('web', { antiAffinity: 'web' }));
+    q.add(demand('api', { antiAffinity: 'api' }));
+    q.add(demand('codex', { preset: 'codex' }));
+    q.add(demand('claude', { preset: 'claude' }));
+    q.add(demand('plain'));
+    const ids = q.lanes()[0]!.items.map((i) => i.classId);
+    expect(new Set(ids).size).toBe(5);
+  });
+
   it('the smallest demand is the minimum over live classes, whatever their order', () => {
     const q = new TaskQueue();
     q.add(demand('small-cpu', { cpuPercent: 10, memoryMb: 2048 }));
