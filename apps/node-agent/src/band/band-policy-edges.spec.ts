@@ -71,6 +71,22 @@ describe('BandPolicy: the victim', () => {
     expect(p.observe(90, t).throttle).toEqual([]);
   });
 
+  it('a lower priority is throttled first even when it started earlier or its key sorts later', () => {
+    const p = at();
+    const t: BandTask[] = [
+      { key: 'r/a-important', priority: 0, budgetCpu: 50, startedAt: 9 },
+      { key: 'r/z-cheap', priority: -5, budgetCpu: 50, startedAt: 1 },
+      { key: 'r/m-cheap-same-start', priority: -5, budgetCpu: 50, startedAt: 1 },
+    ];
+    expect(p.observe(90, t).throttle.map((c) => c.key)).toEqual(['r/m-cheap-same-start']);
+    expect(p.observe(90, t).throttle.map((c) => c.key)).toEqual(['r/z-cheap']);
+    expect(p.observe(90, t).throttle.map((c) => c.key)).toEqual(['r/a-important']);
+  });
+
+  it('reads as ok before any sample', () => {
+    expect(at().state).toBe('ok');
+  });
+
   it('a throttled task that ended is not restored', () => {
     const p = at();
     p.observe(90, [{ key: 'gone', priority: 0, budgetCpu: 50, startedAt: 1 }]);

@@ -58,6 +58,11 @@ describe('assertPrefix and assertTaskKey', () => {
     }
   });
 
+  it('a value that is not a string is refused, even one whose text would match', () => {
+    expect(issuesOf(() => assertTaskKey(123 as unknown as string))).toHaveLength(1);
+    expect(issuesOf(() => assertPrefix(5 as unknown as string))).toHaveLength(1);
+  });
+
   it('a refused task key names the rule', () => {
     expect(issuesOf(() => assertTaskKey('a..b'))).toEqual([{ path: 'taskKey', message: 'must match ^[a-z0-9][a-z0-9.-]{0,127}$ without ".."' }]);
   });

@@ -49,6 +49,13 @@ describe('StateDetector: timing', () => {
     expect(see('esc to interrupt 10s')).toEqual({ state: 'stalled', menu: false, because: '/esc to interrupt/, no change for 10000 ms', unchangedSinceMs: 5_000 });
   });
 
+  it('only working turns into stalled: a prompt unchanged for longer stays waiting-for-input', () => {
+    const { see, clock } = detector();
+    see('> ');
+    clock.t += 60_000;
+    expect(see('> ').state).toBe('waiting-for-input');
+  });
+
   it('the options override the preset timings', () => {
     const { see, clock } = detector({}, { stableMs: 0, stallMs: 50 });
     expect(see('esc to interrupt').state).toBe('working');
@@ -93,6 +100,10 @@ describe('StateDetector: classification', () => {
     expect(classify('api error\na\nb').state).toBe('error');
     expect(classify('api error\na\nb\nc').state).toBe('unknown');
     expect(classify('api error', { errorLines: 0 }).state).toBe('unknown');
+  });
+
+  it('error lines are read as lines: a start anchor matches at the start of any of them', () => {
+    expect(classify('x\nfatal: disk full', { patterns: { ...SPEC.patterns, error: ['^fatal:'] } }).state).toBe('error');
   });
 
   it('trailing spaces of a line do not defeat an end anchor', () => {
