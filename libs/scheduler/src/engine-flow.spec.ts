@@ -166,3 +166,51 @@ describe('RunEngine: a new attempt starts clean', () => {
     expect(enqueued(engine.resume(run))).toEqual([]);
   });
 });
+
+describe('RunEngine: cascades and guards of advance', () => {
+  it('a chain of in-phase dependencies declared in reverse is skipped to the end, and the phase and run finish', () => {
+    const { engine, run, launch, finish, task, phase } = setup([
+      { id: 'one', failure_policy: 'continue', tasks: [{ id: 'c', depends_on: ['b'] }, { id: 'b', depends_on: ['a'] }, { id: 'a' }] },
+    ]);
+    engine.start(run);
+    launch('a');
+    finish('a', 1);
+    expect(states(run)).toEqual({ a: 'failed', b: 'skipped', c: 'skipped' });
+    expect(task('c').reason).toBe('dependency b skipped');
+    expect(phase('one').state).toBe('failed');
+    expect(run.state).toBe('failed');
+  });
+
+  it('a chain declared in reverse runs in dependency order when everything succeeds', () => {
+    const { engine, run, launch, finish } = setup([{ id: 'one', tasks: [{ id: 'c', depends_on: ['b'] }, { id: 'b', depends_on: ['a'] }, { id: 'a' }] }]);
+    expect(enqueued(engine.start(run))).toEqual(['a#1']);
+    launch('a');
+    expect(enqueued(finish('a', 0))).toEqual(['b#1']);
+    launch('b');
+    expect(enqueued(finish('b', 0))).toEqual(['c#1']);
+    launch('c');
+    finish('c', 0);
+    expect(run.state).toBe('succeeded');
+  });
+
+  it('resume of a run never started, or already finished, moves nothing', () => {
+    const pending = setup(HYBRID);
+    expect(pending.engine.resume(pending.run)).toEqual([]);
+    expect(pending.run.state).toBe('pending');
+    const done = setup([{ id: 'one', tasks: [{ id: 'a' }] }]);
+    done.engine.start(done.run);
+    done.launch('a');
+    done.finish('a', 0);
+    expect(done.engine.resume(done.run)).toEqual([]);
+  });
+
+  it('cancel leaves finished tasks as they are', () => {
+    const { engine, run, launch, finish, task } = setup([{ id: 'one', tasks: [{ id: 'a' }, { id: 'b' }] }]);
+    engine.start(run);
+    launch('a');
+    finish('a', 0);
+    engine.cancel(run, 'stop');
+    expect(task('a').state).toBe('succeeded');
+    expect(task('b').state).toBe('cancelled');
+  });
+});
