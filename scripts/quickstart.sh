@@ -76,6 +76,6 @@ say "stopping the cluster"
 stop_cluster
 trap - EXIT
 if [ "$status" -eq 0 ]; then
-  say "done. Next: npx shoal up (keeps a cluster running), npx shoal run <plan> --follow, npm test"
+  say "done. Next: npx shoal up (keeps a cluster running), npx shoal run <plan> --follow, npx shoal dashboard --with-token (web) or npx shoal monitor (terminal), npm test"
 fi
 exit "$status"
