@@ -28,7 +28,7 @@ export const DEFAULT_PLAN_LIMITS: PlanLimits = {
 export const TASK_DEFAULTS = { cpu: 50, memory: 512, retries: 0, priority: 0 } as const;
 
 /** Agent presets a task may name (`agent:`); each has a start template, a memory default and a state detector. */
-export const AGENT_PRESETS = ['claude', 'codex', 'aider', 'gemini', 'shell'] as const;
+export const AGENT_PRESETS = ['claude', 'codex', 'aider', 'gemini', 'qwen', 'opencode', 'shell'] as const;
 export const AgentPreset = z.enum(AGENT_PRESETS);
 export type AgentPreset = z.infer<typeof AgentPreset>;
 
@@ -36,7 +36,7 @@ export type AgentPreset = z.infer<typeof AgentPreset>;
  * Default memory budget (MB) per preset, from the footprints measured in AGENT-CLIS.md (working RSS
  * plus headroom): used when a task names a preset and sets no `resources.memory`.
  */
-export const PRESET_MEMORY_MB: Readonly<Record<AgentPreset, number>> = { claude: 384, codex: 512, gemini: 512, aider: 512, shell: 256 };
+export const PRESET_MEMORY_MB: Readonly<Record<AgentPreset, number>> = { claude: 384, codex: 512, gemini: 512, qwen: 640, opencode: 768, aider: 512, shell: 256 };
 
 /** Check-in defaults of a team: every 15 minutes, this prompt. */
 export const CHECKIN_DEFAULTS = {
