@@ -2,20 +2,7 @@ import { type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg,
 import { type KV, Kvm } from '@nats-io/kv';
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import {
-  type ControlReply,
-  type ControlRequest,
-  type Decoded,
-  type PayloadOf,
-  type SubjectKind,
-  type TaskDispatched,
-  type Topology,
-  TransportError,
-  decode,
-  decodeMaxDeliveriesAdvisory,
-  encode,
-  topology,
-} from '@shoal/protocol';
+import { type ControlReply, type ControlRequest, type Decoded, type PayloadOf, type SubjectKind, type TaskDispatched, type Topology, TransportError, decode, decodeMaxDeliveriesAdvisory, encode, topology, attemptKey } from '@shoal/protocol';
 import { type HeaderCarrier, connectNats, ensureConsumer, ensureTopology, injectTraceContext } from '@shoal/runtime';
 import type { Context } from '@opentelemetry/api';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
@@ -145,7 +132,7 @@ export class NatsGateway implements OnModuleDestroy {
     const deadline = Date.now() + PUBLISH_RETRY_MS;
     for (let delay = 250; ; delay = Math.min(delay * 2, 2000)) {
       try {
-        await this.jsc.publish(this.topo.work(task.nodeId), data, { msgID: `${task.runId}.${task.taskId}.${task.attempt}`, headers: h, timeout: 5000 });
+        await this.jsc.publish(this.topo.work(task.nodeId), data, { msgID: attemptKey(task.runId, task.taskId, task.attempt), headers: h, timeout: 5000 });
         return;
       } catch (e) {
         // a stream electing a new leader answers "no responders" / "jetstream is not enabled" for a

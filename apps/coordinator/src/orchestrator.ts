@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PROTOCOL_VERSION, type RunView, type TaskDispatched, type TaskFinished, type ShoalError, type TaskStatus, TransportError } from '@shoal/protocol';
+import { PROTOCOL_VERSION, pickTaskSpec, taskKey, type RunView, type TaskDispatched, type TaskFinished, type ShoalError, type TaskStatus, TransportError } from '@shoal/protocol';
 import { type CompiledTask, type Effect, Placer, type RunEngine } from '@shoal/scheduler';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
@@ -210,7 +210,7 @@ export class Orchestrator implements OnModuleDestroy {
           break;
         }
         case 'dequeue':
-          this.placer.cancel(`${runId}/${f.taskId}`);
+          this.placer.cancel(taskKey(runId, f.taskId));
           break;
         case 'stop':
           this.nats
@@ -241,7 +241,7 @@ export class Orchestrator implements OnModuleDestroy {
     const preset = presetOf(spec);
     const estimateMs = this.estimates.estimateMs(spec);
     this.placer.enqueue({
-      key: `${run.view.id}/${spec.id}`,
+      key: taskKey(run.view.id, spec.id),
       runId: run.view.id,
       taskId: spec.id,
       team: spec.team,
@@ -332,36 +332,7 @@ export class Orchestrator implements OnModuleDestroy {
     try {
       await this.tracer.dispatch(runId, spec.phaseId, taskId, attempt, nodeId, (ctx) =>
         this.nats.publishWork(
-          {
-            v: PROTOCOL_VERSION,
-            kind: 'task.dispatched',
-            runId,
-            taskId,
-            attempt,
-            phaseId: spec.phaseId,
-            nodeId,
-            team: spec.team,
-            role: spec.role,
-            command: spec.command,
-            cwd: spec.cwd,
-            env: spec.env,
-            cpuPercent: spec.cpuPercent,
-            memoryMb: spec.memoryMb,
-            timeoutMs: spec.timeoutMs,
-            priority: spec.priority,
-            dispatchedAt: Date.now(),
-            agent: spec.agent,
-            interactive: spec.interactive,
-            checkinMs: spec.checkinMs,
-            checkinPrompt: spec.checkinPrompt,
-            repo: spec.repo,
-            commitEveryMs: spec.commitEveryMs,
-            onMemoryExceeded: spec.onMemoryExceeded,
-            memoryRestarts: spec.memoryRestarts,
-            restartEveryMs: spec.restartEveryMs,
-            onNodeLost: spec.onNodeLost,
-            lostAfterMs: spec.lostAfterMs,
-          },
+          { v: PROTOCOL_VERSION, kind: 'task.dispatched', runId, taskId, attempt, phaseId: spec.phaseId, nodeId, dispatchedAt: Date.now(), ...pickTaskSpec(spec) },
           ctx,
         ),
       );

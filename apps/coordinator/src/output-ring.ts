@@ -1,3 +1,4 @@
+import { taskKey } from '@shoal/protocol';
 import { Injectable } from '@nestjs/common';
 
 /** The kept output of one task attempt. */
@@ -30,7 +31,7 @@ export class OutputRing {
   }
 
   push(o: { runId: string; taskId: string; attempt: number; text: string }, now = Date.now()): void {
-    const key = `${o.runId}/${o.taskId}`;
+    const key = taskKey(o.runId, o.taskId);
     const prev = this.tails.get(key);
     if (prev && prev.attempt > o.attempt) return;
     const base = prev && prev.attempt === o.attempt ? prev : { attempt: o.attempt, text: '', truncated: false, updatedAt: now };
@@ -46,6 +47,6 @@ export class OutputRing {
   }
 
   get(runId: string, taskId: string): TaskOutputTail | undefined {
-    return this.tails.get(`${runId}/${taskId}`);
+    return this.tails.get(taskKey(runId, taskId));
   }
 }

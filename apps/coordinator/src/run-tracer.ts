@@ -1,6 +1,6 @@
 import { type Context, type Span, SpanStatusCode, type Tracer, context, trace } from '@opentelemetry/api';
 import { Injectable } from '@nestjs/common';
-import type { RunEvent } from '@shoal/protocol';
+import { type RunEvent, phaseKey } from '@shoal/protocol';
 
 /** Keeps one trace per run: a run span, a span per phase, a dispatch span per task attempt. */
 @Injectable()
@@ -24,7 +24,7 @@ export class RunTracer {
   /** Follows run events: phase spans open and close, the run span closes. */
   observe(e: RunEvent): void {
     if (e.type === 'phase') {
-      const key = `${e.runId}/${e.phaseId}`;
+      const key = phaseKey(e.runId, e.phaseId);
       if (e.state === 'running' && !this.spans.has(key)) {
         this.spans.set(key, this.tracer.startSpan(`shoal.phase ${e.phaseId}`, { attributes: { 'shoal.run_id': e.runId, 'shoal.phase_id': e.phaseId } }, this.ctx(e.runId)));
       } else if (['succeeded', 'failed', 'skipped', 'cancelled'].includes(e.state)) {
@@ -38,7 +38,7 @@ export class RunTracer {
 
   /** Runs `fn` inside a dispatch span (child of the phase span); the span ends when fn settles. */
   async dispatch<T>(runId: string, phaseId: string, taskId: string, attempt: number, nodeId: string, fn: (ctx: Context) => Promise<T>): Promise<T> {
-    const parent = this.ctx(`${runId}/${phaseId}`, this.ctx(runId));
+    const parent = this.ctx(phaseKey(runId, phaseId), this.ctx(runId));
     const span = this.tracer.startSpan(`shoal.dispatch ${taskId}`, { attributes: { 'shoal.run_id': runId, 'shoal.task_id': taskId, 'shoal.attempt': attempt, 'shoal.node_id': nodeId } }, parent);
     try {
       const ctx = trace.setSpan(parent, span);

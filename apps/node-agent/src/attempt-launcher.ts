@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { type Context, type Span, trace } from '@opentelemetry/api';
-import { COMMIT_EVERY, type TaskDispatched } from '@shoal/protocol';
+import { COMMIT_EVERY, type TaskDispatched, attemptKey } from '@shoal/protocol';
 import type { NodeAgentConfig } from './config.js';
 import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/index.js';
 import type { LogIndex } from './logs/index.js';
@@ -59,7 +59,7 @@ export class AttemptLauncher {
     if (identity) Object.assign(window, { env: { ...identity.env(), ...window.env }, cwd: window.cwd ?? identity.home });
     const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
     const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
-    const group = warm?.governed ?? (await governor.create(groupKey(`${task.runId}.${task.taskId}.${task.attempt}`), budget));
+    const group = warm?.governed ?? (await governor.create(groupKey(attemptKey(task.runId, task.taskId, task.attempt)), budget));
     const governed = identity ? identity.govern(group) : group;
     const attempt = this.attempt(task, governed, window, span, warm?.dispose);
     this.deps.register(attempt);
@@ -101,7 +101,7 @@ export class AttemptLauncher {
 
   /** The auto-committer of a task's worktree. */
   committer(worktree: TaskWorktree, task: TaskDispatched): AutoCommitter {
-    const what = `${task.runId}.${task.taskId}.${task.attempt}`;
+    const what = attemptKey(task.runId, task.taskId, task.attempt);
     return new AutoCommitter(worktree, { runId: task.runId, taskId: task.taskId, role: task.role, phaseId: task.phaseId, attempt: task.attempt }, task.commitEveryMs ?? COMMIT_EVERY.default, {
       committed: (c) => this.deps.log(`${what} committed ${c.sha.slice(0, 10)} on ${worktree.branch}: ${c.files.length} file(s)`),
       failed: (e) => this.deps.warn(`${what} auto-commit failed: ${e.message}`),

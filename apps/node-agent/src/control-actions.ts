@@ -1,4 +1,4 @@
-import type { ControlRequest } from '@shoal/protocol';
+import { type ControlRequest, taskKey } from '@shoal/protocol';
 import { paneControl } from './checkin/index.js';
 import { type LogIndex, readLogTail, taskLogPath } from './logs/index.js';
 import type { TaskAttempt } from './task-attempt.js';
@@ -32,7 +32,7 @@ export async function answerControl(req: ControlRequest, node: ControlTarget): P
     case 'ping':
       return { ok: true, message: `node ${node.nodeId} alive, ${node.runningCount()} task(s) running` };
     case 'cancel': {
-      const a = node.attempt(`${req.runId}/${req.taskId}`);
+      const a = node.attempt(taskKey(req.runId, req.taskId));
       if (!a || a.task.attempt !== req.attempt) return { ok: true, message: 'not running here', affected: 0 };
       await a.stop('cancelled', req.reason ?? 'cancelled');
       return { ok: true, message: `stopping ${req.runId}/${req.taskId}`, affected: 1 };
@@ -53,7 +53,7 @@ export async function answerControl(req: ControlRequest, node: ControlTarget): P
     }
     case 'send':
     case 'capture':
-      return paneControl(req, node.tmux, node.attempt(`${req.runId}/${req.taskId}`));
+      return paneControl(req, node.tmux, node.attempt(taskKey(req.runId, req.taskId)));
     default:
       return { ok: false, message: `action ${(req as { action: string }).action} is not supported by this node-agent` };
   }

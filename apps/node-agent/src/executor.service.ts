@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type ControlRequest, type Heartbeat, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession } from '@shoal/protocol';
+import { type ControlRequest, type Heartbeat, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession, taskKey } from '@shoal/protocol';
 import type { Span } from '@opentelemetry/api';
 import { type HeaderCarrier, extractTraceContext, inSpan } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
@@ -182,7 +182,7 @@ export class ExecutorService implements OnModuleInit {
   }
 
   private async startInSpan(task: TaskDispatched, attemptKey: string, span: Span, ack: () => void): Promise<void> {
-    const previous = this.attempts.get(`${task.runId}/${task.taskId}`);
+    const previous = this.attempts.get(taskKey(task.runId, task.taskId));
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
 
     let attempt: TaskAttempt | undefined;
@@ -431,7 +431,7 @@ export class ExecutorService implements OnModuleInit {
 
   /** Hands a status report to the outbox: resolves once on disk; the outbox delivers it (once). */
   private report(s: TaskStatus): Promise<void> {
-    this.reported?.(s, this.attempts.get(`${s.runId}/${s.taskId}`)?.task);
+    this.reported?.(s, this.attempts.get(taskKey(s.runId, s.taskId))?.task);
     return this.durable.report(s);
   }
 }

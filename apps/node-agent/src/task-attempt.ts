@@ -1,5 +1,5 @@
 import { type Span, SpanStatusCode } from '@opentelemetry/api';
-import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutcome, teamSession } from '@shoal/protocol';
+import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutcome, teamSession, taskKey } from '@shoal/protocol';
 import type { GovernedTask, Verdict } from './governor/index.js';
 import type { RotationPolicy } from './logs/index.js';
 import { LogFollower, readTail } from './log-follower.js';
@@ -88,7 +88,7 @@ export class TaskAttempt {
   }
 
   get key(): string {
-    return `${this.task.runId}/${this.task.taskId}`;
+    return taskKey(this.task.runId, this.task.taskId);
   }
 
   /**

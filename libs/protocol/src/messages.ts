@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { Id, Role } from './ids.js';
+import { Id } from './ids.js';
 import { AgentStatus } from './observe.js';
-import { AgentPreset, NodeLostPolicy } from './plan.js';
+import { TaskSpec } from './task-spec.js';
 
 /** Version of the wire protocol; every message carries it as `v`. */
 export const PROTOCOL_VERSION = 1 as const;
 const v = z.literal(PROTOCOL_VERSION, { error: `unsupported protocol version (this build speaks ${PROTOCOL_VERSION})` });
 const Ts = z.number().int().nonnegative();
-const Argv = z.array(z.string().max(8192)).min(1).max(256);
 const Attempt = z.number().int().min(1).max(100);
 
 /** Fields that identify one attempt of one task of one run. */
@@ -31,38 +30,8 @@ export const TaskDispatched = z.strictObject({
   ...TaskRef,
   phaseId: Id,
   nodeId: Id,
-  team: Id,
-  role: Role,
-  command: Argv,
-  cwd: z.string().max(4096).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  cpuPercent: z.number().int().min(1).max(6400),
-  memoryMb: z.number().int().min(1).max(1_048_576),
-  timeoutMs: z.number().int().positive().optional(),
-  priority: z.number().int(),
   dispatchedAt: Ts,
-  /** Agent preset named by the plan: start template, state detector. */
-  agent: AgentPreset.optional(),
-  /** Forces check-ins (and the interactive treatment) for a task without an agent preset. */
-  interactive: z.boolean().optional(),
-  /** Check-in interval of the task's team (interactive tasks only). */
-  checkinMs: z.number().int().positive().optional(),
-  /** Check-in prompt of the task's team. */
-  checkinPrompt: z.string().min(1).max(8192).optional(),
-  /** Absolute path of a git repository on the node: the task runs in its own worktree of it. */
-  repo: z.string().max(4096).optional(),
-  /** Auto-commit period of the worktree. */
-  commitEveryMs: z.number().int().positive().optional(),
-  /** What to do when the agent goes over its memory budget (default fail). */
-  onMemoryExceeded: z.enum(['restart', 'fail', 'notify']).optional(),
-  /** How many memory restarts `restart` allows within one attempt (default 3). */
-  memoryRestarts: z.number().int().min(0).max(100).optional(),
-  /** Periodic restart of the agent in its window (same attempt). */
-  restartEveryMs: z.number().int().positive().optional(),
-  /** The task's `on_node_lost`: a node cut off from the bus stops `replace` tasks after its stop_after, `wait` tasks after `lostAfterMs`. */
-  onNodeLost: NodeLostPolicy.optional(),
-  /** The task's `lost_after` (with `wait`). */
-  lostAfterMs: z.number().int().positive().optional(),
+  ...TaskSpec.shape,
 });
 export type TaskDispatched = z.infer<typeof TaskDispatched>;
 

@@ -104,6 +104,21 @@ export const MemoryPolicy = z.enum(['restart', 'fail', 'notify']);
 export type MemoryPolicy = z.infer<typeof MemoryPolicy>;
 
 /**
+ * What the node-agent does when an agent is `stalled` (working with no screen change for its preset's
+ * stall time): `notify` announces it (run events, `shoal status --needs-me`), `restart` restarts the
+ * agent in its window (same attempt), `fail` ends the attempt as failed (retries apply).
+ */
+export const StallPolicy = z.enum(['notify', 'restart', 'fail']);
+export type StallPolicy = z.infer<typeof StallPolicy>;
+
+/**
+ * What the node-agent does when an interactive agent waits for input outside a menu: `notify`
+ * announces it; `checkin` sends the team's check-in prompt at once (instead of at the next interval).
+ */
+export const WaitingPolicy = z.enum(['notify', 'checkin']);
+export type WaitingPolicy = z.infer<typeof WaitingPolicy>;
+
+/**
  * What the coordinator does with a task whose node stopped heartbeating (Nomad's `disconnect`):
  * `replace` re-places it at once; `wait` keeps the attempt for up to `lost_after`, so a node that
  * comes back with it still running keeps it. Default: `wait` for interactive tasks, else `replace`.
@@ -160,6 +175,9 @@ function taskSchema(limits: PlanLimits) {
     restart_every: durationMs({ min: 60_000, max: limits.maxTimeoutMs }).optional(),
     on_node_lost: NodeLostPolicy.optional(),
     lost_after: durationMs({ min: LOST_AFTER.min, max: LOST_AFTER.max }).optional(),
+    on_stall: StallPolicy.optional(),
+    on_waiting: WaitingPolicy.optional(),
+    prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
   });
 }
 

@@ -1,13 +1,7 @@
-import { CHECKIN_DEFAULTS, PRESET_MEMORY_MB, TASK_DEFAULTS, type PlanTask, type PlanTeam } from '@shoal/protocol';
+import { CHECKIN_DEFAULTS, PRESET_MEMORY_MB, TASK_DEFAULTS, type PlanTask, type PlanTeam, type TaskSpec } from '@shoal/protocol';
 
-/** What a compiled task carries about its agent: preset, interactivity and its team's check-ins. */
-export interface AgentFields {
-  agent?: PlanTask['agent'];
-  interactive?: boolean;
-  /** Check-in interval (team's `checkin`, default 15 min); set only for interactive tasks. */
-  checkinMs?: number;
-  checkinPrompt?: string;
-}
+/** What a compiled task takes from its team: check-in interval (default 15 min) and prompt, set only for interactive tasks. */
+export type CheckinFields = Pick<TaskSpec, 'checkinMs' | 'checkinPrompt'>;
 
 /** Memory budget of a task: its own, else its preset's default, else the plan default. */
 export function defaultMemoryMb(t: Pick<PlanTask, 'agent' | 'resources'>): number {
@@ -19,11 +13,9 @@ export function isInteractive(t: Pick<PlanTask, 'agent' | 'interactive'>): boole
   return t.interactive ?? (t.agent !== undefined && t.agent !== 'shell');
 }
 
-/** Agent fields of a task given its team (absent fields stay absent). */
-export function agentFields(t: PlanTask, team: PlanTeam | undefined): AgentFields {
-  const out: AgentFields = {};
-  if (t.agent) out.agent = t.agent;
-  if (t.interactive !== undefined) out.interactive = t.interactive;
+/** Check-in fields of a task given its team (absent fields stay absent). */
+export function checkinFields(t: PlanTask, team: PlanTeam | undefined): CheckinFields {
+  const out: CheckinFields = {};
   if (isInteractive(t)) {
     out.checkinMs = team?.checkin ?? CHECKIN_DEFAULTS.intervalMs;
     out.checkinPrompt = team?.checkin_prompt ?? CHECKIN_DEFAULTS.prompt;

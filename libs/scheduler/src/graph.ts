@@ -1,4 +1,5 @@
 import {
+  type CompiledTask,
   type FieldIssue,
   type FailurePolicy,
   type Plan,
@@ -7,42 +8,11 @@ import {
   TASK_DEFAULTS,
   COMMIT_EVERY,
   LOST_AFTER,
-  type NodeLostPolicy,
+  copiedSpecFields,
 } from '@shoal/protocol';
-import { type AgentFields, agentFields, defaultMemoryMb, isInteractive } from './agent-defaults.js';
+import { checkinFields, defaultMemoryMb, isInteractive } from './agent-defaults.js';
 
-/** A task with every default applied, ready to schedule. */
-export interface CompiledTask extends AgentFields {
-  id: string;
-  phaseId: string;
-  team: string;
-  role: string;
-  command: string[];
-  cwd?: string;
-  env?: Record<string, string>;
-  cpuPercent: number;
-  memoryMb: number;
-  timeoutMs?: number;
-  maxAttempts: number;
-  priority: number;
-  labels: Record<string, string>;
-  requires: Record<string, string>;
-  dependsOn: string[];
-  batch?: string;
-  /** Result cache: opaque key inputs and how long a stored result stays fresh. */
-  cache?: { inputs: string[]; ttlMs: number };
-  /** Git repository on the node: the task runs in its own worktree and is auto-committed. */
-  repo?: string;
-  /** Auto-commit period (task, else team, else 30 min); only with `repo`. */
-  commitEveryMs?: number;
-  onMemoryExceeded?: 'restart' | 'fail' | 'notify';
-  memoryRestarts?: number;
-  restartEveryMs?: number;
-  /** What happens to the running attempt when its node is lost (resolved default, see {@link NodeLostPolicy}). */
-  onNodeLost: NodeLostPolicy;
-  /** How long `wait` waits for a lost node to come back before the task is re-placed. */
-  lostAfterMs: number;
-}
+export type { CompiledTask } from '@shoal/protocol';
 
 /** A phase node of the graph. */
 export interface CompiledPhase {
@@ -97,7 +67,7 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
     });
   });
 
-  for (const p of plan.phases) for (const t of p.tasks) Object.assign(tasks.get(t.id) ?? {}, agentFields(t, plan.teams.find((x) => x.name === t.team)));
+  for (const p of plan.phases) for (const t of p.tasks) Object.assign(tasks.get(t.id) ?? {}, checkinFields(t, plan.teams.find((x) => x.name === t.team)));
 
   const phases = new Map<string, CompiledPhase>();
   plan.phases.forEach((p, i) => {
@@ -140,26 +110,20 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
 
 function compileTask(t: PlanTask, phaseId: string, teamCommitEveryMs?: number): CompiledTask {
   return {
+    ...copiedSpecFields(t),
     ...(t.repo ? { repo: t.repo, commitEveryMs: t.commit_every ?? teamCommitEveryMs ?? COMMIT_EVERY.default } : {}),
-    ...(t.on_memory_exceeded ? { onMemoryExceeded: t.on_memory_exceeded } : {}),
-    ...(t.memory_restarts !== undefined ? { memoryRestarts: t.memory_restarts } : {}),
-    ...(t.restart_every ? { restartEveryMs: t.restart_every } : {}),
     id: t.id,
     phaseId,
     team: t.team,
     role: t.role,
     command: t.command,
-    cwd: t.cwd,
-    env: t.env,
     cpuPercent: t.resources?.cpu ?? TASK_DEFAULTS.cpu,
     memoryMb: defaultMemoryMb(t),
-    timeoutMs: t.timeout,
     maxAttempts: 1 + (t.retries ?? TASK_DEFAULTS.retries),
     priority: t.priority ?? TASK_DEFAULTS.priority,
     labels: t.labels ?? {},
     requires: t.requires ?? {},
     dependsOn: unique(t.depends_on ?? []),
-    batch: t.batch,
     ...(t.cache ? { cache: { inputs: t.cache.inputs ?? [], ttlMs: t.cache.ttl } } : {}),
     onNodeLost: t.on_node_lost ?? (isInteractive(t) ? 'wait' : 'replace'),
     lostAfterMs: t.lost_after ?? LOST_AFTER.default,

@@ -12,5 +12,4 @@ export * from './cache-key.js';
 export * from './estimates.js';
 export * from './cron.js';
 export * from './autoscale.js';
-export * from './placement/from-protocol.js';
 export * from './analytics/index.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AgentStatus, Heartbeat, RunView } from '@shoal/protocol';
+import { type AgentStatus, type Heartbeat, type RunView, taskKey } from '@shoal/protocol';
 import { EventBus } from '../event-bus.js';
 import { NodeRegistry } from '../node-registry.js';
 
@@ -30,7 +30,7 @@ export class AgentStates {
     const seen = new Set<string>();
     for (const r of hb.running) {
       if (!r.agent) continue;
-      const key = `${r.runId}/${r.taskId}`;
+      const key = taskKey(r.runId, r.taskId);
       seen.add(key);
       const prev = this.entries.get(key);
       if (prev && prev.attempt === r.attempt && prev.state === r.agent.state && prev.since === r.agent.since) continue;
@@ -50,7 +50,7 @@ export class AgentStates {
    * kept for it by `on_node_lost: wait` has no known state) or after it was removed.
    */
   of(runId: string, taskId: string, attempt: number): AgentStatus | undefined {
-    const key = `${runId}/${taskId}`;
+    const key = taskKey(runId, taskId);
     const e = this.entries.get(key);
     if (!e || e.attempt !== attempt) return undefined;
     const node = this.nodes.get(e.nodeId);

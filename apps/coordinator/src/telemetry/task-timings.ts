@@ -1,4 +1,4 @@
-import type { RunEvent } from '@shoal/protocol';
+import { type RunEvent, phaseKey } from '@shoal/protocol';
 
 /** What the metrics need to know of a task when one of its events arrives (the run's current view). */
 export interface TaskFacts {
@@ -51,7 +51,7 @@ export class TaskTimings {
     if (e.state === 'running') {
       out.push({ add: 'tasksStarted', labels: { task_kind } });
       if (f.queuedAt !== undefined) out.push({ record: 'dispatchLatency', value: seconds(e.at - f.queuedAt), labels: { task_kind } });
-      const key = `${e.runId}/${e.phaseId}`;
+      const key = phaseKey(e.runId, e.phaseId);
       const from = this.handoffFrom.get(key);
       if (from !== undefined) {
         this.handoffFrom.delete(key);
@@ -77,11 +77,11 @@ export class TaskTimings {
   private phase(runId: string, phaseId: string, state: string, at: number): TaskMeasurement[] {
     if (state === 'running') {
       const from = this.phaseEnded.get(runId);
-      if (from !== undefined) this.handoffFrom.set(`${runId}/${phaseId}`, from);
+      if (from !== undefined) this.handoffFrom.set(phaseKey(runId, phaseId), from);
     } else if (state === 'succeeded') {
       this.phaseEnded.set(runId, at);
     } else if (state === 'skipped' || state === 'cancelled' || state === 'failed') {
-      this.handoffFrom.delete(`${runId}/${phaseId}`);
+      this.handoffFrom.delete(phaseKey(runId, phaseId));
     }
     return [];
   }

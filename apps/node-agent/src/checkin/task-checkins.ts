@@ -1,4 +1,4 @@
-import { CHECKIN_DEFAULTS, PROTOCOL_VERSION, type ControlRequest, type TaskCheckin, type TaskDispatched } from '@shoal/protocol';
+import { CHECKIN_DEFAULTS, PROTOCOL_VERSION, type ControlRequest, type TaskCheckin, type TaskDispatched, taskKey } from '@shoal/protocol';
 import { isInteractiveTask, presetOfTask } from '../presets/index.js';
 import { CheckinLoop } from './checkin-loop.js';
 import { type PaneTmux, typeLine } from './pane-input.js';
@@ -80,7 +80,7 @@ type PaneRequest = Extract<ControlRequest, { action: 'send' | 'capture' }>;
  * left first; never interleaved with a check-in). `capture`: the pane's text with `lines` of history.
  */
 export async function paneControl(req: PaneRequest, tmux: PaneTmux, running: RunningTask | undefined): Promise<PaneControlResult> {
-  const where = `${req.runId}/${req.taskId}`;
+  const where = taskKey(req.runId, req.taskId);
   if (!running?.paneId || (req.attempt !== undefined && running.task.attempt !== req.attempt)) {
     return { ok: false, message: `task ${where}${req.attempt ? `#${req.attempt}` : ''} is not running on this node` };
   }

@@ -1,3 +1,4 @@
+import { attemptKey } from '@shoal/protocol';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -6,7 +7,7 @@ export const CLAIM_KEEP_MS = 24 * 3_600_000;
 
 /** The attempt key of a claim, `<run>.<task>.<attempt>` (also its file name). Pure. */
 export function claimKey(t: { runId: string; taskId: string; attempt: number }): string {
-  return `${t.runId}.${t.taskId}.${t.attempt}`;
+  return attemptKey(t.runId, t.taskId, t.attempt);
 }
 
 /**

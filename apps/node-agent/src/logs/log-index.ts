@@ -1,3 +1,4 @@
+import { taskKey } from '@shoal/protocol';
 import { join } from 'node:path';
 
 /** Path of an attempt's log: `<logDir>/<run>.<task>.<attempt>.log`. */
@@ -13,7 +14,7 @@ export class LogIndex {
 
   record(runId: string, taskId: string, attempt: number): string {
     const path = taskLogPath(this.logDir, runId, taskId, attempt);
-    const key = `${runId}/${taskId}`;
+    const key = taskKey(runId, taskId);
     let attempts = this.byTask.get(key);
     if (!attempts) this.byTask.set(key, (attempts = new Map()));
     attempts.set(attempt, path);
@@ -22,7 +23,7 @@ export class LogIndex {
 
   /** The log of the given attempt, or of the latest attempt this node ran; undefined if unknown. */
   find(runId: string, taskId: string, attempt?: number): { attempt: number; path: string } | undefined {
-    const attempts = this.byTask.get(`${runId}/${taskId}`);
+    const attempts = this.byTask.get(taskKey(runId, taskId));
     if (!attempts) return undefined;
     const a = attempt ?? Math.max(...attempts.keys());
     const path = attempts.get(a);

@@ -1,3 +1,4 @@
+import { taskKey } from '@shoal/protocol';
 import type { AttemptRecord } from './attempt-record.js';
 
 /** A pane of a `Task-*` session as the tmux server shows it after a node-agent restart. */
@@ -31,13 +32,13 @@ export function planReadoption(records: readonly AttemptRecord[], panes: readonl
   const byPane = new Map(panes.map((p) => [p.paneId, p]));
   const newest = new Map<string, number>();
   for (const r of records) {
-    const key = `${r.task.runId}/${r.task.taskId}`;
+    const key = taskKey(r.task.runId, r.task.taskId);
     newest.set(key, Math.max(newest.get(key) ?? 0, r.task.attempt));
   }
   return records.map((record): ReadoptDecision => {
     const found = byPane.get(record.paneId);
     const pane = found && found.pid === record.pid ? found : undefined;
-    const latest = newest.get(`${record.task.runId}/${record.task.taskId}`)!;
+    const latest = newest.get(taskKey(record.task.runId, record.task.taskId))!;
     if (record.task.attempt < latest) return { action: 'superseded', record, by: latest, ...(pane ? { pane } : {}) };
     if (!pane) {
       const reason = found

@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type TaskFinished, type TaskOutcome } from '@shoal/protocol';
+import { PROTOCOL_VERSION, type TaskFinished, type TaskOutcome, attemptKey } from '@shoal/protocol';
 import type { Budget, GovernedTask, ResourceGovernor, Verdict } from '../governor/index.js';
 import { readTail } from '../log-follower.js';
 import { hardMemoryMb } from '../restart/restart-policy.js';
@@ -87,7 +87,7 @@ export async function readoptAttempts(deps: ReadoptDeps): Promise<ReadoptSummary
   for (const d of planReadoption(loaded.records, panes)) {
     const r = d.record;
     const name = `${r.task.runId}/${r.task.taskId}#${r.task.attempt}`;
-    deps.handled(`${r.task.runId}.${r.task.taskId}.${r.task.attempt}`);
+    deps.handled(attemptKey(r.task.runId, r.task.taskId, r.task.attempt));
     if (d.action === 'adopt') {
       let governed: GovernedTask;
       try {

@@ -1,7 +1,5 @@
+import type { MemoryPolicy } from '@shoal/protocol';
 import type { Verdict } from '../governor/index.js';
-
-/** Memory policy of a task: restart the agent, fail the attempt, or only notify (soft limit). */
-export type MemoryPolicy = 'restart' | 'fail' | 'notify';
 
 /** Default number of memory restarts within one attempt under `restart`. */
 export const DEFAULT_MEMORY_RESTARTS = 3;

@@ -1,4 +1,4 @@
-import type { AnalyticsReport, AttemptRecord, HistoryRecord, KindStats, NodeSample, PhaseRecord, RunRecord, UtilisationPoint } from '@shoal/protocol';
+import { type AnalyticsReport, type AttemptRecord, type HistoryRecord, type KindStats, type NodeSample, type PhaseRecord, type RunRecord, type UtilisationPoint, phaseKey, taskKey } from '@shoal/protocol';
 import { percentileOfSorted, ratio } from './percentile.js';
 
 /** The window and the shape of an {@link aggregateHistory} report. */
@@ -44,7 +44,7 @@ export function aggregateHistory(records: Iterable<HistoryRecord>, window: Analy
         if (inWindow(r.finishedAt)) runs.set(r.runId, r);
         break;
       case 'phase':
-        if (inWindow(r.finishedAt)) phases.set(`${r.runId}/${r.phaseId}`, r);
+        if (inWindow(r.finishedAt)) phases.set(phaseKey(r.runId, r.phaseId), r);
         break;
       case 'node':
         if (inWindow(r.at)) {
@@ -84,7 +84,7 @@ function attemptFigures(attempts: AttemptRecord[]): AttemptFigures {
   let misses = 0;
   let agentMs = 0;
   for (const a of attempts) {
-    const key = `${a.runId}/${a.taskId}`;
+    const key = taskKey(a.runId, a.taskId);
     const prev = last.get(key);
     if (!prev || prev.attempt < a.attempt) last.set(key, a);
     if (a.attempt > 1) retried += 1;

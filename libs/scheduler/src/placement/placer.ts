@@ -1,4 +1,4 @@
-import { ValidationError } from '@shoal/protocol';
+import { ValidationError, batchKey } from '@shoal/protocol';
 import { BinaryHeap } from '../queue/heap.js';
 import { TaskQueue, byAge, type Lane, type QueuedTask } from '../queue/task-queue.js';
 import { diagnose } from './diagnose.js';
@@ -159,7 +159,7 @@ export class Placer {
         return undefined;
       }
     }
-    const pinKey = d.batch === undefined ? undefined : `${d.runId}/${d.batch}`;
+    const pinKey = d.batch === undefined ? undefined : batchKey(d.runId, d.batch);
     const pin = pinKey === undefined ? undefined : this.batchPins.get(pinKey);
     let node = -1;
     let note = '';
