@@ -36,6 +36,8 @@ export interface NodeAgentConfig {
   stopGraceMs: number;
   /** Overrides every task's check-in interval (`SHOAL_CHECKIN_MS`; tests). */
   checkinMs?: number;
+  /** Overrides every preset's stall time (`SHOAL_STALL_MS`; tests, demos). */
+  stallMs?: number;
   /** Host CPU band (`SHOAL_CPU_BAND=40-60`, or `off`): admission and throttling; undefined when off. */
   band?: BandConfig;
   /** Size-based rotation of task logs (`SHOAL_LOG_MAX_BYTES`, `SHOAL_LOG_KEEP`). */
@@ -105,6 +107,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     warmPool: runAs === 'off' ? num(env, 'SHOAL_WARM_POOL', 2, 0, 64) : 0,
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
     checkinMs: env.SHOAL_CHECKIN_MS ? num(env, 'SHOAL_CHECKIN_MS', 0, 100, 86_400_000) : undefined,
+    stallMs: env.SHOAL_STALL_MS ? num(env, 'SHOAL_STALL_MS', 0, 1000, 86_400_000) : undefined,
     band: parseBand(env),
     logRotation: { maxBytes: num(env, 'SHOAL_LOG_MAX_BYTES', DEFAULT_ROTATION.maxBytes, 4096, 2 ** 40), keep: num(env, 'SHOAL_LOG_KEEP', DEFAULT_ROTATION.keep, 0, 100) },
   };

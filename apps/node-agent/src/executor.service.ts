@@ -12,6 +12,7 @@ import { LogIndex, logSize } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js';
 import { TaskAttempt, startFailure } from './task-attempt.js';
 import { AgentStates } from './agent-state/agent-states.js';
+import { agentPolicyRunner } from './agent-state/executor-policies.js';
 import { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
 import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
@@ -111,7 +112,8 @@ export class ExecutorService implements OnModuleInit {
       log: (m) => this.log.log(m),
       warn: (m) => this.log.warn(m),
     });
-    this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now });
+    const policies = agentPolicyRunner({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), checkins: () => this.checkins });
+    this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onForget: (k) => policies.forget(k) });
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
       nodeId: this.config.nodeId,
@@ -288,7 +290,7 @@ export class ExecutorService implements OnModuleInit {
         const next = afterExit({
           verdict: attempt.verdict,
           stoppedOnPurpose: attempt.stopRequested,
-          periodicRestart: attempt.restartRequested,
+          restartRequested: attempt.restartReason,
           policy: attempt.task.onMemoryExceeded ?? 'fail',
           memoryRestartsDone: memoryRestarts,
           maxMemoryRestarts: attempt.task.memoryRestarts ?? DEFAULT_MEMORY_RESTARTS,

@@ -80,6 +80,11 @@ export class TaskAttempt {
     return !!this.stopReason && !this.restartRequested;
   }
 
+  /** Why a restart was requested (see {@link restart}); false when none was. */
+  get restartReason(): string | false {
+    return this.restartRequested ? (this.stopReason?.reason ?? 'restart requested') : false;
+  }
+
   /** Stops the agent so that the executor starts it again in the same window (same attempt). */
   async restart(reason: string): Promise<void> {
     if (this.state !== 'running') return;

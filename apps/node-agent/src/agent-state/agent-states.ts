@@ -16,6 +16,12 @@ export interface AgentStatesDeps {
   /** The visible screen of a pane (one `capture-pane`, argv, no history). */
   capture(paneId: string): Promise<string>;
   now(): number;
+  /** Overrides every preset's stall time (`SHOAL_STALL_MS`; tests, demos). */
+  stallMs?: number;
+  /** Told of every state change of an attempt already tracked (not of its first state). */
+  onChange?(attempt: WatchedAttempt, change: { from: AgentStateName; to: AgentStateName; unchangedSince: number; now: number }): void;
+  /** Told when an attempt is no longer running here (its key). */
+  onForget?(key: string): void;
 }
 
 /** The protocol state of one detection: the detector's menu flag becomes `menu`. */
@@ -56,7 +62,11 @@ export class AgentStates {
 
   private async observeAll(attempts: readonly WatchedAttempt[]): Promise<void> {
     const live = new Set(attempts.map((a) => a.key));
-    for (const key of this.tracked.keys()) if (!live.has(key)) this.tracked.delete(key);
+    for (const key of this.tracked.keys()) {
+      if (live.has(key)) continue;
+      this.tracked.delete(key);
+      this.deps.onForget?.(key);
+    }
     await Promise.all(attempts.map((a) => this.observe(a)));
   }
 
@@ -64,13 +74,17 @@ export class AgentStates {
     let t = this.tracked.get(a.key);
     if (!t || t.attempt !== a.task.attempt || t.paneId !== a.paneId) {
       // a new attempt, or the same one in a new pane (restarted agent): a fresh detector
-      const detector = isInteractiveTask(a.task) ? new StateDetector(presetOfTask(a.task), { now: this.deps.now }) : undefined;
+      const detector = isInteractiveTask(a.task) ? new StateDetector(presetOfTask(a.task), { now: this.deps.now, ...(this.deps.stallMs ? { stallMs: this.deps.stallMs } : {}) }) : undefined;
       const previous = t?.attempt === a.task.attempt ? t.status : undefined;
       t = { attempt: a.task.attempt, paneId: a.paneId, detector, status: previous ?? { state: 'starting', since: this.deps.now() } };
       this.tracked.set(a.key, t);
     }
     const next = await this.read(a, t);
-    if (next && next !== t.status.state && this.tracked.get(a.key) === t) t.status = { state: next, since: this.deps.now() };
+    if (!next || next === t.status.state || this.tracked.get(a.key) !== t) return;
+    const from = t.status.state;
+    const now = this.deps.now();
+    t.status = { state: next, since: now };
+    this.deps.onChange?.(a, { from, to: next, unchangedSince: t.detector?.last.unchangedSinceMs ?? now, now });
   }
 
   private async read(a: WatchedAttempt, t: Tracked): Promise<AgentStateName | undefined> {

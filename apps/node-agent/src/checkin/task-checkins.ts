@@ -52,6 +52,11 @@ export class TaskCheckins {
     loop.start();
   }
 
+  /** One check-in of a task now (if its agent is idle): the loop's answer, or `none` without a loop. */
+  checkinNow(key: string): ReturnType<CheckinLoop['checkinNow']> | Promise<'none'> {
+    return this.loops.get(key)?.checkinNow() ?? Promise.resolve('none');
+  }
+
   /** Stops the check-ins of a task. */
   async stop(key: string): Promise<void> {
     const loop = this.loops.get(key);

@@ -1,13 +1,13 @@
 import { afterExit, hardMemoryMb } from './restart-policy.js';
 
-const base = { verdict: null, stoppedOnPurpose: false, periodicRestart: false, policy: 'fail' as const, memoryRestartsDone: 0, maxMemoryRestarts: 3 };
+const base = { verdict: null, stoppedOnPurpose: false, restartRequested: false, policy: 'fail' as const, memoryRestartsDone: 0, maxMemoryRestarts: 3 };
 
 describe('afterExit', () => {
   it('finishes a normal exit, a purposeful stop, and a memory kill under fail or notify', () => {
     expect(afterExit(base)).toEqual({ action: 'finish' });
     expect(afterExit({ ...base, verdict: 'memory-limit-exceeded' })).toEqual({ action: 'finish' });
     expect(afterExit({ ...base, verdict: 'memory-limit-exceeded', policy: 'notify' })).toEqual({ action: 'finish' });
-    expect(afterExit({ ...base, stoppedOnPurpose: true, periodicRestart: true, verdict: 'memory-limit-exceeded', policy: 'restart' })).toEqual({ action: 'finish' });
+    expect(afterExit({ ...base, stoppedOnPurpose: true, restartRequested: 'periodic restart', verdict: 'memory-limit-exceeded', policy: 'restart' })).toEqual({ action: 'finish' });
   });
 
   it('restarts a memory kill under restart up to N times', () => {
@@ -19,7 +19,7 @@ describe('afterExit', () => {
   });
 
   it('restarts after a periodic restart without counting it against memory restarts', () => {
-    expect(afterExit({ ...base, periodicRestart: true })).toEqual({ action: 'restart', reason: 'periodic restart', countsAsMemoryRestart: false });
+    expect(afterExit({ ...base, restartRequested: 'periodic restart (every 60000 ms)' })).toEqual({ action: 'restart', reason: 'periodic restart (every 60000 ms)', countsAsMemoryRestart: false });
   });
 });
 

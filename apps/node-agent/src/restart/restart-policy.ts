@@ -9,8 +9,8 @@ export interface ExitFacts {
   verdict: Verdict;
   /** An operator cancel, a timeout or a shutdown stopped it: never restart. */
   stoppedOnPurpose: boolean;
-  /** A periodic restart (`restart_every`) stopped it. */
-  periodicRestart: boolean;
+  /** Why a requested restart stopped it (`restart_every`, `on_stall: restart`); false when none was requested. */
+  restartRequested: string | false;
   policy: MemoryPolicy;
   memoryRestartsDone: number;
   maxMemoryRestarts: number;
@@ -28,7 +28,7 @@ export function afterExit(f: ExitFacts): AfterExit {
     }
     return { action: 'finish' };
   }
-  if (f.periodicRestart) return { action: 'restart', reason: 'periodic restart', countsAsMemoryRestart: false };
+  if (f.restartRequested) return { action: 'restart', reason: f.restartRequested, countsAsMemoryRestart: false };
   return { action: 'finish' };
 }
 
