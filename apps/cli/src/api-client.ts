@@ -1,7 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { RunEvent, RunView } from '@shoal/protocol';
+import type {
+  AnalyticsReport,
+  ApiErrorBody,
+  ApiTokenView,
+  CreateJoinTokenRequest,
+  CreateTokenRequest,
+  EstimatesReply,
+  MintedApiToken,
+  MintedJoinToken,
+  NodeActionName,
+  NodeActionReply,
+  NodeRemovedReply,
+  NodeRow,
+  RevokedTokenReply,
+  RunStreamMessage,
+  RunSummary,
+  RunView,
+  ScalingReply,
+  StopEverywhereReply,
+  TaskCaptureReply,
+  TaskLogReply,
+  TaskSendReply,
+} from '@shoal/protocol';
 import { type HttpAnswer, httpFetch } from './http.js';
 import { splitSse } from './sse.js';
 
@@ -91,7 +113,8 @@ export function resolveConnection(flags: ConnectionFlags = {}, env = process.env
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly body: { error?: string; message?: string; issues?: { path: string; message: string }[] },
+    /** The server's error body (empty when the answer was not JSON). */
+    readonly body: Partial<ApiErrorBody>,
     /** Where the token of the request came from (for 401/403 explanations). */
     readonly tokenSource?: string,
   ) {
@@ -117,17 +140,62 @@ export class ApiClient {
   run(id: string): Promise<RunView> {
     return this.call('GET', `/runs/${encodeURIComponent(id)}`);
   }
-  runs(): Promise<{ id: string; plan: string; state: string; submittedAt: number; finishedAt?: number; tasks: number }[]> {
+  runs(): Promise<RunSummary[]> {
     return this.call('GET', '/runs');
   }
-  nodes(): Promise<Record<string, unknown>[]> {
+  nodes(): Promise<NodeRow[]> {
     return this.call('GET', '/nodes');
   }
   cancel(id: string): Promise<RunView> {
     return this.call('POST', `/runs/${encodeURIComponent(id)}/cancel`);
   }
   operator(id: string, task: string, action: 'retry' | 'skip' | 'cancel'): Promise<RunView> {
-    return this.call('POST', `/runs/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/${action}`);
+    return this.call('POST', `${taskPath(id, task)}/${action}`);
+  }
+  /** Types one line into a running task's pane, then Enter. */
+  send(run: string, task: string, text: string): Promise<TaskSendReply> {
+    return this.json('POST', `${taskPath(run, task)}/send`, { text });
+  }
+  /** A running task's pane text, with `lines` of history above the screen. */
+  capture(run: string, task: string, lines?: number): Promise<TaskCaptureReply> {
+    return this.json('GET', `${taskPath(run, task)}/capture${lines === undefined ? '' : `?lines=${lines}`}`);
+  }
+  /** A task's output: the coordinator's streamed tail, or (`nodeFile`) the tail of the log file on its node. */
+  taskLogs(run: string, task: string, o: { nodeFile?: boolean; bytes?: number } = {}): Promise<TaskLogReply> {
+    const query = o.nodeFile ? `?source=node${o.bytes ? `&bytes=${o.bytes}` : ''}` : '';
+    return this.json('GET', `${taskPath(run, task)}/logs${query}`);
+  }
+  nodeAction(nodeId: string, action: NodeActionName): Promise<NodeActionReply> {
+    return this.json('POST', `/nodes/${encodeURIComponent(nodeId)}/${action}`);
+  }
+  stopEverywhere(): Promise<StopEverywhereReply> {
+    return this.json('POST', '/emergency/stop-all');
+  }
+  removeNode(nodeId: string): Promise<NodeRemovedReply> {
+    return this.json('DELETE', `/nodes/${encodeURIComponent(nodeId)}`);
+  }
+  createToken(req: CreateTokenRequest): Promise<MintedApiToken> {
+    return this.json('POST', '/tokens', req);
+  }
+  tokens(): Promise<ApiTokenView[]> {
+    return this.json('GET', '/tokens');
+  }
+  revokeToken(id: string): Promise<RevokedTokenReply> {
+    return this.json('DELETE', `/tokens/${encodeURIComponent(id)}`);
+  }
+  joinToken(req: CreateJoinTokenRequest = {}): Promise<MintedJoinToken> {
+    return this.json('POST', '/tokens/join', req);
+  }
+  scaling(): Promise<ScalingReply> {
+    return this.json('GET', '/scaling');
+  }
+  /** Learned run times by task kind. */
+  estimates(): Promise<EstimatesReply> {
+    return this.json('GET', '/estimates');
+  }
+  /** The analytics report of the window ending now (`since`: e.g. `7d`). */
+  analytics(since: string): Promise<AnalyticsReport> {
+    return this.json('GET', `/analytics?since=${encodeURIComponent(since)}`);
   }
 
   /** Any JSON call: the body (if any) is sent as JSON; non-2xx answers become {@link ApiError}s. */
@@ -136,7 +204,7 @@ export class ApiClient {
   }
 
   /** Follows a run's server-sent events until the stream ends; yields each event. */
-  async *follow(id: string): AsyncGenerator<{ event: string; data: RunView | RunEvent }> {
+  async *follow(id: string): AsyncGenerator<RunStreamMessage> {
     const res = await this.fetch(`/runs/${encodeURIComponent(id)}/events`, 'GET', { accept: 'text/event-stream' });
     if (!res.ok) throw new ApiError(res.status, parse(await res.text()) as ApiError['body'], this.conn.tokenSource);
     const decoder = new TextDecoder();
@@ -145,18 +213,19 @@ export class ApiClient {
       buf += decoder.decode(chunk, { stream: true });
       const { events, rest } = splitSse(buf);
       buf = rest;
-      for (const e of events) yield { event: e.event, data: JSON.parse(e.data) as RunView | RunEvent };
+      for (const e of events) yield { event: e.event, data: JSON.parse(e.data) as unknown } as RunStreamMessage;
     }
   }
 
   /**
    * Opens any server-sent-event stream of the API (`/events`, `/runs/:id/events`); `events` yields
-   * each event with its JSON data until the stream ends or `close` is called.
+   * each event with its JSON data until the stream ends or `close` is called. `M`: the messages
+   * the stream sends (RunStreamMessage, FleetStreamMessage), taken on trust.
    */
-  async stream(path: string): Promise<{ events: AsyncGenerator<{ event: string; data: unknown }>; close(): void }> {
+  async stream<M extends { event: string; data: unknown } = { event: string; data: unknown }>(path: string): Promise<{ events: AsyncGenerator<M>; close(): void }> {
     const res = await this.fetch(path, 'GET', { accept: 'text/event-stream' });
     if (!res.ok) throw new ApiError(res.status, parse(await res.text()) as ApiError['body'], this.conn.tokenSource);
-    async function* events(): AsyncGenerator<{ event: string; data: unknown }> {
+    async function* events(): AsyncGenerator<M> {
       const decoder = new TextDecoder();
       let buf = '';
       try {
@@ -164,7 +233,7 @@ export class ApiClient {
           buf += decoder.decode(chunk, { stream: true });
           const { events: complete, rest } = splitSse(buf);
           buf = rest;
-          for (const e of complete) yield { event: e.event, data: JSON.parse(e.data) as unknown };
+          for (const e of complete) yield { event: e.event, data: JSON.parse(e.data) as unknown } as M;
         }
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE' && (e as Error).name !== 'AbortError') throw e;
@@ -201,4 +270,9 @@ function parse(text: string): unknown {
   } catch {
     return {};
   }
+}
+
+/** `/runs/<run>/tasks/<task>` with both ids encoded. */
+export function taskPath(run: string, task: string): string {
+  return `/runs/${encodeURIComponent(run)}/tasks/${encodeURIComponent(task)}`;
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { formatIssues, parsePlanText } from '@shoal/protocol';
-import { type KindEstimate, compilePlan, taskKind } from '@shoal/scheduler';
+import { compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
 import { followRun } from './follow/follow.js';
 import { agentCell, outputTails, runTable } from './render.js';
-import { type AgentStatus, type Heartbeat, NEEDS_OPERATOR, type NodeState, type RunView } from '@shoal/protocol';
+import { type AgentStatus, type EstimatesReply, NEEDS_OPERATOR, type RunView } from '@shoal/protocol';
 
 type Out = (s: string) => void;
 
@@ -66,7 +66,7 @@ export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, o
 async function taskEstimates(api: ApiClient, planText: string): Promise<(taskId: string) => number | undefined> {
   const parsed = parsePlanText(planText);
   const compiled = parsed.ok ? compilePlan(parsed.value) : undefined;
-  const learned = await api.json<Record<string, KindEstimate>>('GET', '/estimates').catch(() => ({}) as Record<string, KindEstimate>);
+  const learned = await api.estimates().catch((): EstimatesReply => ({}));
   return (taskId) => {
     const task = compiled?.ok ? compiled.value.tasks.get(taskId) : undefined;
     return task ? learned[taskKind(task)]?.ewmaMs : undefined;
@@ -88,7 +88,7 @@ export async function status(api: ApiClient, runId: string | undefined, out: Out
 
 /** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the heartbeats of nodes not lost). */
 async function needsOperator(api: ApiClient, out: Out): Promise<number> {
-  const list = (await api.nodes()) as ({ id: string; state: NodeState } & Pick<Heartbeat, 'running'>)[];
+  const list = await api.nodes();
   const waiting = list
     .filter((n) => n.state !== 'lost')
     .flatMap((n) => n.running.map((r) => ({ ...r, nodeId: n.id })))
@@ -101,15 +101,7 @@ async function needsOperator(api: ApiClient, out: Out): Promise<number> {
 
 /** `shoal nodes`. */
 export async function nodes(api: ApiClient, out: Out): Promise<number> {
-  const list = (await api.nodes()) as {
-    id: string;
-    state: string;
-    governor: string;
-    host: { cpuPercent: number; memUsedMb: number; memTotalMb: number };
-    running: unknown[];
-    labels: Record<string, string>;
-    warm?: { ready: number; size: number; off?: string };
-  }[];
+  const list = await api.nodes();
   if (!list.length) out('no nodes');
   for (const n of list) {
     const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',');

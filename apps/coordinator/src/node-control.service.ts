@@ -1,19 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type ControlReply, type ControlRequest, NotFoundError, PROTOCOL_VERSION } from '@shoal/protocol';
+import { type ControlReply, type ControlRequest, type NodeActionName, type NodeActionReply, NotFoundError, PROTOCOL_VERSION } from '@shoal/protocol';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
-
-/** Emergency actions a node answers. */
-export const NODE_ACTIONS = ['stop-all', 'reset', 'emergency-cleanup'] as const;
-export type NodeAction = (typeof NODE_ACTIONS)[number];
-
-/** One node's answer to an emergency action. */
-export interface NodeActionResult {
-  nodeId: string;
-  ok: boolean;
-  message: string;
-  affected?: number;
-}
 
 /** stop-all waits for the grace period on the node (C-c, wait, kill): allow well beyond it. */
 const ACTION_TIMEOUT_MS = 60_000;
@@ -29,7 +17,7 @@ export class NodeControlService {
   ) {}
 
   /** Runs an emergency action on one node. */
-  async act(nodeId: string, action: NodeAction): Promise<NodeActionResult> {
+  async act(nodeId: string, action: NodeActionName): Promise<NodeActionReply> {
     if (!this.nodes.get(nodeId)) throw new NotFoundError(`no node ${nodeId}`);
     this.log.warn(`${action} on node ${nodeId} requested by operator`);
     const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action } as ControlRequest, ACTION_TIMEOUT_MS);
@@ -37,7 +25,7 @@ export class NodeControlService {
   }
 
   /** Runs an action on every known node that is not lost; each node answers (or fails) on its own. */
-  async actOnAll(action: NodeAction): Promise<NodeActionResult[]> {
+  async actOnAll(action: NodeActionName): Promise<NodeActionReply[]> {
     const targets = this.nodes.list().filter((n) => n.state !== 'lost');
     return Promise.all(
       targets.map((n) => this.act(n.id, action).catch((e: Error) => ({ nodeId: n.id, ok: false, message: e.message }))),

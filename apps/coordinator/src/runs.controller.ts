@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, type OnModuleDestroy, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { RunEvent } from '@shoal/protocol';
-import { TERMINAL_RUN, ValidationError } from '@shoal/protocol';
+import type { RunEvent, RunSummary, RunView, TaskCaptureReply, TaskSendReply } from '@shoal/protocol';
+import { SendTextRequest, TERMINAL_RUN, ValidationError } from '@shoal/protocol';
 import type { OperatorAction } from '@shoal/scheduler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from './event-bus.js';
@@ -8,6 +8,7 @@ import { LeadershipService } from './leadership/leadership.service.js';
 import { StoredRuns } from './leadership/stored-runs.js';
 import { RunsService } from './runs.service.js';
 import { RequireScope } from './security/access.js';
+import { parseBody } from './security/parse-body.js';
 
 const ACTIONS: readonly OperatorAction[] = ['retry', 'skip', 'cancel'];
 
@@ -28,44 +29,40 @@ export class RunsController implements OnModuleDestroy {
   @Post()
   @RequireScope('operate')
   @HttpCode(201)
-  submit(@Body() body: unknown) {
+  submit(@Body() body: unknown): Promise<RunView> {
     return this.runs.submit(body);
   }
 
   /** Runs newest first: the leader's from memory, a standby's from the runs bucket. */
   @Get()
   @RequireScope('read')
-  list() {
+  list(): RunSummary[] | Promise<RunSummary[]> {
     return this.leadership.role === 'standby' ? this.stored.list() : this.runs.list();
   }
 
   @Get(':id')
   @RequireScope('read')
-  get(@Param('id') id: string) {
+  get(@Param('id') id: string): Promise<RunView> {
     return this.runs.get(id);
   }
 
   @Post(':id/cancel')
   @RequireScope('operate')
-  cancel(@Param('id') id: string) {
+  cancel(@Param('id') id: string): Promise<RunView> {
     return this.runs.cancel(id);
   }
 
   /** `{ text }` typed into the running task's pane, then Enter; `verified` says the text was seen before Enter. */
   @Post(':id/tasks/:taskId/send')
   @RequireScope('operate')
-  send(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown) {
-    const text = (body as { text?: unknown } | undefined)?.text;
-    if (typeof text !== 'string' || text.length === 0 || text.length > 8192 || /[\u0000-\u001f\u007f]/.test(text)) {
-      throw new ValidationError([{ path: 'text', message: 'must be one line of 1 to 8192 characters without control characters' }]);
-    }
-    return this.runs.sendToTask(id, taskId, text);
+  send(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown): Promise<TaskSendReply> {
+    return this.runs.sendToTask(id, taskId, parseBody(SendTextRequest, body).text);
   }
 
   /** The running task's pane text (`?lines=` of history above the screen, default 0). */
   @Get(':id/tasks/:taskId/capture')
   @RequireScope('read')
-  capture(@Param('id') id: string, @Param('taskId') taskId: string, @Query('lines') lines?: string) {
+  capture(@Param('id') id: string, @Param('taskId') taskId: string, @Query('lines') lines?: string): Promise<TaskCaptureReply> {
     const n = lines === undefined ? undefined : Number(lines);
     if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 10_000)) throw new ValidationError([{ path: 'lines', message: 'must be an integer from 0 to 10000' }]);
     return this.runs.captureTask(id, taskId, n);
@@ -74,7 +71,7 @@ export class RunsController implements OnModuleDestroy {
   /** Operator decision on a task awaiting one: retry, skip or cancel. */
   @Post(':id/tasks/:taskId/:action')
   @RequireScope('operate')
-  operator(@Param('id') id: string, @Param('taskId') taskId: string, @Param('action') action: string) {
+  operator(@Param('id') id: string, @Param('taskId') taskId: string, @Param('action') action: string): Promise<RunView> {
     if (!ACTIONS.includes(action as OperatorAction)) {
       throw new ValidationError([{ path: 'action', message: `must be one of ${ACTIONS.join(', ')}` }]);
     }

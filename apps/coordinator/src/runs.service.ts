@@ -5,8 +5,11 @@ import {
   PROTOCOL_VERSION,
   type FieldIssue,
   NotFoundError,
+  type RunSummary,
   type RunView,
   TERMINAL_RUN,
+  type TaskCaptureReply,
+  type TaskSendReply,
   parsePlanText,
 } from '@shoal/protocol';
 import { type CompiledPlan, type OperatorAction, RunEngine, compilePlan, retryBackoff } from '@shoal/scheduler';
@@ -17,27 +20,6 @@ import { Orchestrator } from './orchestrator.js';
 import { PlanIntake } from './plan-intake/plan-intake.service.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
-
-/** A short listing of a run. */
-export interface RunSummary {
-  id: string;
-  plan: string;
-  state: RunView['state'];
-  submittedAt: number;
-  finishedAt?: number;
-  tasks: number;
-}
-
-/** Answer of {@link RunsService.sendToTask} and {@link RunsService.captureTask}. */
-export interface TaskPaneReply {
-  runId: string;
-  taskId: string;
-  attempt: number;
-  nodeId: string;
-  message: string;
-  verified?: boolean;
-  text?: string;
-}
 
 /** Operator-facing operations on runs: submit, read, cancel, decide on tasks awaiting an operator. */
 @Injectable()
@@ -99,7 +81,7 @@ export class RunsService {
   }
 
   /** `shoal send`: types one line into a running task's pane on its node, then Enter (verified from the screen). */
-  async sendToTask(runId: string, taskId: string, text: string): Promise<TaskPaneReply> {
+  async sendToTask(runId: string, taskId: string, text: string): Promise<TaskSendReply> {
     const { attempt, nodeId } = await this.runningTask(runId, taskId);
     const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'send', runId, taskId, attempt, text }, 20_000);
     if (!r.ok) throw new ConflictError(r.message);
@@ -107,7 +89,7 @@ export class RunsService {
   }
 
   /** `shoal capture`: the running task's pane text, with `lines` of history. */
-  async captureTask(runId: string, taskId: string, lines?: number): Promise<TaskPaneReply> {
+  async captureTask(runId: string, taskId: string, lines?: number): Promise<TaskCaptureReply> {
     const { attempt, nodeId } = await this.runningTask(runId, taskId);
     const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'capture', runId, taskId, attempt, lines }, 10_000);
     if (!r.ok) throw new ConflictError(r.message);

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import type { ScheduleRemovedReply, ScheduleView } from '@shoal/protocol';
 import { SchedulesService } from './schedules.service.js';
 import { RequireScope } from './security/access.js';
 
@@ -11,19 +12,21 @@ export class SchedulesController {
   @Post()
   @RequireScope('operate')
   @HttpCode(201)
-  register(@Body() body: unknown) {
+  register(@Body() body: unknown): Promise<ScheduleView> {
     return this.schedules.register(body);
   }
 
+  /** Every registered schedule with its next fire time, by name. */
   @Get()
   @RequireScope('read')
-  list() {
+  list(): Promise<ScheduleView[]> {
     return this.schedules.list();
   }
 
+  /** Unregisters a schedule (runs it started are kept). */
   @Delete(':name')
   @RequireScope('operate')
-  remove(@Param('name') name: string) {
+  remove(@Param('name') name: string): Promise<ScheduleRemovedReply> {
     return this.schedules.remove(name);
   }
 }

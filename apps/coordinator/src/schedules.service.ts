@@ -1,28 +1,15 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { NotFoundError, ValidationError } from '@shoal/protocol';
+import { NotFoundError, type ScheduleRemovedReply, type ScheduleView, ValidationError } from '@shoal/protocol';
 import { type Schedule, decideFire, nextFire, validateSchedule } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
 import { PlanIntake } from './plan-intake/plan-intake.service.js';
 import { RunsService } from './runs.service.js';
 
-/** A registered schedule as kept in the runs bucket under `schedule.<name>`. */
-export interface StoredSchedule {
-  name: string;
-  expression: string;
-  timezone: string;
+/** A registered schedule as kept in the runs bucket under `schedule.<name>`: what the API shows, and the plan. */
+export interface StoredSchedule extends Omit<ScheduleView, 'nextAt'> {
   planText: string;
-  /** Registration time: only fire times after it are due. */
-  since: number;
-  /** The fire time last claimed (CAS-written before the run is started). */
-  lastFiredAt?: number;
-  /** Ids of the latest runs it started, newest last. */
-  runs: string[];
-  lastReason?: string;
 }
-
-/** A schedule as the API shows it. */
-export type ScheduleView = Omit<StoredSchedule, 'planText'> & { nextAt?: number };
 
 const PREFIX = 'schedule.';
 const KEEP_RUNS = 20;
@@ -99,7 +86,7 @@ export class SchedulesService implements OnModuleDestroy {
     return out.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async remove(name: string): Promise<{ deleted: string }> {
+  async remove(name: string): Promise<ScheduleRemovedReply> {
     const key = PREFIX + name;
     if (!(await this.nats.getRunEntry(key))) throw new NotFoundError(`no schedule ${name}`);
     await this.nats.deleteRun(key);

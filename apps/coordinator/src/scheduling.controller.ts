@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import type { BreakersReply, EstimatesReply, ScalingReply } from '@shoal/protocol';
 import { Breakers } from './breakers.js';
 import { Estimates } from './estimates.service.js';
 import { Orchestrator } from './orchestrator.js';
@@ -18,21 +19,21 @@ export class SchedulingController {
   /** The latest auto-scaling decision with its reasons and the queue it was made from. */
   @Get('scaling')
   @RequireScope('read')
-  scalingView() {
+  scalingView(): ScalingReply {
     return { ...this.scaling.view(), queue: this.orchestrator.placer.stats() };
   }
 
   /** Circuit breakers that are not closed, and recent state changes. */
   @Get('breakers')
   @RequireScope('read')
-  breakerView() {
+  breakerView(): BreakersReply {
     return this.breakers.snapshot();
   }
 
   /** Learned run times per task kind (team/role/program). */
   @Get('estimates')
   @RequireScope('read')
-  estimateView() {
+  estimateView(): EstimatesReply {
     return this.estimates.all();
   }
 }

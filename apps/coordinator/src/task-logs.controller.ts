@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { NotFoundError, ValidationError } from '@shoal/protocol';
+import { NotFoundError, type TaskLogReply, ValidationError } from '@shoal/protocol';
 import { NodeControlService } from './node-control.service.js';
 import { OutputRing } from './output-ring.js';
 import { RunsService } from './runs.service.js';
@@ -20,7 +20,7 @@ export class TaskLogsController {
    */
   @Get(':id/tasks/:taskId/logs')
   @RequireScope('read')
-  async logs(@Param('id') runId: string, @Param('taskId') taskId: string, @Query('source') source?: string, @Query('bytes') bytes?: string, @Query('attempt') attempt?: string) {
+  async logs(@Param('id') runId: string, @Param('taskId') taskId: string, @Query('source') source?: string, @Query('bytes') bytes?: string, @Query('attempt') attempt?: string): Promise<TaskLogReply> {
     const run = await this.runs.get(runId);
     const task = run.tasks.find((t) => t.id === taskId);
     if (!task) throw new NotFoundError(`no task ${taskId} in run ${runId}`);

@@ -1,3 +1,5 @@
+import type { ApiErrorBody } from '@shoal/protocol';
+
 /**
  * The dashboard's only door to the coordinator: same-origin fetch with `Authorization: Bearer`.
  * The token comes from the URL fragment (`/#token=…`, which browsers never send) or the sign-in
@@ -57,7 +59,7 @@ async function failure(res: Response): Promise<ApiError> {
   let code = 'E_HTTP';
   let message = `${res.status} ${res.statusText}`;
   try {
-    const body = (await res.json()) as { error?: string; message?: string };
+    const body = (await res.json()) as Partial<ApiErrorBody>;
     code = body.error ?? code;
     message = body.message ?? message;
   } catch {

@@ -1,32 +1,34 @@
 /**
- * The API shapes the dashboard reads, taken from @shoal/protocol as types only (nothing of the
- * protocol's runtime is bundled). Fields being added in parallel (agent state) are read as optional.
+ * The API shapes the dashboard reads, taken from @shoal/protocol (its HTTP types) as types only:
+ * nothing of the protocol's runtime is bundled.
  */
-import type { AgentStateName, AgentStatus, AnalyticsReport, Heartbeat, NodeState, PhaseView, RunEvent, RunState, RunView, TaskState, TaskView } from '@shoal/protocol';
+import type { AgentStateName, Heartbeat, RunState, RunView, TaskState, TaskView } from '@shoal/protocol';
 
-export type { AgentStateName, AgentStatus, AnalyticsReport, NodeState, PhaseView, RunEvent, RunState, RunView, TaskState };
+export type {
+  AgentStateName,
+  AgentStatus,
+  AnalyticsReport,
+  NodeRow,
+  NodeState,
+  PhaseView,
+  RunEvent,
+  RunState,
+  RunSummary,
+  RunView,
+  TaskCaptureReply,
+  TaskLogReply,
+  TaskSendReply,
+  TaskState,
+} from '@shoal/protocol';
 
-/** A task as the API shows it, with the agent state a node detects (optional until every node reports it). */
-export type Task = TaskView & { agent?: AgentStatus };
+/** A task as the API shows it (with the agent state its node detects, when reported). */
+export type Task = TaskView;
 
-/** A run view whose tasks may carry agent states. */
-export type Run = Omit<RunView, 'tasks'> & { tasks: Task[] };
+/** A run as `GET /runs/:id` shows it. */
+export type Run = RunView;
 
-/** A row of `GET /runs` (the coordinator's RunSummary). */
-export interface RunSummary {
-  id: string;
-  plan: string;
-  state: RunState;
-  submittedAt: number;
-  finishedAt?: number;
-  tasks: number;
-}
-
-/** One entry of a heartbeat's `running` list, with its agent state when the node reports one. */
-export type RunningEntry = Heartbeat['running'][number] & { agent?: AgentStatus };
-
-/** A row of `GET /nodes`: the registry's judgement and the node's latest heartbeat. */
-export type NodeRow = Omit<Heartbeat, 'running'> & { id: string; state: NodeState; lastHeartbeatAt: number; running: RunningEntry[] };
+/** One entry of a heartbeat's `running` list (with its agent state when the node reports one). */
+export type RunningEntry = Heartbeat['running'][number];
 
 /**
  * Agent states that need an operator, first in every list. Mirrors NEEDS_OPERATOR of

@@ -16,3 +16,4 @@ export * from './leadership.js';
 export * from './advisories.js';
 export * from './observe.js';
 export * from './history.js';
+export * from './http/index.js';

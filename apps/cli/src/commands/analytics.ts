@@ -5,7 +5,7 @@ import type { RegisterCommand } from './task-api.js';
 
 /** `GET /analytics?since=`: the report of the window ending now. */
 export function fetchAnalytics(api: ApiClient, since: string): Promise<AnalyticsReport> {
-  return api.json<AnalyticsReport>('GET', `/analytics?since=${encodeURIComponent(since)}`);
+  return api.analytics(since);
 }
 
 /** `shoal analytics [--since 7d] [--json]`: completion times per kind, rates, slowest phases, utilisation, cache, agent-hours. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
-import type { RunView } from '@shoal/protocol';
-import { apiJson, type RegisterCommand } from './task-api.js';
+import type { NodeRow, RunView } from '@shoal/protocol';
+import type { RegisterCommand } from './task-api.js';
 
 /** Where a task runs in tmux, and how to attach to it. */
 export interface AttachTarget {
@@ -13,7 +13,7 @@ export interface AttachTarget {
 }
 
 /** The attach argv of a task of a run view; throws when the task does not run (yet). */
-export function attachTarget(run: RunView, taskId: string, nodes: { id: string; hostname?: string }[]): AttachTarget {
+export function attachTarget(run: RunView, taskId: string, nodes: readonly Pick<NodeRow, 'id' | 'hostname'>[]): AttachTarget {
   const task = run.tasks.find((t) => t.id === taskId);
   if (!task) throw new Error(`no task ${taskId} in run ${run.id}`);
   if (!task.tmux || !task.nodeId || task.state !== 'running') throw new Error(`task ${taskId} is ${task.state}: there is no window to attach to`);
@@ -35,8 +35,8 @@ export const registerAttachCommand: RegisterCommand = (program, { api, out, act 
     .action(
       act(async (run: string, task: string, o: { exec?: boolean }) => {
         const client = api();
-        const view = await apiJson<RunView>(client, 'GET', `/runs/${encodeURIComponent(run)}`);
-        const nodes = await apiJson<{ id: string; hostname?: string }[]>(client, 'GET', '/nodes');
+        const view = await client.run(run);
+        const nodes = await client.nodes();
         const target = attachTarget(view, task, nodes);
         const here = target.host === hostname();
         if (!o.exec) {

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { apiJson, type RegisterCommand, taskPath } from './task-api.js';
+import type { RegisterCommand } from './task-api.js';
 
 /** `shoal capture <run> <task> [--lines N]`: prints a running task's pane text. */
 export const registerCaptureCommand: RegisterCommand = (program, { api, out, act }) => {
@@ -13,8 +13,7 @@ export const registerCaptureCommand: RegisterCommand = (program, { api, out, act
     })
     .action(
       act(async (run: string, task: string, o: { lines?: number }) => {
-        const query = o.lines === undefined ? '' : `?lines=${o.lines}`;
-        const r = await apiJson<{ text: string }>(api(), 'GET', `${taskPath(run, task)}/capture${query}`);
+        const r = await api().capture(run, task, o.lines);
         out(r.text);
         return 0;
       }),

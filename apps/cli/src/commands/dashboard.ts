@@ -1,4 +1,4 @@
-import { apiJson, type RegisterCommand } from './task-api.js';
+import type { RegisterCommand } from './task-api.js';
 
 /**
  * `shoal dashboard [--with-token]`: where the web dashboard of the coordinator is. With
@@ -20,7 +20,7 @@ export const registerDashboardCommand: RegisterCommand = (program, { api, out, a
           return 0;
         }
         if (!client.conn.token) throw new Error(`--with-token: ${client.conn.tokenSource}`);
-        await apiJson(client, 'GET', '/runs');
+        await client.runs();
         out(`${page}#token=${encodeURIComponent(client.conn.token)}`);
         return 0;
       }),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import type { RunEvent } from '@shoal/protocol';
+import type { NodeActionName, NodeActionReply } from '@shoal/protocol';
 import { TERMINAL_TASK } from '@shoal/protocol';
 import type { ApiClient } from '../api-client.js';
 
@@ -11,13 +11,6 @@ export interface EmergencyDeps {
   out: Out;
   /** Wraps an action: sets the exit code, explains errors. */
   act: <A extends unknown[]>(fn: (...args: A) => Promise<number>) => (...args: A) => Promise<void>;
-}
-
-interface NodeAnswer {
-  nodeId: string;
-  ok: boolean;
-  message: string;
-  affected?: number;
 }
 
 /** Registers `stop-all`, `reset`, `emergency-cleanup` and `logs`. */
@@ -48,16 +41,16 @@ export function registerEmergencyCommands(program: Command, deps: EmergencyDeps)
 }
 
 /** Runs an emergency action on one node, or on every node; exit 0 only if every node said ok. */
-export async function nodeAction(api: ApiClient, action: 'stop-all' | 'reset' | 'emergency-cleanup', nodeId: string | undefined, out: Out): Promise<number> {
-  let answers: NodeAnswer[];
-  if (nodeId) answers = [await post<NodeAnswer>(api, `/nodes/${encodeURIComponent(nodeId)}/${action}`)];
-  else if (action === 'stop-all') answers = (await post<{ nodes: NodeAnswer[] }>(api, '/emergency/stop-all')).nodes;
+export async function nodeAction(api: ApiClient, action: NodeActionName, nodeId: string | undefined, out: Out): Promise<number> {
+  let answers: NodeActionReply[];
+  if (nodeId) answers = [await api.nodeAction(nodeId, action)];
+  else if (action === 'stop-all') answers = (await api.stopEverywhere()).nodes;
   else {
-    const nodes = (await api.nodes()) as { id: string; state: string }[];
+    const nodes = await api.nodes();
     answers = await Promise.all(
       nodes
         .filter((n) => n.state !== 'lost')
-        .map((n) => post<NodeAnswer>(api, `/nodes/${encodeURIComponent(n.id)}/${action}`).catch((e: Error) => ({ nodeId: n.id, ok: false, message: e.message }))),
+        .map((n) => api.nodeAction(n.id, action).catch((e: Error) => ({ nodeId: n.id, ok: false, message: e.message }))),
     );
   }
   if (!answers.length) out('no nodes');
@@ -67,25 +60,16 @@ export async function nodeAction(api: ApiClient, action: 'stop-all' | 'reset' | 
 
 /** `shoal logs <run> <task> [--follow] [--node-file]`. */
 export async function logs(api: ApiClient, runId: string, taskId: string, o: { follow?: boolean; nodeFile?: boolean; bytes?: number }, out: Out): Promise<number> {
-  const path = `/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}/logs`;
-  const query = o.nodeFile ? `?source=node${o.bytes ? `&bytes=${o.bytes}` : ''}` : '';
-  const first = await get<{ text: string; attempt: number; state?: string }>(api, `${path}${query}`);
+  const first = await api.taskLogs(runId, taskId, o);
   if (first.text) out(first.text.replace(/\n$/, ''));
-  if (!o.follow || o.nodeFile || (first.state && TERMINAL_TASK.includes(first.state as never))) return 0;
-  for await (const { event, data } of api.follow(runId)) {
-    const e = data as RunEvent;
-    if (event === 'output' && e.type === 'output' && e.taskId === taskId) out(e.text.replace(/\n$/, ''));
-    if (event === 'task' && e.type === 'task' && e.taskId === taskId && TERMINAL_TASK.includes(e.state)) break;
+  if (!o.follow || o.nodeFile || first.source === 'node' || TERMINAL_TASK.includes(first.state)) return 0;
+  for await (const m of api.follow(runId)) {
+    if (m.event === 'snapshot') continue;
+    const e = m.data;
+    if (m.event === 'output' && e.type === 'output' && e.taskId === taskId) out(e.text.replace(/\n$/, ''));
+    if (m.event === 'task' && e.type === 'task' && e.taskId === taskId && TERMINAL_TASK.includes(e.state)) break;
   }
   return 0;
-}
-
-function post<T>(api: ApiClient, path: string): Promise<T> {
-  return api.json<T>('POST', path);
-}
-
-function get<T>(api: ApiClient, path: string): Promise<T> {
-  return api.json<T>('GET', path);
 }
 
 function positiveInt(v: string): number {

@@ -1,4 +1,4 @@
-import { apiJson, type RegisterCommand, taskPath } from './task-api.js';
+import type { RegisterCommand } from './task-api.js';
 
 /** `shoal send <run> <task> <text...>`: types one line into a running agent's pane, then Enter (verified). */
 export const registerSendCommand: RegisterCommand = (program, { api, out, act }) => {
@@ -7,7 +7,7 @@ export const registerSendCommand: RegisterCommand = (program, { api, out, act })
     .description('type one line into a running task (its agent) and press Enter; the text is verified on screen first')
     .action(
       act(async (run: string, task: string, words: string[]) => {
-        const r = await apiJson<{ attempt: number; nodeId: string; verified: boolean; message: string }>(api(), 'POST', `${taskPath(run, task)}/send`, { text: words.join(' ') });
+        const r = await api().send(run, task, words.join(' '));
         out(`${task}#${r.attempt} on ${r.nodeId}: ${r.message}`);
         return 0;
       }),

@@ -11,13 +11,3 @@ export interface TaskCommandDeps {
 
 /** Registers one command on the program. */
 export type RegisterCommand = (program: Command, deps: TaskCommandDeps) => void;
-
-/** Calls the coordinator API; non-2xx answers become `ApiError`s. */
-export function apiJson<T>(api: ApiClient, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  return api.json<T>(method, path, body);
-}
-
-/** `/runs/<run>/tasks/<task>` with both ids encoded. */
-export function taskPath(run: string, task: string): string {
-  return `/runs/${encodeURIComponent(run)}/tasks/${encodeURIComponent(task)}`;
-}

@@ -2,13 +2,6 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { parseDuration, Scope } from '@shoal/protocol';
 import type { TaskCommandDeps } from './task-api.js';
 
-interface TokenView {
-  id: string;
-  name: string;
-  scope: string;
-  createdAt: number;
-}
-
 /** Parses `--ttl` (`90m`, `1h`, `2d`; a bare number is seconds) into ms, from 1 s to 7 days. */
 export function ttlOption(v: string): number {
   const days = /^(\d+)d$/.exec(v.trim());
@@ -24,13 +17,14 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .command('create')
     .description('mint an API token; it is printed once and never stored in clear')
     .requiredOption('--scope <scope>', 'read (see), operate (also submit, cancel, steer) or admin (also tokens and nodes)', (v) => {
-      if (!Scope.safeParse(v).success) throw new InvalidArgumentError('read, operate or admin');
-      return v;
+      const scope = Scope.safeParse(v);
+      if (!scope.success) throw new InvalidArgumentError('read, operate or admin');
+      return scope.data;
     })
     .option('--name <name>', 'what the token is for (shown by `shoal token list`)')
     .action(
-      act(async (o: { scope: string; name?: string }) => {
-        const t = await api().json<TokenView & { token: string }>('POST', '/tokens', { scope: o.scope, ...(o.name ? { name: o.name } : {}) });
+      act(async (o: { scope: Scope; name?: string }) => {
+        const t = await api().createToken({ scope: o.scope, ...(o.name ? { name: o.name } : {}) });
         out(`token ${t.id} (${t.scope}${t.name ? `, ${t.name}` : ''}) — shown only now; use it with --token or SHOAL_TOKEN:`);
         out(t.token);
         return 0;
@@ -43,7 +37,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .action(
       act(async (o: { ttl: number }) => {
         const client = api();
-        const t = await client.json<{ token: string; expiresAt: number; command: string }>('POST', '/tokens/join', { ttlMs: o.ttl });
+        const t = await client.joinToken({ ttlMs: o.ttl });
         out(`Run on the host to join (single use, valid until ${new Date(t.expiresAt).toISOString()}):`);
         out(`  ${t.command}${client.conn.caFile ? ` --tls-ca ${client.conn.caFile}` : ''}`);
         if (client.conn.caFile) out(`  (copy ${client.conn.caFile} to that host first and give its path to --tls-ca)`);
@@ -55,7 +49,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .description('list API tokens (never their secrets)')
     .action(
       act(async () => {
-        const list = await api().json<TokenView[]>('GET', '/tokens');
+        const list = await api().tokens();
         if (!list.length) out('no tokens');
         for (const t of list) out(`${t.id}  ${t.scope.padEnd(8)} ${new Date(t.createdAt).toISOString()}  ${t.name}`);
         return 0;
@@ -66,7 +60,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .description('revoke an API token (it stops working at once)')
     .action(
       act(async (id: string) => {
-        await api().json('DELETE', `/tokens/${encodeURIComponent(id)}`);
+        await api().revokeToken(id);
         out(`token ${id} revoked`);
         return 0;
       }),
@@ -76,7 +70,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .description("remove a node: its NATS credentials stop working at once (it must join again with a new token)")
     .action(
       act(async (id: string) => {
-        const r = await api().json<{ removed: string }>('DELETE', `/nodes/${encodeURIComponent(id)}`);
+        const r = await api().removeNode(id);
         out(`node ${r.removed ?? id} removed: its credentials no longer work`);
         return 0;
       }),

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunEvent, type RunView, TERMINAL_RUN } from '@shoal/protocol';
+import { type RunView, TERMINAL_RUN } from '@shoal/protocol';
 import { type ApiClient, ApiError } from '../api-client.js';
 import { fittedPhaseBars } from './bars.js';
 import { followLine } from './lines.js';
@@ -44,12 +44,12 @@ export async function followRun(api: ApiClient, first: RunView, o: FollowOptions
     while (!TERMINAL_RUN.includes(progress.state)) {
       let why: unknown = new Error(`the event stream of run ${first.id} keeps closing before the run ended`);
       try {
-        for await (const { event, data } of api.follow(first.id)) {
+        for await (const m of api.follow(first.id)) {
           failingSince = undefined;
-          if (event === 'snapshot') {
-            last = data as RunView;
+          if (m.event === 'snapshot') {
+            last = m.data;
             view.show(progress.snapshot(last, now()));
-          } else view.show(progress.event(data as RunEvent));
+          } else view.show(progress.event(m.data));
         }
       } catch (e) {
         if (e instanceof ApiError && e.status < 500) throw e; // no such run, no access: asking again will not help

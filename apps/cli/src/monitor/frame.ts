@@ -1,16 +1,11 @@
-import { type Heartbeat, NEEDS_OPERATOR, type NodeState, type RunEvent } from '@shoal/protocol';
+import { NEEDS_OPERATOR, type NodeRow, type QueueStats, type RunEvent, type RunSummary } from '@shoal/protocol';
 import { formatDuration } from '../render.js';
 
 /** One node as `GET /nodes` answers it (its last heartbeat and liveness): the fields the monitor shows. */
-export type MonitorNode = { id: string; state: NodeState } & Pick<Heartbeat, 'host' | 'running'> & Partial<Pick<Heartbeat, 'capacity' | 'band'>>;
+export type MonitorNode = Pick<NodeRow, 'id' | 'state' | 'host' | 'running'> & Partial<Pick<NodeRow, 'capacity' | 'band'>>;
 
-/** A run as `GET /runs` lists it. */
-export interface MonitorRun {
-  id: string;
-  state: string;
-  tasks: number;
-  submittedAt: number;
-}
+/** A run as `GET /runs` lists it: the fields the monitor shows. */
+export type MonitorRun = Pick<RunSummary, 'id' | 'state' | 'tasks' | 'submittedAt'>;
 
 /** Everything one frame shows. */
 export interface MonitorData {
@@ -19,7 +14,7 @@ export interface MonitorData {
   at: number;
   nodes: MonitorNode[];
   runs: MonitorRun[];
-  queue?: { depth: number; oldestWaitMs: number };
+  queue?: Pick<QueueStats, 'depth' | 'oldestWaitMs'>;
   /** Latest events, oldest first. */
   events: RunEvent[];
   /** Why the last refresh failed (the frame keeps the data it had). */

@@ -33,7 +33,7 @@ function fakeApi(fleet: 'missing' | Stream, runStreams: Record<string, Stream> =
       { id: 'r1', state: 'running', tasks: 1, submittedAt: 0 },
       { id: 'r2', state: 'succeeded', tasks: 1, submittedAt: 0 },
     ],
-    json: async () => ({ queue: { depth: 2, oldestWaitMs: 5 } }),
+    scaling: async () => ({ intervalMs: 5000, queue: { depth: 2, oldestWaitMs: 5, byRun: {} } }),
     stream: async (path: string) => {
       opened.push(path);
       if (path === '/events') {

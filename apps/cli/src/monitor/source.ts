@@ -1,13 +1,13 @@
-import type { RunEvent } from '@shoal/protocol';
+import type { FleetStreamMessage, RunEvent, RunStreamMessage } from '@shoal/protocol';
 import { type ApiClient, ApiError } from '../api-client.js';
-import type { MonitorData, MonitorNode, MonitorRun } from './frame.js';
+import type { MonitorData } from './frame.js';
 
 /** How many recent events the monitor keeps. */
 const EVENTS_KEPT = 200;
 /** Per-run streams opened at most when the fleet stream is missing. */
 const MAX_RUN_STREAMS = 20;
 
-type Stream = Awaited<ReturnType<ApiClient['stream']>>;
+type Stream = { close(): void };
 
 /**
  * What `shoal monitor` shows, read from the API: nodes (`GET /nodes`, with each running agent's
@@ -39,9 +39,9 @@ export class MonitorSource {
   async refresh(): Promise<MonitorData> {
     try {
       const [nodes, runs, scaling] = await Promise.all([
-        this.api.nodes() as unknown as Promise<MonitorNode[]>,
-        this.api.runs() as Promise<MonitorRun[]>,
-        this.api.json<{ queue?: { depth: number; oldestWaitMs: number } }>('GET', '/scaling').catch(() => undefined),
+        this.api.nodes(),
+        this.api.runs(),
+        this.api.scaling().catch(() => undefined),
       ]);
       this.data = { ...this.data, at: this.now(), nodes, runs, queue: scaling?.queue, error: undefined };
     } catch (e) {
@@ -78,12 +78,12 @@ export class MonitorSource {
   private async openFleet(onEvent: () => void): Promise<void> {
     this.fleetState = 'opening';
     try {
-      const s = await this.api.stream('/events');
+      const s = await this.api.stream<FleetStreamMessage>('/events');
       this.fleet = s;
       this.fleetState = 'open';
       if (this.closed) return s.close();
       onEvent();
-      for await (const { event, data } of s.events) if (event !== 'runs') this.push(data as RunEvent, onEvent);
+      for await (const m of s.events) if (m.event !== 'runs') this.push(m.data, onEvent);
       this.fleetState = 'closed';
     } catch (e) {
       this.fleetState = e instanceof ApiError && e.status === 404 ? 'missing' : 'closed';
@@ -95,10 +95,10 @@ export class MonitorSource {
   private async openRun(runId: string, onEvent: () => void): Promise<void> {
     this.runStreams.set(runId, 'opening');
     try {
-      const s = await this.api.stream(`/runs/${encodeURIComponent(runId)}/events`);
+      const s = await this.api.stream<RunStreamMessage>(`/runs/${encodeURIComponent(runId)}/events`);
       this.runStreams.set(runId, s);
       if (this.closed) return s.close();
-      for await (const { event, data } of s.events) if (event !== 'snapshot') this.push(data as RunEvent, onEvent);
+      for await (const m of s.events) if (m.event !== 'snapshot') this.push(m.data, onEvent);
     } catch {
       /* reopened on a later refresh while the run is active */
     } finally {

@@ -35,7 +35,7 @@ export async function launchLocalNode(o: LocalNodeOptions, client: ApiClient, su
   const credentials = join(o.dir, 'credentials.json');
   let firstEnv = o.env;
   if (o.boot && !reuseLocalCredentials(credentials, o.boot.store, o.topo, [o.natsLocal], o.caPem)) {
-    const { token } = await client.json<{ token: string }>('POST', '/tokens/join', {});
+    const { token } = await client.joinToken();
     firstEnv = { ...o.env, SHOAL_JOIN_URL: o.api, SHOAL_JOIN_TOKEN: token };
   }
   return sup.launch({

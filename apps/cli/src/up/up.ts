@@ -178,7 +178,7 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
 
     let joinCommand: string | undefined;
     if (boot) {
-      const minted = await client.json<{ token: string; command?: string }>('POST', '/tokens/join', {});
+      const minted = await client.joinToken();
       joinCommand = minted.command ?? `shoal join ${publicUrl} --token ${minted.token}`;
       if (tls?.ca) joinCommand += ` --tls-ca ${tls.ca}`;
     }

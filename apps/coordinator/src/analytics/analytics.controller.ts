@@ -1,4 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import type { AnalyticsReport } from '@shoal/protocol';
 import { RequireScope } from '../security/access.js';
 import { AnalyticsService } from './analytics.service.js';
 
@@ -10,7 +11,7 @@ export class AnalyticsController {
   /** `GET /analytics?since=7d`: the AnalyticsReport of the window ending now. */
   @Get('analytics')
   @RequireScope('read')
-  report(@Query('since') since?: string) {
+  report(@Query('since') since?: string): Promise<AnalyticsReport> {
     return this.analytics.report(since);
   }
 }

@@ -1,4 +1,4 @@
-import type { LeaderLease } from '@shoal/protocol';
+import type { LeaderLease, LeaderRole } from '@shoal/protocol';
 
 /**
  * Leader election over one KV key, as a pure state machine (no I/O, clock injected).
@@ -18,8 +18,8 @@ import type { LeaderLease } from '@shoal/protocol';
  *   sees anyone else's lease is `deposed` and must stop for good (the service exits).
  */
 
-/** `standby`: not leading; `leader`: holds a lease it renewed recently; `suspended`: holds it but could not renew in time; `deposed`: lost it. */
-export type LeaderRole = 'standby' | 'leader' | 'suspended' | 'deposed';
+/** Declared with the HTTP shapes in @shoal/protocol (`GET /leader`, `/healthz`). */
+export type { LeaderRole };
 
 /** Who this replica is. */
 export interface Self {

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import type { LeaderStatus } from '@shoal/protocol';
 import { RequireScope } from '../security/access.js';
 import { LeadershipService } from './leadership.service.js';
 
@@ -9,7 +10,7 @@ export class LeadershipController {
 
   @Get()
   @RequireScope('read')
-  get() {
+  get(): LeaderStatus {
     return this.leadership.status();
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { LeaderStatus } from '@shoal/protocol';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { NatsGateway } from '../nats.gateway.js';
 import { LeaderElection, type LeaderRole, type RoleChange } from './election.js';
@@ -17,16 +18,6 @@ export interface LeaderDuties {
   /** The lease could not be renewed in time: stop judging (the other leader-only actions check {@link LeadershipService.active}). */
   suspended?(): void;
   resumed?(): void;
-}
-
-/** This replica's view of the election, for `/leader` and `/healthz`. */
-export interface LeadershipStatus {
-  role: LeaderRole;
-  term: number;
-  coordinatorId: string;
-  url: string;
-  /** The lease as last read (whoever holds it); absent before the first read. */
-  leader?: { coordinatorId: string; url: string; term: number; renewedAt: number; released: boolean };
 }
 
 /**
@@ -69,7 +60,8 @@ export class LeadershipService implements OnModuleDestroy {
     return this.election.role;
   }
 
-  status(): LeadershipStatus {
+  /** This replica's view of the election, for `/leader` and `/healthz`. */
+  status(): LeaderStatus {
     const l = this.election.lease;
     return {
       role: this.election.role,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { RunView } from '@shoal/protocol';
+import type { RunSummary, RunView } from '@shoal/protocol';
 import { NatsGateway } from '../nats.gateway.js';
-import type { RunSummary } from '../runs.service.js';
 
 /** Reads in parallel at most this many run documents. */
 const PARALLEL_READS = 16;

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, HttpCode, Logger, Param, Post, Req } from '@nestjs/common';
-import { EnrolRequest } from '@shoal/protocol';
+import { type EnrolReply, EnrolRequest, type NodeRemovedReply } from '@shoal/protocol';
 import { Public, RequireScope } from './access.js';
 import { type AuthorizedRequest, actor } from './api-auth.guard.js';
 import { EnrolmentService } from './enrolment.service.js';
@@ -16,14 +16,14 @@ export class EnrolmentController {
   @Post('enrol')
   @Public()
   @HttpCode(200)
-  enrol(@Body() body: unknown) {
+  enrol(@Body() body: unknown): Promise<EnrolReply> {
     return this.enrolment.enrol(parseBody(EnrolRequest, body));
   }
 
   /** Removes a node: credentials revoked on the bus at once, its unfinished tasks re-placed. */
   @Delete('nodes/:id')
   @RequireScope('admin')
-  remove(@Param('id') id: string, @Req() req: AuthorizedRequest) {
+  remove(@Param('id') id: string, @Req() req: AuthorizedRequest): Promise<NodeRemovedReply> {
     this.log.warn(`removal of node ${id} requested${actor(req)}`);
     return this.enrolment.remove(id);
   }

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type EnrolReply, type EnrolRequest, NotFoundError, PROTOCOL_VERSION, nodeInboxPrefix } from '@shoal/protocol';
+import { type EnrolReply, type EnrolRequest, type NodeRemovedReply, NotFoundError, PROTOCOL_VERSION, nodeInboxPrefix } from '@shoal/protocol';
 import { NatsGateway } from '../nats.gateway.js';
 import { NodeRegistry } from '../node-registry.js';
 import { Orchestrator } from '../orchestrator.js';
@@ -64,7 +64,7 @@ export class EnrolmentService {
    * before this resolves), it leaves the registry, its work consumer is deleted, and its
    * unfinished attempts are re-placed as if the node were lost.
    */
-  async remove(nodeId: string): Promise<{ ok: true; removed: string }> {
+  async remove(nodeId: string): Promise<NodeRemovedReply> {
     const store = this.security.store;
     const enrolled = !!store?.snapshot.nodes.some((n) => n.id === nodeId);
     if (!enrolled && !this.nodes.get(nodeId)) throw new NotFoundError(`no node ${nodeId}`);

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Logger, Param, Post, Req } from '@nestjs/common';
-import { CreateJoinTokenRequest, CreateTokenRequest, DependencyError, NotFoundError } from '@shoal/protocol';
+import { type ApiTokenView, CreateJoinTokenRequest, CreateTokenRequest, DependencyError, type MintedApiToken, type MintedJoinToken, NotFoundError, type RevokedTokenReply } from '@shoal/protocol';
 import type { SecurityStore } from '@shoal/runtime';
 import { RequireScope } from './access.js';
 import { type AuthorizedRequest, actor } from './api-auth.guard.js';
@@ -17,7 +17,7 @@ export class TokensController {
   /** `POST /tokens {scope, name?}` -> 201 with the token's plain text (the only time it is shown). */
   @Post()
   @HttpCode(201)
-  create(@Body() body: unknown, @Req() http: AuthorizedRequest) {
+  create(@Body() body: unknown, @Req() http: AuthorizedRequest): MintedApiToken {
     const req = parseBody(CreateTokenRequest, body);
     const { token, record } = this.store.createApiToken(req.scope, req.name ?? `${req.scope} token`);
     this.log.log(`API token ${record.id} "${record.name}" (${record.scope}) minted${actor(http)}`);
@@ -26,13 +26,13 @@ export class TokensController {
 
   /** `GET /tokens`: every API token without its secret. */
   @Get()
-  list() {
+  list(): ApiTokenView[] {
     return this.store.snapshot.apiTokens.map((t) => ({ id: t.id, name: t.name, scope: t.scope, createdAt: t.createdAt }));
   }
 
   /** `DELETE /tokens/:id`: the token stops working at once. */
   @Delete(':id')
-  revoke(@Param('id') id: string, @Req() http: AuthorizedRequest) {
+  revoke(@Param('id') id: string, @Req() http: AuthorizedRequest): RevokedTokenReply {
     if (!this.store.revokeApiToken(id)) throw new NotFoundError(`no API token ${id}`);
     this.log.log(`API token ${id} revoked${actor(http)}`);
     return { ok: true, revoked: id };
@@ -41,7 +41,7 @@ export class TokensController {
   /** `POST /tokens/join {ttlMs?}` -> 201 with a one-time join token and the command that uses it. */
   @Post('join')
   @HttpCode(201)
-  join(@Body() body: unknown, @Req() req: AuthorizedRequest) {
+  join(@Body() body: unknown, @Req() req: AuthorizedRequest): MintedJoinToken {
     const { ttlMs } = parseBody(CreateJoinTokenRequest, body);
     const { token, record } = this.store.createJoinToken(ttlMs);
     this.log.log(`join token ${record.id} minted, valid until ${new Date(record.expiresAt).toISOString()}${actor(req)}`);

@@ -2,20 +2,9 @@ import { useState } from 'preact/hooks';
 import { api, post } from '../api.js';
 import { useInterval } from '../store.js';
 import { useRun } from '../run-live.js';
-import { TERMINAL_TASK_STATES } from '../types.js';
+import { TERMINAL_TASK_STATES, type TaskCaptureReply, type TaskLogReply, type TaskSendReply } from '../types.js';
 import { ErrorNote, Panel, StateBadge, ago, clock, formatDuration, toast } from '../ui.js';
 import { TaskActions } from './run.js';
-
-interface LogTail {
-  text: string;
-  attempt: number;
-  truncated?: boolean;
-}
-
-interface Capture {
-  text?: string;
-  message?: string;
-}
 
 /** Polls a text endpoint while `active`; keeps the last answer or error. */
 function usePolledText<T>(path: string, ms: number, active: boolean): { value?: T; error?: string } {
@@ -43,7 +32,7 @@ function SendMessage({ path, enabled }: { path: string; enabled: boolean }) {
     if (!text.trim()) return;
     setBusy(true);
     try {
-      const r = await post<{ verified?: boolean }>(`${path}/send`, { text });
+      const r = await post<TaskSendReply>(`${path}/send`, { text });
       toast(r.verified === false ? 'sent (the text was not seen on screen before Enter)' : 'sent');
       setText('');
     } catch (err) {
@@ -69,8 +58,8 @@ export function TaskPage({ runId, taskId }: { runId: string; taskId: string }) {
   const base = `/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}`;
   const running = task?.state === 'running';
   const active = !!task && !TERMINAL_TASK_STATES.includes(task.state);
-  const logs = usePolledText<LogTail>(`${base}/logs`, 2000, active);
-  const capture = usePolledText<Capture>(`${base}/capture?lines=40`, 3000, running);
+  const logs = usePolledText<TaskLogReply>(`${base}/logs`, 2000, active);
+  const capture = usePolledText<TaskCaptureReply>(`${base}/capture?lines=40`, 3000, running);
   if (!task) return <Panel title={`Task ${taskId}`}>{error ? <ErrorNote error={error} /> : <p class="muted">{run ? `no task ${taskId} in run ${runId}` : 'Loading…'}</p>}</Panel>;
   return (
     <div class="task-page" data-task={task.id}>

@@ -1,0 +1,92 @@
+import type { ScaleDecided } from '../messages.js';
+
+/** A coordinator replica's role. `standby`: not leading; `leader`: holds a lease it renewed recently; `suspended`: holds it but could not renew in time; `deposed`: lost it. */
+export type LeaderRole = 'standby' | 'leader' | 'suspended' | 'deposed';
+
+/** `GET /leader`: this replica's view of the election. */
+export interface LeaderStatus {
+  role: LeaderRole;
+  term: number;
+  coordinatorId: string;
+  url: string;
+  /** The lease as last read (whoever holds it); absent before the first read. */
+  leader?: { coordinatorId: string; url: string; term: number; renewedAt: number; released: boolean };
+}
+
+/** `GET /healthz` (public): 200 while NATS is connected, 503 otherwise; `leader`: the lease holder's URL unless released. */
+export interface HealthReply {
+  ok: boolean;
+  nats: 'connected' | 'disconnected';
+  role: LeaderRole;
+  term: number;
+  leader?: string;
+}
+
+/** The placement queue as `GET /scaling` shows it. */
+export interface QueueStats {
+  depth: number;
+  oldestWaitMs: number;
+  /** Queued tasks per run id. */
+  byRun: Record<string, number>;
+}
+
+/** What an auto-scaling decision was made from (the scheduler's FleetSignal on the wire). */
+export interface FleetSignalView {
+  now: number;
+  /** Live nodes. */
+  nodes: number;
+  queueDepth: number;
+  oldestWaitMs: number;
+  running: number;
+  /** Committed CPU over CPU capacity across live nodes, 0..1. */
+  cpuUtilisation: number;
+  /** Expected duration of a queued task. */
+  expectedTaskMs: number;
+  /** Task slots a node offers (average). */
+  slotsPerNode: number;
+}
+
+/** `GET /scaling`: the latest decision, the signal it came from, and the queue now. */
+export interface ScalingReply {
+  decision?: ScaleDecided;
+  signal?: FleetSignalView;
+  intervalMs: number;
+  queue: QueueStats;
+}
+
+/** States of a circuit breaker. */
+export type BreakerStateName = 'closed' | 'open' | 'half-open';
+
+/** One breaker that is not closed. */
+export interface BreakerView {
+  state: BreakerStateName;
+  failuresInWindow: number;
+  openedAt?: number;
+  halfOpenAt?: number;
+}
+
+/** A breaker state change. */
+export interface BreakerChangeView {
+  kind: 'node' | 'agent preset';
+  key: string;
+  from: BreakerStateName;
+  to: BreakerStateName;
+  reason: string;
+  at: number;
+}
+
+/** `GET /breakers`: breakers not closed per node id and per agent preset, and the latest changes. */
+export interface BreakersReply {
+  nodes: Record<string, BreakerView>;
+  presets: Record<string, BreakerView>;
+  changes: BreakerChangeView[];
+}
+
+/** Learned duration of one task kind. */
+export interface KindEstimateView {
+  ewmaMs: number;
+  samples: number;
+}
+
+/** `GET /estimates`: learned run times by task kind (`team/role/program`). */
+export type EstimatesReply = Record<string, KindEstimateView>;

@@ -1,0 +1,71 @@
+import type { FieldIssue } from '../errors.js';
+import type { AnalyticsReport } from '../observe.js';
+import type { RunView } from '../run-view.js';
+import type { CreateJoinTokenRequest, CreateTokenRequest, EnrolReply, EnrolRequest } from '../security.js';
+import type { BreakersReply, EstimatesReply, HealthReply, LeaderStatus, ScalingReply } from './cluster.js';
+import type { NodeActionName, NodeActionReply, NodeRemovedReply, NodeRow, StopEverywhereReply } from './nodes.js';
+import type { FleetStreamMessage, RunStreamMessage, RunSummary, SendTextRequest, TaskCaptureReply, TaskLogReply, TaskSendReply } from './runs.js';
+import type { ScheduleRemovedReply, ScheduleView } from './schedules.js';
+import type { ApiTokenView, MintedApiToken, MintedJoinToken, RevokedTokenReply } from './tokens.js';
+
+/** The body of every non-2xx answer of the API (`issues` on 400 validation errors). */
+export interface ApiErrorBody {
+  /** A code of the closed set in errors.ts (`E_VALIDATION`, `E_NOT_FOUND`, ...), or `E_HTTP`/`E_INTERNAL`. */
+  error: string;
+  message: string;
+  retryable?: boolean;
+  issues?: FieldIssue[];
+}
+
+/** A plan as `POST /runs` and `POST /schedules` take it: YAML or JSON text, or parsed JSON. */
+export type PlanBody = string | Record<string, unknown>;
+
+/**
+ * Every HTTP endpoint of the coordinator: `'<METHOD> <path>'` to its request `body` (a zod
+ * schema of this package where the coordinator validates one), `query` and `reply`. Streams
+ * (`text/event-stream`) give the messages they send as `stream`. Scopes: `read` for GETs,
+ * `operate` for runs, tasks, schedules and node actions, `admin` for tokens and node removal;
+ * `/healthz`, `/enrol` and the dashboard's page and assets are public.
+ */
+export interface HttpApi {
+  'GET /healthz': { reply: HealthReply };
+  /** Prometheus text exposition. */
+  'GET /metrics': { reply: string };
+  'GET /leader': { reply: LeaderStatus };
+
+  'POST /runs': { body: PlanBody; reply: RunView };
+  'GET /runs': { reply: RunSummary[] };
+  'GET /runs/:id': { reply: RunView };
+  'POST /runs/:id/cancel': { reply: RunView };
+  /** Operator decision on a task awaiting one. */
+  'POST /runs/:id/tasks/:task/:decision': { params: { decision: 'retry' | 'skip' | 'cancel' }; reply: RunView };
+  'POST /runs/:id/tasks/:task/send': { body: SendTextRequest; reply: TaskSendReply };
+  'GET /runs/:id/tasks/:task/capture': { query: { lines?: number }; reply: TaskCaptureReply };
+  'GET /runs/:id/tasks/:task/logs': { query: { source?: 'node'; bytes?: number; attempt?: number }; reply: TaskLogReply };
+  'GET /runs/:id/events': { stream: RunStreamMessage };
+  'GET /events': { stream: FleetStreamMessage };
+
+  'GET /nodes': { reply: NodeRow[] };
+  'POST /nodes/:id/:action': { params: { action: NodeActionName }; reply: NodeActionReply };
+  'POST /emergency/stop-all': { reply: StopEverywhereReply };
+  'DELETE /nodes/:id': { reply: NodeRemovedReply };
+  'POST /enrol': { body: EnrolRequest; reply: EnrolReply };
+
+  'POST /tokens': { body: CreateTokenRequest; reply: MintedApiToken };
+  'GET /tokens': { reply: ApiTokenView[] };
+  'DELETE /tokens/:id': { reply: RevokedTokenReply };
+  'POST /tokens/join': { body: CreateJoinTokenRequest; reply: MintedJoinToken };
+
+  'GET /scaling': { reply: ScalingReply };
+  'GET /breakers': { reply: BreakersReply };
+  'GET /estimates': { reply: EstimatesReply };
+
+  'POST /schedules': { body: PlanBody; reply: ScheduleView };
+  'GET /schedules': { reply: ScheduleView[] };
+  'DELETE /schedules/:name': { reply: ScheduleRemovedReply };
+
+  'GET /analytics': { query: { since?: string }; reply: AnalyticsReport };
+}
+
+/** The JSON answer of an endpoint of {@link HttpApi}. */
+export type HttpReply<E extends keyof HttpApi> = HttpApi[E] extends { reply: infer R } ? R : never;

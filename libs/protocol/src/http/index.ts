@@ -1,0 +1,6 @@
+export * from './runs.js';
+export * from './nodes.js';
+export * from './cluster.js';
+export * from './tokens.js';
+export * from './schedules.js';
+export * from './endpoints.js';
