@@ -11,6 +11,7 @@ import {
   copiedSpecFields,
 } from '@shoal/protocol';
 import { checkinFields, defaultMemoryMb, isInteractive } from './agent-defaults.js';
+import { batchIssues, sameBatch } from './batches.js';
 
 export type { CompiledTask } from '@shoal/protocol';
 
@@ -34,7 +35,8 @@ export interface CompiledPlan {
 
 /**
  * Checks what the schema cannot: unique ids, known teams and dependencies, no self edges,
- * no cycles (the cycle is shown as `a -> b -> a`), one window per role per team in a phase.
+ * no cycles (the cycle is shown as `a -> b -> a`), one window per role per team in a phase (members
+ * of one batch share theirs), batches that one session can run (see {@link batchIssues}).
  * Every problem is reported, each with its field path.
  */
 export function compilePlan(plan: Plan): Result<CompiledPlan> {
@@ -54,19 +56,21 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
   const taskPath = new Map<string, string>();
   const tasks = new Map<string, CompiledTask>();
   plan.phases.forEach((p, i) => {
-    const roles = new Map<string, string>();
+    const roles = new Map<string, PlanTask>();
     p.tasks.forEach((t, j) => {
       const path = `phases[${i}].tasks[${j}]`;
       if (taskPath.has(t.id)) issues.push({ path: `${path}.id`, message: `duplicate task id "${t.id}" (also ${taskPath.get(t.id)})` });
       else taskPath.set(t.id, path);
       if (!teams.has(t.team)) issues.push({ path: `${path}.team`, message: `unknown team "${t.team}"; declared teams: ${[...teams].join(', ')}` });
       const window = `${t.team}/${t.role}`;
-      if (roles.has(window)) issues.push({ path: `${path}.role`, message: `role "${t.role}" of team "${t.team}" is already used in this phase by ${roles.get(window)} (one window per role)` });
-      else roles.set(window, t.id);
+      const holder = roles.get(window);
+      if (holder && !sameBatch(holder, t)) issues.push({ path: `${path}.role`, message: `role "${t.role}" of team "${t.team}" is already used in this phase by ${holder.id} (one window per role)` });
+      else if (!holder) roles.set(window, t);
       if (!tasks.has(t.id)) tasks.set(t.id, compileTask(t, p.id, plan.teams.find((x) => x.name === t.team)?.commit_every));
     });
   });
 
+  issues.push(...batchIssues(plan));
   for (const p of plan.phases) for (const t of p.tasks) Object.assign(tasks.get(t.id) ?? {}, checkinFields(t, plan.teams.find((x) => x.name === t.team)));
 
   const phases = new Map<string, CompiledPhase>();
