@@ -120,6 +120,7 @@ export class ExecutorService implements OnModuleInit {
       find: (key) => this.attempts.get(key),
       publish: (c) => this.gateway.checkin(c),
       warn: (m) => this.log.warn(m),
+      note: (task, text) => (this.log.log(`${taskKey(task.runId, task.taskId)}#${task.attempt}: ${text}`), this.output(task, 0, `\n[shoal] ${text}\n`)),
       intervalMs: this.config.checkinMs,
     });
   }
@@ -216,6 +217,7 @@ export class ExecutorService implements OnModuleInit {
     this.log.log(`${attemptKey} started in ${attempt.session}:${task.role} (pid ${attempt.pid})`);
     await this.reportStarted(attempt);
     this.checkins.start(attempt);
+    this.checkins.firstPrompt(attempt);
     void this.finish(attempt, committer, identity);
   }
 

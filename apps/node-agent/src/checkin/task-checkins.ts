@@ -1,6 +1,7 @@
 import { CHECKIN_DEFAULTS, PROTOCOL_VERSION, type ControlRequest, type TaskCheckin, type TaskDispatched, taskKey } from '@shoal/protocol';
 import { isInteractiveTask, presetOfTask } from '../presets/index.js';
 import { CheckinLoop } from './checkin-loop.js';
+import { sendFirstPrompt } from './first-prompt.js';
 import { type PaneTmux, typeLine } from './pane-input.js';
 
 /** What the node knows about a running attempt (a TaskAttempt satisfies it). */
@@ -18,6 +19,8 @@ export interface TaskCheckinsDeps {
   find(key: string): RunningTask | undefined;
   publish(c: TaskCheckin): void;
   warn(message: string): void;
+  /** Tells the operator about a task (node log and the task's output). */
+  note?(task: TaskDispatched, text: string): void;
   /** Overrides every task's interval (tests, `SHOAL_CHECKIN_MS`). */
   intervalMs?: number;
   now?: () => number;
@@ -50,6 +53,19 @@ export class TaskCheckins {
     });
     this.loops.set(key, loop);
     loop.start();
+  }
+
+  /**
+   * Types an interactive task's first `prompt` once its agent waits for input (batch members get
+   * theirs from their batch session). Called once per attempt start, never on re-adoption.
+   */
+  firstPrompt(attempt: RunningTask & { readonly state: string }): void {
+    const { task, key } = attempt;
+    if (!task.prompt || task.batch || !isInteractiveTask(task)) return;
+    const alive = () => this.deps.find(key) === attempt && attempt.state !== 'exited';
+    void sendFirstPrompt({ tmux: this.deps.tmux(), paneId: () => this.deps.find(key)?.paneId, preset: presetOfTask(task), prompt: task.prompt, alive, now: this.deps.now })
+      .then((r) => this.deps.note?.(task, r.sent ? `first prompt sent${r.verified ? '' : ' (not seen on screen before Enter)'}` : `first prompt not sent: ${r.reason}`))
+      .catch((e: Error) => this.deps.warn(`first prompt of ${key} failed: ${e.message}`));
   }
 
   /** One check-in of a task now (if its agent is idle): the loop's answer, or `none` without a loop. */
