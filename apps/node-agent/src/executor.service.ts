@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type ControlRequest, type Heartbeat, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, teamSession, taskKey } from '@shoal/protocol';
+import { type ControlRequest, type Heartbeat, PROTOCOL_VERSION, type TaskDispatched, type TaskStatus, taskKey } from '@shoal/protocol';
 import type { Span } from '@opentelemetry/api';
 import { type HeaderCarrier, extractTraceContext, inSpan } from '@shoal/runtime';
 import { AgentGateway } from './agent.gateway.js';
@@ -21,6 +21,8 @@ import { AttemptLauncher } from './attempt-launcher.js';
 import { type AgentIdentity, RunAs } from './run-as/index.js';
 import type { TmuxDriver } from './tmux/index.js';
 import { WindowKeeper } from './window-keeper.js';
+import { BatchSessions } from './batch/index.js';
+import { OperatorActions } from './operator-actions.js';
 import { type AttemptRecord, AttemptRecords, type FoundPane, type ReadoptSummary, readoptAttempts, recordOf } from './readopt/index.js';
 import { DurableAttempts, claimKey } from './claim/index.js';
 
@@ -53,12 +55,24 @@ export class ExecutorService implements OnModuleInit {
   });
   /** Starts attempts: resource group, window, log, periodic restart (created in attach). */
   private launcher!: AttemptLauncher;
+  /** Batch members: one session (window, agent) per batch, members one after another (created in attach). */
+  private batches!: BatchSessions;
   /** Housekeeping of the team sessions' windows. */
   private readonly windows: WindowKeeper;
   /** Running attempts on disk, for the next incarnation to re-adopt (see readopt/). */
   private readonly records: AttemptRecords;
   /** Unprivileged agents (`SHOAL_RUN_AS`): one uid per running attempt; undefined when off. */
   runAs?: RunAs;
+  /** Stop-all, reset and emergency cleanup. */
+  private readonly operator = new OperatorActions({
+    running: () => this.running(),
+    count: () => this.attempts.size,
+    stopGraceMs: () => this.config.stopGraceMs,
+    drainWarmPool: async () => void (await this.launcher.warm?.drain()),
+    forgetLocalState: () => (this.logs.clear(), this.usage.clear()),
+    governor: () => this.governor,
+    tmux: () => this.tmux,
+  });
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
@@ -113,6 +127,8 @@ export class ExecutorService implements OnModuleInit {
       warn: (m) => this.log.warn(m),
     });
     const policies = agentPolicyRunner({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), checkins: () => this.checkins });
+    const log = (m: string) => this.log.log(m), warn = (m: string) => this.log.warn(m);
+    this.batches = new BatchSessions({ tmux, governor, logs: this.logs, windows: this.windows, config: this.config, attempts: this.attempts, report: (s) => this.report(s), output: (t, seq, text) => this.output(t, seq, text), governorKind: governor.kind, log, warn });
     this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onForget: (k) => policies.forget(k) });
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
@@ -187,6 +203,7 @@ export class ExecutorService implements OnModuleInit {
   private async startInSpan(task: TaskDispatched, attemptKey: string, span: Span, ack: () => void): Promise<void> {
     const previous = this.attempts.get(taskKey(task.runId, task.taskId));
     if (previous) await previous.stop('cancelled', `superseded by attempt ${task.attempt}`);
+    if (task.batch) return this.batches.start(task, span, ack);
 
     let attempt: TaskAttempt | undefined;
     let committer: AutoCommitter | undefined;
@@ -240,42 +257,15 @@ export class ExecutorService implements OnModuleInit {
       logs: this.logs,
       attempt: (key) => this.attempts.get(key),
       runningCount: () => this.attempts.size,
-      stopAll: (reason) => this.stopAll(reason),
-      reset: () => this.reset(),
-      emergencyCleanup: () => this.emergencyCleanup(),
+      stopAll: (reason) => this.operator.stopAll(reason),
+      reset: () => this.operator.reset(),
+      emergencyCleanup: () => this.operator.emergencyCleanup(),
     });
   }
 
   /** Gracefully stops every attempt (Ctrl-C, grace, kill) and waits until all exited. */
-  async stopAll(reason: string): Promise<ControlResult> {
-    const all = this.running();
-    await Promise.all(all.map((a) => a.stop('cancelled', reason)));
-    const deadline = Date.now() + this.config.stopGraceMs + 10_000;
-    while (this.attempts.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await this.launcher.warm?.drain();
-    return { ok: this.attempts.size === 0, message: `stopped ${all.length} task(s)`, affected: all.length };
-  }
-
-  /**
-   * Stops every task, then forgets local state: log index, usage. The attempt claims stay: an
-   * attempt started here is never started here again, reset or not.
-   */
-  async reset(): Promise<ControlResult> {
-    const stopped = await this.stopAll('stopped by operator (reset)');
-    this.logs.clear();
-    this.usage.clear();
-    return { ...stopped, message: `${stopped.message}; local state forgotten` };
-  }
-
-  /** Kills everything Shoal started on this host: sessions, process trees, groups. */
-  async emergencyCleanup(): Promise<ControlResult> {
-    const all = this.running();
-    for (const a of all) await a.stop('cancelled', 'emergency cleanup');
-    await this.launcher.warm?.drain();
-    const report = await this.governor.cleanupAll();
-    const sessions = new Set(all.map((a) => teamSession(a.task.team)));
-    await this.tmux.killServer().catch(() => undefined);
-    return { ok: true, message: `killed ${report.killedPids.length} process(es), ${report.removedGroups.length} group(s), tmux server of ${sessions.size} session(s)`, affected: all.length };
+  stopAll(reason: string): Promise<ControlResult> {
+    return this.operator.stopAll(reason);
   }
 
   /**
