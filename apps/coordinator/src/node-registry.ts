@@ -14,7 +14,7 @@ export interface NodeRecord {
 }
 
 /** Budgets currently committed on a node by the tasks placed there. */
-export type Committed = Map<string, { cpuPercent: number; memoryMb: number; tasks: number }>;
+export type Committed = Map<string, { cpuPercent: number; memoryMb: number; tasks: number; batches?: readonly string[] }>;
 
 /** Tracks nodes from their heartbeats and judges liveness by arrival time (only while the `LivenessGate` allows it). */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ConflictError, type RunView } from '@shoal/protocol';
-import type { CompiledPlan, RunEngine } from '@shoal/scheduler';
+import { type CompiledPlan, type InFlight, type RunEngine, commitments } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -147,21 +147,17 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     for (const [runId, s] of this.slots) if (s.dirty && !s.fenced && !s.queued && !s.inflight) void this.persist(runId);
   }
 
-  /** Sum of the budgets of tasks dispatched or running, per node. */
+  /** Sum of the budgets of tasks dispatched or running, per node; the members of one batch on one node count once. */
   committed(): Committed {
-    const out: Committed = new Map();
+    const inFlight: InFlight[] = [];
     for (const run of this.runs.values()) {
       for (const t of run.view.tasks) {
         if (!t.nodeId || (t.state !== 'dispatched' && t.state !== 'running')) continue;
         const spec = run.plan.tasks.get(t.id)!;
-        const c = out.get(t.nodeId) ?? { cpuPercent: 0, memoryMb: 0, tasks: 0 };
-        c.cpuPercent += spec.cpuPercent;
-        c.memoryMb += spec.memoryMb;
-        c.tasks += 1;
-        out.set(t.nodeId, c);
+        inFlight.push({ nodeId: t.nodeId, runId: run.view.id, batch: spec.batch, cpuPercent: spec.cpuPercent, memoryMb: spec.memoryMb });
       }
     }
-    return out;
+    return commitments(inFlight);
   }
 
   private async flush(runId: string, slot: Slot): Promise<void> {

@@ -1,4 +1,4 @@
-import { type FieldIssue, type Plan, type PlanTask, TASK_DEFAULTS } from '@shoal/protocol';
+import { type FieldIssue, type Plan, type PlanTask, TASK_DEFAULTS, batchKey } from '@shoal/protocol';
 import { defaultMemoryMb, isInteractive } from './agent-defaults.js';
 
 /** The first declared member of a batch: the one the others are compared with. */
@@ -67,4 +67,42 @@ function memberIssues(m: Placed, lead: BatchLead | undefined): FieldIssue[] {
 /** True when two tasks of one phase may share a window: both members of the same batch. */
 export function sameBatch(a: Pick<PlanTask, 'batch'> | undefined, b: Pick<PlanTask, 'batch'>): boolean {
   return a?.batch !== undefined && a.batch === b.batch;
+}
+
+/** One attempt holding a budget on a node (dispatched or running). */
+export interface InFlight {
+  nodeId: string;
+  runId: string;
+  batch?: string;
+  cpuPercent: number;
+  memoryMb: number;
+}
+
+/** What is committed on one node: budgets, task slots, and the batches (`<run>/<batch>`) whose one budget is in it. */
+export interface NodeCommitment {
+  cpuPercent: number;
+  memoryMb: number;
+  tasks: number;
+  batches: string[];
+}
+
+/**
+ * The committed ledger per node: the sum of the budgets of the attempts in flight there, where the
+ * members of one batch on one node (one session: one window, one agent) count once.
+ */
+export function commitments(inFlight: Iterable<InFlight>): Map<string, NodeCommitment> {
+  const out = new Map<string, NodeCommitment>();
+  for (const a of inFlight) {
+    let c = out.get(a.nodeId);
+    if (!c) out.set(a.nodeId, (c = { cpuPercent: 0, memoryMb: 0, tasks: 0, batches: [] }));
+    if (a.batch !== undefined) {
+      const key = batchKey(a.runId, a.batch);
+      if (c.batches.includes(key)) continue;
+      c.batches.push(key);
+    }
+    c.cpuPercent += a.cpuPercent;
+    c.memoryMb += a.memoryMb;
+    c.tasks += 1;
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 export * from './graph.js';
+export { batchIssues, commitments, type InFlight, type NodeCommitment } from './batches.js';
 export * from './engine-types.js';
 export * from './engine.js';
 export * from './placement/types.js';

@@ -124,8 +124,10 @@ describe('Placer: why a task waits', () => {
     const p = placer();
     const one = { capacity: { cpuPercent: 240, memoryMb: 8192, maxTasks: 1 } };
     p.enqueue(demand('b0', { batch: 'x' }));
+    expect(p.round([nodeView('a', one), nodeView('b', one)]).placed.map((x) => x.nodeId)).toEqual(['a']);
     p.enqueue(demand('b1', { batch: 'x' }));
-    expect(p.round([nodeView('a', one), nodeView('b', one)]).waiting).toEqual([{ key: 'b1', reason: 'batch x waits for room on its node a' }]);
+    // node a is full and no member of x holds a budget there any more (b0 finished)
+    expect(p.round([nodeView('a', { ...one, committed: { cpuPercent: 50, memoryMb: 512, tasks: 1 } }), nodeView('b', one)]).waiting).toEqual([{ key: 'b1', reason: 'batch x waits for room on its node a' }]);
     const r = p.round([nodeView('a', { ...one, committed: { cpuPercent: 50, memoryMb: 512, tasks: 1 } }), nodeView('b', one)]);
     expect(r.waiting).toEqual([{ key: 'b1', reason: 'batch x waits for room on its node a' }]);
   });

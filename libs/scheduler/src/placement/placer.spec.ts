@@ -155,15 +155,17 @@ describe('Placer', () => {
     expect(() => placer().enqueue(demand('x', { cpuPercent: 0 }))).toThrow(/must be positive/);
   });
 
-  it('keeps a batch on one node and waits for room there', () => {
+  it('keeps a batch on one node (one budget for all its members) and waits for room there once the budget is gone', () => {
     const p = placer();
-    const small = { capacity: { cpuPercent: 240, memoryMb: 8192, maxTasks: 2 } };
+    const small = { capacity: { cpuPercent: 240, memoryMb: 8192, maxTasks: 1 } };
     for (let i = 0; i < 3; i++) p.enqueue(demand(`t${i}`, { batch: 'b1' }));
     const nodes = [nodeView('a', small), nodeView('b', small)];
     const r = p.round(nodes);
-    expect(r.placed.map((x) => x.nodeId)).toEqual(['a', 'a']);
-    expect(r.placed[1]!.reason).toMatch(/batch b1$/);
-    expect(r.waiting).toEqual([{ key: 't2', reason: 'batch b1 waits for room on its node a' }]);
+    expect(r.placed.map((x) => x.nodeId)).toEqual(['a', 'a', 'a']);
+    expect(r.placed[1]!.reason).toMatch(/batch b1 \(its budget is held there\)$/);
+    p.enqueue(demand('t3', { batch: 'b1' }));
+    const full = { ...small, committed: { cpuPercent: 50, memoryMb: 512, tasks: 1 } };
+    expect(p.round([nodeView('a', full), nodeView('b', small)]).waiting).toEqual([{ key: 't3', reason: 'batch b1 waits for room on its node a' }]);
     expect(p.round([nodeView('a', { alive: false }), nodeView('b', small)]).placed[0]!.nodeId).toBe('b');
   });
 

@@ -35,6 +35,8 @@ export class Placer {
   private last?: { round: number; startSeq: number; classReasons: (string | undefined)[]; table: NodeTable; labelMissing: Map<string, boolean>; fleet?: string };
   /** `<runId>/<batch>` -> node id and when it was last used. */
   private readonly batchPins = new Map<string, { nodeId: string; at: number }>();
+  /** `<node>\u0000<run>/<batch>` placed this round: the batch's budget is committed there. */
+  private readonly heldInRound = new Set<string>();
 
   constructor(private readonly opts: PlacerOptions) {
     this.strategy = opts.strategy ?? 'spread';
@@ -72,6 +74,7 @@ export class Placer {
     this.queue.compact();
     const startSeq = this.queue.nextSequence;
     this.roundNo++;
+    this.heldInRound.clear();
     const table = new NodeTable(nodes, this.hostCpuHigh, this.opts.nodeBreakers);
     [table.floorCpu, table.floorMem] = this.queue.smallestDemand();
     const placed: Placement[] = [];
@@ -87,7 +90,8 @@ export class Placer {
     );
     for (const lane of this.queue.lanes()) heap.push({ lane, pos: 0, level: this.level(lane.items[0]!, now), runPlaced: 0 });
 
-    while (heap.size > 0 && table.openNodes > 0 && failed.count < this.queue.classCount) {
+    // a full fleet still takes batch members joining a session whose budget is held (no room needed)
+    while (heap.size > 0 && (table.openNodes > 0 || this.batchPins.size > 0) && failed.count < this.queue.classCount) {
       const cur = heap.pop()!;
       const rp = runPlaced.get(cur.lane.runId) ?? 0;
       if (cur.runPlaced !== rp) {
@@ -163,15 +167,19 @@ export class Placer {
     const pin = pinKey === undefined ? undefined : this.batchPins.get(pinKey);
     let node = -1;
     let note = '';
+    let held = false;
     if (pin) {
       const i = table.indexOf(pin.nodeId);
       const usable = i >= 0 && table.block[i] !== 'dead' && table.block[i] !== 'breaker';
       if (usable) {
-        if (table.block[i] !== undefined || !table.candidates(task.requiresPairs, task.avoidPairs).has(i) || !table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity)) {
+        held = this.holds(table, i, pinKey!);
+        // a member joining its batch's session takes no room: its node need only still carry its labels
+        const eligible = held ? table.matching(task.requiresPairs, task.avoidPairs).includes(i) : table.candidates(task.requiresPairs, task.avoidPairs).has(i) && table.fits(i, d.cpuPercent, d.memoryMb, d.antiAffinity);
+        if (table.block[i] !== undefined || !eligible) {
           return this.wait(task, `batch ${d.batch} waits for room on its node ${pin.nodeId}`);
         }
         node = i;
-        note = `, batch ${d.batch}`;
+        note = held ? `, batch ${d.batch} (its budget is held there)` : `, batch ${d.batch}`;
       } else this.batchPins.delete(pinKey!);
     }
     if (node < 0) {
@@ -190,8 +198,11 @@ export class Placer {
       }
       if (pinKey !== undefined) note += `, batch ${d.batch} pinned here`;
     }
-    table.commit(node, d.cpuPercent, d.memoryMb, d.antiAffinity);
-    if (pinKey !== undefined) this.batchPins.set(pinKey, { nodeId: table.views[node]!.id, at: now });
+    if (!held) table.commit(node, d.cpuPercent, d.memoryMb, d.antiAffinity);
+    if (pinKey !== undefined) {
+      this.batchPins.set(pinKey, { nodeId: table.views[node]!.id, at: now });
+      this.heldInRound.add(`${table.views[node]!.id}\u0000${pinKey}`);
+    }
     if (d.preset !== undefined && gate) {
       presetLeft.set(d.preset, presetLeft.get(d.preset)! - 1);
       gate.notePlaced(d.preset);
@@ -202,6 +213,12 @@ export class Placer {
       `${Math.round(table.capMem[node]! - table.freeMem[node]!)}/${Math.round(table.capMem[node]!)} MB, ` +
       `${table.maxTasks[node]! - table.freeTasks[node]!}/${table.maxTasks[node]!} tasks${note}`;
     return { key: d.key, nodeId: id, reason };
+  }
+
+  /** True when batch `key` already holds its one budget on node `i` (in flight there, or placed there this round). */
+  private holds(table: NodeTable, i: number, key: string): boolean {
+    const v = table.views[i]!;
+    return this.heldInRound.has(`${v.id}\u0000${key}`) || (v.committed.batches?.includes(key) ?? false);
   }
 
   private withPreferred(requires: string[], prefers: string[]): string[] {

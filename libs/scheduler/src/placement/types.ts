@@ -5,8 +5,11 @@ export interface NodeView {
   alive: boolean;
   /** `cpuPercent` is % of ONE core the node offers (cores * 100 * band upper bound). */
   capacity: { cpuPercent: number; memoryMb: number; maxTasks: number };
-  /** Sum of the budgets of tasks already placed on the node. */
-  committed: { cpuPercent: number; memoryMb: number; tasks: number };
+  /**
+   * Sum of the budgets of tasks already placed on the node; `batches`: the batches (`<run>/<batch>`)
+   * whose one budget is in it (their further members join without a budget of their own).
+   */
+  committed: { cpuPercent: number; memoryMb: number; tasks: number; batches?: readonly string[] };
   /** Live host CPU 0-100 from the heartbeat. */
   hostCpuPercent?: number;
   /** Anti-affinity groups of the tasks already running there (see {@link TaskDemand.antiAffinity}). */
