@@ -1,6 +1,6 @@
 import { ApiError, api, followEvents } from './api.js';
 import { Store } from './store.js';
-import type { NodeRow, RunEvent, RunSummary } from './types.js';
+import type { FleetStreamMessage, NodeRow, RunEvent, RunSummary } from './types.js';
 
 /** How often node figures are polled (heartbeats come about every second). */
 export const NODE_POLL_MS = 2500;
@@ -54,9 +54,9 @@ async function followFleet(signal: AbortSignal): Promise<void> {
       await followEvents(
         '/events',
         (e) => {
-          const data = JSON.parse(e.data) as unknown;
-          if (e.event === 'runs') fleet.update((f) => ({ ...f, runs: data as RunSummary[], connected: true, error: undefined }));
-          else applyFleetEvent(data as RunEvent);
+          const m = { event: e.event, data: JSON.parse(e.data) as unknown } as FleetStreamMessage;
+          if (m.event === 'runs') fleet.update((f) => ({ ...f, runs: m.data, connected: true, error: undefined }));
+          else applyFleetEvent(m.data);
         },
         signal,
       );

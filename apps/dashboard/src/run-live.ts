@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, followEvents } from './api.js';
-import { type Run, type RunEvent, TERMINAL_RUN_STATES, TERMINAL_TASK_STATES, type Task } from './types.js';
+import { type Run, type RunEvent, type RunStreamMessage, TERMINAL_RUN_STATES, TERMINAL_TASK_STATES, type Task } from './types.js';
 
 /** One attempt of a task on a node, for the Gantt chart. */
 export interface AttemptBar {
@@ -111,11 +111,11 @@ export function useRun(runId: string): LiveRun {
           await followEvents(
             `/runs/${encodeURIComponent(runId)}/events`,
             (e) => {
-              const data = JSON.parse(e.data) as unknown;
-              if (e.event === 'snapshot') run = data as Run;
+              const m = { event: e.event, data: JSON.parse(e.data) as unknown } as RunStreamMessage;
+              if (m.event === 'snapshot') run = m.data;
               else if (run) {
-                run = applyRunEvent(run, data as RunEvent);
-                seen = recordAttempt(seen, data as RunEvent);
+                run = applyRunEvent(run, m.data);
+                seen = recordAttempt(seen, m.data);
               }
               publish(true);
             },
