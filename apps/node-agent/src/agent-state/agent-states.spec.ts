@@ -48,7 +48,7 @@ describe('AgentStates', () => {
     await h.states.refresh([a]);
     expect(h.states.of(a.key)).toEqual({ state: 'working', since: workingSince });
 
-    h.screens.set('%1', screenOf('claude', 'menu-trust.txt'));
+    h.screens.set('%1', screenOf('claude', 'menu-trust-folder.txt'));
     await h.states.refresh([a]);
     h.advance(2000);
     await h.states.refresh([a]);

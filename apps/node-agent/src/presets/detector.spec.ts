@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_PRESETS, PRESET_MEMORY_MB } from '@shoal/protocol';
-import { StateDetector, type Detection } from './detector.js';
+import { StateDetector, stabilityKey, type Detection } from './detector.js';
 import { isInteractiveTask, PRESETS, presetArgv } from './index.js';
 import type { AgentState, PresetSpec } from './types.js';
 
@@ -35,10 +35,17 @@ describe.each(AGENT_PRESETS)('preset %s', (name) => {
   const spec = PRESETS[name];
   const files = readdirSync(join(FIXTURES, name)).filter((f) => f.endsWith('.txt')).sort();
 
-  it('has fixtures for waiting-for-input and done', () => {
+  it('has fixtures for waiting-for-input and done (and working and menus for an agent)', () => {
     expect(files.some((f) => f.startsWith('waiting-'))).toBe(true);
     expect(files.some((f) => f.startsWith('done-'))).toBe(true);
-    if (spec.interactive) for (const k of ['working-', 'error-', 'menu-']) expect(files.some((f) => f.startsWith(k))).toBe(true);
+    if (spec.interactive) for (const k of ['working-', 'menu-']) expect(files.some((f) => f.startsWith(k))).toBe(true);
+  });
+
+  it('names the release its patterns were captured from (aider and shell excepted)', () => {
+    const captured = join(FIXTURES, name, 'CAPTURED.json');
+    if (!existsSync(captured)) return expect(spec.testedVersion).toBeUndefined();
+    const meta = JSON.parse(readFileSync(captured, 'utf8')) as { cli: string };
+    expect(meta.cli.endsWith(`@${spec.testedVersion}`)).toBe(true);
   });
 
   it.each(files)('recognises %s', (file) => {
@@ -81,7 +88,7 @@ describe('detector traps', () => {
     d.observe({ screen: read('codex', 'waiting-input.txt'), dead: false });
     advance(1500);
     expect(d.observe({ screen: read('codex', 'waiting-input.txt'), dead: false }).state).toBe('starting');
-    const menu = read('codex', 'menu-login.txt');
+    const menu = read('codex', 'menu-sign-in.txt');
     expect(d.observe({ screen: menu, dead: false }).state).toBe('starting');
     advance(codex.stableMs - 1);
     expect(d.observe({ screen: menu, dead: false }).state).toBe('starting');
@@ -91,7 +98,7 @@ describe('detector traps', () => {
 
   it('keeps the previous state while the screen changes, and ignores elapsed counters for stability', () => {
     const { d, advance } = detector(PRESETS.claude);
-    const working = (s: number) => read('claude', 'working-turn.txt').replace('27s', `${s}s`);
+    const working = (s: number) => read('claude', 'working-retrying.txt').replace(/retrying in \d+s/, `retrying in ${s}s`);
     d.observe({ screen: working(1), dead: false });
     for (let s = 2; s <= 3; s++) {
       advance(1000);
@@ -105,7 +112,7 @@ describe('detector traps', () => {
   it('turns working into stalled when nothing but counters changes for the stall timeout', () => {
     const spec = PRESETS.gemini;
     const { d, advance } = detector(spec, { stallMs: 60_000 });
-    const thinking = (s: number) => read('gemini', 'working-turn.txt').replace('41s', `${s}s`);
+    const thinking = (s: number) => read('gemini', 'working-thinking.txt').replace(/esc to cancel, \d+s/, `esc to cancel, ${s}s`);
     let state = '';
     for (let s = 0; s <= 59; s++) {
       state = d.observe({ screen: thinking(s), dead: false }).state;
@@ -120,9 +127,9 @@ describe('detector traps', () => {
 
   it('says done when the pane is dead whatever the screen shows', () => {
     const { d } = detector(PRESETS.claude);
-    expect(d.observe({ screen: read('claude', 'working-turn.txt'), dead: true })).toMatchObject({ state: 'done', because: 'pane dead' });
+    expect(d.observe({ screen: read('claude', 'working-retrying.txt'), dead: true })).toMatchObject({ state: 'done', because: 'pane dead' });
     expect(d.observe({ screen: '', dead: true }).state).toBe('done');
-    expect(d.observe({ screen: read('claude', 'done-resume.txt'), dead: true }).because).toMatch(/exit hint/);
+    expect(d.observe({ screen: read('claude', 'done-exit.txt'), dead: true }).because).toMatch(/exit hint/);
   });
 
   it('treats a task as interactive by its preset unless the task says otherwise', () => {
@@ -131,5 +138,83 @@ describe('detector traps', () => {
     expect(isInteractiveTask({})).toBe(false);
     expect(isInteractiveTask({ interactive: true })).toBe(true);
     expect(isInteractiveTask({ agent: 'codex', interactive: false })).toBe(false);
+  });
+});
+
+/** The recorded retry loops: `fixtures/<preset>/sequences/<name>/NN.txt`. */
+function sequences(): [string, string, string[]][] {
+  const out: [string, string, string[]][] = [];
+  for (const name of AGENT_PRESETS) {
+    const dir = join(FIXTURES, name, 'sequences');
+    if (!existsSync(dir)) continue;
+    for (const seq of readdirSync(dir).sort()) {
+      const screens = readdirSync(join(dir, seq))
+        .filter((f) => f.endsWith('.txt'))
+        .sort()
+        .map((f) => readFileSync(join(dir, seq, f), 'utf8'));
+      out.push([name, seq, screens]);
+    }
+  }
+  return out;
+}
+
+describe.each(sequences())('stall detection on the recorded %s %s loop', (name, _seq, screens) => {
+  const spec = PRESETS[name as keyof typeof PRESETS];
+  const STEP = 3_000; // the capture interval of the sequence
+
+  it('has a recorded loop of several screens that differ as captured', () => {
+    expect(screens.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(screens).size).toBeGreaterThan(1);
+  });
+
+  it('is working until the stall time, stalled from then on (the loop fed again and again)', () => {
+    const { d, advance } = detector(spec);
+    const start = 1_000_000;
+    let elapsed = 0;
+    for (let i = 0; elapsed <= spec.stallMs + 2 * STEP; i++) {
+      const got = d.observe({ screen: screens[i % screens.length]!, dead: false });
+      if (elapsed >= spec.stableMs && elapsed < spec.stallMs) expect({ elapsed, state: got.state }).toEqual({ elapsed, state: 'working' });
+      if (elapsed >= spec.stallMs) expect({ elapsed, state: got.state }).toEqual({ elapsed, state: 'stalled' });
+      expect(got.unchangedSinceMs).toBe(start);
+      advance(STEP);
+      elapsed += STEP;
+    }
+  });
+
+  it('never stalls while new output lines keep coming', () => {
+    const { d, advance } = detector(spec);
+    for (let i = 0, elapsed = 0; elapsed <= 2 * spec.stallMs; i++, elapsed += STEP) {
+      const lines = screens[i % screens.length]!.split('\n');
+      const output = Array.from({ length: i + 1 }, () => 'wrote a line of output');
+      lines.splice(1, 0, ...output);
+      const got = d.observe({ screen: lines.join('\n'), dead: false });
+      expect(got.state).not.toBe('stalled');
+      advance(STEP);
+    }
+  });
+});
+
+describe('what animates is ignored when screens are compared', () => {
+  const key = (name: keyof typeof PRESETS, screen: string) => stabilityKey(screen, PRESETS[name].patterns.animated.map((s) => new RegExp(s, 'gim')));
+
+  it("claude: the spinner glyph and its random gerund, the elapsed time and token count", () => {
+    expect(key('claude', '✻ Pondering… (3s · ↓ 12 tokens)\n❯ ')).toBe(key('claude', '✶ Frolicking… (1m 9s · ↓ 4.1k tokens)\n❯ '));
+    expect(key('claude', '● Wrote 3 lines\n❯ ')).not.toBe(key('claude', '● Read 3 files\n❯ '));
+  });
+
+  it('gemini and qwen: the spinner and the rotating witty phrase before "(esc to cancel"', () => {
+    for (const name of ['gemini', 'qwen'] as const) {
+      expect(key(name, ' ⠼ Thinking... (esc to cancel, 2s)')).toBe(key(name, ' ⠧ Reticulating splines... (esc to cancel, 1m 4s)'));
+      expect(key(name, ' ✦ Found the loader.\n ⠼ Thinking... (esc to cancel, 2s)')).not.toBe(key(name, ' ⠼ Thinking... (esc to cancel, 2s)'));
+    }
+  });
+
+  it("opencode: the knight-rider bar and the retry countdown", () => {
+    expect(key('opencode', '   ■■⬝⬝⬝⬝⬝⬝ [retrying in 1s attempt #1]  esc interrupt')).toBe(key('opencode', '   ⬝⬝⬝⬝■■■■ [retrying in 10s attempt #4]  esc interrupt'));
+  });
+
+  it("codex: the blinking bullet, the elapsed time and the braille logo's animation", () => {
+    expect(key('codex', '• Working (3s • esc to interrupt)')).toBe(key('codex', '◦ Working (1m 2s • esc to interrupt)'));
+    expect(key('codex', '   ⣀⣤⣤⣀\n ⠈⠙⠛⠿⠿⠛⠉\n› Ask Codex')).toBe(key('codex', '      ⣠⣶⣿⣿⣦\n⠙⠛⠛⠉\n› Ask Codex'));
   });
 });

@@ -15,7 +15,7 @@ export interface Detection {
   menu: boolean;
   /** The pattern (or rule) that decided. */
   because: string;
-  /** Since when the screen (digits ignored) has not changed. */
+  /** Since when the screen (animation ignored, see {@link stabilityKey}) has not changed. */
   unchangedSinceMs: number;
 }
 
@@ -34,15 +34,18 @@ interface Compiled {
   menu: RegExp[];
   error: RegExp[];
   exitHints: RegExp[];
+  animated: RegExp[];
 }
 
-const compile = (sources: readonly string[]) => sources.map((s) => new RegExp(s, 'im'));
+const compile = (sources: readonly string[], flags = 'im') => sources.map((s) => new RegExp(s, flags));
 
 /**
  * Reads an agent's state from successive pane observations, by the preset's patterns.
  * Done only when the pane is dead; blank start-up is `starting`; a screen is classified only once it
- * stayed unchanged (digits ignored: elapsed counters do not count) for `stableMs`, until then the
- * previous state stands; `working` unchanged for `stallMs` is `stalled`. Pure: time comes from `now`.
+ * stayed unchanged for `stableMs` — compared by {@link stabilityKey}, so spinners, counters, progress
+ * bars and the preset's `animated` texts do not count —, until then the previous state stands;
+ * `working` unchanged for `stallMs` is `stalled` (a retry loop that never progresses). Pure: time
+ * comes from `now`.
  */
 export class StateDetector {
   private readonly patterns: Compiled;
@@ -58,7 +61,14 @@ export class StateDetector {
     private readonly options: DetectorOptions,
   ) {
     const p = preset.patterns;
-    this.patterns = { working: compile(p.working), prompt: compile(p.prompt), menu: compile(p.menu), error: compile(p.error), exitHints: compile(p.exitHints) };
+    this.patterns = {
+      working: compile(p.working),
+      prompt: compile(p.prompt),
+      menu: compile(p.menu),
+      error: compile(p.error),
+      exitHints: compile(p.exitHints),
+      animated: compile(p.animated, 'gim'),
+    };
     this.stableMs = options.stableMs ?? preset.stableMs;
     this.stallMs = options.stallMs ?? preset.stallMs;
     this.current = { state: 'starting', menu: false, because: 'nothing observed yet', unchangedSinceMs: options.now() };
@@ -72,7 +82,7 @@ export class StateDetector {
   /** Feeds one observation; returns the classification. */
   observe(obs: PaneObservation): Detection {
     const now = this.options.now();
-    const key = stabilityKey(obs.screen);
+    const key = stabilityKey(obs.screen, this.patterns.animated);
     if (key !== this.lastKey) {
       this.lastKey = key;
       this.changedAt = now;
@@ -96,11 +106,14 @@ export class StateDetector {
     return (this.current = d);
   }
 
-  /** Classifies one settled screen (no timing): working > error > menu > prompt > unknown. */
+  /**
+   * Classifies one settled screen (no timing): working > error > menu > prompt > unknown. The tail
+   * windows count lines with text: empty lines and lines of only frame or rule characters are skipped.
+   */
   classify(screen: string): Detection {
     const base = { menu: false, unchangedSinceMs: this.changedAt };
     const lines = screen.split('\n').map((l) => l.replace(/\s+$/, ''));
-    const nonBlank = lines.filter((l) => l.trim() !== '');
+    const nonBlank = lines.filter((l) => !FRAME_ONLY.test(l));
     const tail = nonBlank.slice(-this.preset.tailLines).join('\n');
     const errorTail = nonBlank.slice(-this.preset.errorLines).join('\n');
     const hit = (rs: RegExp[], text: string) => rs.find((r) => r.test(text));
@@ -113,7 +126,36 @@ export class StateDetector {
   }
 }
 
-/** The screen as compared for stability: digit runs (elapsed counters, token counts) and trailing spaces ignored. */
-export function stabilityKey(screen: string): string {
-  return screen.replace(/\d+/g, '#').replace(/[ \t]+$/gm, '');
+/** A line of nothing but spaces and box-drawing (frames, rules): blank for the tail windows. */
+const FRAME_ONLY = /^[\s│┃║|╭╮╰╯┌┐└┘├┤┬┴─━═╹▀▄]*$/;
+/** Spinner glyphs the CLIs cycle through (braille dots are matched as a range). */
+const SPINNER_GLYPHS = /[\u2800-\u28ff✻✶✢✳✽✺✹✸✷✦✧·•◦◐◓◑◒◴◵◶◷⏺∙*]/g;
+/** An elapsed time in any of the CLIs' forms: "9s", "1m 4s", "1h 2m 3s", "2.5s". */
+const ELAPSED = /(?:\d+h ?)?(?:\d+m ?)?\d+(?:\.\d+)?s\b/g;
+/** A count: "12", "3,400", "4.1k", "2M". */
+const NUMBER = /\d+(?:[.,]\d+)*[kKM]?/g;
+/** A line drawn only in braille dots: an animated logo (codex's start screen). */
+const BRAILLE_ART_LINE = /^[\s\u2800-\u28ff]*[\u2800-\u28ff][\s\u2800-\u28ff]*$/gm;
+/** Progress-bar and "knight rider" blocks. */
+const BAR_GLYPHS = /[■⬝▪▫▰▱]/g;
+
+/**
+ * The screen as compared for stability and stall: the preset's `animated` texts become `~`, spinner
+ * glyphs `*`, progress-bar blocks `■`, lines of braille art (an animated logo) `⠿`, elapsed times
+ * `#s` (so "59s" and "1m 0s" compare equal), numbers `#` (countdowns, attempt and token counts);
+ * trailing spaces are dropped and runs of spaces shortened (a right-aligned footer moves when a
+ * counter gains a digit). Two screens that differ only in what animates have
+ * the same key; new output changes it.
+ */
+export function stabilityKey(screen: string, animated: readonly RegExp[] = []): string {
+  let key = screen;
+  for (const r of animated) key = key.replace(r, '~');
+  return key
+    .replace(BRAILLE_ART_LINE, '⠿')
+    .replace(SPINNER_GLYPHS, '*')
+    .replace(BAR_GLYPHS, '■')
+    .replace(ELAPSED, '#s')
+    .replace(NUMBER, '#')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/[ \t]{2,}/g, '  ');
 }

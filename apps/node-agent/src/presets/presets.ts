@@ -1,54 +1,68 @@
 import { PRESET_MEMORY_MB } from '@shoal/protocol';
 import type { PresetSpec } from './types.js';
 
-/** Error cues shared by the CLIs measured in AGENT-CLIS.md. */
-const COMMON_ERRORS = ['API Error', "Can't reach the API server", 'Cannot connect to API', 'Not logged in', 'EAI_AGAIN', 'ENOTFOUND', 'Invalid API key'];
 const MINUTE = 60_000;
 
 /**
- * The agent presets: start template, memory default and screen patterns, from the cues measured in
- * /work/shared/design/AGENT-CLIS.md. When a CLI's UI changes, add a fixture and a pattern here.
+ * The agent presets: start template, memory default and screen patterns. The patterns of claude,
+ * codex, gemini, qwen and opencode were written from screens captured from the real CLIs at
+ * `testedVersion` (`npm run agents:capture`, fixtures in `fixtures/<preset>/`); aider's from its
+ * documented UI. When a CLI's UI changes: re-capture, adjust a pattern here.
  */
 export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
   claude: {
     name: 'claude',
     description: 'Anthropic Claude Code (@anthropic-ai/claude-code)',
+    testedVersion: '2.1.332',
     argv: ['claude', '{args}'],
     memoryMb: PRESET_MEMORY_MB.claude,
     interactive: true,
     tailLines: 8,
-    errorLines: 14,
+    // the error line sits just above the input box: an older error scrolled further up is history
+    errorLines: 6,
     stableMs: 1500,
     stallMs: 10 * MINUTE,
     patterns: {
+      // footer "⏵⏵ auto mode on (shift+tab to cycle) · esc to interrupt" while a turn runs (retries included)
       working: ['esc to interrupt'],
-      prompt: ['^[\\s│|]*>\\s*(Try ".*")?[\\s│|]*$', '\\? for shortcuts'],
-      menu: ['Enter to confirm', '^\\s*[❯>]\\s*\\d+\\.\\s', 'Do you trust the files in this folder\\?'],
-      error: [...COMMON_ERRORS, 'Credit balance is too low', 'OAuth token has expired'],
+      // the input box: "❯ " at column 0 between two rules (menus indent their "❯")
+      prompt: ['^❯(\\s|$)'],
+      menu: ['Enter to confirm', '^\\s+❯\\s*\\d+\\.\\s'],
+      // a failed turn leaves its placeholder in the input box ("Resend your message to try again",
+      // "Once fixed, resend your message"); a bare "API Error" above the box may be an older turn's,
+      // and the footer's "Not logged in · run /login" is a status, not an error
+      error: ['^❯ .*resend your message', 'Unable to connect to Anthropic services', 'Please run /login', 'Credit balance is too low', 'OAuth token has expired', 'Invalid API key'],
       exitHints: ['claude --resume', 'claude -r\\b'],
+      // the spinner line's random gerund ("✻ Pondering… (3s · ...)")
+      animated: ['^\\S [A-Z][a-z]+(…|\\.\\.\\.)'],
     },
   },
   codex: {
     name: 'codex',
     description: 'OpenAI Codex CLI (@openai/codex)',
+    testedVersion: '0.169.0',
     argv: ['codex', '{args}'],
     memoryMb: PRESET_MEMORY_MB.codex,
     interactive: true,
     tailLines: 8,
-    errorLines: 14,
+    errorLines: 8,
+    // its input box shows ~1.5 s before a sign-in menu replaces it
     stableMs: 2000,
     stallMs: 10 * MINUTE,
     patterns: {
+      // "• Working (6s • esc to interrupt)", "◦ Reconnecting... 4/5 (26s • esc to interrupt)"
       working: ['esc to interrupt'],
-      prompt: ['^\\s*[▌›>]\\s*(Ask Codex to do anything|Find and fix a bug|Implement \\{feature\\}|Explain this codebase|Write tests for)?', '⏎ send', '\\? for shortcuts'],
-      menu: ['Press Enter to continue', 'Sign in with ChatGPT', '^\\s*[›>]\\s*\\d+\\.\\s'],
-      error: [...COMMON_ERRORS, 'stream error', 'error sending request', 'stream disconnected before completion'],
+      // the composer "› ..." is followed by at most its status and footer lines: a sent message is not
+      prompt: ['^›[^\\n]*(\\n[^\\n]*){0,2}(?![\\s\\S])'],
+      menu: ['Press enter to (continue|save)', '^\\s*enter (continue|select) · esc back'],
+      error: ['API Error', 'Invalid API key'],
       exitHints: ['codex resume'],
+      animated: [],
     },
   },
   aider: {
     name: 'aider',
-    description: 'Aider (aider-chat, Python); not measured in AGENT-CLIS.md, patterns from its documented UI',
+    description: 'Aider (aider-chat, Python): not installable here (PyPI unreachable), patterns from its documented UI, not captured',
     argv: ['aider', '{args}'],
     memoryMb: PRESET_MEMORY_MB.aider,
     interactive: true,
@@ -60,62 +74,79 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
       working: ['^\\W*Waiting for [\\w./:-]+', 'Ctrl-C to interrupt'],
       prompt: ['^(\\w+(\\s\\w+)?)?>\\s*$'],
       menu: ['\\(Y\\)es/\\(N\\)o', '\\[Yes\\]:\\s*$'],
-      error: [...COMMON_ERRORS, 'litellm\\.\\w*Error', 'APIConnectionError', 'AuthenticationError', 'The API provider is not able to authenticate'],
+      error: ['API Error', 'EAI_AGAIN', 'ENOTFOUND', 'Invalid API key', 'litellm\\.\\w*Error', 'APIConnectionError', 'AuthenticationError', 'The API provider is not able to authenticate'],
       exitHints: [],
+      animated: [],
     },
   },
   gemini: {
     name: 'gemini',
     description: 'Google Gemini CLI (@google/gemini-cli)',
+    testedVersion: '0.61.0',
     argv: ['gemini', '{args}'],
     memoryMb: PRESET_MEMORY_MB.gemini,
     interactive: true,
     tailLines: 10,
-    errorLines: 14,
+    errorLines: 10,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
     patterns: {
-      working: ['esc to cancel'],
-      prompt: ['Type your message or @path/to/file'],
-      menu: ['\\(Use Enter to select\\)', 'How would you like to authenticate', '^[\\s│]*●\\s*\\d+\\.\\s'],
-      error: [...COMMON_ERRORS, 'Failed to login', 'fetch failed'],
+      // "⠇ Thinking... (esc to cancel, 2s)": offline it shows this for minutes
+      // (the API-key dialog says "Esc to cancel" too, without the parenthesis)
+      working: ['\\(esc to cancel'],
+      // the placeholder, or a typed line " > text" above the footer
+      prompt: ['Type your message or @path/to/file', '^ > .*\\n\\s*workspace \\(/directory\\)'],
+      menu: ['\\(Use Enter to select\\)', '^[\\s│]*●\\s*\\d+\\.\\s', 'Press Enter to submit', 'authorization code'],
+      error: ['API Error', 'Failed to login', 'fetch failed'],
       exitHints: ['gemini --resume'],
+      // the rotating witty phrase and spinner before "(esc to cancel, 2s)"
+      animated: ['^[^\\n(]*(?=\\([^\\n)]*esc to cancel)'],
     },
   },
   qwen: {
     name: 'qwen',
-    description: 'Qwen Code (@qwen-code/qwen-code); provisional cues from AGENT-CLIS.md until captured',
+    description: 'Qwen Code (@qwen-code/qwen-code)',
+    testedVersion: '0.24.4',
     argv: ['qwen', '{args}'],
     memoryMb: PRESET_MEMORY_MB.qwen,
     interactive: true,
     tailLines: 10,
-    errorLines: 14,
+    errorLines: 10,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
     patterns: {
-      working: ['esc to cancel'],
-      prompt: ['Type your message'],
-      menu: ['\\(Use Enter to select\\)', 'Enter to confirm'],
-      error: [...COMMON_ERRORS],
+      // "✳  Polishing the algorithms... (47s · esc to cancel)"
+      working: ['esc to cancel\\)'],
+      // the placeholder, or typed text "> ..." at column 0 (sent messages are indented) above the "➜ repo" footer
+      prompt: ['Type your message or @path/to/file', '^>\\s.*\\n\\s*➜'],
+      // "Enter to select, ↑↓ to navigate"; the first "Connect a Provider" dialog has no hint, only its "›" marker
+      menu: ['Enter to select', '^\\s*│\\s*›\\s+\\S'],
+      // the latest item above the input box is an error: "✕ [API Error: Connection error. ...] (Press Ctrl+Y to retry)"
+      error: ['^\\s*✕ .*\\n>\\s', 'Press Ctrl\\+Y to retry'],
       exitHints: ['qwen --resume'],
+      animated: ['^[^\\n(]*(?=\\([^\\n)]*esc to cancel)'],
     },
   },
   opencode: {
     name: 'opencode',
-    description: 'opencode (opencode-ai); provisional cues from AGENT-CLIS.md until captured',
+    description: 'opencode (opencode-ai)',
+    testedVersion: '1.18.33',
     argv: ['opencode', '{args}'],
     memoryMb: PRESET_MEMORY_MB.opencode,
     interactive: true,
-    tailLines: 10,
-    errorLines: 14,
+    tailLines: 6,
+    errorLines: 6,
+    // a blank screen for ~5 s at start-up
     stableMs: 2000,
     stallMs: 10 * MINUTE,
     patterns: {
+      // bottom bar "■■⬝⬝⬝⬝⬝⬝  esc interrupt"; while retrying "Cannot connect to API ... [retrying in 10s attempt #4] ... esc interrupt"
       working: ['esc interrupt'],
-      prompt: ['enter send'],
+      prompt: ['Ask anything', 'ctrl\\+p commands'],
       menu: ['Enter to confirm'],
-      error: [...COMMON_ERRORS],
+      error: ['API Error', 'Cannot connect to API'],
       exitHints: ['opencode -s'],
+      animated: [],
     },
   },
   shell: {
@@ -134,6 +165,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
       menu: [],
       error: [],
       exitHints: [],
+      animated: [],
     },
   },
 };

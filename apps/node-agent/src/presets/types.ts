@@ -21,12 +21,20 @@ export interface PresetPatterns {
   error: readonly string[];
   /** Printed on exit (resume hints): a second signal of done, never sufficient alone. */
   exitHints: readonly string[];
+  /**
+   * What animates without meaning progress (rotating status phrases, retry countdown texts...):
+   * replaced by a placeholder before screens are compared, on top of the built-in normalisation
+   * of digits, spinner glyphs and progress-bar blocks (see `stabilityKey`).
+   */
+  animated: readonly string[];
 }
 
 /** How one agent CLI starts, what it may use, and how its screen is read. Pure data. */
 export interface PresetSpec {
   name: AgentPreset;
   description: string;
+  /** The CLI release the patterns were written from (captured fixtures); undefined for `shell`. */
+  testedVersion?: string;
   /**
    * argv template of the interactive CLI; `{args}` expands to the task's extra arguments.
    * The plan's `command` stays authoritative: this is what `shoal` suggests and documents.
@@ -40,9 +48,9 @@ export interface PresetSpec {
   tailLines: number;
   /** How many bottom lines the error patterns look at. */
   errorLines: number;
-  /** The screen must be unchanged this long (digits ignored) before it is classified. */
+  /** The screen must be unchanged this long (animation ignored) before it is classified. */
   stableMs: number;
-  /** `working` with no change (digits ignored) for this long becomes `stalled`. */
+  /** `working` with no change (animation ignored) for this long becomes `stalled`. */
   stallMs: number;
   patterns: PresetPatterns;
 }
