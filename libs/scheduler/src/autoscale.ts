@@ -1,18 +1,6 @@
-/** What the coordinator observes about the fleet when asking for a scaling decision. */
-export interface FleetSignal {
-  now: number;
-  /** Live nodes now. */
-  nodes: number;
-  queueDepth: number;
-  oldestWaitMs: number;
-  running: number;
-  /** Committed CPU over CPU capacity across live nodes, 0..1 (capacity already is the band's upper bound). */
-  cpuUtilisation: number;
-  /** Expected duration of a queued task (from the runtime estimates). */
-  expectedTaskMs: number;
-  /** Task slots a node offers (average). */
-  slotsPerNode: number;
-}
+import type { FleetSignal } from '@shoal/protocol';
+
+export type { FleetSignal } from '@shoal/protocol';
 
 /** Scaling policy. */
 export interface AutoscaleOptions {

@@ -1,10 +1,6 @@
-import { ValidationError } from '@shoal/protocol';
+import { type KindEstimate, ValidationError } from '@shoal/protocol';
 
-/** Learned duration of one task kind. */
-export interface KindEstimate {
-  ewmaMs: number;
-  samples: number;
-}
+export type { KindEstimate } from '@shoal/protocol';
 
 /** Options of the {@link RuntimeEstimator}. */
 export interface EstimatorOptions {

@@ -30,17 +30,17 @@ export interface QueueStats {
   byRun: Record<string, number>;
 }
 
-/** What an auto-scaling decision was made from (the scheduler's FleetSignal on the wire). */
-export interface FleetSignalView {
+/** What the coordinator observes about the fleet when asking for a scaling decision (the autoscaler's input; `GET /scaling`). */
+export interface FleetSignal {
   now: number;
-  /** Live nodes. */
+  /** Live nodes now. */
   nodes: number;
   queueDepth: number;
   oldestWaitMs: number;
   running: number;
-  /** Committed CPU over CPU capacity across live nodes, 0..1. */
+  /** Committed CPU over CPU capacity across live nodes, 0..1 (capacity already is the band's upper bound). */
   cpuUtilisation: number;
-  /** Expected duration of a queued task. */
+  /** Expected duration of a queued task (from the runtime estimates). */
   expectedTaskMs: number;
   /** Task slots a node offers (average). */
   slotsPerNode: number;
@@ -49,44 +49,48 @@ export interface FleetSignalView {
 /** `GET /scaling`: the latest decision, the signal it came from, and the queue now. */
 export interface ScalingReply {
   decision?: ScaleDecided;
-  signal?: FleetSignalView;
+  signal?: FleetSignal;
   intervalMs: number;
   queue: QueueStats;
 }
 
 /** States of a circuit breaker. */
-export type BreakerStateName = 'closed' | 'open' | 'half-open';
+export type BreakerState = 'closed' | 'open' | 'half-open';
 
-/** One breaker that is not closed. */
-export interface BreakerView {
-  state: BreakerStateName;
+/** A breaker's state for metrics and status pages. */
+export interface BreakerSnapshot {
+  state: BreakerState;
   failuresInWindow: number;
   openedAt?: number;
   halfOpenAt?: number;
 }
 
-/** A breaker state change. */
-export interface BreakerChangeView {
+/** A state change, for events and metrics. */
+export interface BreakerTransition {
+  from: BreakerState;
+  to: BreakerState;
+  reason: string;
+}
+
+/** A breaker state change as `GET /breakers` lists it: which breaker, and when. */
+export interface BreakerChange extends BreakerTransition {
   kind: 'node' | 'agent preset';
   key: string;
-  from: BreakerStateName;
-  to: BreakerStateName;
-  reason: string;
   at: number;
 }
 
 /** `GET /breakers`: breakers not closed per node id and per agent preset, and the latest changes. */
 export interface BreakersReply {
-  nodes: Record<string, BreakerView>;
-  presets: Record<string, BreakerView>;
-  changes: BreakerChangeView[];
+  nodes: Record<string, BreakerSnapshot>;
+  presets: Record<string, BreakerSnapshot>;
+  changes: BreakerChange[];
 }
 
 /** Learned duration of one task kind. */
-export interface KindEstimateView {
+export interface KindEstimate {
   ewmaMs: number;
   samples: number;
 }
 
 /** `GET /estimates`: learned run times by task kind (`team/role/program`). */
-export type EstimatesReply = Record<string, KindEstimateView>;
+export type EstimatesReply = Record<string, KindEstimate>;

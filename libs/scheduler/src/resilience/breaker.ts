@@ -1,10 +1,12 @@
+import type { BreakerSnapshot, BreakerState, BreakerTransition } from '@shoal/protocol';
 import { formatMs } from './retry.js';
 
 /**
  * Breaker lifecycle. `closed`: placements flow; `open`: none until the cool-down ends;
  * `half-open`: a few trial placements decide between `closed` (they succeed) and `open` (one fails).
+ * The state and snapshot types are declared in the protocol (they are on the wire in `GET /breakers`).
  */
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export type { BreakerSnapshot, BreakerState, BreakerTransition } from '@shoal/protocol';
 
 /** Options of a circuit breaker. */
 export interface BreakerOptions {
@@ -17,21 +19,6 @@ export interface BreakerOptions {
   coolDownMs?: number;
   /** Trial placements admitted while half-open. Default 1. */
   halfOpenTrials?: number;
-}
-
-/** A state change, for events and metrics. */
-export interface BreakerTransition {
-  from: BreakerState;
-  to: BreakerState;
-  reason: string;
-}
-
-/** A breaker's state for metrics and status pages. */
-export interface BreakerSnapshot {
-  state: BreakerState;
-  failuresInWindow: number;
-  openedAt?: number;
-  halfOpenAt?: number;
 }
 
 /** One circuit breaker: pure bookkeeping over an injected clock, no timers. */
