@@ -52,6 +52,13 @@ export function rows(results) {
   if (an && !an.error) {
     out.push([`analytics: GET /analytics?since=7d, ${an.tasks} past tasks`, `p50 ${fmt(an.queryMs.p50)} / max ${fmt(an.queryMs.max)} ms (first read of all ${fmt(an.coldQueryMs)} ms; restarted coordinator ${fmt(an.restart?.firstQueryMs)} ms)`, `JSON.parse of the records p50 ${fmt(an.baselineJsonParseMs.p50)} ms`, `${fmt(an.ratio)}x`, 'p50 < 1,000 ms', verdict(an.goal.met)]);
   }
+  const bt = b.batch;
+  if (bt && !bt.error) {
+    const u = bt.unbatched, v = bt.batched;
+    out.push([`batch: ${bt.tasks} prompts, wall time`, `batched ${fmt(v.wallMs)} ms`, `unbatched ${fmt(u.wallMs)} ms`, `${fmt(bt.ratios.wallTime)}x`, '(informative)', '']);
+    out.push(['batch: agent start-ups', `batched ${fmt(v.agentStartups)}`, `unbatched ${fmt(u.agentStartups)}`, `${fmt(bt.ratios.agentStartups)}x`, '(informative)', '']);
+    out.push(['batch: peak agent RSS per task', `batched ${fmt(v.peakRssPerTaskMb)} MB`, `unbatched ${fmt(u.peakRssPerTaskMb)} MB`, `${fmt(bt.ratios.peakRssPerTask)}x`, '(informative)', '']);
+  }
   for (const [name, r] of Object.entries(b)) if (r.error) out.push([`${name}: FAILED`, r.error.split('\n')[0].slice(0, 100), '', '', '', '']);
   return out;
 }

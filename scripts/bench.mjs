@@ -14,6 +14,7 @@ const BENCHES = {
   stack: () => import('../bench/stack.mjs'),
   intake: () => import('./bench-intake.mjs'),
   analytics: () => import('./bench-analytics.mjs'),
+  batch: () => import('../bench/batch.mjs'),
 };
 
 const argv = process.argv.slice(2);

@@ -34,6 +34,11 @@ export class BatchMember extends TaskAttempt {
     this.endTurn?.(exit);
   }
 
+  /** A session is never restarted for one member (on_stall: restart): the member fails instead, and its retry gets a fresh session. */
+  override restart(reason: string): Promise<void> {
+    return this.stop('failed', `${reason}; a batch session is not restarted: the member fails`);
+  }
+
   /** During its turn, in an interactive session: the agent is stopped too (the session takes no further member). */
   override async stop(outcome: TaskOutcome, reason: string): Promise<void> {
     if (this.state !== 'running') return;

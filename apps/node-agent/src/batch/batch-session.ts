@@ -10,7 +10,7 @@ import { stripTerminal } from '../log-follower.js';
 import type { LogIndex } from '../logs/index.js';
 import { StateDetector, isInteractiveTask, presetOfTask } from '../presets/index.js';
 import { hardMemoryMb } from '../restart/restart-policy.js';
-import { TaskAttempt } from '../task-attempt.js';
+import { TaskAttempt, startFailure } from '../task-attempt.js';
 import type { PaneExit, TmuxDriver } from '../tmux/index.js';
 import type { WindowKeeper } from '../window-keeper.js';
 import { BatchMember } from './batch-member.js';
@@ -148,6 +148,7 @@ export class BatchSession {
   /** Waits for the next member (or the end of the linger) and starts its turn. */
   private async nextMember(): Promise<BatchMember | undefined> {
     for (;;) {
+      if (this.agentExit) return undefined; // members still waiting move to a new session
       const p = this.queue.next();
       if (p) {
         try {
@@ -158,7 +159,7 @@ export class BatchSession {
         }
       }
       const left = this.queue.lingerLeft();
-      if (!left || this.agentExit) return undefined;
+      if (!left) return undefined;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.wake = () => {
@@ -271,10 +272,10 @@ export class BatchSession {
 
   /** A waiting member whose turn could not begin (respawn failed): reported failed. */
   private async startFailed(p: PendingMember, why: string): Promise<void> {
-    if (this.deps.attempts.get(p.key) === p.placeholder) this.deps.attempts.delete(p.key);
     p.span.end();
-    const t = p.task;
-    await this.deps.report({ v: PROTOCOL_VERSION, kind: 'task.finished', runId: t.runId, taskId: t.taskId, attempt: t.attempt, nodeId: this.deps.config.nodeId, outcome: 'failed', exitCode: null, reason: `could not start: ${why}`.slice(0, 2000), finishedAt: Date.now(), outputTail: '' });
+    this.deps.warn(`batch ${this.key}: ${p.key}#${p.task.attempt} could not start: ${why}`);
+    await this.deps.report(startFailure(p.task, this.deps.config.nodeId, why, Date.now()));
+    if (this.deps.attempts.get(p.key) === p.placeholder) this.deps.attempts.delete(p.key);
   }
 
   /** Ends the session: the agent stopped, its group removed, the window left for reading (pruned like any finished one). */

@@ -66,10 +66,12 @@ export class BatchSessions {
   /** A member stopped before its turn: out of its queue, reported with the stop's outcome. */
   private dequeue(p: PendingMember, outcome: TaskOutcome, reason: string): void {
     for (const s of this.sessions.values()) s.remove(p.key);
-    if (this.sessionDeps.attempts.get(p.key) === p.placeholder) this.sessionDeps.attempts.delete(p.key);
     p.span.end();
     const t = p.task;
-    void this.sessionDeps.report({ v: PROTOCOL_VERSION, kind: 'task.finished', runId: t.runId, taskId: t.taskId, attempt: t.attempt, nodeId: this.sessionDeps.config.nodeId, outcome, exitCode: null, reason: `${reason} (before its turn in batch ${t.batch})`.slice(0, 2000), finishedAt: Date.now(), outputTail: '' });
+    const { attempts } = this.sessionDeps;
+    void this.sessionDeps
+      .report({ v: PROTOCOL_VERSION, kind: 'task.finished', runId: t.runId, taskId: t.taskId, attempt: t.attempt, nodeId: this.sessionDeps.config.nodeId, outcome, exitCode: null, reason: `${reason} (before its turn in batch ${t.batch})`.slice(0, 2000), finishedAt: Date.now(), outputTail: '' })
+      .finally(() => attempts.get(p.key) === p.placeholder && attempts.delete(p.key));
   }
 
   /** A new session with `first` as its first member; a start that fails is reported failed, and members that joined meanwhile move on. */
@@ -82,9 +84,9 @@ export class BatchSessions {
       if (this.sessions.get(key) === s) this.sessions.delete(key);
       const why = (e as Error).message;
       this.sessionDeps.warn(`${first.key}#${first.task.attempt} could not start batch ${key}: ${why}`);
-      if (this.sessionDeps.attempts.get(first.key) === first.placeholder) this.sessionDeps.attempts.delete(first.key);
       first.span.end();
       await this.sessionDeps.report(startFailure(first.task, this.sessionDeps.config.nodeId, why, Date.now()));
+      if (this.sessionDeps.attempts.get(first.key) === first.placeholder) this.sessionDeps.attempts.delete(first.key);
       this.moveOn(key, s.queue.close());
     }
   }
