@@ -64,8 +64,8 @@ export const SCENARIOS = {
         { keys: ['Enter'] },
         { save: 'working-turn', until: /esc to interrupt/, settle: false, holdMs: 1500 },
         { keys: ['Escape'] },
-        // the interrupted prompt comes back into the input box, under the first turn's error
-        { save: 'waiting-interrupted', until: /^❯ Say hello[^\n]*\n─+\n\s+⏵⏵/m, not: /esc to interrupt/ },
+        // the interrupted prompt comes back into the input box (after "❯" and a no-break space), under the first turn's error
+        { save: 'waiting-interrupted', until: /^❯\s+Say hello[^\n]*\n─+\n\s+⏵⏵/m, not: /esc to interrupt/ },
         { keys: ['C-c'] },
         { keys: ['C-c'] },
         { save: 'waiting-ctrl-c-once', until: /again to exit/i, settle: false, holdMs: 300, optional: true, deadlineMs: 5_000 },

@@ -25,16 +25,17 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     patterns: {
       // footer "⏵⏵ auto mode on (shift+tab to cycle) · esc to interrupt" while a turn runs (retries included)
       working: ['esc to interrupt'],
-      // the input box: "❯ " at column 0 between two rules (menus indent their "❯")
+      // the input box: "❯" and a no-break space at column 0, between two rules (menus indent their "❯")
       prompt: ['^❯(\\s|$)'],
       menu: ['Enter to confirm', '^\\s+❯\\s*\\d+\\.\\s'],
       // a failed turn leaves its placeholder in the input box ("Resend your message to try again",
       // "Once fixed, resend your message"); a bare "API Error" above the box may be an older turn's,
       // and the footer's "Not logged in · run /login" is a status, not an error
-      error: ['^❯ .*resend your message', 'Unable to connect to Anthropic services', 'Please run /login', 'Credit balance is too low', 'OAuth token has expired', 'Invalid API key'],
+      error: ['^❯\\s.*resend your message', 'Unable to connect to Anthropic services', 'Please run /login', 'Credit balance is too low', 'OAuth token has expired', 'Invalid API key'],
       exitHints: ['claude --resume', 'claude -r\\b'],
-      // the spinner line's random gerund ("✻ Pondering… (3s · ...)")
-      animated: ['^\\S [A-Z][a-z]+(…|\\.\\.\\.)'],
+      // the spinner line's random gerund ("✻ Pondering… (3s · ...)"); the footer, whose right side shows
+      // passing notices (e.g. "tmux focus-events off · add 'set -g focus-events on'...") for a while
+      animated: ['^\\S [A-Z][a-z]+(…|\\.\\.\\.)', '^\\s*⏵⏵[^\\n]*'],
     },
   },
   codex: {
@@ -146,7 +147,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
       menu: ['Enter to confirm'],
       error: ['API Error', 'Cannot connect to API'],
       exitHints: ['opencode -s'],
-      animated: [],
+      // the bottom bar between the progress blocks and "• OpenCode <version>" alternates while it retries:
+      // "Cannot connect to API: Unable to connect. ..." / "Was there a typo in the url or port? [retrying
+      // in 4s attempt #3]" (the "tab agents  ctrl+p commands" hints then make room) / nothing
+      animated: ['(?<=[■⬝]{8})[^\\n]*?(?=• OpenCode)'],
     },
   },
   shell: {
