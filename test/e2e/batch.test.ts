@@ -140,6 +140,66 @@ phases:
     expect(run.tasks.find((t) => t.id === 'bad')!.reason).toMatch(/exited with code 7/);
   }, 180_000);
 
+  it('an agent dying mid-turn fails that member; its retry and the members still waiting get a fresh agent', async () => {
+    const record = join(dir, 'crash-record.txt');
+    const agent = `["${process.execPath}", "${STAND_IN}", "${record}", "300", "20", "300"]`;
+    const run = await finishedRun(`
+name: batch-crash
+teams: [{ name: qa }]
+phases:
+  - id: work
+    failure_policy: continue
+    tasks:
+      - { id: c1, team: qa, role: Agent, command: ${agent}, interactive: true, batch: crash, prompt: "plain prompt one", timeout: 60s }
+      - { id: c2, team: qa, role: Agent, command: ${agent}, interactive: true, batch: crash, prompt: "crash-once here", timeout: 60s, retries: 1 }
+      - { id: c3, team: qa, role: Agent, command: ${agent}, interactive: true, batch: crash, prompt: "plain prompt three", timeout: 60s }
+`);
+    expect(run.tasks.map((t) => `${t.id}:${t.state}:${t.attempt}`)).toEqual(['c1:succeeded:1', 'c2:succeeded:2', 'c3:succeeded:1']);
+    const rec = lines(record);
+    const crashed = readFileSync(`${record}.crashed`, 'utf8').trim();
+    // the crashed agent got no prompt after the one it died on
+    const byCrashed = rec.filter((l) => l.startsWith(`${crashed} `));
+    expect(byCrashed[byCrashed.length - 1]).toBe(`${crashed} crash-once here`);
+    // the retry of c2 was answered by another agent process
+    const answeredAgain = rec.filter((l) => l.endsWith(' crash-once here') && !l.startsWith(`${crashed} `));
+    expect(answeredAgain).toHaveLength(1);
+    expect(rec.filter((l) => l.startsWith('start ')).length).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+
+  it('cancelling the run stops the agent mid-turn and the waiting members never reach it', async () => {
+    const record = join(dir, 'cancel-record.txt');
+    const agent = `["${process.execPath}", "${STAND_IN}", "${record}", "300", "20", "60000"]`;
+    const run = await cluster.submit(`
+name: batch-cancel
+teams: [{ name: ops }]
+phases:
+  - id: work
+    tasks:
+      - { id: k1, team: ops, role: Agent, command: ${agent}, interactive: true, batch: long, prompt: "long prompt one" }
+      - { id: k2, team: ops, role: Agent, command: ${agent}, interactive: true, batch: long, prompt: "long prompt two" }
+      - { id: k3, team: ops, role: Agent, command: ${agent}, interactive: true, batch: long, prompt: "long prompt three" }
+`);
+    disposables.add(() => cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
+    await waitFor(() => lines(record).some((l) => / long prompt /.test(l)), { timeoutMs: 60_000, what: 'the first prompt to reach the agent' });
+    const pid = Number(lines(record).find((l) => l.startsWith('start '))!.split(' ')[1]);
+    const res = await cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' });
+    expect(res.ok).toBe(true);
+    const done = await cluster.waitForRun(run.id, 60_000);
+    expect(done.tasks.map((t) => t.state)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    await waitFor(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 30_000, what: `the agent (pid ${pid}) to be stopped` },
+    );
+    expect(lines(record).filter((l) => / long prompt /.test(l))).toHaveLength(1);
+  }, 180_000);
+
   it('ends the interactive session after its linger: no agent process is left in the window', async () => {
     await waitFor(async () => !(await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{pane_dead} #{pane_current_command}']).catch(() => '')).split('\n').some((l) => l.startsWith('0 node')), {
       timeoutMs: 30_000,
