@@ -131,7 +131,8 @@ export const SCENARIOS = {
         { save: 'waiting-input', until: /Type your message/ },
         { measure: 'input box' },
         ...promptAndRetry({ typed: 'waiting-typed', working: 'working-thinking', cue: /esc to cancel/ }),
-        { save: 'error-api', until: /error|failed/i, not: /esc to cancel/, optional: true, deadlineMs: 180_000 },
+        // offline it shows "Thinking..." for minutes: wait up to 10 min for an error
+        { save: 'error-api', until: /error|failed/i, not: /\(esc to cancel/, optional: true, deadlineMs: 600_000 },
         { keys: ['Escape'] },
         { save: 'waiting-interrupted', until: /Type your message/ },
         { keys: ['C-c'] },
@@ -172,9 +173,16 @@ export const SCENARIOS = {
         { measure: 'input box' },
         ...promptAndRetry({ typed: 'waiting-typed', working: 'working-retrying', cue: /esc to cancel/ }),
         // offline the turn fails within ~1 min and stays failed at the input box
-        { save: 'error-api', until: /error/i, not: /esc to cancel/, optional: true, deadlineMs: 180_000 },
+        { save: 'error-api', until: /error/i, not: /esc to cancel\)/, optional: true, deadlineMs: 180_000 },
         { keys: ['C-c'] },
         { save: 'error-ctrl-c-once', until: /again to exit/i, settle: false, holdMs: 300, optional: true, deadlineMs: 5_000 },
+        // a second turn, cancelled while it runs
+        { type: PROMPT },
+        { keys: ['Enter'] },
+        { save: 'working-second-turn', until: /esc to cancel\)/, settle: false, holdMs: 1500 },
+        { keys: ['Escape'] },
+        { save: 'waiting-interrupted', until: /Type your message/, not: /esc to cancel\)/ },
+        { keys: ['C-c'] },
         { keys: ['C-c'] },
         { save: 'done-exit', dead: true },
       ],

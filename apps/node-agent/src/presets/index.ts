@@ -1,6 +1,7 @@
 /**
- * Agent presets (claude, codex, aider, gemini, shell): how each starts, its memory default and a
- * data-driven state detector tested against recorded pane transcripts in `fixtures/`.
+ * Agent presets (claude, codex, gemini, qwen, opencode, aider, shell): how each starts, its memory
+ * default and a data-driven state detector tested against screens captured from the real CLIs in
+ * `fixtures/` (`npm run agents:capture`; aider's reconstructed from its docs).
  */
 import type { AgentPreset, TaskDispatched } from '@shoal/protocol';
 import { PRESETS } from './presets.js';
