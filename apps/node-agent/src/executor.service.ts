@@ -363,6 +363,7 @@ export class ExecutorService implements OnModuleInit {
    */
   async readopt(): Promise<ReadoptSummary> {
     await this.durable.open();
+    await this.batches.recover().then((n) => n && this.log.warn(`${n} batch member(s) taken by a previous incarnation reported lost (batch sessions are not re-adopted)`));
     const handled = new Set<string>();
     const summary = await readoptAttempts({
       tmux: this.tmux,

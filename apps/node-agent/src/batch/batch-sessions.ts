@@ -1,12 +1,14 @@
 import type { Span } from '@opentelemetry/api';
-import { PROTOCOL_VERSION, type TaskDispatched, type TaskOutcome, batchKey, taskKey } from '@shoal/protocol';
+import { PROTOCOL_VERSION, type TaskDispatched, type TaskOutcome, type TaskStatus, batchKey, taskKey } from '@shoal/protocol';
 import { startFailure } from '../task-attempt.js';
 import type { GovernedTask } from '../governor/index.js';
 import { QueuedMember } from './batch-member.js';
+import { BatchJournal } from './batch-journal.js';
 import { BatchSession, type BatchSessionDeps, type PendingMember } from './batch-session.js';
 
 /** What the registry needs: a session's needs, without what it provides itself. */
-export type BatchSessionsDeps = Omit<BatchSessionDeps, 'ended' | 'lingerMs'> & {
+export type BatchSessionsDeps = Omit<BatchSessionDeps, 'ended' | 'lingerMs' | 'config'> & {
+  config: BatchSessionDeps['config'] & { dataDir: string };
   /** Linger of an emptied session (default `SHOAL_BATCH_LINGER_MS`, else 3 s). */
   lingerMs?: number;
 };
@@ -22,10 +24,22 @@ export const BATCH_LINGER_MS = 3000;
 export class BatchSessions {
   private readonly sessions = new Map<string, BatchSession>();
   private readonly sessionDeps: BatchSessionDeps;
+  /** Members taken and not yet reported finished (on disk, for the next incarnation). */
+  private readonly journal: BatchJournal;
 
-  constructor(deps: BatchSessionsDeps) {
+  constructor(private readonly deps: BatchSessionsDeps) {
     const lingerMs = deps.lingerMs ?? (Number(process.env.SHOAL_BATCH_LINGER_MS) || BATCH_LINGER_MS);
-    this.sessionDeps = { ...deps, lingerMs, ended: (s, leftover) => this.ended(s, leftover) };
+    this.journal = new BatchJournal(deps.config.dataDir);
+    const report = async (s: TaskStatus) => {
+      await deps.report(s);
+      if (s.kind === 'task.finished') this.journal.remove(s);
+    };
+    this.sessionDeps = { ...deps, report, lingerMs, ended: (s, leftover) => this.ended(s, leftover) };
+  }
+
+  /** At start, before work is consumed: reports `lost` the members a previous incarnation took and never finished; returns how many. */
+  recover(): Promise<number> {
+    return this.journal.recover(this.deps.config.nodeId, (f) => this.deps.report(f), Date.now());
   }
 
   /** Sessions alive now. */
@@ -39,6 +53,7 @@ export class BatchSessions {
    */
   async start(task: TaskDispatched, span: Span, ack: () => void): Promise<void> {
     const key = batchKey(task.runId, task.batch!);
+    this.journal.add(task);
     const pending = this.pending(task, span);
     const live = this.sessions.get(key);
     if (live?.join(pending)) {
