@@ -49,6 +49,16 @@ async function nodeLog(runId: string, taskId: string): Promise<string> {
   return ((await res.json()) as { text: string }).text;
 }
 
+/** True while `pid` runs: a zombie has ended (tmux 3.3a now and then leaves its dead child unreaped). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 const byStart = (tasks: TaskView[]) => [...tasks].sort((a, b) => a.startedAt! - b.startedAt!);
 
 describe('batches in one session', () => {
@@ -186,17 +196,9 @@ phases:
     expect(res.ok).toBe(true);
     const done = await cluster.waitForRun(run.id, 60_000);
     expect(done.tasks.map((t) => t.state)).toEqual(['cancelled', 'cancelled', 'cancelled']);
-    await waitFor(
-      () => {
-        try {
-          process.kill(pid, 0);
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { timeoutMs: 30_000, what: `the agent (pid ${pid}) to be stopped` },
-    );
+    await waitFor(() => !running(pid), { timeoutMs: 30_000, what: `the agent (pid ${pid}) to be stopped` }).catch((e: Error) => {
+      throw new Error(`${e.message}\nnode-agent:\n${cluster.agents[0]!.outputTail(60)}`);
+    });
     expect(lines(record).filter((l) => / long prompt /.test(l))).toHaveLength(1);
   }, 180_000);
 
