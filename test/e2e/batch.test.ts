@@ -202,6 +202,31 @@ phases:
     expect(lines(record).filter((l) => / long prompt /.test(l))).toHaveLength(1);
   }, 180_000);
 
+  it('a member timing out mid-turn ends the session; the members after it get a fresh agent', async () => {
+    const record = join(dir, 'timeout-record.txt');
+    const agent = `["${process.execPath}", "${STAND_IN}", "${record}", "300", "20", "300"]`;
+    const run = await finishedRun(`
+name: batch-timeout
+teams: [{ name: tt }]
+phases:
+  - id: work
+    failure_policy: continue
+    tasks:
+      - { id: q1, team: tt, role: Agent, command: ${agent}, interactive: true, batch: tb, prompt: "quick prompt one", timeout: 60s }
+      - { id: slow, team: tt, role: Agent, command: ${agent}, interactive: true, batch: tb, prompt: "slow 600000 prompt", timeout: 3s }
+      - { id: q3, team: tt, role: Agent, command: ${agent}, interactive: true, batch: tb, prompt: "quick prompt three", timeout: 60s }
+`);
+    const state = Object.fromEntries(run.tasks.map((t) => [t.id, t.state]));
+    expect(state).toEqual({ q1: 'succeeded', slow: 'failed', q3: 'succeeded' });
+    expect(run.tasks.find((t) => t.id === 'slow')!.reason).toMatch(/timed out after 3000 ms/);
+    const order = byStart(run.tasks).map((t) => t.id);
+    const after = order.length - 1 - order.indexOf('slow');
+    const rec = lines(record);
+    expect(rec.filter((l) => l.startsWith('start '))).toHaveLength(after > 0 ? 2 : 1);
+    const slowPid = rec.find((l) => l.endsWith(' slow 600000 prompt'))!.split(' ')[0];
+    expect(rec.filter((l) => l.startsWith(`${slowPid} `)).pop()).toBe(`${slowPid} slow 600000 prompt`);
+  }, 180_000);
+
   it('ends the interactive session after its linger: no agent process is left in the window', async () => {
     await waitFor(async () => !(await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{pane_dead} #{pane_current_command}']).catch(() => '')).split('\n').some((l) => l.startsWith('0 node')), {
       timeoutMs: 30_000,

@@ -5,7 +5,7 @@ import type { Span } from '@opentelemetry/api';
 import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskStatus, attemptKey } from '@shoal/protocol';
 import { paneDead, typeLine } from '../checkin/index.js';
 import type { NodeAgentConfig } from '../config.js';
-import { type Budget, type GovernedTask, type ResourceGovernor, groupKey } from '../governor/index.js';
+import { type Budget, type GovernedTask, type GovernorKind, type ResourceGovernor, groupKey } from '../governor/index.js';
 import { stripTerminal } from '../log-follower.js';
 import type { LogIndex } from '../logs/index.js';
 import { StateDetector, isInteractiveTask, presetOfTask } from '../presets/index.js';
@@ -45,7 +45,7 @@ export interface BatchSessionDeps {
   output(task: TaskDispatched, seq: number, text: string): void;
   /** The session ended; `leftover`: members that were still waiting (they need a session of their own). */
   ended(session: BatchSession, leftover: PendingMember[]): void;
-  governorKind: string;
+  governorKind: GovernorKind;
   log(message: string): void;
   warn(message: string): void;
 }
@@ -93,7 +93,7 @@ export class BatchSession {
     return true;
   }
 
-  /** Takes a waiting member out of the queue (stopped before its turn); undefined when it does not wait here. */
+  /** Takes a waiting member out of the queue (stopped before its turn); false when it does not wait here. */
   remove(key: string): boolean {
     return this.queue.remove(key);
   }
@@ -104,12 +104,15 @@ export class BatchSession {
     const t = first.task;
     await mkdir(logs.logDir, { recursive: true });
     this.logFile = join(logs.logDir, `${attemptKey(t.runId, t.taskId, t.attempt)}.batch-${t.batch}.log`);
-    const window = { ...TaskAttempt.windowOf(t, this.logFile) };
+    const window = TaskAttempt.windowOf(t, this.logFile);
     const group = await governor.create(groupKey(attemptKey(t.runId, t.taskId, t.attempt)), budgetOf(t));
     try {
       const win = await tmux.newWindow({ ...window, argv: group.wrapArgv(t.command) });
       group.attach(win.pid);
-      Object.assign(this, { paneId: win.paneId, windowId: win.windowId, pid: win.pid, sessionName: window.session });
+      this.paneId = win.paneId;
+      this.windowId = win.windowId;
+      this.pid = win.pid;
+      this.sessionName = window.session;
     } catch (e) {
       await group.release().catch(() => undefined);
       throw e;
@@ -211,14 +214,16 @@ export class BatchSession {
   /** One member from task.started to task.finished. */
   private async turn(m: BatchMember): Promise<void> {
     const t = m.task;
-    await this.deps.report({ v: PROTOCOL_VERSION, kind: 'task.started', runId: t.runId, taskId: t.taskId, attempt: t.attempt, nodeId: this.deps.config.nodeId, startedAt: m.startedAt!, session: this.sessionName, window: t.role, pid: this.pid, governor: this.deps.governorKind as never, tmuxSocket: this.deps.tmux.socketName });
+    await this.deps.report({ v: PROTOCOL_VERSION, kind: 'task.started', runId: t.runId, taskId: t.taskId, attempt: t.attempt, nodeId: this.deps.config.nodeId, startedAt: m.startedAt!, session: this.sessionName, window: t.role, pid: this.pid, governor: this.deps.governorKind, tmuxSocket: this.deps.tmux.socketName });
     if (this.interactive) {
       if (this.agentExit) m.finishTurn(this.agentExit);
       else void this.drive(m).catch((e: Error) => this.fail(m, `batch turn failed: ${e.message}`));
     }
     const result = await m.wait();
     const failure = this.failures.get(m);
-    if (failure && result.outcome === 'succeeded') Object.assign(result, { outcome: 'failed', reason: failure, exitCode: null });
+    this.failures.delete(m);
+    // the turn failed (error screen, prompt not typed): that reason, unless a stop or the memory limit ended it
+    if (failure && !m.stopRequested && m.verdict === null) Object.assign(result, { outcome: 'failed', reason: failure, exitCode: null });
     await this.slice(m, result);
     this.deps.log(`batch ${this.key}: ${m.key}#${t.attempt} ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
     await this.deps.report(result);
