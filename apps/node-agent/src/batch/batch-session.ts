@@ -35,7 +35,7 @@ export interface BatchSessionDeps {
   config: Pick<NodeAgentConfig, 'nodeId' | 'stopGraceMs'>;
   /** How long an emptied session waits for another member before it ends. */
   lingerMs: number;
-  /** Pane look period while a turn runs (default 250 ms). */
+  /** Pane look period while a turn runs (default 100 ms: one capture and one status read per look). */
   pollMs?: number;
   /** A settled unknown screen counts as the prompt after this long (default 3 s; see TurnTracker). */
   quietMs?: number;
@@ -255,7 +255,7 @@ export class BatchSession {
         }
         tracker.sent(after);
       }
-      await sleep(this.deps.pollMs ?? 250);
+      await sleep(this.deps.pollMs ?? 100);
     }
   }
 
