@@ -96,7 +96,8 @@ async function runScenario(name, sc, cli, where, out) {
         const test = (s) => matches(step.until, s) && !(step.not && matches(step.not, s));
         const skip = (s) => step.unless && matches(step.unless, s);
         const screen = await waitStep(pane, step, test, skip);
-        if (screen === undefined || !test(screen)) {
+        // a dead pane keeps its last screen: never save it under a live state's name
+        if (screen === undefined || !test(screen) || (await pane.dead())) {
           if (step.optional) {
             record.missed.push(step.save);
             continue;

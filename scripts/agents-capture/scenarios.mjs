@@ -66,7 +66,7 @@ export const SCENARIOS = {
         { keys: ['Escape'] },
         // the interrupted prompt comes back into the input box (after "❯" and a no-break space), under the first turn's error
         { save: 'waiting-interrupted', until: /^❯\s+Say hello[^\n]*\n─+\n\s+⏵⏵/m, not: /esc to interrupt/ },
-        { keys: ['C-c'] },
+        // the first Ctrl-C (the prompt still in the box) already asks to press again
         { keys: ['C-c'] },
         { save: 'waiting-ctrl-c-once', until: /again to exit/i, settle: false, holdMs: 300, optional: true, deadlineMs: 5_000 },
         { keys: ['C-c'] },
@@ -180,10 +180,12 @@ export const SCENARIOS = {
         { type: PROMPT },
         { keys: ['Enter'] },
         { save: 'working-second-turn', until: /esc to cancel\)/, settle: false, holdMs: 1500 },
+        // Escape puts the prompt back into the input box, under an "✕ [API Error: ...]" line: offline
+        // every turn ends in an error, so there is no plain "interrupted" screen to capture
         { keys: ['Escape'] },
-        { save: 'waiting-interrupted', until: /Type your message/, not: /esc to cancel\)/ },
-        { keys: ['C-c'] },
-        { keys: ['C-c'] },
+        { save: 'error-cancelled-turn', until: /✕ \[API Error/, not: /esc to cancel\)/ },
+        // Ctrl-C clears the input, the next asks to press again, the third exits
+        { keys: ['C-c', 'C-c', 'C-c'] },
         { save: 'done-exit', dead: true },
       ],
     },
