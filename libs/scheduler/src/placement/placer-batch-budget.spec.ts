@@ -50,15 +50,28 @@ describe('Placer: one budget per batch', () => {
     expect(p.round([small('a', { committed: full })]).placed.map((x) => `${x.key}@${x.nodeId}`)).toEqual(['m2@a']);
   });
 
-  it('a member waits for room when its batch holds no budget on the full pinned node any more', () => {
+  it('a member waits for room when its batch holds no budget on the full pinned node any more (not moving to a node with room)', () => {
     const clock = { t: 0 };
     const p = new Placer({ now: () => clock.t });
     p.enqueue(demand('m1', { batch: 'docs' }));
-    p.round([small('a')]);
+    p.round([small('a'), small('b', { committed: { cpuPercent: 50, memoryMb: 512, tasks: 1 } })]);
     p.enqueue(demand('m2', { batch: 'docs' }));
-    const r = p.round([small('a', { committed: { cpuPercent: 50, memoryMb: 512, tasks: 1, batches: ['r1/other'] } })]);
+    const r = p.round([small('a', { committed: { cpuPercent: 50, memoryMb: 512, tasks: 1, batches: ['r1/other'] } }), small('b')]);
     expect(r.placed).toEqual([]);
     expect(r.waiting).toEqual([{ key: 'm2', reason: 'batch docs waits for room on its node a' }]);
+  });
+
+  it('a full fleet places only the members joining a held budget, and explains the others as before', () => {
+    const p = new Placer({ now: () => 0 });
+    p.enqueue(demand('m1', { batch: 'docs' }));
+    p.round([small('a')]);
+    p.enqueue(demand('plain'));
+    p.enqueue(demand('m2', { batch: 'docs' }));
+    p.enqueue(demand('o1', { batch: 'other' }));
+    const r = p.round([small('a', { committed: { cpuPercent: 50, memoryMb: 512, tasks: 1, batches: ['r1/docs'] } })]);
+    expect(r.placed.map((x) => x.key)).toEqual(['m2']);
+    expect(r.waiting.map((w) => w.key).sort()).toEqual(['o1', 'plain']);
+    expect(new Set(r.waiting.map((w) => w.reason)).size).toBe(1);
   });
 
   it('the same batch name in another run holds nothing for this one', () => {

@@ -37,6 +37,8 @@ export class Placer {
   private readonly batchPins = new Map<string, { nodeId: string; at: number }>();
   /** `<node>\u0000<run>/<batch>` placed this round: the batch's budget is committed there. */
   private readonly heldInRound = new Set<string>();
+  /** Queued batch members: queue key -> run and `<run>/<batch>` (to find those a full fleet still takes). */
+  private readonly queuedBatch = new Map<string, { runId: string; pinKey: string }>();
 
   constructor(private readonly opts: PlacerOptions) {
     this.strategy = opts.strategy ?? 'spread';
@@ -51,16 +53,19 @@ export class Placer {
       throw new ValidationError([{ path: d.key, message: 'cpuPercent and memoryMb must be positive, priority and enqueuedAt finite' }]);
     }
     this.queue.add(d);
+    if (d.batch !== undefined) this.queuedBatch.set(d.key, { runId: d.runId, pinKey: batchKey(d.runId, d.batch) });
   }
 
   /** Removes a queued task; false when it was not queued. */
   cancel(key: string): boolean {
+    this.queuedBatch.delete(key);
     return this.queue.remove(key);
   }
 
   /** Removes every queued task of a run and forgets its batch pins; returns how many tasks. */
   cancelRun(runId: string): number {
     for (const k of [...this.batchPins.keys()]) if (k.startsWith(`${runId}/`)) this.batchPins.delete(k);
+    for (const [k, b] of this.queuedBatch) if (b.runId === runId) this.queuedBatch.delete(k);
     return this.queue.removeRun(runId);
   }
 
@@ -91,7 +96,9 @@ export class Placer {
     for (const lane of this.queue.lanes()) heap.push({ lane, pos: 0, level: this.level(lane.items[0]!, now), runPlaced: 0 });
 
     // a full fleet still takes batch members joining a session whose budget is held (no room needed)
-    while (heap.size > 0 && (table.openNodes > 0 || this.batchPins.size > 0) && failed.count < this.queue.classCount) {
+    let heldLeft: boolean | undefined;
+    const open = () => table.openNodes > 0 || (heldLeft ??= this.anyHeldQueued(table));
+    while (heap.size > 0 && open() && failed.count < this.queue.classCount) {
       const cur = heap.pop()!;
       const rp = runPlaced.get(cur.lane.runId) ?? 0;
       if (cur.runPlaced !== rp) {
@@ -106,12 +113,16 @@ export class Placer {
         let i = cur.pos + 1;
         while (i < items.length && failed.reasons[items[i]!.classId] !== undefined) i++;
         cur.pos = i;
+      } else if (table.openNodes === 0 && !this.heldFor(task.demand.key, table)) {
+        cur.pos++; // the fleet is full: only members joining a budget their batch holds are placed
       } else {
         const p = this.tryPlace(task, table, failed, presetLeft, now);
         if (p) {
           placed.push(p);
           this.queue.remove(task.demand.key);
+          this.queuedBatch.delete(task.demand.key);
           runPlaced.set(cur.lane.runId, rp + 1);
+          heldLeft = undefined;
         }
         cur.pos++;
       }
@@ -213,6 +224,21 @@ export class Placer {
       `${Math.round(table.capMem[node]! - table.freeMem[node]!)}/${Math.round(table.capMem[node]!)} MB, ` +
       `${table.maxTasks[node]! - table.freeTasks[node]!}/${table.maxTasks[node]!} tasks${note}`;
     return { key: d.key, nodeId: id, reason };
+  }
+
+  /** True when the queued demand `key` is a member of a batch whose pinned node holds the batch's budget. */
+  private heldFor(key: string, table: NodeTable): boolean {
+    const b = this.queuedBatch.get(key);
+    const pin = b && this.batchPins.get(b.pinKey);
+    if (!pin) return false;
+    const i = table.indexOf(pin.nodeId);
+    return i >= 0 && this.holds(table, i, b.pinKey);
+  }
+
+  /** True when some queued batch member could join a held budget (a full fleet still places those). */
+  private anyHeldQueued(table: NodeTable): boolean {
+    for (const key of this.queuedBatch.keys()) if (this.heldFor(key, table)) return true;
+    return false;
   }
 
   /** True when batch `key` already holds its one budget on node `i` (in flight there, or placed there this round). */
