@@ -128,7 +128,7 @@ export class ExecutorService implements OnModuleInit {
     });
     const policies = agentPolicyRunner({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), checkins: () => this.checkins });
     const log = (m: string) => this.log.log(m), warn = (m: string) => this.log.warn(m);
-    this.batches = new BatchSessions({ tmux, governor, logs: this.logs, windows: this.windows, config: this.config, attempts: this.attempts, report: (s) => this.report(s), output: (t, seq, text) => this.output(t, seq, text), governorKind: governor.kind, log, warn });
+    this.batches = new BatchSessions({ tmux, governor, logs: this.logs, windows: this.windows, config: this.config, attempts: this.attempts, report: (s) => this.report(s), forgetUsage: (k) => this.usage.forget(k), output: (t, seq, text) => this.output(t, seq, text), governorKind: governor.kind, log, warn });
     this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onForget: (k) => policies.forget(k) });
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,

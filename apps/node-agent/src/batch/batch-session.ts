@@ -42,6 +42,8 @@ export interface BatchSessionDeps {
   /** The node's table of running attempts (by `run/task`). */
   attempts: Map<string, TaskAttempt>;
   report(s: TaskStatus): Promise<void>;
+  /** A member ended: its per-attempt usage sample is dropped. */
+  forgetUsage?(key: string): void;
   output(task: TaskDispatched, seq: number, text: string): void;
   /** The session ended; `leftover`: members that were still waiting (they need a session of their own). */
   ended(session: BatchSession, leftover: PendingMember[]): void;
@@ -227,7 +229,10 @@ export class BatchSession {
     await this.slice(m, result);
     this.deps.log(`batch ${this.key}: ${m.key}#${t.attempt} ${result.outcome}${result.reason ? ` (${result.reason})` : ''}`);
     await this.deps.report(result);
-    if (this.deps.attempts.get(m.key) === m) this.deps.attempts.delete(m.key);
+    if (this.deps.attempts.get(m.key) === m) {
+      this.deps.attempts.delete(m.key);
+      this.deps.forgetUsage?.(m.key);
+    }
     if (this.current === m) this.current = undefined;
   }
 
