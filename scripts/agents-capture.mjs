@@ -76,6 +76,18 @@ async function runScenario(name, sc, cli, where, out) {
       record.steps.push(describe(step));
       if (step.type !== undefined) {
         await pane.type(step.type);
+      } else if (step.press) {
+        // press a key until a screen shows (save it) or the pane dies, at most `max` times
+        let shown = false;
+        for (let i = 0; i < (step.max ?? 3) && !shown && !(await pane.dead()); i++) {
+          await pane.keys(step.press);
+          const screen = await pane.waitFor((s) => matches(step.until, s), { deadlineMs: 3_000 });
+          if (screen !== undefined && !(await pane.dead())) {
+            save(step.save, screen);
+            shown = true;
+          }
+        }
+        if (!shown) record.missed.push(step.save);
       } else if (step.measure) {
         await pane.waitSettled({ deadlineMs: 30_000 });
         record.memory.push({ at: step.measure, ...(await pane.rssMb()) });
@@ -107,7 +119,7 @@ async function runScenario(name, sc, cli, where, out) {
         save(step.save, screen);
         if (step.keys) await pane.keys(...step.keys);
       } else if (step.keys) {
-        await pane.keys(...step.keys);
+        if (!(await pane.dead())) await pane.keys(...step.keys);
       }
     }
   } catch (e) {
@@ -147,6 +159,7 @@ function missed(step, screen) {
 function describe(step) {
   if (step.type !== undefined) return `type "${step.type}"`;
   if (step.measure) return `measure RSS (${step.measure})`;
+  if (step.press) return `press ${step.press} (at most ${step.max ?? 3} times) until ${step.until} -> ${step.save}`;
   if (step.sequence) return `record ${step.count} screens ${step.everyMs} ms apart -> sequences/${step.sequence}/`;
   if (step.dead) return `wait for the pane to be dead -> ${step.save}`;
   if (step.save) return `wait for ${step.until}${step.not ? ` without ${step.not}` : ''}${step.settle === false ? '' : ' (settled 2 s)'} -> ${step.save}${step.keys ? `; keys ${step.keys.join(' ')}` : ''}${step.optional ? ' (optional)' : ''}`;

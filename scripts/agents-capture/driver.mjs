@@ -60,9 +60,10 @@ export class CapturePane {
     return this.tmux('send-keys', '-t', this.target, '-l', text);
   }
 
-  /** Named keys (Enter, Down, C-c, Escape...), one by one with a short gap so TUIs see each. */
+  /** Named keys (Enter, Down, C-c, Escape...), one by one with a short gap so TUIs see each; none once the pane is dead. */
   async keys(...names) {
     for (const k of names) {
+      if (await this.dead()) return;
       await this.tmux('send-keys', '-t', this.target, k);
       await pause(300);
     }

@@ -12,6 +12,8 @@
  * - `{ type }`: literal text (send-keys -l); `{ keys }`: named keys.
  * - `{ sequence, count, everyMs, until? }`: `count` captures `everyMs` apart (a retry loop, for the
  *   stall tests), from when `until` matches.
+ * - `{ press, until, save, max? }`: press a key (at most `max` times) until `until` shows on a live
+ *   pane, save that screen.
  * - `{ save, dead: true }`: wait for the pane to be dead, save. `{ measure: label }`: RSS of the tree.
  */
 import { writeFileSync } from 'node:fs';
@@ -66,9 +68,8 @@ export const SCENARIOS = {
         { keys: ['Escape'] },
         // the interrupted prompt comes back into the input box (after "❯" and a no-break space), under the first turn's error
         { save: 'waiting-interrupted', until: /^❯\s+Say hello[^\n]*\n─+\n\s+⏵⏵/m, not: /esc to interrupt/ },
-        // the first Ctrl-C (the prompt still in the box) already asks to press again
-        { keys: ['C-c'] },
-        { save: 'waiting-ctrl-c-once', until: /again to exit/i, settle: false, holdMs: 300, optional: true, deadlineMs: 5_000 },
+        // a Ctrl-C clears the restored prompt (not always: once it asked to press again at once)
+        { press: 'C-c', until: /again to exit/i, save: 'waiting-ctrl-c-once' },
         { keys: ['C-c'] },
         { save: 'done-exit', dead: true },
       ],

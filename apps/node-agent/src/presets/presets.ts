@@ -88,7 +88,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     memoryMb: PRESET_MEMORY_MB.gemini,
     interactive: true,
     tailLines: 10,
-    errorLines: 10,
+    // "✕ [API Error: ...]" and "ℹ This request failed..." above the "? for shortcuts" line (or "Press
+    // Ctrl+C again to exit."), the input box and its footer: a wider window would read an older
+    // turn's error under a short new answer
+    errorLines: 8,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
     patterns: {
