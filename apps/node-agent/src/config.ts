@@ -38,6 +38,8 @@ export interface NodeAgentConfig {
   checkinMs?: number;
   /** Overrides every preset's stall time (`SHOAL_STALL_MS`; tests, demos). */
   stallMs?: number;
+  /** How long an emptied batch session waits for another member before its agent stops (`SHOAL_BATCH_LINGER_MS`, default 3 s). */
+  batchLingerMs: number;
   /** Host CPU band (`SHOAL_CPU_BAND=40-60`, or `off`): admission and throttling; undefined when off. */
   band?: BandConfig;
   /** Size-based rotation of task logs (`SHOAL_LOG_MAX_BYTES`, `SHOAL_LOG_KEEP`). */
@@ -108,6 +110,7 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     stopGraceMs: num(env, 'SHOAL_STOP_GRACE_MS', 5000, 0, 600_000),
     checkinMs: env.SHOAL_CHECKIN_MS ? num(env, 'SHOAL_CHECKIN_MS', 0, 100, 86_400_000) : undefined,
     stallMs: env.SHOAL_STALL_MS ? num(env, 'SHOAL_STALL_MS', 0, 1000, 86_400_000) : undefined,
+    batchLingerMs: num(env, 'SHOAL_BATCH_LINGER_MS', 3000, 0, 3_600_000),
     band: parseBand(env),
     logRotation: { maxBytes: num(env, 'SHOAL_LOG_MAX_BYTES', DEFAULT_ROTATION.maxBytes, 4096, 2 ** 40), keep: num(env, 'SHOAL_LOG_KEEP', DEFAULT_ROTATION.keep, 0, 100) },
   };

@@ -8,13 +8,9 @@ import { BatchSession, type BatchSessionDeps, type PendingMember } from './batch
 
 /** What the registry needs: a session's needs, without what it provides itself. */
 export type BatchSessionsDeps = Omit<BatchSessionDeps, 'ended' | 'lingerMs' | 'config'> & {
-  config: BatchSessionDeps['config'] & { dataDir: string };
-  /** Linger of an emptied session (default `SHOAL_BATCH_LINGER_MS`, else 3 s). */
-  lingerMs?: number;
+  /** `batchLingerMs`: how long an emptied session waits for another member (node config `SHOAL_BATCH_LINGER_MS`). */
+  config: BatchSessionDeps['config'] & { dataDir: string; batchLingerMs: number };
 };
-
-/** Default linger of an emptied batch session. */
-export const BATCH_LINGER_MS = 3000;
 
 /**
  * The batch sessions of this node, keyed by `<run>/<batch>`: a dispatched task with `batch` joins
@@ -28,7 +24,7 @@ export class BatchSessions {
   private readonly journal: BatchJournal;
 
   constructor(private readonly deps: BatchSessionsDeps) {
-    const lingerMs = deps.lingerMs ?? (Number(process.env.SHOAL_BATCH_LINGER_MS) || BATCH_LINGER_MS);
+    const lingerMs = deps.config.batchLingerMs;
     this.journal = new BatchJournal(deps.config.dataDir);
     const report = async (s: TaskStatus) => {
       await deps.report(s);

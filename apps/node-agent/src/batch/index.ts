@@ -1,5 +1,5 @@
 /** Batches in one session: members of one batch run one after another in one window (one agent process when interactive). */
-export { BatchSessions, BATCH_LINGER_MS, type BatchSessionsDeps } from './batch-sessions.js';
+export { BatchSessions, type BatchSessionsDeps } from './batch-sessions.js';
 export { BatchJournal } from './batch-journal.js';
 export { BatchSession, type BatchSessionDeps, type PendingMember } from './batch-session.js';
 export { BatchMember, QueuedMember } from './batch-member.js';
