@@ -59,7 +59,7 @@ async function runScenario(name, sc, cli, where, out) {
   const { home, repo } = scratch(dir);
   sc.seed?.(home, cli.version);
   const { binDir, install } = where;
-  const pane = new CapturePane({ socket: `shoal-capture-${process.pid}-${name}`, bin: AGENT_CLIS[name].bin, args: sc.args ?? [], env: paneEnv(binDir, home, sc.env ?? {}), cwd: repo, ...SIZE });
+  const pane = new CapturePane({ socket: `shoal-capture-${process.pid}-${name}`, bin: AGENT_CLIS[name].bin, args: sc.args ?? [], env: paneEnv(binDir, home, sc.env ?? {}), cwd: repo, scratch: dir, ...SIZE });
   const scrub = (screen) => scrubScreen(screen, { repo, home, userHome: homedir(), install, host: hostname() });
   const record = { scenario: sc.scenario, env: Object.keys(sc.env ?? {}), steps: [], saved: [], missed: [], memory: [] };
   const save = (file, screen) => {

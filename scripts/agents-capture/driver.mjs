@@ -5,7 +5,7 @@
  * appearing, a screen settled for ~2 s, the pane dead) with generous deadlines, never blind sleeps.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SettleWatch } from './scrub.mjs';
@@ -17,7 +17,7 @@ const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A CLI pane in a private tmux server inside its own network namespace. */
 export class CapturePane {
   /**
-   * @param {{ socket: string, bin: string, args: string[], env: Record<string,string>, cwd: string, width: number, height: number }} o
+   * @param {{ socket: string, bin: string, args: string[], env: Record<string,string>, cwd: string, width: number, height: number, scratch?: string }} o
    */
   constructor(o) {
     this.o = o;
@@ -115,7 +115,10 @@ export class CapturePane {
     return { mb: Math.round(kb / 1024), processes: tree.length };
   }
 
-  /** Kills the pane's whole process tree (codex leaves background processes), then the server. */
+  /**
+   * Kills the pane's whole process tree, the server, and any process left running in the scratch
+   * dir: codex starts an app-server daemon that re-parents to init and ignores SIGTERM.
+   */
   async stop() {
     let tree = [];
     try {
@@ -124,7 +127,8 @@ export class CapturePane {
       /* server gone */
     }
     await this.tmux('kill-server').catch(() => undefined);
-    for (const p of tree) {
+    const strays = this.o.scratch ? processesIn(this.o.scratch) : [];
+    for (const p of [...tree, ...strays]) {
       try {
         process.kill(p, 'SIGKILL');
       } catch {
@@ -132,6 +136,21 @@ export class CapturePane {
       }
     }
   }
+}
+
+/** Processes whose working directory is inside `dir` (from /proc/<pid>/cwd). */
+export function processesIn(dir) {
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${name}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) out.push(Number(name));
+    } catch {
+      /* gone, or not ours to read */
+    }
+  }
+  return out;
 }
 
 /** A process and its descendants, from /proc/<pid>/task/<tid>/children. */
