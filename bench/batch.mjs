@@ -8,10 +8,9 @@
 // each), peak RSS of the agent processes per task (sum over agent processes of each one's peak RSS,
 // sampled from /proc every 50 ms, divided by N), and the median task time (node-reported).
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startNats, tempDir } from '../libs/testing/dist/index.js';
-import { Cleanup, killTmux, procSample, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
+import { Cleanup, freePort, json, killTmux, procSample, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
 import { startNodeAgent } from './node-agent-start.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -19,23 +18,6 @@ const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
 const STARTUP_MS = 1500;
 const MEMORY_MB = 100;
 const WORK_MS = 300;
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-async function json(api, path, init) {
-  const res = await fetch(`${api}${path}`, init);
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
-  return body;
-}
 
 /** Coordinator + one node-agent with one task slot on a fresh NATS. */
 async function startStack(cleanup, dir) {

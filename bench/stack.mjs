@@ -2,30 +2,12 @@
 // W3 phase hand-off: a chain of phases of 1 trivial task; gap = next phase's first start - previous phase's last finish.
 // W1 throughput: N `true` tasks in one phase vs `xargs -P<c>` running the same N (B0).
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startNats, tempDir } from '../libs/testing/dist/index.js';
-import { Cleanup, killTmux, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
+import { Cleanup, freePort, json, killTmux, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
 import { startNodeAgent } from './node-agent-start.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-async function json(api, path, init) {
-  const res = await fetch(`${api}${path}`, init);
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
-  return body;
-}
 
 /** Coordinator + one node-agent (max `concurrency` tasks) on a fresh NATS; returns the API and a cleanup. */
 async function startStack(concurrency, cleanup) {

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, waitFor } from '@shoal/testing';
 import type { RunView, TaskView } from '@shoal/protocol';
-import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
 
 // A stand-in agent that draws claude's captured screens (input box; a turn that never changes), so
 // the claude preset's detector reads it as the real CLI, offline and without credentials.
@@ -14,12 +14,7 @@ let cluster: TestCluster;
 let dir: string;
 
 beforeAll(async () => {
-  const d = tempDir();
-  disposables.add(() => d.dispose());
-  dir = d.path;
-  const tmux = tmuxSocket();
-  disposables.add(() => tmux.dispose());
-  cluster = await startCluster([{ nodeId: 'node-p', tmuxSocket: tmux.name, dataDir: join(dir, 'node-p'), env: { SHOAL_CPU_BAND: 'off', SHOAL_STALL_MS: String(STALL_MS) } }], disposables);
+  ({ cluster, dir } = await startOneNodeCluster(disposables, { nodeId: 'node-p', env: { SHOAL_CPU_BAND: 'off', SHOAL_STALL_MS: String(STALL_MS) } }));
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
-import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+import { Disposables, waitFor } from '@shoal/testing';
+import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
 
 const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
 const disposables = new Disposables();
@@ -15,12 +15,7 @@ let cluster: TestCluster;
 let dir: string;
 
 beforeAll(async () => {
-  const d = tempDir();
-  disposables.add(() => d.dispose());
-  dir = d.path;
-  const tmux = tmuxSocket();
-  disposables.add(() => tmux.dispose());
-  cluster = await startCluster([{ nodeId: 'node-r', tmuxSocket: tmux.name, dataDir: join(dir, 'node-r') }], disposables);
+  ({ cluster, dir } = await startOneNodeCluster(disposables, { nodeId: 'node-r' }));
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, waitFor } from '@shoal/testing';
 import type { RunView, TaskView } from '@shoal/protocol';
-import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
 
 const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
 const disposables = new Disposables();
@@ -17,13 +17,7 @@ let socket: string;
 let dir: string;
 
 beforeAll(async () => {
-  const d = tempDir();
-  disposables.add(() => d.dispose());
-  dir = d.path;
-  const tmux = tmuxSocket();
-  socket = tmux.name;
-  disposables.add(() => tmux.dispose());
-  cluster = await startCluster([{ nodeId: 'node-a', tmuxSocket: socket, dataDir: join(dir, 'node-a') }], disposables);
+  ({ cluster, dir, socket } = await startOneNodeCluster(disposables, { nodeId: 'node-a' }));
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);

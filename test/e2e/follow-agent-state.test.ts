@@ -4,26 +4,21 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, waitFor } from '@shoal/testing';
 import type { AgentStatus, RunView } from '@shoal/protocol';
 import { splitSse } from '../../apps/cli/src/sse.js';
-import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
+import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
 
 const exec = promisify(execFile);
 const CLI = join(ROOT, 'apps/cli/dist/main.js');
 const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
-const CLAUDE_MENU = join(ROOT, 'apps/node-agent/src/presets/fixtures/claude/menu-trust.txt');
+const CLAUDE_MENU = join(ROOT, 'apps/node-agent/src/presets/fixtures/claude/menu-trust-folder.txt');
 const disposables = new Disposables();
 let cluster: TestCluster;
 let dir: string;
 
 beforeAll(async () => {
-  const d = tempDir();
-  disposables.add(() => d.dispose());
-  dir = d.path;
-  const tmux = tmuxSocket();
-  disposables.add(() => tmux.dispose());
-  cluster = await startCluster([{ nodeId: 'node-t', tmuxSocket: tmux.name, dataDir: join(dir, 'node-t'), env: { SHOAL_CPU_BAND: 'off' } }], disposables);
+  ({ cluster, dir } = await startOneNodeCluster(disposables, { nodeId: 'node-t', env: { SHOAL_CPU_BAND: 'off' } }));
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
@@ -189,7 +184,7 @@ phases:
     expect(sseEvents.slice(seenBefore).find((e) => e.taskId === 'prompt')).toMatchObject({ type: 'agent', runId: run.id, attempt: 1, since: expect.any(Number), at: expect.any(Number) });
 
     const status = await shoal('status', run.id);
-    expect(status.code).toBe(0);
+    expect({ code: status.code, stderr: status.stderr }).toEqual({ code: 0, stderr: '' });
     expect(status.stdout).toMatch(/prompt\s+running .* agent waiting-for-input \d+s !/);
     expect(status.stdout).toMatch(/plain\s+running .* agent working \d+s/);
 

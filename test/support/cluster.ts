@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type Disposables, type SpawnedProcess, freePort, spawnProcess, tempDir, waitFor } from '@shoal/testing';
+import { type Disposables, type SpawnedProcess, freePort, spawnProcess, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { RunView } from '@shoal/protocol';
 import { type SecureBus, startSecureBus } from './secure-bus.js';
 
@@ -153,4 +153,26 @@ export async function startCluster(agents: AgentSpec[], disposables: Disposables
     tmux: async (socket, args) => (await run('tmux', ['-L', socket, ...args])).stdout,
   };
   return cluster;
+}
+
+/** A one-node test cluster with its own temp dir and tmux socket (see {@link startOneNodeCluster}). */
+export interface OneNodeCluster {
+  cluster: TestCluster;
+  /** The test's temp dir (the node's data dir is `<dir>/<nodeId>`). */
+  dir: string;
+  /** The node's tmux socket name. */
+  socket: string;
+}
+
+/**
+ * The usual single-node setup of an end-to-end test: a temp dir and a private tmux socket (both
+ * disposed with `disposables`), a secured bus, the coordinator and one node-agent.
+ */
+export async function startOneNodeCluster(disposables: Disposables, node: { nodeId: string; env?: Record<string, string> }, clusterEnv: Record<string, string> = {}): Promise<OneNodeCluster> {
+  const d = tempDir();
+  disposables.add(() => d.dispose());
+  const tmux = tmuxSocket();
+  disposables.add(() => tmux.dispose());
+  const cluster = await startCluster([{ nodeId: node.nodeId, tmuxSocket: tmux.name, dataDir: join(d.path, node.nodeId), env: node.env }], disposables, clusterEnv);
+  return { cluster, dir: d.path, socket: tmux.name };
 }
