@@ -46,7 +46,7 @@ describe('plan: agent presets and check-ins', () => {
 
   it('has a memory default inside the seed band for every preset, and the documented check-in defaults', () => {
     for (const p of AGENT_PRESETS) expect(PRESET_MEMORY_MB[p]).toBeGreaterThanOrEqual(256);
-    expect(PRESET_MEMORY_MB).toEqual({ claude: 384, codex: 512, gemini: 512, qwen: 640, opencode: 768, aider: 512, shell: 256 });
+    expect(PRESET_MEMORY_MB).toEqual({ claude: 384, codex: 512, gemini: 512, qwen: 704, opencode: 768, aider: 512, shell: 256 });
     expect(CHECKIN_DEFAULTS.intervalMs).toBe(15 * 60_000);
   });
 });

@@ -130,7 +130,7 @@ describe('plan defaults, as documented in docs/plans.md', () => {
     expect(DEFAULT_PLAN_LIMITS).toEqual({ memoryMinMb: 256, memoryMaxMb: 768, cpuMaxPercent: 400, maxTasks: 2000, maxPhases: 500, maxRetries: 10, maxTimeoutMs: 604_800_000 });
     expect(TASK_DEFAULTS).toEqual({ cpu: 50, memory: 512, retries: 0, priority: 0 });
     expect(AGENT_PRESETS).toEqual(['claude', 'codex', 'aider', 'gemini', 'qwen', 'opencode', 'shell']);
-    expect(PRESET_MEMORY_MB).toEqual({ claude: 384, codex: 512, gemini: 512, qwen: 640, opencode: 768, aider: 512, shell: 256 });
+    expect(PRESET_MEMORY_MB).toEqual({ claude: 384, codex: 512, gemini: 512, qwen: 704, opencode: 768, aider: 512, shell: 256 });
     expect(CHECKIN_DEFAULTS).toEqual({ intervalMs: 900_000, prompt: 'Status check: reply with what you finished, what you are doing, and what blocks you.' });
     expect(LOST_AFTER).toEqual({ min: 10_000, max: 86_400_000, default: 900_000 });
     expect(COMMIT_EVERY).toEqual({ min: 60_000, max: 86_400_000, default: 1_800_000 });

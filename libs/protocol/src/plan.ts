@@ -36,7 +36,7 @@ export type AgentPreset = z.infer<typeof AgentPreset>;
  * Default memory budget (MB) per preset, from the footprints measured in AGENT-CLIS.md (working RSS
  * plus headroom): used when a task names a preset and sets no `resources.memory`.
  */
-export const PRESET_MEMORY_MB: Readonly<Record<AgentPreset, number>> = { claude: 384, codex: 512, gemini: 512, qwen: 640, opencode: 768, aider: 512, shell: 256 };
+export const PRESET_MEMORY_MB: Readonly<Record<AgentPreset, number>> = { claude: 384, codex: 512, gemini: 512, qwen: 704, opencode: 768, aider: 512, shell: 256 };
 
 /** Check-in defaults of a team: every 15 minutes, this prompt. */
 export const CHECKIN_DEFAULTS = {
