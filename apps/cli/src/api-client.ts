@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import type {
   AnalyticsReport,
   ApiErrorBody,
+  CacheDeleteReply,
+  CacheEntryView,
+  CacheListReply,
+  PutCacheRequest,
   ApiTokenView,
   CreateJoinTokenRequest,
   CreateTokenRequest,
@@ -198,8 +202,22 @@ export class ApiClient {
     return this.json('GET', `/analytics?since=${encodeURIComponent(since)}`);
   }
 
+  /** One entry of the shared cache (`ns`: `global`, `run:<id>`, `team:<name>`). */
+  cacheGet(ns: string, key: string): Promise<CacheEntryView> {
+    return this.json('GET', cachePath(ns, key));
+  }
+  cachePut(ns: string, key: string, req: PutCacheRequest): Promise<CacheEntryView> {
+    return this.json('PUT', cachePath(ns, key), req);
+  }
+  cacheDelete(ns: string, key: string): Promise<CacheDeleteReply> {
+    return this.json('DELETE', cachePath(ns, key));
+  }
+  cacheList(ns: string): Promise<CacheListReply> {
+    return this.json('GET', `/cache/${encodeURIComponent(ns)}`);
+  }
+
   /** Any JSON call: the body (if any) is sent as JSON; non-2xx answers become {@link ApiError}s. */
-  json<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  json<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return this.call(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json');
   }
 
@@ -270,6 +288,11 @@ function parse(text: string): unknown {
   } catch {
     return {};
   }
+}
+
+/** `/cache/<ns>/<key>` with both encoded. */
+export function cachePath(ns: string, key: string): string {
+  return `/cache/${encodeURIComponent(ns)}/${encodeURIComponent(key)}`;
 }
 
 /** `/runs/<run>/tasks/<task>` with both ids encoded. */

@@ -8,6 +8,8 @@ import { registerMonitorCommand } from './monitor/register.js';
 import { registerAttachCommand } from './commands/attach.js';
 import { registerCaptureCommand } from './commands/capture.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
+import { registerDeployCommand } from './commands/deploy.js';
+import { registerCacheCommands } from './commands/cache.js';
 import { registerJoinCommand } from './commands/join.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTokenCommands } from './commands/tokens.js';
@@ -83,6 +85,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act });
 registerEmergencyCommands(program, { api, out, act });
 
-for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand]) register(program, { api, out, act });
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand, registerDeployCommand, registerCacheCommands]) register(program, { api, out, act });
 
 await program.parseAsync(process.argv);

@@ -6,6 +6,8 @@ import { AnalyticsService } from './analytics/analytics.service.js';
 import { HistoryRecorder } from './analytics/history-recorder.js';
 import { HistoryStore } from './analytics/history-store.js';
 import { Breakers } from './breakers.js';
+import { SharedCacheController } from './cache/shared-cache.controller.js';
+import { SharedCache } from './cache/shared-cache.service.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
 import { DashboardAssets } from './dashboard/dashboard-assets.js';
 import { DashboardController } from './dashboard/dashboard.controller.js';
@@ -48,7 +50,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController, SharedCacheController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -84,6 +86,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
     HistoryRecorder,
     AnalyticsService,
     DashboardAssets,
+    SharedCache,
   ],
 })
 export class AppModule {}

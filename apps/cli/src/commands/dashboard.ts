@@ -1,3 +1,4 @@
+import { openUrl } from './deploy-browser.js';
 import type { RegisterCommand } from './task-api.js';
 
 /**
@@ -11,11 +12,13 @@ export const registerDashboardCommand: RegisterCommand = (program, { api, out, a
     .command('dashboard')
     .description('print the URL of the web dashboard (with --with-token: a link that signs the browser in)')
     .option('--with-token', "put this CLI's API token in the link's #fragment (keep such a link private)")
+    .option('--open', 'also open it in the browser on a desktop (xdg-open with DISPLAY set, or macOS open)')
     .action(
-      act(async (o: { withToken?: boolean }) => {
+      act(async (o: { withToken?: boolean; open?: boolean }) => {
         const client = api();
         const page = `${client.base}/`;
         if (!o.withToken) {
+          if (o.open) out(await openUrl(page));
           out(`${page}\nopen it and paste an API token (\`shoal token create --scope operate\`), or run \`shoal dashboard --with-token\` for a link that signs in`);
           return 0;
         }

@@ -24,6 +24,9 @@ export const COORDINATOR_METRICS = {
   queueDepth: { name: 'shoal.queue.depth', kind: 'gauge', unit: '{task}', description: 'Tasks queued for placement.', labels: [] },
   queueOldestWait: { name: 'shoal.queue.oldest_wait', kind: 'gauge', unit: 's', description: 'How long the oldest queued task has waited.', labels: [] },
   cacheLookups: { name: 'shoal.cache.lookups', kind: 'counter', unit: '{lookup}', description: 'Result-cache lookups of cacheable tasks, by result (hit, miss).', labels: ['result'] },
+  sharedCacheLookups: { name: 'shoal.shared_cache.lookups', kind: 'counter', unit: '{lookup}', description: 'Reads of the cache agents share (GET /cache/:ns/:key), by result (hit, miss; an expired entry is a miss).', labels: ['result'] },
+  sharedCacheWrites: { name: 'shoal.shared_cache.writes', kind: 'counter', unit: '{write}', description: 'Puts into the cache agents share, by result (stored, too_large).', labels: ['result'] },
+  sharedCacheExpired: { name: 'shoal.shared_cache.expired', kind: 'counter', unit: '{entry}', description: 'Expired shared-cache entries the leader swept out of the bucket.', labels: [] },
   workUndeliverable: { name: 'shoal.work.undeliverable', kind: 'counter', unit: '{attempt}', description: 'Attempts whose work JetStream gave up delivering (max deliveries).', labels: [] },
   reconciled: { name: 'shoal.reconciled', kind: 'counter', unit: '{attempt}', description: 'Attempts the reconciler acted on, by action (lost, reclaim, stop).', labels: ['action'] },
   // nodes (from heartbeats)

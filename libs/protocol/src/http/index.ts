@@ -4,3 +4,4 @@ export * from './cluster.js';
 export * from './tokens.js';
 export * from './schedules.js';
 export * from './endpoints.js';
+export * from './cache.js';
