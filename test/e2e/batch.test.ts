@@ -11,6 +11,9 @@ import type { RunView, TaskView } from '@shoal/protocol';
 import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
 
 const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
+/** Draws claude's captured screens (input box, a turn), read by the real claude preset. */
+const SCREEN_AGENT = join(ROOT, 'test/fixtures/screen-agent.mjs');
+const CLAUDE_SCREENS = join(ROOT, 'apps/node-agent/src/presets/fixtures/claude');
 const disposables = new Disposables();
 let cluster: TestCluster;
 let socket: string;
@@ -97,6 +100,22 @@ ${Object.entries(prompts)
     expect(order[0]!.outputTail).toContain('stand-in agent ready'); // the first member's slice holds the start-up
     expect(order[1]!.outputTail).not.toContain('stand-in agent ready');
   }, 180_000);
+
+  it('reads turns by the claude preset on claude\'s captured screens: three members, one agent, each turn ended at its input box', async () => {
+    const input = join(dir, 'claude-batch.in');
+    const agent = `["${process.execPath}", "${SCREEN_AGENT}", "${CLAUDE_SCREENS}", "${input}"]`;
+    const run = await finishedRun(`
+name: batch-claude
+teams: [{ name: cl }]
+phases:
+  - id: work
+    tasks:
+${['one', 'two', 'three'].map((id) => `      - { id: ${id}, team: cl, role: Claude, agent: claude, command: ${agent}, batch: turns, prompt: "work 1500", timeout: 90s }`).join('\n')}
+`);
+    expect(run.tasks.map((t) => `${t.id}:${t.state}:${t.attempt}`)).toEqual(['one:succeeded:1', 'two:succeeded:1', 'three:succeeded:1']);
+    expect(lines(`${input}.starts`)).toHaveLength(1);
+    expect(lines(input)).toEqual(['work 1500', 'work 1500', 'work 1500']);
+  }, 150_000);
 
   it('runs three batched plain commands one after another in one pane', async () => {
     const trace = join(dir, 'plain-trace.txt');
