@@ -190,7 +190,15 @@ async function capture(name) {
   return records;
 }
 
-const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const args = process.argv.slice(2);
+const unknownFlags = args.filter((a) => a.startsWith('-') && a !== '--help' && a !== '-h');
+if (args.includes('--help') || args.includes('-h') || unknownFlags.length > 0) {
+  if (unknownFlags.length > 0) console.error(`unknown option(s): ${unknownFlags.join(' ')}`);
+  console.log(`usage: npm run agents:capture [-- <cli>...]   (CLIs: ${Object.keys(AGENT_CLIS).join(', ')}; none = all)`);
+  console.log('Runs each CLI offline at its pinned version and rewrites its fixtures; needs root (unshare -n).');
+  process.exit(unknownFlags.length > 0 ? 2 : 0);
+}
+const names = args;
 const wanted = names.length > 0 ? names : Object.keys(AGENT_CLIS);
 for (const n of wanted) if (!AGENT_CLIS[n]) throw new Error(`unknown CLI "${n}" (known: ${Object.keys(AGENT_CLIS).join(', ')})`);
 const summary = [];
