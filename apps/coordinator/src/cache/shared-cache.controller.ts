@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Param, Put } from '@nestjs/common';
 import { type CacheDeleteReply, type CacheEntryView, type CacheListReply, PutCacheRequest } from '@shoal/protocol';
 import { RequireScope } from '../security/access.js';
 import { parseBody } from '../security/parse-body.js';
-import { SharedCache } from './shared-cache.service.js';
+import { SharedCache, putBody } from './shared-cache.service.js';
 
 /** The cache agents share: `/cache/:ns` (list) and `/cache/:ns/:key` (get, put, delete). */
 @Controller('cache')
@@ -27,7 +27,7 @@ export class SharedCacheController {
   @Put(':ns/:key')
   @RequireScope('operate')
   put(@Param('ns') ns: string, @Param('key') key: string, @Body() body: unknown): Promise<CacheEntryView> {
-    const req = parseBody(PutCacheRequest, body);
+    const req = parseBody(PutCacheRequest, putBody(body));
     return this.cache.put(ns, key, req.value, req.ttl);
   }
 

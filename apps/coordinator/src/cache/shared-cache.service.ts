@@ -177,6 +177,20 @@ export class SharedCache implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/**
+ * The JSON of a put body: the coordinator's body parser hands bodies over 64 KiB to the handler
+ * as text (see json-body.ts); such text is parsed here, unless it is too large to hold a value
+ * the cache would take (413 without parsing it).
+ */
+export function putBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  const bytes = Buffer.byteLength(body);
+  if (bytes > MAX_CACHE_VALUE_BYTES + 4096) throw new PayloadTooLargeException(`the request body is ${bytes} bytes; the shared cache takes at most ${MAX_CACHE_VALUE_BYTES} (256 KiB) per entry`);
+  const parsed = parseJson(body);
+  if (parsed === undefined) throw new ValidationError([{ path: '', message: 'the body is not JSON' }]);
+  return parsed;
+}
+
 function namespace(text: string): CacheNamespace {
   const ns = parseCacheNamespace(text);
   if (!ns) throw new ValidationError([{ path: 'ns', message: `must be ${CACHE_NAMESPACE_FORM}` }]);
