@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kvm } from '@nats-io/kv';
-import { Disposables, tempDir, waitFor } from '@shoal/testing';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import type { CacheEntryView, CacheListReply, MintedApiToken } from '@shoal/protocol';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
 
@@ -18,8 +18,8 @@ beforeAll(async () => {
   const dir = tempDir('shoal-shared-cache-');
   disposables.add(() => dir.dispose());
   work = dir.path;
-  // no node: the cache lives in the coordinator and the bus; a sweep every second
-  cluster = await startCluster([], disposables, { SHOAL_CACHE_SWEEP_MS: '1000' });
+  // one node, for the agent that reaches the cache with its task-scoped token; a sweep every second
+  cluster = await startCluster([{ nodeId: 'cache-node', tmuxSocket: tmuxSocket().name, dataDir: join(work, 'node') }], disposables, { SHOAL_CACHE_SWEEP_MS: '1000' });
 }, 120_000);
 
 /** The built CLI against this cluster: exit code and output. */
@@ -108,5 +108,27 @@ describe('the cache agents share', () => {
     expect(refused.stderr).toMatch(/--cpu-limit=90 refused: allowed 40-60/);
     const npm = await exec('npm', ['run', '-s', 'agents:deploy', '--memory=2GB'], { cwd: ROOT, env: { ...process.env, SHOAL_API: cluster.api, SHOAL_TOKEN: cluster.token } }).catch((e: { code: number; stderr: string }) => e);
     expect(npm).toMatchObject({ code: 2, stderr: expect.stringMatching(/--memory=2GB refused: allowed 256MB-768MB/) });
+  });
+
+  it('an agent reaches the cache through SHOAL_CACHE_URL + SHOAL_CACHE_TOKEN: its team, run and global, nothing else', async () => {
+    const script = join(work, 'agent.mjs');
+    writeFileSync(
+      script,
+      `const { SHOAL_CACHE_URL: url, SHOAL_CACHE_TOKEN: token, SHOAL_RUN_ID: run } = process.env;
+const call = (method, path, body) => fetch(url + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then((r) => r.status);
+const results = [await call('PUT', '/team:ops/from-agent', { value: run }), await call('PUT', '/run:' + run + '/mine', { value: 1 }), await call('GET', '/global/shared'), await call('GET', '/team:other/x'), await call('PUT', '/run:someone-else/x', { value: 1 })];
+console.log('statuses', results.join(','));
+process.exit(results.join(',') === '200,200,200,403,403' ? 0 : 1);
+`,
+    );
+    expect((await put('global', 'shared', { value: 'for everyone' })).status).toBe(200);
+    const run = await cluster.submit(`name: cache-agent\nteams: [{ name: ops }]\nphases:\n  - id: a\n    tasks:\n      - { id: agent, team: ops, role: Agent, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}], resources: { cpu: 20, memory: 256 } }\n`);
+    const done = await cluster.waitForRun(run.id, 60_000);
+    expect(done.tasks[0]).toMatchObject({ state: 'succeeded' });
+    const got = (await (await cluster.fetch(`${cluster.api}/cache/team:ops/from-agent`)).json()) as CacheEntryView;
+    expect(got.value).toBe(run.id);
+    // a forged or foreign token opens nothing
+    const bad = await cluster.fetch(`${cluster.api}/cache/global/shared`, {}, 'shc1.e30.AAAA');
+    expect(bad.status).toBe(401);
   });
 });

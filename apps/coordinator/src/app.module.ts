@@ -6,6 +6,7 @@ import { AnalyticsService } from './analytics/analytics.service.js';
 import { HistoryRecorder } from './analytics/history-recorder.js';
 import { HistoryStore } from './analytics/history-store.js';
 import { Breakers } from './breakers.js';
+import { CacheAccess } from './cache/cache-access.js';
 import { SharedCacheController } from './cache/shared-cache.controller.js';
 import { SharedCache } from './cache/shared-cache.service.js';
 import { COORDINATOR_CONFIG, loadCoordinatorConfig } from './config.js';
@@ -87,6 +88,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
     AnalyticsService,
     DashboardAssets,
     SharedCache,
+    CacheAccess,
   ],
 })
 export class AppModule {}

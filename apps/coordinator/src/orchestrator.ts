@@ -326,13 +326,21 @@ export class Orchestrator implements OnModuleDestroy {
     this.enqueue(run, run.plan.tasks.get(taskId)!, Date.now());
   }
 
+  /** Mints an attempt's shared-cache grant (set by CacheAccess; unset in unit tests and without security). */
+  cacheGrant?: (runId: string, team: string, timeoutMs: number | undefined) => { url: string; token: string } | undefined;
+
+  private cacheGrantOf(runId: string, spec: CompiledTask): { cache?: { url: string; token: string } } {
+    const cache = this.cacheGrant?.(runId, spec.team, spec.timeoutMs);
+    return cache ? { cache } : {};
+  }
+
   private async publish(run: ActiveRun, taskId: string, attempt: number, nodeId: string): Promise<void> {
     const spec = run.plan.tasks.get(taskId)!;
     const runId = run.view.id;
     try {
       await this.tracer.dispatch(runId, spec.phaseId, taskId, attempt, nodeId, (ctx) =>
         this.nats.publishWork(
-          { v: PROTOCOL_VERSION, kind: 'task.dispatched', runId, taskId, attempt, phaseId: spec.phaseId, nodeId, dispatchedAt: Date.now(), ...pickTaskSpec(spec) },
+          { v: PROTOCOL_VERSION, kind: 'task.dispatched', runId, taskId, attempt, phaseId: spec.phaseId, nodeId, dispatchedAt: Date.now(), ...pickTaskSpec(spec), ...this.cacheGrantOf(runId, spec) },
           ctx,
         ),
       );

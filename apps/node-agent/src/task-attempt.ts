@@ -65,7 +65,13 @@ export class TaskAttempt {
       window: task.role,
       argv: task.command,
       cwd: task.cwd,
-      env: { ...task.env, SHOAL_RUN_ID: task.runId, SHOAL_TASK_ID: task.taskId, SHOAL_ATTEMPT: String(task.attempt) },
+      env: {
+        ...task.env,
+        SHOAL_RUN_ID: task.runId,
+        SHOAL_TASK_ID: task.taskId,
+        SHOAL_ATTEMPT: String(task.attempt),
+        ...(task.cache ? { SHOAL_CACHE_URL: task.cache.url, SHOAL_CACHE_TOKEN: task.cache.token } : {}),
+      },
       logFile,
     };
   }

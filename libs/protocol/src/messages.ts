@@ -32,6 +32,12 @@ export const TaskDispatched = z.strictObject({
   nodeId: Id,
   dispatchedAt: Ts,
   ...TaskSpec.shape,
+  /**
+   * The shared cache for this attempt's agent (docs/cache.md): the coordinator's `/cache` URL and a
+   * task-scoped token (global, this run's and this team's namespaces), handed to the agent as
+   * `SHOAL_CACHE_URL` / `SHOAL_CACHE_TOKEN`. Absent on an insecure coordinator.
+   */
+  cache: z.strictObject({ url: z.string().min(1).max(2048), token: z.string().min(1).max(2048) }).optional(),
 });
 export type TaskDispatched = z.infer<typeof TaskDispatched>;
 

@@ -65,6 +65,11 @@ describe('API access declarations', () => {
       'DELETE /tokens/:id': 'admin',
       'POST /tokens/join': 'admin',
       'DELETE /nodes/:id': 'admin',
+      // the shared cache checks its tokens itself (CacheAccess: API tokens read/operate, or an agent's cache token)
+      'GET /cache/:ns': 'public',
+      'GET /cache/:ns/:key': 'public',
+      'PUT /cache/:ns/:key': 'public',
+      'DELETE /cache/:ns/:key': 'public',
     });
   });
 });
