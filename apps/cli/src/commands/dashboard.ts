@@ -18,8 +18,8 @@ export const registerDashboardCommand: RegisterCommand = (program, { api, out, a
         const client = api();
         const page = `${client.base}/`;
         if (!o.withToken) {
-          if (o.open) out(await openUrl(page));
           out(`${page}\nopen it and paste an API token (\`shoal token create --scope operate\`), or run \`shoal dashboard --with-token\` for a link that signs in`);
+          if (o.open) out(await openUrl(page));
           return 0;
         }
         if (!client.conn.token) throw new Error(`--with-token: ${client.conn.tokenSource}`);
