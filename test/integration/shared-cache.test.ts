@@ -18,8 +18,9 @@ beforeAll(async () => {
   const dir = tempDir('shoal-shared-cache-');
   disposables.add(() => dir.dispose());
   work = dir.path;
-  // one node, for the agent that reaches the cache with its task-scoped token; a sweep every second
-  cluster = await startCluster([{ nodeId: 'cache-node', tmuxSocket: tmuxSocket().name, dataDir: join(work, 'node') }], disposables, { SHOAL_CACHE_SWEEP_MS: '1000' });
+  // two nodes, for agents that reach the cache with their task-scoped tokens; a sweep every second
+  const nodes = ['a', 'b'].map((box) => ({ nodeId: `cache-node-${box}`, tmuxSocket: tmuxSocket().name, dataDir: join(work, `node-${box}`), labels: `box=${box}` }));
+  cluster = await startCluster(nodes, disposables, { SHOAL_CACHE_SWEEP_MS: '1000' });
 }, 120_000);
 
 /** The built CLI against this cluster: exit code and output. */
@@ -110,24 +111,37 @@ describe('the cache agents share', () => {
     expect(npm).toMatchObject({ code: 2, stderr: expect.stringMatching(/--memory=2GB refused: allowed 256MB-768MB/) });
   });
 
-  it('an agent reaches the cache through SHOAL_CACHE_URL + SHOAL_CACHE_TOKEN: its team, run and global, nothing else', async () => {
+  it('agents on two nodes share entries through SHOAL_CACHE_URL + SHOAL_CACHE_TOKEN: their team, run and global, nothing else', async () => {
     const script = join(work, 'agent.mjs');
     writeFileSync(
       script,
       `const { SHOAL_CACHE_URL: url, SHOAL_CACHE_TOKEN: token, SHOAL_RUN_ID: run } = process.env;
-const call = (method, path, body) => fetch(url + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) }).then((r) => r.status);
-const results = [await call('PUT', '/team:ops/from-agent', { value: run }), await call('PUT', '/run:' + run + '/mine', { value: 1 }), await call('GET', '/global/shared'), await call('GET', '/team:other/x'), await call('PUT', '/run:someone-else/x', { value: 1 })];
-console.log('statuses', results.join(','));
-process.exit(results.join(',') === '200,200,200,403,403' ? 0 : 1);
+const call = (method, path, body) => fetch(url + path, { method, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
+const status = async (...a) => (await call(...a)).status;
+let results;
+if (process.argv[2] === 'write') {
+  results = [await status('PUT', '/team:ops/from-agent', { value: run }), await status('PUT', '/run:' + run + '/mine', { value: 1 }), await status('GET', '/global/shared'), await status('GET', '/team:other/x'), await status('PUT', '/run:someone-else/x', { value: 1 })];
+} else {
+  const r = await call('GET', '/team:ops/from-agent');
+  results = [r.status, (await r.json()).value === run ? 'same' : 'other'];
+}
+console.log('results', results.join(','));
+process.exit(results.join(',') === (process.argv[2] === 'write' ? '200,200,200,403,403' : '200,same') ? 0 : 1);
 `,
     );
     expect((await put('global', 'shared', { value: 'for everyone' })).status).toBe(200);
-    const run = await cluster.submit(`name: cache-agent\nteams: [{ name: ops }]\nphases:\n  - id: a\n    tasks:\n      - { id: agent, team: ops, role: Agent, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}], resources: { cpu: 20, memory: 256 } }\n`);
+    const task = (id: string, box: string, mode: string) => `{ id: ${id}, team: ops, role: ${id}, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(script)}, ${mode}], requires: { box: ${box} }, resources: { cpu: 20, memory: 256 } }`;
+    const run = await cluster.submit(
+      `name: cache-agents\nteams: [{ name: ops }]\nphases:\n  - id: a\n    tasks:\n      - ${task('writer', 'a', 'write')}\n  - id: b\n    depends_on: [a]\n    tasks:\n      - ${task('reader', 'b', 'read')}\n`,
+    );
     const done = await cluster.waitForRun(run.id, 60_000);
-    expect(done.tasks[0]).toMatchObject({ state: 'succeeded' });
+    expect(done.tasks.map((t) => [t.id, t.state, t.nodeId])).toEqual([
+      ['writer', 'succeeded', 'cache-node-a'],
+      ['reader', 'succeeded', 'cache-node-b'],
+    ]);
     const got = (await (await cluster.fetch(`${cluster.api}/cache/team:ops/from-agent`)).json()) as CacheEntryView;
     expect(got.value).toBe(run.id);
-    // a forged or foreign token opens nothing
+    // a forged token opens nothing
     const bad = await cluster.fetch(`${cluster.api}/cache/global/shared`, {}, 'shc1.e30.AAAA');
     expect(bad.status).toBe(401);
   });
