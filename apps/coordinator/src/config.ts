@@ -33,6 +33,8 @@ export interface CoordinatorConfig {
   workAckWaitMs: number;
   /** `SHOAL_WORK_MAX_DELIVER`: deliveries of a work message before its attempt fails as undeliverable. */
   workMaxDeliver: number;
+  /** `SHOAL_CACHE_SWEEP_MS`: how often the leader deletes expired shared-cache entries (docs/cache.md). */
+  cacheSweepMs: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export function loadCoordinatorConfig(env: NodeJS.ProcessEnv = process.env): Coo
     natsReplicas: int(env, 'SHOAL_NATS_REPLICAS', 1, 1, 5),
     workAckWaitMs: int(env, 'SHOAL_WORK_ACK_WAIT_MS', WORK_DELIVERY.ackWaitMs, 1000, 3_600_000),
     workMaxDeliver: int(env, 'SHOAL_WORK_MAX_DELIVER', WORK_DELIVERY.maxDeliver, 2, 10_000),
+    cacheSweepMs: int(env, 'SHOAL_CACHE_SWEEP_MS', 60_000, 1000, 3_600_000),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type KV, Kvm } from '@nats-io/kv';
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit, PayloadTooLargeException } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit, PayloadTooLargeException } from '@nestjs/common';
 import {
   type CacheDeleteReply,
   type CacheEntryView,
@@ -22,20 +22,15 @@ import {
   parseCacheNamespace,
   readStoredCacheEntry,
 } from '@shoal/protocol';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { LeadershipService } from '../leadership/leadership.service.js';
 import { Metrics } from '../metrics.js';
 import { NatsGateway } from '../nats.gateway.js';
 
-/** How often the leader sweeps expired entries out (`SHOAL_CACHE_SWEEP_MS`, 1 s .. 1 h; default 60 s). */
-export function cacheSweepMs(env: Record<string, string | undefined> = process.env): number {
-  const n = Number(env.SHOAL_CACHE_SWEEP_MS);
-  return Number.isInteger(n) && n >= 1000 && n <= 3_600_000 ? n : 60_000;
-}
-
 /**
  * The cache agents share, in the `<ns>_cache` KV bucket under `shared.<kind>[.<id>].<key>`: any
  * replica reads and writes it; expiry is checked on every read (an expired entry is a miss) and
- * the leader deletes expired entries every {@link cacheSweepMs}.
+ * the leader deletes expired entries every `SHOAL_CACHE_SWEEP_MS` (config `cacheSweepMs`).
  */
 @Injectable()
 export class SharedCache implements OnModuleInit, OnModuleDestroy {
@@ -45,13 +40,14 @@ export class SharedCache implements OnModuleInit, OnModuleDestroy {
   private sweeping = false;
 
   constructor(
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     private readonly nats: NatsGateway,
     private readonly leadership: LeadershipService,
     private readonly metrics: Metrics,
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.sweepIfLeader(), cacheSweepMs());
+    this.timer = setInterval(() => void this.sweepIfLeader(), this.config.cacheSweepMs);
     this.timer.unref();
   }
 
@@ -149,7 +145,7 @@ export class SharedCache implements OnModuleInit, OnModuleDestroy {
       const n = await this.sweep();
       if (n) this.log.log(`swept ${n} expired shared-cache entr${n === 1 ? 'y' : 'ies'}`);
     } catch (e) {
-      this.log.warn(`shared-cache sweep failed (next one in ${cacheSweepMs() / 1000} s): ${(e as Error).message}`);
+      this.log.warn(`shared-cache sweep failed (next one in ${this.config.cacheSweepMs / 1000} s): ${(e as Error).message}`);
     } finally {
       this.sweeping = false;
     }
