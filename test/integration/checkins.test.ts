@@ -6,6 +6,8 @@ import { PRESETS } from '../../apps/node-agent/src/presets/index.js';
 import { TmuxDriver } from '../../apps/node-agent/src/tmux/index.js';
 
 const FAKE_AGENT = join(process.cwd(), 'test/fixtures/fake-agent.mjs');
+/** How the fake agent looks: a `> ` prompt, and an interrupt hint while it works (as claude and codex show). */
+const FAKE_AGENT_PRESET = { ...PRESETS.shell, interactive: true, patterns: { ...PRESETS.shell.patterns, working: ['esc to interrupt'] } };
 const PROMPT = 'Status check: reply with what you finished, what you are doing, and what blocks you.';
 
 describe('check-ins to a fake interactive agent (real tmux)', () => {
@@ -79,7 +81,7 @@ describe('check-ins to a fake interactive agent (real tmux)', () => {
     const inputFile = join(tmp.path, 'input.txt');
     const paneId = await startAgent(inputFile);
     await driver.sendText(paneId, 'work 1500');
-    loop = new CheckinLoop({ tmux: driver, paneId, preset: PRESETS.claude, intervalMs: 60_000, prompt: PROMPT, pollMs: 25, settleMs: 100, stableMs: 80, publish: () => undefined });
+    loop = new CheckinLoop({ tmux: driver, paneId, preset: FAKE_AGENT_PRESET, intervalMs: 60_000, prompt: PROMPT, pollMs: 25, settleMs: 100, stableMs: 80, publish: () => undefined });
     expect(await loop.checkinNow()).toBe('busy');
     expect(loop.sent).toBe(0);
     await waitFor(async () => /^> ?$/m.test((await driver.capturePane(paneId)).split('\n').pop() ?? ''), { timeoutMs: 10_000, what: 'the prompt again' });
