@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { HTTP_ENDPOINTS } from '@shoal/protocol';
 import { AppModule } from '../app.module.js';
 import { ACCESS_KEY } from './access.js';
 
@@ -71,5 +72,12 @@ describe('API access declarations', () => {
       'PUT /cache/:ns/:key': 'public',
       'DELETE /cache/:ns/:key': 'public',
     });
+  });
+
+  it('every JSON route is declared in the protocol\'s HttpApi table, and the table has no route the app lacks', () => {
+    const shape = (route: string) => route.replace(/:[A-Za-z]+/g, ':_');
+    const page = (route: string) => route === 'GET /' || route.startsWith('GET /assets');
+    const served = [...routes().keys()].filter((r) => !page(r)).map(shape).sort();
+    expect(served).toEqual([...HTTP_ENDPOINTS].map(shape).sort());
   });
 });

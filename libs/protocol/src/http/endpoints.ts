@@ -5,6 +5,7 @@ import type { CreateJoinTokenRequest, CreateTokenRequest, EnrolReply, EnrolReque
 import type { BreakersReply, EstimatesReply, HealthReply, LeaderStatus, ScalingReply } from './cluster.js';
 import type { NodeActionName, NodeActionReply, NodeRemovedReply, NodeRow, StopEverywhereReply } from './nodes.js';
 import type { FleetStreamMessage, RunStreamMessage, RunSummary, SendTextRequest, TaskCaptureReply, TaskLogReply, TaskSendReply } from './runs.js';
+import type { CacheDeleteReply, CacheEntryView, CacheListReply, PutCacheRequest } from './cache.js';
 import type { ScheduleRemovedReply, ScheduleView } from './schedules.js';
 import type { ApiTokenView, MintedApiToken, MintedJoinToken, RevokedTokenReply } from './tokens.js';
 
@@ -65,7 +66,31 @@ export interface HttpApi {
   'DELETE /schedules/:name': { reply: ScheduleRemovedReply };
 
   'GET /analytics': { query: { since?: string }; reply: AnalyticsReport };
+
+  /** The shared cache (docs/cache.md): `:ns` is `global`, `run:<id>` or `team:<name>`. */
+  'GET /cache/:ns': { reply: CacheListReply };
+  'GET /cache/:ns/:key': { reply: CacheEntryView };
+  'PUT /cache/:ns/:key': { body: PutCacheRequest; reply: CacheEntryView };
+  'DELETE /cache/:ns/:key': { reply: CacheDeleteReply };
 }
+
+/** The endpoints of {@link HttpApi} as a list (a spec checks it against the coordinator's controllers). */
+export const HTTP_ENDPOINTS = [
+  'GET /healthz', 'GET /metrics', 'GET /leader',
+  'POST /runs', 'GET /runs', 'GET /runs/:id', 'POST /runs/:id/cancel', 'POST /runs/:id/tasks/:task/:decision',
+  'POST /runs/:id/tasks/:task/send', 'GET /runs/:id/tasks/:task/capture', 'GET /runs/:id/tasks/:task/logs', 'GET /runs/:id/events', 'GET /events',
+  'GET /nodes', 'POST /nodes/:id/:action', 'POST /emergency/stop-all', 'DELETE /nodes/:id', 'POST /enrol',
+  'POST /tokens', 'GET /tokens', 'DELETE /tokens/:id', 'POST /tokens/join',
+  'GET /scaling', 'GET /breakers', 'GET /estimates',
+  'POST /schedules', 'GET /schedules', 'DELETE /schedules/:name',
+  'GET /analytics',
+  'GET /cache/:ns', 'GET /cache/:ns/:key', 'PUT /cache/:ns/:key', 'DELETE /cache/:ns/:key',
+] as const satisfies readonly (keyof HttpApi)[];
+
+/** Compile-time proof that {@link HTTP_ENDPOINTS} lists every endpoint of {@link HttpApi}. */
+type Unlisted = Exclude<keyof HttpApi, (typeof HTTP_ENDPOINTS)[number]>;
+const everyEndpointListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyEndpointListed;
 
 /** The JSON answer of an endpoint of {@link HttpApi}. */
 export type HttpReply<E extends keyof HttpApi> = HttpApi[E] extends { reply: infer R } ? R : never;
