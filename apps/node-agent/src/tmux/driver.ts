@@ -17,7 +17,7 @@ import type { NewWindowOptions, NewWindowResult, PaneExit, SendTextOptions, Send
  * How long a start waits out a tmux server that is still shutting down (it answers `%exit` until it
  * is gone; with busy panes on a loaded host that took over a second).
  */
-const DYING_SERVER_WAIT_MS = 15_000;
+const DYING_SERVER_WAIT_MS = 30_000;
 
 /** Options of {@link TmuxDriver.connect}. */
 export interface TmuxDriverOptions extends Pick<ControlClientOptions, 'socketName' | 'tmuxBin' | 'configFile' | 'size' | 'commandTimeoutMs'> {
@@ -67,12 +67,17 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
    * again a moment later starts a fresh one.
    */
   static async connect(options: TmuxDriverOptions): Promise<TmuxDriver> {
-    const deadline = Date.now() + DYING_SERVER_WAIT_MS;
+    const started = Date.now();
+    const deadline = started + DYING_SERVER_WAIT_MS;
     for (let attempt = 1; ; attempt++) {
       try {
         return await TmuxDriver.connectOnce(options);
       } catch (err) {
-        if (Date.now() >= deadline || !/%exit/.test((err as Error).message)) throw err;
+        if (!/%exit/.test((err as Error).message)) throw err;
+        if (Date.now() >= deadline) {
+          (err as Error).message += ` (a server that exits as we connect: ${attempt} tries over ${Math.round((Date.now() - started) / 1000)} s)`;
+          throw err;
+        }
         await new Promise((r) => setTimeout(r, Math.min(100 * attempt, 1000)));
       }
     }
