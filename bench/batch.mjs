@@ -9,51 +9,15 @@
 // sampled from /proc every 50 ms, divided by N), and the median task time (node-reported).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startNats, tempDir } from '../libs/testing/dist/index.js';
-import { Cleanup, freePort, json, killTmux, procSample, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
-import { startNodeAgent } from './node-agent-start.mjs';
+import { tempDir } from '../libs/testing/dist/index.js';
+import { Cleanup, json, procSample, ratio, sleep, summary } from './lib.mjs';
+import { startStack } from './stack-start.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
 const STARTUP_MS = 1500;
 const MEMORY_MB = 100;
 const WORK_MS = 300;
-
-/** Coordinator + one node-agent with one task slot on a fresh NATS. */
-async function startStack(cleanup, dir) {
-  const nats = await startNats({ mode: 'local' });
-  cleanup.add(() => nats.stop());
-  const ns = `b${rand()}`;
-  const port = await freePort();
-  const coordinator = startChild([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
-    name: 'coordinator',
-    env: { ...process.env, NATS_URL: nats.url, SHOAL_NS: ns, PORT: String(port), SHOAL_HOST_CPU_HIGH: '100', OTEL_SDK_DISABLED: 'true', SHOAL_INSECURE: '1' },
-  });
-  cleanup.add(() => coordinator.stop());
-  await coordinator.waitForLine(/listening on/, 60_000);
-  const socket = `shoal-bench-${rand()}`;
-  const prefix = `shoal-bench-${rand()}`;
-  cleanup.add(() => removeCgroups(prefix));
-  cleanup.add(() => killTmux(socket));
-  const agent = await startNodeAgent({
-    nats,
-    ns,
-    nodeId: 'batch-node',
-    dataDir: join(dir, 'node'),
-    tmuxSocket: socket,
-    governor: 'auto',
-    prefix,
-    env: { SHOAL_MAX_TASKS: '1', SHOAL_CPU_CAPACITY: '100000', SHOAL_MEMORY_CAPACITY_MB: '10000000', SHOAL_PULSE_MS: '2500', SHOAL_CPU_BAND: 'off' },
-  });
-  cleanup.add(() => agent.stop());
-  const api = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (!(await json(api, '/nodes')).some((n) => n.id === 'batch-node' && n.state === 'alive')) {
-    if (Date.now() > deadline) throw new Error('node-agent did not register with the coordinator within 30 s');
-    await sleep(100);
-  }
-  return { api, agent };
-}
 
 /** The plan: N interactive tasks, one prompt each; batched ones share a batch key (and a role: one window). */
 function plan(name, n, record, batched) {
@@ -130,7 +94,7 @@ export async function run({ quick, log }) {
   try {
     const dir = tempDir('shoal-bench-batch-');
     cleanup.add(() => dir.dispose());
-    const { api, agent } = await startStack(cleanup, dir.path);
+    const { api, agent } = await startStack({ maxTasks: 1, nodeId: 'batch-node', dir: dir.path }, cleanup);
     log(`stand-in agent: ${STARTUP_MS} ms start-up, ${MEMORY_MB} MB filled, ${WORK_MS} ms per prompt; ${n} tasks; node with 1 task slot [${agent.governorKind}]${quick ? ' (quick: same N, one round)' : ''}`);
     const unbatched = await measure(api, 'bench-unbatched', n, join(dir.path, 'unbatched.txt'), false);
     log(`unbatched: ${JSON.stringify(unbatched)}`);

@@ -2,53 +2,10 @@
 // W3 phase hand-off: a chain of phases of 1 trivial task; gap = next phase's first start - previous phase's last finish.
 // W1 throughput: N `true` tasks in one phase vs `xargs -P<c>` running the same N (B0).
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { startNats, tempDir } from '../libs/testing/dist/index.js';
-import { Cleanup, freePort, json, killTmux, rand, ratio, removeCgroups, sleep, startChild, summary } from './lib.mjs';
-import { startNodeAgent } from './node-agent-start.mjs';
+import { tempDir } from '../libs/testing/dist/index.js';
+import { Cleanup, json, ratio, sleep, summary } from './lib.mjs';
+import { startStack } from './stack-start.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-
-/** Coordinator + one node-agent (max `concurrency` tasks) on a fresh NATS; returns the API and a cleanup. */
-async function startStack(concurrency, cleanup) {
-  const nats = await startNats({ mode: 'local' });
-  cleanup.add(() => nats.stop());
-  const dir = tempDir('shoal-bench-');
-  cleanup.add(() => dir.dispose());
-  const ns = `b${rand()}`;
-  const port = await freePort();
-  const coordinator = startChild([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
-    name: 'coordinator',
-    // the scheduling benchmarks measure the hot path on a private loopback bus: no tokens or nkeys
-    // (nkey authentication is one signature per connection; subject permissions are checked by the server per publish)
-    env: { ...process.env, NATS_URL: nats.url, SHOAL_NS: ns, PORT: String(port), SHOAL_HOST_CPU_HIGH: '100', OTEL_SDK_DISABLED: 'true', SHOAL_INSECURE: '1' },
-  });
-  cleanup.add(() => coordinator.stop());
-  await coordinator.waitForLine(/listening on/, 60_000);
-  const socket = `shoal-bench-${rand()}`;
-  const prefix = `shoal-bench-${rand()}`;
-  cleanup.add(() => removeCgroups(prefix));
-  cleanup.add(() => killTmux(socket));
-  const agent = await startNodeAgent({
-    nats,
-    ns,
-    nodeId: 'stack-node',
-    dataDir: join(dir.path, 'node'),
-    tmuxSocket: socket,
-    governor: 'auto',
-    prefix,
-    // Band off: it would refuse starts (by design) while the bench's bursts keep the host busy.
-    env: { SHOAL_MAX_TASKS: String(concurrency), SHOAL_CPU_CAPACITY: '100000', SHOAL_MEMORY_CAPACITY_MB: '10000000', SHOAL_PULSE_MS: '2500', SHOAL_CPU_BAND: 'off' },
-  });
-  cleanup.add(() => agent.stop());
-  const api = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (!(await json(api, '/nodes')).some((n) => n.id === 'stack-node' && n.state === 'alive')) {
-    if (Date.now() > deadline) throw new Error('node-agent did not register with the coordinator within 30 s');
-    await sleep(100);
-  }
-  return { api, coordinator, agent };
-}
 
 /** Submits a plan and polls GET /runs/:id until it ends; returns the run and the wall time (ms). */
 async function runPlan(api, plan, timeoutMs) {
@@ -116,7 +73,9 @@ export async function run({ quick, log }) {
   for (const c of concurrencies) {
     const cleanup = new Cleanup();
     try {
-      const { api } = await startStack(c, cleanup);
+      const dir = tempDir('shoal-bench-');
+      cleanup.add(() => dir.dispose());
+      const { api } = await startStack({ maxTasks: c, nodeId: 'stack-node', dir: dir.path }, cleanup);
       if (!out.w3) {
         log(`  W3: chain of ${chain} phases x 1 task`);
         await runPlan(api, chainPlan(2), 60_000);
