@@ -4,6 +4,7 @@ import { SendTextRequest, TERMINAL_RUN, ValidationError } from '@shoal/protocol'
 import type { OperatorAction } from '@shoal/scheduler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from './event-bus.js';
+import { OpenStreams } from './open-streams.js';
 import { LeadershipService } from './leadership/leadership.service.js';
 import { StoredRuns } from './leadership/stored-runs.js';
 import { RunsService } from './runs.service.js';
@@ -16,7 +17,7 @@ const ACTIONS: readonly OperatorAction[] = ['retry', 'skip', 'cancel'];
 @Controller('runs')
 export class RunsController implements OnModuleDestroy {
   /** Ends of the event streams still open (ended at shutdown: an open response holds the HTTP server's close). */
-  private readonly openStreams = new Set<() => void>();
+  private readonly openStreams = new OpenStreams();
 
   constructor(
     private readonly runs: RunsService,
@@ -82,6 +83,7 @@ export class RunsController implements OnModuleDestroy {
   @Get(':id/events')
   @RequireScope('read')
   async events(@Param('id') id: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.openStreams.assertOpen();
     const view = await this.runs.get(id);
     reply.hijack();
     const res = reply.raw;
@@ -102,22 +104,21 @@ export class RunsController implements OnModuleDestroy {
         });
       }
     });
-    const close = () => {
+    const stop = () => {
       clearInterval(keepAlive);
       off();
-      this.openStreams.delete(close);
+      forget();
+    };
+    const close = () => {
+      stop();
       res.end();
     };
-    this.openStreams.add(close);
-    req.raw.on('close', () => {
-      clearInterval(keepAlive);
-      off();
-      this.openStreams.delete(close);
-    });
+    const forget = this.openStreams.add(close);
+    req.raw.on('close', stop);
   }
 
-  /** Ends every open event stream (Nest calls this before it closes the HTTP server). */
+  /** Ends every open event stream and refuses new ones (Nest calls this before it closes the HTTP server). */
   onModuleDestroy(): void {
-    for (const close of [...this.openStreams]) close();
+    this.openStreams.endAll();
   }
 }

@@ -130,8 +130,9 @@ export class TaskAttempt {
     this.pid = win.pid;
     this.warm = win.warm;
     this.startedAt = win.startedAt;
-    const left = this.task.timeoutMs ? Math.max(0, this.task.timeoutMs - (this.deps.now() - win.startedAt)) : undefined;
-    this.running(logOffset, left);
+    const left = this.task.timeoutMs ? this.task.timeoutMs - (this.deps.now() - win.startedAt) : undefined;
+    this.running(logOffset, left === undefined ? undefined : Math.max(0, left));
+    if (left !== undefined && left <= 0) void this.stop('timed-out', `timed out after ${this.task.timeoutMs} ms (its deadline passed while no node-agent watched; stopped when re-adopted)`);
   }
 
   private running(logOffset: number, timeoutMs: number | undefined): void {
@@ -139,7 +140,7 @@ export class TaskAttempt {
     let seq = 0;
     this.follower = new LogFollower(this.logFile, (text) => this.deps.output(seq++, text), undefined, undefined, this.deps.logRotation);
     this.follower.start(logOffset);
-    if (timeoutMs !== undefined) {
+    if (timeoutMs !== undefined && timeoutMs > 0) {
       this.timeout = setTimeout(() => void this.stop('timed-out', `timed out after ${this.task.timeoutMs} ms`), timeoutMs);
     }
   }

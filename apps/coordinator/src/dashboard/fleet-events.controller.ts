@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from '../event-bus.js';
 import { LeadershipService } from '../leadership/leadership.service.js';
 import { StoredRuns } from '../leadership/stored-runs.js';
+import { OpenStreams } from '../open-streams.js';
 import { RunsService } from '../runs.service.js';
 import { RequireScope } from '../security/access.js';
 
@@ -19,7 +20,7 @@ const KEEP_ALIVE_MS = 15_000;
  */
 @Controller()
 export class FleetEventsController implements OnModuleDestroy {
-  private readonly open = new Set<() => void>();
+  private readonly open = new OpenStreams();
 
   constructor(
     private readonly runs: RunsService,
@@ -31,6 +32,7 @@ export class FleetEventsController implements OnModuleDestroy {
   @Get('events')
   @RequireScope('read')
   async events(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.open.assertOpen();
     const list = this.leadership.role === 'standby' ? await this.stored.list() : this.runs.list();
     reply.hijack();
     const res = reply.raw;
@@ -44,18 +46,18 @@ export class FleetEventsController implements OnModuleDestroy {
     const stop = () => {
       clearInterval(keepAlive);
       off();
-      this.open.delete(end);
+      forget();
     };
     const end = () => {
       stop();
       res.end();
     };
-    this.open.add(end);
+    const forget = this.open.add(end);
     req.raw.on('close', stop);
   }
 
-  /** Ends every open stream (Nest calls this before it closes the HTTP server). */
+  /** Ends every open stream and refuses new ones (Nest calls this before it closes the HTTP server). */
   onModuleDestroy(): void {
-    for (const end of [...this.open]) end();
+    this.open.endAll();
   }
 }
