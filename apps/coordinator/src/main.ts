@@ -34,13 +34,17 @@ async function main(): Promise<void> {
   process.stdout.write(`shoal coordinator listening on ${url}${mode}\n`);
   const stop = async (signal: string) => {
     process.stdout.write(`coordinator stopping (${signal})\n`);
-    await app.close();
+    const closed = await Promise.race([app.close().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), SHUTDOWN_DEADLINE_MS).unref())]);
+    if (!closed) process.stderr.write(`coordinator: shutdown still not done after ${SHUTDOWN_DEADLINE_MS} ms (an HTTP request or a shutdown hook that does not end); exiting anyway\n`);
     await telemetry.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
+
+/** A graceful shutdown that takes longer than this ends anyway (and says so). */
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 main().catch((e: Error) => {
   process.stderr.write(`coordinator failed to start: ${e.message}\n`);

@@ -10,6 +10,9 @@ import { failpoints } from './failpoints.js';
 import { Metrics } from './metrics.js';
 import { SecurityContext } from './security/security-context.js';
 
+/** How long a shutdown waits for the NATS connection to drain before it closes it. */
+const DRAIN_DEADLINE_MS = 5000;
+
 /**
  * Ack wait of the coordinators' status consumer: a report delivered to a coordinator that died
  * before acking it is delivered again (to the next leader) after this.
@@ -314,9 +317,16 @@ export class NatsGateway implements OnModuleDestroy {
     this.conn.publish(subject, encode(kind, payload));
   }
 
+  /** Drains the connection (pending work handled, then closed); a drain still going after 5 s is cut short by a close. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    await this.nc?.drain().catch(() => undefined);
+    const nc = this.nc;
+    if (!nc) return;
+    const drained = nc.drain().then(() => true, () => true);
+    const inTime = await Promise.race([drained, new Promise<false>((r) => setTimeout(() => r(false), DRAIN_DEADLINE_MS).unref())]);
+    if (inTime) return;
+    this.log.warn(`NATS drain not done after ${DRAIN_DEADLINE_MS} ms at shutdown: closing the connection`);
+    await nc.close().catch(() => undefined);
   }
 
   private async handleStatus(m: JsMsg, handler: (msg: PayloadOf<'status'>, subject: string) => Promise<void>): Promise<void> {
