@@ -158,22 +158,12 @@ describe('a restarted node-agent (kill -9, crash, upgrade)', () => {
     const oldPid = await started(marks, 1);
     await waitFor(async () => (await cluster.get(id)).tasks[0]!.state === 'running', { timeoutMs: 30_000, what: 'the coordinator to see attempt 1 running' });
     await cluster.agents[0]!.stop('SIGKILL', 5000);
-    const serverPid = Number((await cluster.tmux(socket, ['display-message', '-p', '#{pid}'])).trim());
-    await cluster.tmux(socket, ['kill-server']);
-    await waitFor(() => cluster.tmux(socket, ['list-sessions']).then(() => false, () => true), { timeoutMs: 10_000, what: 'the tmux server to be gone' });
-    // A dying server may still accept a connection, then drop it: give its process time to end too
-    // (best effort: where nobody reaps it, it lingers as a zombie or is slow to go; a CI run saw that).
-    await waitFor(() => !running(serverPid), { timeoutMs: 30_000, what: 'the tmux server process to end' }).catch(() => undefined);
-    // Known race (not fixed): a node-agent that connects to a tmux server still dying from
-    // kill-server fails to start with "%exit" (after retrying for 30 s); its supervisor starts it
-    // again, as here (a CI run once needed more than two starts).
-    let agent: Awaited<ReturnType<TestCluster['restartAgent']>> | undefined;
-    for (let start = 1; !agent; start++) {
-      agent = await cluster.restartAgent(0).catch((e: Error) => {
-        if (!/%exit/.test(e.message) || start >= 3) throw e;
-        return undefined;
-      });
-    }
+    // The task's window goes (its process with it); the tmux server stays. (Killing the whole server
+    // here left CI runs where every new server on that socket exited at once for 90 s — "%exit
+    // (server exited unexpectedly)", 35 tries — which this test does not cover; see the closing note.)
+    await cluster.tmux(socket, ['kill-window', '-t', '=Task-ops:=Ops-Long']);
+    await waitFor(() => cluster.tmux(socket, ['list-windows', '-t', '=Task-ops', '-F', '#{window_name}']).then((w) => !w.split('\n').includes('Ops-Long'), () => true), { timeoutMs: 10_000, what: 'the task window to be gone' });
+    const agent = await cluster.restartAgent(0);
     expect(agent.outputTail(400)).toMatch(/lost: its window was gone/);
     const newPid = await started(marks, 2);
     const done = await cluster.waitForRun(id, 90_000);
