@@ -4,10 +4,10 @@
  * incarnation (its batch journal), so the coordinator retries them in a fresh session instead of
  * leaving them dispatched.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Disposables, waitFor } from '@shoal/testing';
 import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
+import { lines } from '../support/files.js';
 
 const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
 const disposables = new Disposables();
@@ -20,13 +20,6 @@ beforeAll(async () => {
 
 afterAll(() => disposables.disposeAll(), 120_000);
 
-const lines = (file: string) => {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 it('members taken by a killed node-agent are reported lost at its restart and retried in a new session', async () => {
   const record = join(dir, 'record.txt');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Disposables, waitFor } from '@shoal/testing';
 import type { RunView, TaskView } from '@shoal/protocol';
 import { ROOT, type TestCluster, startOneNodeCluster } from '../support/cluster.js';
+import { lines } from '../support/files.js';
 
 const STAND_IN = join(ROOT, 'test/fixtures/stand-in-agent.mjs');
 /** Draws claude's captured screens (input box, a turn), read by the real claude preset. */
@@ -25,13 +26,6 @@ beforeAll(async () => {
 
 afterAll(() => disposables.disposeAll(), 120_000);
 
-const lines = (file: string) => {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-};
 
 async function finishedRun(planText: string): Promise<RunView> {
   const run = await cluster.submit(planText);
