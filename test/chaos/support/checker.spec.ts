@@ -39,6 +39,17 @@ describe('chaos checker', () => {
       expect(p).toMatch(/attempt 2 started after attempt 1 had completed/);
     });
 
+    it('excuses a re-run of work that ended while its node-agent was down, only if the re-run started before the agent was back', () => {
+      const ledger = [e('a', 1, 'start', 1), e('a', 1, 'end', 5), e('a', 2, 'start', 12, 200, 'n2'), e('a', 2, 'end', 14, 200, 'n2')];
+      const tasks = [t('a', 'succeeded', 2, 'n2')];
+      expect(checkI2(ledger, tasks, { allowRerun: true, blind: [{ node: 'n1', from: 3, to: 20 }] }).ok).toBe(true);
+      const late = checkI2(ledger, tasks, { allowRerun: true, blind: [{ node: 'n1', from: 3, to: 10 }] }).problems.join('\n');
+      expect(late).toMatch(/completed work ran again/);
+      expect(late).toMatch(/attempt 2 started after attempt 1 had completed/);
+      expect(checkI2(ledger, tasks, { allowRerun: true, blind: [{ node: 'n2', from: 3, to: 20 }] }).ok).toBe(false);
+      expect(checkI2(ledger, tasks, { allowRerun: true, blind: [{ node: 'n1', from: 6, to: 20 }] }).ok).toBe(false);
+    });
+
     it('allows a re-run of an interrupted attempt only where the row says the node was gone', () => {
       const ledger = [e('a', 1, 'start', 1), e('a', 2, 'start', 6), e('a', 2, 'end', 9)];
       expect(checkI2(ledger, [t('a', 'succeeded', 2)], { allowRerun: true }).ok).toBe(true);

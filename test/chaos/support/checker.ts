@@ -4,7 +4,8 @@
  * processes) to a verdict on each invariant of ../shared/design/RELIABILITY.md:
  * - I1 every accepted task is terminal in the API view;
  * - I2 each attempt started at most once and committed at most one result; attempts never exceed the
- *   maximum; completed work never started again; a task the API calls succeeded names the attempt
+ *   maximum; completed work never started again (unless it ended where no one could see it: a
+ *   node-agent down on a node judged lost meanwhile, {@link Expectations.blind}); a task the API calls succeeded names the attempt
  *   whose process really finished; re-runs of an interrupted attempt only where the row allows it;
  * - I3 no orphans: every live task process and live tmux pane belongs to an attempt the API says is
  *   running (after convergence with every run finished: none at all);
@@ -66,6 +67,19 @@ export interface Expectations {
   allowRerun: boolean;
   /** Every task must end succeeded (default true). */
   allSucceed?: boolean;
+  /**
+   * Times a node-agent was down on a node that was judged lost before it came back: no one could see
+   * an attempt end there, so its re-placement may run that work again (at-least-once). Only such an
+   * end, followed by attempts started before the agent was back, escapes "completed work ran again".
+   */
+  blind?: BlindWindow[];
+}
+
+/** A node-agent's absence: from its kill to its restart. */
+export interface BlindWindow {
+  node: string;
+  from: number;
+  to: number;
 }
 
 /** The verdict on one invariant. */
@@ -103,6 +117,15 @@ export function checkI1(tasks: ApiTask[], exp: Expectations): InvariantVerdict {
   return verdict(problems);
 }
 
+/**
+ * An end nobody could observe: on a node inside one of its blind windows, and every later start of
+ * the task came before that node-agent was back (so the re-placement could not have known).
+ */
+function unseenEnd(end: LedgerEntry, starts: LedgerEntry[], blind: BlindWindow[]): boolean {
+  const w = blind.find((b) => b.node === end.node && end.at >= b.from && end.at <= b.to);
+  return w !== undefined && starts.every((s) => s.at <= end.at || s.at <= w.to);
+}
+
 /** I2: executions and results per attempt, judged on the ledger against the API view. */
 export function checkI2(ledger: LedgerEntry[], tasks: ApiTask[], exp: Expectations): InvariantVerdict {
   const problems: string[] = [];
@@ -133,8 +156,10 @@ export function checkI2(ledger: LedgerEntry[], tasks: ApiTask[], exp: Expectatio
       if (c.ends > 0 && c.starts === 0) problems.push(`${akey(t.runId, t.taskId, attempt)} has an end without a start in the ledger`);
       if (attempt > t.maxAttempts) problems.push(`${akey(t.runId, t.taskId, attempt)} exceeds the maximum of ${t.maxAttempts} attempts`);
     }
-    if (ends.length > 1) problems.push(`${k}: completed work ran again (${ends.length} attempts finished: ${ends.map((e) => e.attempt).join(', ')})`);
-    const firstEnd = ends.reduce<LedgerEntry | undefined>((a, e) => (!a || e.at < a.at ? e : a), undefined);
+    const unseen = ends.filter((e) => unseenEnd(e, starts, exp.blind ?? []));
+    const seen = ends.filter((e) => !unseen.includes(e));
+    if (seen.length > 1) problems.push(`${k}: completed work ran again (${seen.length} attempts finished: ${seen.map((e) => e.attempt).join(', ')})`);
+    const firstEnd = seen.reduce<LedgerEntry | undefined>((a, e) => (!a || e.at < a.at ? e : a), undefined);
     if (firstEnd) {
       for (const s of starts) if (s.at > firstEnd.at) problems.push(`${key(t.runId, t.taskId)}: attempt ${s.attempt} started after attempt ${firstEnd.attempt} had completed the work`);
     }
