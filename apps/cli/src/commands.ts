@@ -4,7 +4,7 @@ import { compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
 import { followRun } from './follow/follow.js';
 import { agentCell, outputTails, runTable } from './render.js';
-import { type AgentStatus, type EstimatesReply, NEEDS_OPERATOR, type RunView } from '@shoal/protocol';
+import { type EstimatesReply, type RunView, agentsNeedingInput } from '@shoal/protocol';
 
 type Out = (s: string) => void;
 
@@ -88,12 +88,7 @@ export async function status(api: ApiClient, runId: string | undefined, out: Out
 
 /** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the heartbeats of nodes not lost). */
 async function needsOperator(api: ApiClient, out: Out): Promise<number> {
-  const list = await api.nodes();
-  const waiting = list
-    .filter((n) => n.state !== 'lost')
-    .flatMap((n) => n.running.map((r) => ({ ...r, nodeId: n.id })))
-    .filter((r): r is typeof r & { agent: AgentStatus } => !!r.agent && NEEDS_OPERATOR.has(r.agent.state))
-    .sort((a, b) => a.agent.since - b.agent.since);
+  const waiting = agentsNeedingInput(await api.nodes());
   if (!waiting.length) out('no agent needs you');
   for (const r of waiting) out(`${r.runId.padEnd(32)} ${`${r.taskId}#${r.attempt}`.padEnd(20)} ${r.nodeId.padEnd(16)} ${agentCell(r.agent)}`);
   return 0;

@@ -5,3 +5,4 @@ export * from './tokens.js';
 export * from './schedules.js';
 export * from './endpoints.js';
 export * from './cache.js';
+export * from './needs-operator.js';

@@ -1,0 +1,3 @@
+export * from './http-port.js';
+export * from './tool-results.js';
+export * from './shoal-tools.js';
