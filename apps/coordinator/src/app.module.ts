@@ -20,6 +20,8 @@ import { LeadershipController } from './leadership/leadership.controller.js';
 import { LeadershipService } from './leadership/leadership.service.js';
 import { StoredRuns } from './leadership/stored-runs.js';
 import { LifecycleService } from './lifecycle.service.js';
+import { McpController } from './mcp/mcp.controller.js';
+import { McpService } from './mcp/mcp.service.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
@@ -51,7 +53,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController, SharedCacheController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController, SharedCacheController, McpController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -89,6 +91,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
     DashboardAssets,
     SharedCache,
     CacheAccess,
+    McpService,
   ],
 })
 export class AppModule {}

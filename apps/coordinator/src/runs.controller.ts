@@ -8,7 +8,7 @@ import { OpenStreams } from './open-streams.js';
 import { LeadershipService } from './leadership/leadership.service.js';
 import { StoredRuns } from './leadership/stored-runs.js';
 import { RunsService } from './runs.service.js';
-import { RequireScope } from './security/access.js';
+import { RequireScope, TaskTokenMay } from './security/access.js';
 import { parseBody } from './security/parse-body.js';
 
 const ACTIONS: readonly OperatorAction[] = ['retry', 'skip', 'cancel'];
@@ -43,6 +43,7 @@ export class RunsController implements OnModuleDestroy {
 
   @Get(':id')
   @RequireScope('read')
+  @TaskTokenMay('own-run')
   get(@Param('id') id: string): Promise<RunView> {
     return this.runs.get(id);
   }
@@ -56,6 +57,7 @@ export class RunsController implements OnModuleDestroy {
   /** `{ text }` typed into the running task's pane, then Enter; `verified` says the text was seen before Enter. */
   @Post(':id/tasks/:taskId/send')
   @RequireScope('operate')
+  @TaskTokenMay('own-run')
   send(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown): Promise<TaskSendReply> {
     return this.runs.sendToTask(id, taskId, parseBody(SendTextRequest, body).text);
   }
@@ -63,6 +65,7 @@ export class RunsController implements OnModuleDestroy {
   /** The running task's pane text (`?lines=` of history above the screen, default 0). */
   @Get(':id/tasks/:taskId/capture')
   @RequireScope('read')
+  @TaskTokenMay('own-run')
   capture(@Param('id') id: string, @Param('taskId') taskId: string, @Query('lines') lines?: string): Promise<TaskCaptureReply> {
     const n = lines === undefined ? undefined : Number(lines);
     if (n !== undefined && !(Number.isInteger(n) && n >= 0 && n <= 10_000)) throw new ValidationError([{ path: 'lines', message: 'must be an integer from 0 to 10000' }]);

@@ -4,7 +4,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { Orchestrator } from '../orchestrator.js';
 import { type AuthorizedRequest, bearerToken } from '../security/api-auth.guard.js';
 import { SecurityContext } from '../security/security-context.js';
-import { CACHE_TOKEN_PREFIX, cacheTokenAllows, cacheTokenKey, mintCacheToken, verifyCacheToken } from './cache-token.js';
+import { CACHE_TOKEN_PREFIX, cacheTokenAllows, mintCacheToken, verifyCacheToken } from './cache-token.js';
 
 /** How long a task's cache token lasts past its timeout (or from dispatch when it has none). */
 const GRANT_MS = { afterTimeout: 3_600_000, withoutTimeout: 7 * 24 * 3_600_000 } as const;
@@ -19,7 +19,7 @@ export interface CacheGrant {
  * Who may use `/cache` (the routes are `@Public()` for the global guard, which knows API tokens
  * only, and are checked here): an API token by scope (read for GET, operate for PUT/DELETE), or a
  * task's cache token (`shc1.…`, see cache-token.ts) for `global`, its run and its team, reading and
- * writing. Without security (SHOAL_INSECURE=1) everyone may, and no token is minted.
+ * writing (the same token also opens /mcp and its own run: the global guard, `@TaskTokenMay`). Without security (SHOAL_INSECURE=1) everyone may, and no token is minted.
  */
 @Injectable()
 export class CacheAccess implements OnModuleInit {
@@ -31,8 +31,7 @@ export class CacheAccess implements OnModuleInit {
     private readonly security: SecurityContext,
     private readonly orchestrator: Orchestrator,
   ) {
-    const seed = security.natsSeed;
-    if (seed) this.key = cacheTokenKey(seed);
+    this.key = security.taskTokenKey;
     const own = `${config.security.tlsCert ? 'https' : 'http'}://127.0.0.1:${config.port}`;
     this.url = `${config.security.publicUrl ?? own}/cache`;
   }

@@ -2,11 +2,13 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { CacheNamespace } from '@shoal/protocol';
 
 /**
- * Task-scoped tokens of the shared cache: minted by the coordinator per dispatched attempt, given
- * to the agent as `SHOAL_CACHE_TOKEN`. Stateless: `shc1.<claims>.<hmac>`, HMAC-SHA256 with a key
+ * Task-scoped tokens ("task tokens"): minted by the coordinator per dispatched attempt, given to
+ * the agent as `SHOAL_CACHE_TOKEN`. Stateless: `shc1.<claims>.<hmac>`, HMAC-SHA256 with a key
  * derived from the coordinator's nkey seed (every replica holds the same seed, so any replica
- * verifies what another minted). A token opens `/cache` only, and only the namespaces `global`,
- * `run:<its run>` and `team:<its team>`; it works until its expiry (no revocation list).
+ * verifies what another minted). A token opens `/cache` for the namespaces `global`,
+ * `run:<its run>` and `team:<its team>` (cache-access.ts), `POST /mcp`, and the routes of its own
+ * run declared `@TaskTokenMay('own-run')` (its status, its tasks' screens and send: the global
+ * guard); it works until its expiry (no revocation list).
  */
 export const CACHE_TOKEN_PREFIX = 'shc1.';
 

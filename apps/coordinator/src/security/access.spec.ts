@@ -3,10 +3,10 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { HTTP_ENDPOINTS } from '@shoal/protocol';
 import { AppModule } from '../app.module.js';
-import { ACCESS_KEY } from './access.js';
+import { ACCESS_KEY, TASK_TOKEN_KEY } from './access.js';
 
-/** Every route of every controller of the app, as `METHOD /path` -> its access declaration. */
-function routes(): Map<string, string | undefined> {
+/** Every route of every controller of the app, as `METHOD /path` -> its access declaration (or its `key` metadata). */
+function routes(key = ACCESS_KEY): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   const controllers = Reflect.getMetadata('controllers', AppModule) as (new (...a: never[]) => object)[];
   for (const c of controllers) {
@@ -17,8 +17,8 @@ function routes(): Map<string, string | undefined> {
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
       if (method === undefined) continue;
       const path = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '').replace(/^\/|\/$/g, '');
-      const key = `${RequestMethod[method]} /${[base, path].filter(Boolean).join('/')}`;
-      out.set(key, Reflect.getMetadata(ACCESS_KEY, handler) ?? Reflect.getMetadata(ACCESS_KEY, c));
+      const route = `${RequestMethod[method]} /${[base, path].filter(Boolean).join('/')}`;
+      out.set(route, Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, c));
     }
   }
   return out;
@@ -71,6 +71,20 @@ describe('API access declarations', () => {
       'GET /cache/:ns/:key': 'public',
       'PUT /cache/:ns/:key': 'public',
       'DELETE /cache/:ns/:key': 'public',
+      // Shoal as an MCP server: any API token (each tool needs its endpoint's scope) or a task token; GET/DELETE answer 405
+      'POST /mcp': 'read',
+      'GET /mcp': 'public',
+      'DELETE /mcp': 'public',
+    });
+  });
+
+  it('a task token opens /mcp and its own run\'s status, screens and send; no other guarded route', () => {
+    const open = Object.fromEntries([...routes(TASK_TOKEN_KEY)].filter(([, reach]) => reach));
+    expect(open).toEqual({
+      'POST /mcp': 'entry',
+      'GET /runs/:id': 'own-run',
+      'GET /runs/:id/tasks/:taskId/capture': 'own-run',
+      'POST /runs/:id/tasks/:taskId/send': 'own-run',
     });
   });
 

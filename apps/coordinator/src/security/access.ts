@@ -15,3 +15,18 @@ export const RequireScope = (scope: Scope) => SetMetadata(ACCESS_KEY, scope sati
  * its body). Browser requests from a foreign origin are refused all the same.
  */
 export const Public = () => SetMetadata(ACCESS_KEY, 'public' satisfies Access);
+
+/**
+ * What an agent's task token (`shc1.`, its SHOAL_CACHE_TOKEN: claims run, team, expiry) may do on
+ * a route, besides `/cache` (which checks it itself): `own-run` — the route's `:id` must be the
+ * token's run (its status, its tasks' screens and send); `entry` — any valid task token passes
+ * (`POST /mcp`, whose tools go through the API again with the same token). A route without this
+ * declaration refuses task tokens (403).
+ */
+export type TaskTokenReach = 'own-run' | 'entry';
+
+/** Metadata key of a route's {@link TaskTokenReach}. */
+export const TASK_TOKEN_KEY = 'shoal:task-token';
+
+/** The route also opens to a task token, as far as `reach` says (see {@link TaskTokenReach}). */
+export const TaskTokenMay = (reach: TaskTokenReach) => SetMetadata(TASK_TOKEN_KEY, reach);

@@ -7,7 +7,8 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { AuthenticationError, PermissionError } from '@shoal/protocol';
 import { SecurityStore } from '@shoal/runtime';
 import { loadSecurityConfig } from '../config.js';
-import { Public, RequireScope } from './access.js';
+import { Public, RequireScope, TaskTokenMay } from './access.js';
+import { mintCacheToken } from '../cache/cache-token.js';
 import { ApiAuthGuard, bearerToken } from './api-auth.guard.js';
 import { crossSiteReason } from './origin.js';
 import { SecurityContext } from './security-context.js';
@@ -15,6 +16,12 @@ import { SecurityContext } from './security-context.js';
 class Routes {
   @RequireScope('operate')
   submit() {}
+  @RequireScope('operate')
+  @TaskTokenMay('own-run')
+  send() {}
+  @RequireScope('read')
+  @TaskTokenMay('entry')
+  mcp() {}
   @Public()
   health() {}
   undeclared() {}
@@ -25,19 +32,20 @@ describe('API auth guard (real security store in a temp dir)', () => {
   let store: SecurityStore;
   let guard: ApiAuthGuard;
   let insecureGuard: ApiAuthGuard;
+  let context: SecurityContext;
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'shoal-guard-'));
     const secDir = SecurityStore.init(join(dir, 'sec')).dir;
-    const context = SecurityContext.open(loadSecurityConfig({ SHOAL_SECURITY_DIR: secDir, SHOAL_PUBLIC_URL: 'https://ctl.example:8443' }, 'nats://x:4222'));
+    context = SecurityContext.open(loadSecurityConfig({ SHOAL_SECURITY_DIR: secDir, SHOAL_PUBLIC_URL: 'https://ctl.example:8443' }, 'nats://x:4222'));
     store = context.store!;
     guard = new ApiAuthGuard(new Reflector(), context);
     insecureGuard = new ApiAuthGuard(new Reflector(), SecurityContext.open(loadSecurityConfig({ SHOAL_INSECURE: '1' }, 'nats://x:4222')));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const call = (g: ApiAuthGuard, route: keyof Routes, headers: Record<string, string> = {}) => {
-    const req = { method: 'POST', url: '/x', protocol: 'http', headers: { host: '127.0.0.1:8080', ...headers } };
+  const call = (g: ApiAuthGuard, route: keyof Routes, headers: Record<string, string> = {}, params: Record<string, string> = {}) => {
+    const req = { method: 'POST', url: '/x', protocol: 'http', params, headers: { host: '127.0.0.1:8080', ...headers } };
     const ctx = new ExecutionContextHost([req, {}], Routes, Routes.prototype[route]);
     ctx.setType('http');
     return () => g.canActivate(ctx);
@@ -76,6 +84,25 @@ describe('API auth guard (real security store in a temp dir)', () => {
     expect(call(guard, 'submit', { ...bearer(admin), 'sec-fetch-site': 'cross-site' })).toThrow(/cross-site/);
     expect(call(guard, 'submit', { ...bearer(admin), origin: 'http://127.0.0.1:8080' })()).toBe(true);
     expect(call(guard, 'submit', { ...bearer(admin), origin: 'https://CTL.example:8443' })()).toBe(true);
+  });
+
+  it('a task token passes only routes that admit it: /mcp, and its own run\'s (the :id parameter)', () => {
+    const task = mintCacheToken(context.taskTokenKey!, { r: 'r-1', t: 'fe', e: Date.now() + 60_000 });
+    expect(call(guard, 'mcp', bearer(task))()).toBe(true);
+    expect(call(guard, 'send', bearer(task), { id: 'r-1', taskId: 'dev' })()).toBe(true);
+    expect(call(guard, 'send', bearer(task), { id: 'r-2', taskId: 'dev' })).toThrow('POST /x: this task token opens its own run r-1 only, not r-2');
+    expect(call(guard, 'submit', bearer(task))).toThrow(PermissionError);
+    expect(call(guard, 'submit', bearer(task))).toThrow(/POST \/x needs an API token with scope operate: a task token opens \/mcp, \/cache/);
+    expect(call(guard, 'health', bearer(task))()).toBe(true);
+  });
+
+  it('a forged, foreign or expired task token is 401; a missing token on a route that admits task tokens says so', () => {
+    const other = mintCacheToken(Buffer.alloc(32, 7), { r: 'r-1', t: 'fe', e: Date.now() + 60_000 });
+    const expired = mintCacheToken(context.taskTokenKey!, { r: 'r-1', t: 'fe', e: Date.now() - 1 });
+    for (const t of [other, expired, 'shc1.e30.AAAA']) expect(call(guard, 'mcp', bearer(t))).toThrow(/unknown or expired task token/);
+    expect(call(guard, 'mcp')).toThrow(AuthenticationError);
+    expect(call(guard, 'mcp')).toThrow(/SHOAL_CACHE_TOKEN/);
+    expect(call(guard, 'submit')).not.toThrow(/SHOAL_CACHE_TOKEN/);
   });
 
   it('a route without a declaration is refused, also when insecure; otherwise insecure checks nothing', () => {

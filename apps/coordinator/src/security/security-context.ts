@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Provider } from '@nestjs/common';
 import { SecurityStore } from '@shoal/runtime';
+import { cacheTokenKey } from '../cache/cache-token.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig, type SecurityConfig } from '../config.js';
 
 /**
@@ -26,6 +27,17 @@ export class SecurityContext {
   get enabled(): boolean {
     return this.store !== undefined;
   }
+
+  /**
+   * The HMAC key of task tokens (`shc1.`, cache/cache-token.ts), derived from the nkey seed so
+   * every replica verifies what another minted; undefined without security.
+   */
+  get taskTokenKey(): Buffer | undefined {
+    const seed = this.natsSeed;
+    if (seed && !this.tokenKey) this.tokenKey = cacheTokenKey(seed);
+    return this.tokenKey;
+  }
+  private tokenKey?: Buffer;
 
   /** The coordinator's NATS nkey seed (undefined on an insecure bus: anonymous). */
   get natsSeed(): string | undefined {

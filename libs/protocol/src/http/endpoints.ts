@@ -72,6 +72,14 @@ export interface HttpApi {
   'GET /cache/:ns/:key': { reply: CacheEntryView };
   'PUT /cache/:ns/:key': { body: PutCacheRequest; reply: CacheEntryView };
   'DELETE /cache/:ns/:key': { reply: CacheDeleteReply };
+
+  /**
+   * Shoal as an MCP server (docs/mcp.md): one JSON-RPC message (or batch) per POST, stateless
+   * streamable HTTP; any API token, or an agent's task token. GET and DELETE answer 405.
+   */
+  'POST /mcp': { body: unknown; reply: unknown };
+  'GET /mcp': { reply: never };
+  'DELETE /mcp': { reply: never };
 }
 
 /** The endpoints of {@link HttpApi} as a list (a spec checks it against the coordinator's controllers). */
@@ -85,6 +93,7 @@ export const HTTP_ENDPOINTS = [
   'POST /schedules', 'GET /schedules', 'DELETE /schedules/:name',
   'GET /analytics',
   'GET /cache/:ns', 'GET /cache/:ns/:key', 'PUT /cache/:ns/:key', 'DELETE /cache/:ns/:key',
+  'POST /mcp', 'GET /mcp', 'DELETE /mcp',
 ] as const satisfies readonly (keyof HttpApi)[];
 
 /** Compile-time proof that {@link HTTP_ENDPOINTS} lists every endpoint of {@link HttpApi}. */
