@@ -28,6 +28,7 @@ import type {
   TaskLogReply,
   TaskSendReply,
 } from '@shoal/protocol';
+import { TransportError, ValidationError } from '@shoal/protocol';
 import { type HttpAnswer, httpFetch } from './http.js';
 import { splitSse } from './sse.js';
 
@@ -107,7 +108,7 @@ export function resolveConnection(flags: ConnectionFlags = {}, env = process.env
     try {
       ca = readFileSync(caFile, 'utf8');
     } catch (e) {
-      throw new Error(`cannot read the CA file ${caFile}: ${(e as Error).message}`);
+      throw new ValidationError([{ path: '--tls-ca', message: `cannot read the CA file ${caFile}: ${(e as Error).message}` }]);
     }
   }
   return { base, token, tokenSource, ca, caFile };
@@ -277,7 +278,7 @@ export class ApiClient {
       const hint = tls
         ? `The server's certificate is not trusted: pass --tls-ca <ca.pem> or set SHOAL_CA_FILE${this.conn.caFile ? ` (used: ${this.conn.caFile})` : ''}.`
         : 'Is `shoal up` running? Set --api or SHOAL_API.';
-      throw new Error(`cannot reach the Shoal API at ${this.base} (${tls ? err.message : (err.code ?? err.message)}). ${hint}`);
+      throw new TransportError(`cannot reach the Shoal API at ${this.base} (${tls ? err.message : (err.code ?? err.message)}). ${hint}`);
     }
   }
 }

@@ -1,65 +1,97 @@
 import { readFileSync } from 'node:fs';
-import { formatIssues, parsePlanText } from '@shoal/protocol';
+import { type FieldIssue, formatIssues, parsePlanText, ValidationError } from '@shoal/protocol';
 import { compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
 import { followRun } from './follow/follow.js';
+import type { Output } from './output.js';
 import { agentCell, outputTails, runTable } from './render.js';
-import { type EstimatesReply, type RunView, agentsNeedingInput } from '@shoal/protocol';
+import { type EstimatesReply, agentsNeedingInput } from '@shoal/protocol';
 
-type Out = (s: string) => void;
+/** A plan file that cannot be read or breaks the rules; `issues` lists every problem (`E_VALIDATION`). */
+export class PlanFileError extends ValidationError {
+  constructor(message: string, issues: FieldIssue[]) {
+    super(issues);
+    this.message = message;
+  }
+}
 
-/** Reads and checks a plan file locally; throws with every problem listed. */
+/** Reads and checks a plan file locally; throws a {@link PlanFileError} with every problem listed. */
 export function validateFile(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`cannot read plan ${path}: ${(e as Error).message}`);
+    const message = `cannot read plan ${path}: ${(e as Error).message}`;
+    throw new PlanFileError(message, [{ path: '', message }]);
   }
   const parsed = parsePlanText(text);
   const compiled = parsed.ok ? compilePlan(parsed.value) : parsed;
   const issues = compiled.ok ? [] : compiled.issues;
-  if (issues.length) throw new Error(`plan ${path} is invalid:\n${formatIssues(issues).replace(/^/gm, '  ')}`);
+  if (issues.length) throw new PlanFileError(`plan ${path} is invalid:\n${formatIssues(issues).replace(/^/gm, '  ')}`, issues);
   return text;
+}
+
+/**
+ * What `shoal validate --json` prints (the check is local: no API answer to reuse): whether the
+ * plan file is valid, and every problem found.
+ */
+export interface PlanVerdict {
+  valid: boolean;
+  file: string;
+  issues: FieldIssue[];
+}
+
+/** `shoal validate <plan>`: exit 0 when valid, 2 (and the error) when not; `--json` prints the {@link PlanVerdict} either way. */
+export function validate(path: string, output: Output): number {
+  try {
+    validateFile(path);
+  } catch (e) {
+    if (output.json && e instanceof PlanFileError) output.show({ valid: false, file: path, issues: e.issues } satisfies PlanVerdict, () => '');
+    throw e;
+  }
+  output.show({ valid: true, file: path, issues: [] } satisfies PlanVerdict, (v) => `${v.file}: valid`);
+  return 0;
 }
 
 /** Options of {@link runPlan}. */
 export interface RunPlanOptions {
   follow?: boolean;
-  /** One JSON object per line (events, then the final run) instead of text. */
-  json?: boolean;
   /** Progress bars redrawn in place (default: when stdout is a terminal and not --json). */
   tty?: boolean;
-  write?: (text: string) => void;
+  /** Where the follower writes raw text (stdout: JSON lines with --json). */
+  write: (text: string) => void;
   columns?: () => number;
   rows?: () => number;
 }
 
 /**
  * `shoal run`: submits a plan; with follow, shows live progress (bars per phase with ETA on a
- * terminal, plain lines otherwise, JSON lines with --json) and exits 0 only if the run succeeded.
+ * terminal, plain lines otherwise) and exits 0 only if the run succeeded. `--json`: the submitted
+ * RunView; with `--follow`, JSON lines: `{type: 'submitted', runId, tasks, phases}`, each RunEvent
+ * (`replayed: true` when rebuilt from a snapshot), then `{type: 'result', run}` with the final RunView.
  */
-export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, out: Out): Promise<number> {
+export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, output: Output): Promise<number> {
   const text = validateFile(path);
   const run = await api.submit(text);
-  if (o.json) out(JSON.stringify({ type: 'submitted', runId: run.id, tasks: run.tasks.length, phases: run.phases.length }));
-  else out(`run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`);
-  if (!o.follow) return 0;
-  const mode = o.json ? 'json' : o.tty ? 'tty' : 'plain';
-  const estimateMs = mode === 'tty' ? await taskEstimates(api, text) : undefined;
-  const write = o.write ?? ((s: string) => out(s.replace(/\n$/, '')));
-  let final: RunView | undefined = await followRun(api, run, { mode, write, columns: o.columns, rows: o.rows, estimateMs });
-  final = await api.run(run.id).catch(() => final);
-  if (!final) throw new Error(`lost track of run ${run.id}`);
-  if (o.json) {
-    out(JSON.stringify({ type: 'result', run: final }));
-  } else {
-    out('');
-    out(runTable(final));
-    const tails = outputTails(final);
-    if (tails) out(`output (tail):\n${tails}`);
+  const submitted = `run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`;
+  if (!o.follow) {
+    output.show(run, () => submitted);
+    return 0;
   }
-  return final.state === 'succeeded' ? 0 : 1;
+  if (output.json) output.line({ type: 'submitted', runId: run.id, tasks: run.tasks.length, phases: run.phases.length });
+  else output.text(submitted);
+  const mode = output.json ? 'json' : o.tty ? 'tty' : 'plain';
+  const estimateMs = mode === 'tty' ? await taskEstimates(api, text) : undefined;
+  const final = await followRun(api, run, { mode, write: o.write, columns: o.columns, rows: o.rows, estimateMs });
+  const last = await api.run(run.id).catch(() => final);
+  if (output.json) output.line({ type: 'result', run: last });
+  else {
+    output.text('');
+    output.text(runTable(last));
+    const tails = outputTails(last);
+    if (tails) output.text(`output (tail):\n${tails}`);
+  }
+  return last.state === 'succeeded' ? 0 : 1;
 }
 
 /** Expected duration per task id from the coordinator's learned estimates (`GET /estimates`, by task kind). */
@@ -73,36 +105,44 @@ async function taskEstimates(api: ApiClient, planText: string): Promise<(taskId:
   };
 }
 
-/** `shoal status [run]`; with `needsMe`, the agents across runs whose state needs an operator. */
-export async function status(api: ApiClient, runId: string | undefined, out: Out, needsMe = false): Promise<number> {
-  if (needsMe) return needsOperator(api, out);
+/**
+ * `shoal status [run]`; with `needsMe`, the agents across runs whose state needs an operator.
+ * `--json`: the RunSummary[] of `GET /runs`, the RunView of `GET /runs/:id`, or with `--needs-me`
+ * the AgentNeedingInput[] (libs/protocol, as the MCP tool answers it).
+ */
+export async function status(api: ApiClient, runId: string | undefined, output: Output, needsMe = false): Promise<number> {
+  if (needsMe) return needsOperator(api, output);
   if (runId) {
-    out(runTable(await api.run(runId)));
+    output.show(await api.run(runId), runTable);
     return 0;
   }
-  const runs = await api.runs();
-  if (!runs.length) out('no runs');
-  for (const r of runs) out(`${r.id.padEnd(32)} ${r.state.padEnd(18)} ${String(r.tasks).padStart(4)} tasks  ${new Date(r.submittedAt).toISOString()}`);
+  output.show(await api.runs(), (runs) =>
+    runs.length ? runs.map((r) => `${r.id.padEnd(32)} ${r.state.padEnd(18)} ${String(r.tasks).padStart(4)} tasks  ${new Date(r.submittedAt).toISOString()}`).join('\n') : 'no runs',
+  );
   return 0;
 }
 
 /** `shoal status --needs-me`: running agents waiting for input, in a menu, stalled or in error, longest first (from the heartbeats of nodes not lost). */
-async function needsOperator(api: ApiClient, out: Out): Promise<number> {
-  const waiting = agentsNeedingInput(await api.nodes());
-  if (!waiting.length) out('no agent needs you');
-  for (const r of waiting) out(`${r.runId.padEnd(32)} ${`${r.taskId}#${r.attempt}`.padEnd(20)} ${r.nodeId.padEnd(16)} ${agentCell(r.agent)}`);
+async function needsOperator(api: ApiClient, output: Output): Promise<number> {
+  output.show(agentsNeedingInput(await api.nodes()), (waiting) =>
+    waiting.length ? waiting.map((r) => `${r.runId.padEnd(32)} ${`${r.taskId}#${r.attempt}`.padEnd(20)} ${r.nodeId.padEnd(16)} ${agentCell(r.agent)}`).join('\n') : 'no agent needs you',
+  );
   return 0;
 }
 
-/** `shoal nodes`. */
-export async function nodes(api: ApiClient, out: Out): Promise<number> {
-  const list = await api.nodes();
-  if (!list.length) out('no nodes');
-  for (const n of list) {
-    const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',');
-    const warm = !n.warm ? 'off' : n.warm.off ? `off (${n.warm.off})` : `${n.warm.ready}/${n.warm.size}`;
-    out(`${n.id.padEnd(24)} ${n.state.padEnd(8)} cpu ${String(n.host.cpuPercent).padStart(5)}%  mem ${n.host.memUsedMb}/${n.host.memTotalMb} MB  tasks ${n.running.length}  governor ${n.governor}  warm ${warm}  ${labels}`);
-  }
+/** `shoal nodes` (`--json`: the NodeRow[] of `GET /nodes`). */
+export async function nodes(api: ApiClient, output: Output): Promise<number> {
+  output.show(await api.nodes(), (list) =>
+    list.length
+      ? list
+          .map((n) => {
+            const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(',');
+            const warm = !n.warm ? 'off' : n.warm.off ? `off (${n.warm.off})` : `${n.warm.ready}/${n.warm.size}`;
+            return `${n.id.padEnd(24)} ${n.state.padEnd(8)} cpu ${String(n.host.cpuPercent).padStart(5)}%  mem ${n.host.memUsedMb}/${n.host.memTotalMb} MB  tasks ${n.running.length}  governor ${n.governor}  warm ${warm}  ${labels}`;
+          })
+          .join('\n')
+      : 'no nodes',
+  );
   return 0;
 }
 

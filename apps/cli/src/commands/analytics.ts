@@ -8,8 +8,8 @@ export function fetchAnalytics(api: ApiClient, since: string): Promise<Analytics
   return api.analytics(since);
 }
 
-/** `shoal analytics [--since 7d] [--json]`: completion times per kind, rates, slowest phases, utilisation, cache, agent-hours. */
-export const registerAnalyticsCommand: RegisterCommand = (program, { api, out, act }) => {
+/** `shoal analytics [--since 7d]` (`--json`: the AnalyticsReport): completion times per kind, rates, slowest phases, utilisation, cache, agent-hours. */
+export const registerAnalyticsCommand: RegisterCommand = (program, { api, act, output }) => {
   program
     .command('analytics')
     .description('history of runs and tasks: p50/p95 per task kind, success and retry rates, slowest phases, node utilisation, cache hits, agent-hours')
@@ -17,11 +17,9 @@ export const registerAnalyticsCommand: RegisterCommand = (program, { api, out, a
       if (parseWindow(v) === undefined) throw new InvalidArgumentError(`must be ${WINDOW_FORM}`);
       return v;
     }, '7d')
-    .option('--json', 'print the report as JSON')
     .action(
-      act(async (o: { since: string; json?: boolean }) => {
-        const report = await fetchAnalytics(api(), o.since);
-        out(o.json ? JSON.stringify(report, null, 2) : renderAnalytics(report, o.since));
+      act(async (o: { since: string }) => {
+        output.show(await fetchAnalytics(api(), o.since), (report) => renderAnalytics(report, o.since));
         return 0;
       }),
     );

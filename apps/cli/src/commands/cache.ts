@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { CacheEntryView } from '@shoal/protocol';
+import { NotFoundError, ValidationError } from '@shoal/protocol';
 import { ApiError } from '../api-client.js';
 import type { RegisterCommand } from './task-api.js';
 
@@ -11,7 +12,7 @@ export function cacheValue(text: string, asJson: boolean | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new Error(`--json-value: not JSON (${(e as Error).message})`);
+    throw new ValidationError([{ path: '--json-value', message: `not JSON (${(e as Error).message})` }]);
   }
 }
 
@@ -21,14 +22,13 @@ export function printableValue(e: Pick<CacheEntryView, 'value'>): string {
 }
 
 /** Registers `shoal cache get|put|ls|rm`: the cache agents share (`/cache/:ns/:key`). */
-export const registerCacheCommands: RegisterCommand = (program, { api, out, act }) => {
+export const registerCacheCommands: RegisterCommand = (program, { api, act, output }) => {
   const cache = program.command('cache').description(`the cache agents share (${NS_HELP}); entries expire after their TTL`);
   cache
     .command('get <ns> <key>')
-    .description('print an entry\'s value (exit 1 when absent or expired)')
-    .option('--json', 'print the whole entry as JSON')
+    .description('print an entry\'s value (--json: the whole entry); exit 1 when absent or expired')
     .action(
-      act(async (ns: string, key: string, o: { json?: boolean }) => {
+      act(async (ns: string, key: string) => {
         const e = await api()
           .cacheGet(ns, key)
           .catch((err: unknown) => {
@@ -36,10 +36,10 @@ export const registerCacheCommands: RegisterCommand = (program, { api, out, act 
             throw err;
           });
         if (!e) {
-          process.stderr.write(`${ns} ${key}: not in the cache (absent or expired)\n`);
+          output.error(new NotFoundError(`${ns} ${key}: not in the cache (absent or expired)`), (err) => (err as Error).message);
           return 1;
         }
-        out(o.json ? JSON.stringify(e, null, 2) : printableValue(e));
+        output.show(e, printableValue);
         return 0;
       }),
     );
@@ -49,41 +49,36 @@ export const registerCacheCommands: RegisterCommand = (program, { api, out, act 
     .option('--ttl <duration>', 'time to live: seconds, or 30s, 15m, 2h (default 24h, at most 168h)')
     .option('--file <path>', 'read the value from a file')
     .option('--json-value', 'store the text parsed as JSON instead of as a string')
-    .option('--json', 'print the stored entry as JSON')
     .action(
-      act(async (ns: string, key: string, value: string | undefined, o: { ttl?: string; file?: string; jsonValue?: boolean; json?: boolean }) => {
-        if ((value === undefined) === (o.file === undefined)) throw new Error('give the value as an argument (`-` for stdin) or with --file, not both');
+      act(async (ns: string, key: string, value: string | undefined, o: { ttl?: string; file?: string; jsonValue?: boolean }) => {
+        if ((value === undefined) === (o.file === undefined)) throw new ValidationError([{ path: 'value', message: 'give the value as an argument (`-` for stdin) or with --file, not both' }]);
         const text = o.file !== undefined ? readFileSync(o.file, 'utf8') : value === '-' ? readFileSync(0, 'utf8') : value!;
         const ttl = o.ttl === undefined ? undefined : /^\d+$/.test(o.ttl) ? Number(o.ttl) : o.ttl;
         const e = await api().cachePut(ns, key, { value: cacheValue(text, o.jsonValue), ...(ttl !== undefined ? { ttl } : {}) });
-        out(o.json ? JSON.stringify(e, null, 2) : `${e.ns} ${e.key}: stored ${e.size} bytes, expires ${new Date(e.expiresAt).toISOString()}`);
+        output.show(e, () => `${e.ns} ${e.key}: stored ${e.size} bytes, expires ${new Date(e.expiresAt).toISOString()}`);
         return 0;
       }),
     );
   cache
     .command('ls <ns>')
     .description('list the live keys of a namespace')
-    .option('--json', 'print the list as JSON')
     .action(
-      act(async (ns: string, o: { json?: boolean }) => {
-        const r = await api().cacheList(ns);
-        if (o.json) out(JSON.stringify(r, null, 2));
-        else {
-          if (!r.entries.length) out(`no entries in ${r.ns}`);
-          for (const e of r.entries) out(`${e.key}  ${e.size} B  expires ${new Date(e.expiresAt).toISOString()}`);
-          if (r.truncated) out(`(more keys than shown)`);
-        }
+      act(async (ns: string) => {
+        output.show(await api().cacheList(ns), (r) =>
+          [
+            ...(r.entries.length ? r.entries.map((e) => `${e.key}  ${e.size} B  expires ${new Date(e.expiresAt).toISOString()}`) : [`no entries in ${r.ns}`]),
+            ...(r.truncated ? ['(more keys than shown)'] : []),
+          ].join('\n'),
+        );
         return 0;
       }),
     );
   cache
     .command('rm <ns> <key>')
     .description('delete an entry')
-    .option('--json', 'print the answer as JSON')
     .action(
-      act(async (ns: string, key: string, o: { json?: boolean }) => {
-        const r = await api().cacheDelete(ns, key);
-        out(o.json ? JSON.stringify(r) : `${r.ns} ${r.key}: ${r.deleted ? 'deleted' : 'was not there'}`);
+      act(async (ns: string, key: string) => {
+        output.show(await api().cacheDelete(ns, key), (r) => `${r.ns} ${r.key}: ${r.deleted ? 'deleted' : 'was not there'}`);
         return 0;
       }),
     );

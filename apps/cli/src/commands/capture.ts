@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import type { RegisterCommand } from './task-api.js';
 
 /** `shoal capture <run> <task> [--lines N]`: prints a running task's pane text. */
-export const registerCaptureCommand: RegisterCommand = (program, { api, out, act }) => {
+export const registerCaptureCommand: RegisterCommand = (program, { api, act, output }) => {
   program
     .command('capture <run> <task>')
     .description("print a running task's screen (its tmux pane)")
@@ -13,8 +13,7 @@ export const registerCaptureCommand: RegisterCommand = (program, { api, out, act
     })
     .action(
       act(async (run: string, task: string, o: { lines?: number }) => {
-        const r = await api().capture(run, task, o.lines);
-        out(r.text);
+        output.show(await api().capture(run, task, o.lines), (r) => r.text);
         return 0;
       }),
     );

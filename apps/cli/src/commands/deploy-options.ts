@@ -4,13 +4,20 @@
  * as defaults to a plan object. Pure: no I/O.
  */
 
+import { ValidationError } from '@shoal/protocol';
+
 /** The seed's CPU band: percent of one core per agent, as `--cpu-limit` accepts it. */
 export const CPU_LIMIT_RANGE = { min: 40, max: 60 } as const;
 /** Memory per agent, in MB, as `--memory` accepts it (the plan's own limits). */
 export const MEMORY_RANGE_MB = { min: 256, max: 768 } as const;
 
-/** A refused option value; the CLI prints the message and exits 2. */
-export class DeployOptionError extends Error {}
+/** A refused option value (a validation error of that option); the CLI prints the message and exits 2. */
+export class DeployOptionError extends ValidationError {
+  constructor(option: string, message: string) {
+    super([{ path: option, message }]);
+    this.message = message;
+  }
+}
 
 /** What `shoal deploy` was asked for, after the npm_config_* fallbacks. */
 export interface DeployOptions {
@@ -27,7 +34,7 @@ export function parseCpuLimit(raw: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(raw);
   const n = m ? Number(m[1]) : NaN;
   if (!Number.isInteger(n) || n < CPU_LIMIT_RANGE.min || n > CPU_LIMIT_RANGE.max) {
-    throw new DeployOptionError(`--cpu-limit=${raw} refused: allowed ${CPU_LIMIT_RANGE.min}-${CPU_LIMIT_RANGE.max} (whole percent of one core per agent, inside the seed's ${CPU_LIMIT_RANGE.min}-${CPU_LIMIT_RANGE.max}% host band)`);
+    throw new DeployOptionError('--cpu-limit', `--cpu-limit=${raw} refused: allowed ${CPU_LIMIT_RANGE.min}-${CPU_LIMIT_RANGE.max} (whole percent of one core per agent, inside the seed's ${CPU_LIMIT_RANGE.min}-${CPU_LIMIT_RANGE.max}% host band)`);
   }
   return n;
 }
@@ -40,7 +47,7 @@ export function parseMemory(raw: string): number {
   const factor = m ? UNIT_MB[m[2]!.toLowerCase()] : undefined;
   const mb = m && factor !== undefined ? Number(m[1]) * factor : NaN;
   if (!Number.isInteger(mb) || mb < MEMORY_RANGE_MB.min || mb > MEMORY_RANGE_MB.max) {
-    throw new DeployOptionError(`--memory=${raw} refused: allowed ${MEMORY_RANGE_MB.min}MB-${MEMORY_RANGE_MB.max}MB per agent (e.g. 512MB)`);
+    throw new DeployOptionError('--memory', `--memory=${raw} refused: allowed ${MEMORY_RANGE_MB.min}MB-${MEMORY_RANGE_MB.max}MB per agent (e.g. 512MB)`);
   }
   return mb;
 }

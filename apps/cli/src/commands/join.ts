@@ -27,8 +27,8 @@ interface JoinCliFlags {
   printSystemd?: boolean;
 }
 
-/** `shoal join <url> --token <t>`: enrols this host and runs its node-agent in the foreground, supervised. */
-export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCommandDeps, 'out' | 'act'>): void {
+/** `shoal join <url> --token <t>`: enrols this host and runs its node-agent in the foreground, supervised (a log, not data: `--json` is refused). */
+export function registerJoinCommand(program: Command, { out, act, output }: Pick<TaskCommandDeps, 'out' | 'act' | 'output'>): void {
   program
     .command('join <coordinator-url>')
     .description("join this host to a cluster: enrol with a one-time join token (from `shoal up` or `shoal token join`) and run its node-agent; Ctrl-C stops it")
@@ -42,6 +42,7 @@ export function registerJoinCommand(program: Command, { out, act }: Pick<TaskCom
     .option('--print-systemd', 'print a systemd unit running this command, and exit')
     .action(
       act(async (url: string, f: JoinCliFlags) => {
+        output.refuseJson('join', 'prints a log while it runs the node-agent (or with --print-systemd a unit file), not data; `shoal nodes --json` shows the node once it joined');
         const global = program.opts<{ token?: string; tlsCa?: string }>();
         const token = f.token ?? global.token ?? (process.env.SHOAL_JOIN_TOKEN || undefined);
         const tlsCa = f.tlsCa ?? global.tlsCa;

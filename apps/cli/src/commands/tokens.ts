@@ -11,7 +11,7 @@ export function ttlOption(v: string): number {
 }
 
 /** Registers `token create|join|list|revoke` and `nodes remove`. */
-export function registerTokenCommands(program: Command, nodes: Command, { api, out, act }: TaskCommandDeps): void {
+export function registerTokenCommands(program: Command, nodes: Command, { api, out, act, output }: TaskCommandDeps): void {
   const token = program.command('token').description('API tokens (read < operate < admin) and one-time join tokens; needs an admin token');
   token
     .command('create')
@@ -25,8 +25,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .action(
       act(async (o: { scope: Scope; name?: string }) => {
         const t = await api().createToken({ scope: o.scope, ...(o.name ? { name: o.name } : {}) });
-        out(`token ${t.id} (${t.scope}${t.name ? `, ${t.name}` : ''}) — shown only now; use it with --token or SHOAL_TOKEN:`);
-        out(t.token);
+        output.show(t, () => `token ${t.id} (${t.scope}${t.name ? `, ${t.name}` : ''}) — shown only now; use it with --token or SHOAL_TOKEN:\n${t.token}`);
         return 0;
       }),
     );
@@ -38,9 +37,9 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
       act(async (o: { ttl: number }) => {
         const client = api();
         const t = await client.joinToken({ ttlMs: o.ttl });
-        out(`Run on the host to join (single use, valid until ${new Date(t.expiresAt).toISOString()}):`);
-        out(`  ${t.command}${client.conn.caFile ? ` --tls-ca ${client.conn.caFile}` : ''}`);
-        if (client.conn.caFile) out(`  (copy ${client.conn.caFile} to that host first and give its path to --tls-ca)`);
+        const ca = client.conn.caFile;
+        output.show(t, () => [`Run on the host to join (single use, valid until ${new Date(t.expiresAt).toISOString()}):`, `  ${t.command}${ca ? ` --tls-ca ${ca}` : ''}`].join('\n'));
+        if (ca) out(`  (copy ${ca} to that host first and give its path to --tls-ca${output.json ? ', which the command above leaves out' : ''})`);
         return 0;
       }),
     );
@@ -49,9 +48,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .description('list API tokens (never their secrets)')
     .action(
       act(async () => {
-        const list = await api().tokens();
-        if (!list.length) out('no tokens');
-        for (const t of list) out(`${t.id}  ${t.scope.padEnd(8)} ${new Date(t.createdAt).toISOString()}  ${t.name}`);
+        output.show(await api().tokens(), (list) => (list.length ? list.map((t) => `${t.id}  ${t.scope.padEnd(8)} ${new Date(t.createdAt).toISOString()}  ${t.name}`).join('\n') : 'no tokens'));
         return 0;
       }),
     );
@@ -60,8 +57,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .description('revoke an API token (it stops working at once)')
     .action(
       act(async (id: string) => {
-        await api().revokeToken(id);
-        out(`token ${id} revoked`);
+        output.show(await api().revokeToken(id), (r) => `token ${r.revoked ?? id} revoked`);
         return 0;
       }),
     );
@@ -70,8 +66,7 @@ export function registerTokenCommands(program: Command, nodes: Command, { api, o
     .description("remove a node: its NATS credentials stop working at once (it must join again with a new token)")
     .action(
       act(async (id: string) => {
-        const r = await api().removeNode(id);
-        out(`node ${r.removed ?? id} removed: its credentials no longer work`);
+        output.show(await api().removeNode(id), (r) => `node ${r.removed ?? id} removed: its credentials no longer work`);
         return 0;
       }),
     );

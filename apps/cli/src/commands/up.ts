@@ -49,8 +49,11 @@ export function onStopSignal(): Promise<string> {
   });
 }
 
-/** `shoal up`: a control host (nats-server, coordinator, local node-agent), supervised until Ctrl-C. */
-export function registerUpCommand(program: Command, { out, act }: Pick<TaskCommandDeps, 'out' | 'act'>): void {
+/**
+ * `shoal up`: a control host (nats-server, coordinator, local node-agent), supervised until Ctrl-C.
+ * Its output is a log, so `--json` is refused; what it started is in `<data-dir>/cluster.json`.
+ */
+export function registerUpCommand(program: Command, { out, act, output }: Pick<TaskCommandDeps, 'out' | 'act' | 'output'>): void {
   program
     .command('up')
     .description('start a control host: nats-server (JetStream), a coordinator and a node-agent, secured with tokens and per-node NATS keys; Ctrl-C stops all of it')
@@ -71,6 +74,7 @@ export function registerUpCommand(program: Command, { out, act }: Pick<TaskComma
     .option('-v, --verbose', 'show the logs of every process')
     .action(
       act(async (f: UpFlags) => {
+        output.refuseJson('up', 'prints a log while it supervises its processes, not data; what it started (api, publicUrl, nats, tmuxSocket, pid) is in <data-dir>/cluster.json (mode 0600: it also holds the admin token)');
         const stopSignal = onStopSignal();
         const sup = new Supervisor(out);
         // --tls-ca is also a global option (the CLI's own CA), which commander fills first.

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type RunView, TERMINAL_RUN } from '@shoal/protocol';
+import { type RunView, TERMINAL_RUN, TransportError } from '@shoal/protocol';
 import { type ApiClient, ApiError } from '../api-client.js';
 import { fittedPhaseBars } from './bars.js';
 import { followLine } from './lines.js';
@@ -42,7 +42,7 @@ export async function followRun(api: ApiClient, first: RunView, o: FollowOptions
   let failingSince: number | undefined;
   try {
     while (!TERMINAL_RUN.includes(progress.state)) {
-      let why: unknown = new Error(`the event stream of run ${first.id} keeps closing before the run ended`);
+      let why: unknown = new TransportError(`the event stream of run ${first.id} keeps closing before the run ended`);
       try {
         for await (const m of api.follow(first.id)) {
           failingSince = undefined;

@@ -1,3 +1,4 @@
+import { type FleetStreamMessage, TransportError } from '@shoal/protocol';
 import type { ApiClient } from '../api-client.js';
 import { renderFrame } from './frame.js';
 import { MonitorSource } from './source.js';
@@ -88,6 +89,30 @@ export async function monitor(api: ApiClient, o: MonitorOptions = {}): Promise<n
     draw();
     void tick();
   });
+}
+
+/**
+ * `shoal monitor --json`: the fleet's live events for scripts, as JSON lines — each message of
+ * `GET /events` as `{event, data}` ({@link FleetStreamMessage}: the run list first as `runs`,
+ * then every run event but output). Needs no terminal. Ends with exit 0 on SIGINT/SIGTERM/SIGHUP,
+ * or with an error when the coordinator closes the stream.
+ */
+export async function monitorJson(api: ApiClient, line: (value: FleetStreamMessage) => void): Promise<number> {
+  const stream = await api.stream<FleetStreamMessage>('/events');
+  let stopped = false;
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const stop = () => {
+    stopped = true;
+    stream.close();
+  };
+  for (const s of signals) process.once(s, stop);
+  try {
+    for await (const m of stream.events) line(m);
+  } finally {
+    for (const s of signals) process.off(s, stop);
+  }
+  if (!stopped) throw new TransportError(`the event stream of ${api.base} closed`);
+  return 0;
 }
 
 /** Colours after fitting (escape codes take no columns): the header inverse, "needs you" rows yellow. */
