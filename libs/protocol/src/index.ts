@@ -2,6 +2,8 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './duration.js';
 export * from './plan.js';
+export * from './plan-values.js';
+export * from './agent-mcp.js';
 export * from './task-spec.js';
 export * from './keys.js';
 export * from './plan-loader.js';

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { durationMs } from './duration.js';
 import { Id, Role } from './ids.js';
+import { McpField } from './agent-mcp.js';
+import { Arg, CONTROL_CHARS, Env } from './plan-values.js';
 
 /** Limits a coordinator enforces on plans; operators may configure them. */
 export interface PlanLimits {
@@ -44,16 +46,7 @@ export const CHECKIN_DEFAULTS = {
   prompt: 'Status check: reply with what you finished, what you are doing, and what blocks you.',
 } as const;
 
-/** Environment variables a plan may never set: they change how every program loads. */
-export const FORBIDDEN_ENV = ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'LD_AUDIT', 'BASH_ENV', 'ENV', 'NODE_OPTIONS', 'PYTHONSTARTUP', 'PROMPT_COMMAND'];
-
-const CONTROL_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
-const MAX_ARG_LENGTH = 8192;
-
-const Arg = z
-  .string()
-  .max(MAX_ARG_LENGTH, `must be at most ${MAX_ARG_LENGTH} characters`)
-  .refine((s) => !CONTROL_CHARS.test(s), 'must not contain NUL, newline or other control characters');
+export { FORBIDDEN_ENV } from './plan-values.js';
 
 const Command = z
   .array(Arg, { error: 'must be an argv array of strings, e.g. ["npm", "test"]' })
@@ -67,16 +60,6 @@ const AbsolutePath = z
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
   .refine((p) => !p.split('/').includes('..'), 'must not contain ".." segments')
   .refine((p) => !CONTROL_CHARS.test(p), 'must not contain control characters');
-
-const Env = z
-  .record(
-    z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/, 'env names must match ^[A-Z_][A-Z0-9_]*$')
-      .refine((k) => !FORBIDDEN_ENV.includes(k), `must not be one of ${FORBIDDEN_ENV.join(', ')}`),
-    z.string().max(MAX_ARG_LENGTH).refine((s) => !s.includes('\u0000'), 'must not contain NUL'),
-  )
-  .refine((env) => Object.keys(env).length <= 100, 'at most 100 variables');
 
 const Labels = z
   .record(
@@ -178,6 +161,8 @@ function taskSchema(limits: PlanLimits) {
     on_stall: StallPolicy.optional(),
     on_waiting: WaitingPolicy.optional(),
     prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
+    /** MCP servers for the agent, laid over the team's (docs/agents.md "MCP servers for agents"). */
+    mcp: McpField.optional(),
   });
 }
 
@@ -187,6 +172,8 @@ const Team = z.strictObject({
   checkin: durationMs({ min: 60_000, max: 24 * 3_600_000 }).optional(),
   commit_every: durationMs({ min: 60_000, max: 24 * 3_600_000 }).optional(),
   checkin_prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
+  /** MCP servers for every agent task of the team (a task's own `mcp` overrides or extends them). */
+  mcp: McpField.optional(),
 });
 
 function phaseSchema(limits: PlanLimits) {

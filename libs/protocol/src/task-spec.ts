@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TaskMcp } from './agent-mcp.js';
 import { Id, Role } from './ids.js';
 import { AgentPreset, MemoryPolicy, NodeLostPolicy, type PlanTask, StallPolicy, WaitingPolicy } from './plan.js';
 
@@ -51,6 +52,8 @@ export const TaskSpec = z.strictObject({
   onNodeLost: NodeLostPolicy.optional(),
   /** The task's `lost_after` (with `wait`). */
   lostAfterMs: Ms.optional(),
+  /** MCP servers for the agent: its team's `mcp` overlaid by its own, presets expanded (`resolveTaskMcp`); absent when neither declares any. */
+  mcp: TaskMcp.optional(),
 });
 /** See the {@link TaskSpec} schema. */
 export type TaskSpec = z.infer<typeof TaskSpec>;

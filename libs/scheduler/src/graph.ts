@@ -9,6 +9,7 @@ import {
   COMMIT_EVERY,
   LOST_AFTER,
   copiedSpecFields,
+  resolveTaskMcp,
 } from '@shoal/protocol';
 import { checkinFields, defaultMemoryMb, isInteractive } from './agent-defaults.js';
 import { batchIssues, sameBatch } from './batches.js';
@@ -72,6 +73,12 @@ export function compilePlan(plan: Plan): Result<CompiledPlan> {
 
   issues.push(...batchIssues(plan));
   for (const p of plan.phases) for (const t of p.tasks) Object.assign(tasks.get(t.id) ?? {}, checkinFields(t, plan.teams.find((x) => x.name === t.team)));
+  for (const p of plan.phases) {
+    for (const t of p.tasks) {
+      const mcp = resolveTaskMcp(plan.teams.find((x) => x.name === t.team)?.mcp, t.mcp, t.agent);
+      if (mcp) Object.assign(tasks.get(t.id) ?? {}, { mcp });
+    }
+  }
 
   const phases = new Map<string, CompiledPhase>();
   plan.phases.forEach((p, i) => {
