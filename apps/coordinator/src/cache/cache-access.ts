@@ -56,10 +56,10 @@ export class CacheAccess implements OnModuleInit {
     if (!token) throw new AuthenticationError('no token: send `Authorization: Bearer <token>` (an API token, or an agent\'s SHOAL_CACHE_TOKEN)');
     if (token.startsWith(CACHE_TOKEN_PREFIX)) {
       const claims = this.key && verifyCacheToken(this.key, token, Date.now());
-      if (!claims) throw new AuthenticationError('unknown or expired cache token');
+      if (!claims) throw new AuthenticationError('unknown or expired task token (an agent\'s $SHOAL_CACHE_TOKEN lasts until an hour after its task\'s timeout)');
       const parsed = parseCacheNamespace(ns);
       if (!parsed) throw new ValidationError([{ path: 'ns', message: `must be ${CACHE_NAMESPACE_FORM}` }]);
-      if (!cacheTokenAllows(claims, parsed)) throw new PermissionError(`this cache token opens global, run:${claims.r} and team:${claims.t} only`);
+      if (!cacheTokenAllows(claims, parsed)) throw new PermissionError(`this task token opens the cache namespaces global, run:${claims.r} and team:${claims.t} only`);
       return;
     }
     const record = store.verifyApiToken(token);
