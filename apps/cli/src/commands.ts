@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { type FieldIssue, formatIssues, parsePlanText, ValidationError } from '@shoal/protocol';
-import { compilePlan, taskKind } from '@shoal/scheduler';
 import { ApiClient, ApiError } from './api-client.js';
 import { followRun } from './follow/follow.js';
 import type { Output } from './output.js';
@@ -15,8 +14,15 @@ export class PlanFileError extends ValidationError {
   }
 }
 
+/**
+ * The plan compiler, loaded when a command needs it: `@shoal/scheduler` takes a good part of the
+ * CLI's start-up, which every other command (and each `--json` call of a script) would pay.
+ */
+const scheduler = () => import('@shoal/scheduler');
+
 /** Reads and checks a plan file locally; throws a {@link PlanFileError} with every problem listed. */
-export function validateFile(path: string): string {
+export async function validateFile(path: string): Promise<string> {
+  const { compilePlan } = await scheduler();
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -42,9 +48,9 @@ export interface PlanVerdict {
 }
 
 /** `shoal validate <plan>`: exit 0 when valid, 2 (and the error) when not; `--json` prints the {@link PlanVerdict} either way. */
-export function validate(path: string, output: Output): number {
+export async function validate(path: string, output: Output): Promise<number> {
   try {
-    validateFile(path);
+    await validateFile(path);
   } catch (e) {
     if (output.json && e instanceof PlanFileError) output.show({ valid: false, file: path, issues: e.issues } satisfies PlanVerdict, () => '');
     throw e;
@@ -71,7 +77,7 @@ export interface RunPlanOptions {
  * (`replayed: true` when rebuilt from a snapshot), then `{type: 'result', run}` with the final RunView.
  */
 export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, output: Output): Promise<number> {
-  const text = validateFile(path);
+  const text = await validateFile(path);
   const run = await api.submit(text);
   const submitted = `run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`;
   if (!o.follow) {
@@ -96,6 +102,7 @@ export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, o
 
 /** Expected duration per task id from the coordinator's learned estimates (`GET /estimates`, by task kind). */
 async function taskEstimates(api: ApiClient, planText: string): Promise<(taskId: string) => number | undefined> {
+  const { compilePlan, taskKind } = await scheduler();
   const parsed = parsePlanText(planText);
   const compiled = parsed.ok ? compilePlan(parsed.value) : undefined;
   const learned = await api.estimates().catch((): EstimatesReply => ({}));

@@ -66,7 +66,7 @@ program
 program
   .command('validate <plan>')
   .description('check a plan without running it (--json: {valid, file, issues})')
-  .action(act(async (plan: string) => validate(plan, output)));
+  .action(act((plan: string) => validate(plan, output)));
 
 program
   .command('status [run]')

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { toNodeId } from '@shoal/protocol';
 import { Supervisor, StoppingError } from '../supervise/supervisor.js';
-import { up } from '../up/up.js';
 import type { TaskCommandDeps } from './task-api.js';
 
 /** Parses an integer option. */
@@ -80,6 +79,8 @@ export function registerUpCommand(program: Command, { out, act, output }: Pick<T
         // --tls-ca is also a global option (the CLI's own CA), which commander fills first.
         const tlsCa = f.tlsCa ?? program.opts<{ tlsCa?: string }>().tlsCa;
         const o = { ...f, tlsCa, pulseMs: f.pulse, verbose: !!f.verbose, insecure: !!f.insecure };
+        // loaded here: up.ts pulls in @shoal/runtime, which no other command needs at start-up
+        const { up } = await import('../up/up.js');
         const starting = up(o, sup, out);
         const early = await Promise.race([starting.then(() => undefined), stopSignal]);
         if (early) {
