@@ -76,7 +76,7 @@ describe('Shoal as an MCP server (the SDK\'s own client against a secured cluste
     expect(((await (await cluster.fetch(`${cluster.api}/cache/team:ops/api-url`)).json()) as CacheEntryView).value).toEqual({ url: 'http://127.0.0.1:4000' });
   });
 
-  it('refuses: 401 without a token, 405 on GET, isError for a bad argument, the API\'s 403 for a read token that submits', async () => {
+  it('refuses: 401 without a token, 405 on GET, isError for a bad argument, the API\'s 403 for a read token that submits; serves a 70 KiB plan', async () => {
     await expect(httpClient(undefined)).rejects.toThrow(/401|no API token/);
     const raw = await fetch(`${cluster.api}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
     expect(raw.status).toBe(401);
@@ -88,6 +88,12 @@ describe('Shoal as an MCP server (the SDK\'s own client against a secured cluste
     expect(text(bad)).toMatch(/Invalid arguments for tool read_agent_screen/);
     const lines = await operate.callTool({ name: 'read_agent_screen', arguments: { run: 'r-nope', task: 'x', lines: -1 } });
     expect(lines.isError).toBe(true);
+
+    // a JSON-RPC body over 64 KiB reaches the route as text (the coordinator's JSON parser) and is still served
+    const big = `# ${'x'.repeat(70 * 1024)}\nname: mcp-big\nteams: [{ name: ops }]\nphases:\n  - id: a\n    tasks:\n      - { id: t, team: ops, role: R, command: [node, -v], resources: { cpu: 10, memory: 256 } }\n`;
+    const accepted = await operate.callTool({ name: 'submit_plan', arguments: { plan: big } });
+    expect(accepted.isError).toBeFalsy();
+    expect(data<RunView>(accepted).plan).toBe('mcp-big');
 
     const reader = await httpClient(await mint('read', 'mcp-reader'));
     expect((await reader.callTool({ name: 'list_runs', arguments: {} })).isError).toBeFalsy();
