@@ -4,6 +4,7 @@ import { COMMIT_EVERY, type TaskDispatched, attemptKey } from '@shoal/protocol';
 import type { NodeAgentConfig } from './config.js';
 import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/index.js';
 import type { LogIndex } from './logs/index.js';
+import { McpConfigWriter } from './mcp/index.js';
 import { hardMemoryMb } from './restart/restart-policy.js';
 import type { AgentIdentity } from './run-as/index.js';
 import { TaskAttempt } from './task-attempt.js';
@@ -38,9 +39,12 @@ export class AttemptLauncher {
   readonly warm?: WarmPool;
   /** Set once the log directory exists (created on the first start). */
   private logDirReady?: Promise<unknown>;
+  /** Per-attempt MCP config of agent tasks (written before the start, removed when the process ends). */
+  readonly mcp: McpConfigWriter;
 
   constructor(private readonly deps: AttemptLauncherDeps) {
     const { config, tmux, governor, logs, warn } = deps;
+    this.mcp = new McpConfigWriter(config.dataDir, warn);
     if (config.warmPool > 0) {
       this.warm = new WarmPool({ tmux, governor, dir: `${config.dataDir}/warm`, logDir: logs.logDir, size: config.warmPool, now: Date.now, warn });
       this.warm.clearLeftovers();
@@ -57,13 +61,21 @@ export class AttemptLauncher {
     await this.logDirReady;
     const window = TaskAttempt.windowOf(task, logs.record(task.runId, task.taskId, task.attempt));
     if (identity) Object.assign(window, { env: { ...identity.env(), ...window.env }, cwd: window.cwd ?? identity.home });
+    const mcp = await this.mcp.prepare(task, identity);
+    if (mcp) Object.assign(window, { argv: mcp.command, env: { ...window.env, ...mcp.env } });
     const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
-    const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
-    const group = warm?.governed ?? (await governor.create(groupKey(attemptKey(task.runId, task.taskId, task.attempt)), budget));
-    const governed = identity ? identity.govern(group) : group;
-    const attempt = this.attempt(task, governed, window, span, warm?.dispose);
-    this.deps.register(attempt);
-    await attempt.start(warm);
+    let attempt: TaskAttempt | undefined;
+    try {
+      const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
+      const group = warm?.governed ?? (await governor.create(groupKey(attemptKey(task.runId, task.taskId, task.attempt)), budget));
+      const governed = identity ? identity.govern(group) : group;
+      attempt = this.attempt(task, governed, window, span, warm?.dispose);
+      this.deps.register(attempt);
+      await attempt.start(warm);
+    } catch (e) {
+      if (mcp && attempt?.pid === undefined) await this.mcp.remove(task).catch(() => undefined);
+      throw e;
+    }
     this.periodicRestart(attempt, task.restartEveryMs);
     return attempt;
   }
@@ -74,7 +86,11 @@ export class AttemptLauncher {
     return new TaskAttempt(task, {
       tmux,
       governed,
-      onExit,
+      onExit: () => {
+        onExit?.();
+        // its MCP config goes with the process (a restart writes it again)
+        void this.mcp.remove(task).catch((e: Error) => this.deps.warn(`${attemptKey(task.runId, task.taskId, task.attempt)} MCP config not removed: ${e.message}`));
+      },
       window,
       nodeId: config.nodeId,
       stopGraceMs: config.stopGraceMs,

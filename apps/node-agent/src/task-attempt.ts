@@ -108,7 +108,8 @@ export class TaskAttempt {
    */
   async start(started?: NewWindowResult): Promise<void> {
     const { tmux, governed } = this.deps;
-    const win = started ?? (await tmux.newWindow({ ...this.window, argv: governed.wrapArgv(this.task.command) }));
+    // window.argv: the task's command, with what its agent preset adds (MCP config flags)
+    const win = started ?? (await tmux.newWindow({ ...this.window, argv: governed.wrapArgv([...this.window.argv]) }));
     this.paneId = win.paneId;
     this.windowId = win.windowId;
     this.pid = win.pid;

@@ -22,6 +22,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 6,
     stableMs: 1500,
     stallMs: 10 * MINUTE,
+    // a flag, not .mcp.json: project servers wait for approval (TOOLCHAIN-FACTS.md); `--mcp-config=` so its variadic option ends here
+    mcp: { format: 'claude-json', file: 'claude-mcp.json', argv: ['--mcp-config={file}'] },
     patterns: {
       // footer "⏵⏵ auto mode on (shift+tab to cycle) · esc to interrupt" while a turn runs (retries included)
       working: ['esc to interrupt'],
@@ -50,6 +52,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     // its input box shows ~1.5 s before a sign-in menu replaces it
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    // -c overrides: CODEX_HOME would hide the user's auth and cost a ~405 MB copy per attempt
+    mcp: { format: 'codex-overrides', argv: ['{overrides}'] },
     patterns: {
       // "• Working (6s • esc to interrupt)", "◦ Reconnecting... 4/5 (26s • esc to interrupt)"
       working: ['esc to interrupt'],
@@ -94,6 +98,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 8,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    // a system-defaults file by env (merged under the user's settings); MCP servers are off in an untrusted folder
+    mcp: { format: 'gemini-settings', file: 'gemini-system-defaults.json', env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '{file}', GEMINI_CLI_TRUST_WORKSPACE: 'true' }, rootOwned: true },
     patterns: {
       // "⠇ Thinking... (esc to cancel, 2s)": offline it shows this for minutes
       // (the API-key dialog says "Esc to cancel" too, without the parenthesis)
@@ -118,6 +124,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 10,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    mcp: { format: 'qwen-settings', file: 'qwen-system-defaults.json', env: { QWEN_CODE_SYSTEM_DEFAULTS_PATH: '{file}' } },
     patterns: {
       // "✳  Polishing the algorithms... (47s · esc to cancel)"
       working: ['esc to cancel\\)'],
@@ -143,6 +150,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     // a blank screen for ~5 s at start-up
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    mcp: { format: 'opencode-json', file: 'opencode.json', env: { OPENCODE_CONFIG: '{file}' } },
     patterns: {
       // bottom bar "■■⬝⬝⬝⬝⬝⬝  esc interrupt"; while retrying "Cannot connect to API ... [retrying in 10s attempt #4] ... esc interrupt"
       working: ['esc interrupt'],

@@ -29,6 +29,25 @@ export interface PresetPatterns {
   animated: readonly string[];
 }
 
+/** Config formats the node-agent writes MCP servers in (renderers: `apps/node-agent/src/mcp/formats.ts`). */
+export type McpFormat = 'claude-json' | 'codex-overrides' | 'gemini-settings' | 'qwen-settings' | 'opencode-json';
+
+/**
+ * How an agent CLI is given its MCP servers without touching the user's HOME: a per-attempt file
+ * and/or argv elements (inserted right after the program) and environment variables. In `argv` and
+ * `env`, `{file}` is the written file's path; the argv element `{overrides}` expands to Codex's
+ * `-c key=value` pairs.
+ */
+export interface PresetMcp {
+  format: McpFormat;
+  /** Name of the per-attempt file (formats that write one). */
+  file?: string;
+  argv?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+  /** The CLI reads the file only when root owns it and every directory above it, none writable by group or others (Gemini's system files). */
+  rootOwned?: boolean;
+}
+
 /** How one agent CLI starts, what it may use, and how its screen is read. Pure data. */
 export interface PresetSpec {
   name: AgentPreset;
@@ -53,4 +72,6 @@ export interface PresetSpec {
   /** `working` with no change (animation ignored) for this long becomes `stalled`. */
   stallMs: number;
   patterns: PresetPatterns;
+  /** How the CLI receives MCP servers (none: the preset gets none). */
+  mcp?: PresetMcp;
 }
