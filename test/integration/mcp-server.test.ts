@@ -19,6 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 
 const SDK = join(ROOT, 'node_modules/@modelcontextprotocol/sdk/dist/esm');
+const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
 
 /** An MCP client of the coordinator's `/mcp` (streamable HTTP) with `token` as bearer. */
 async function httpClient(token: string | undefined): Promise<Client> {
@@ -104,35 +105,44 @@ describe('Shoal as an MCP server (the SDK\'s own client against a secured cluste
     expect(text(missing)).toMatch(/^HTTP 404 E_NOT_FOUND: /);
   });
 
-  it('a PM agent drives two dev agents with its task token: its own run only, no nodes, no plans', async () => {
+  it('a PM agent drives two dev agents with its task token: its own run only, no nodes, no plans; an operator cancels the run', async () => {
     const pm = join(dir, 'pm.mjs');
     writeFileSync(pm, pmScript());
-    const dev = (name: string) =>
-      `{ id: ${name}, team: web, role: ${name}, command: [bash, -c, 'echo "${name} ready: waiting for a task"; read task; echo "${name} working on: $task"; read ok; echo "${name} finished: $task ($ok)"'], resources: { cpu: 10, memory: 256 } }`;
+    // the devs: interactive fake agents (a "> " prompt, read as waiting-for-input; each line they get is appended to a file)
+    const dev = (name: string) => `{ id: ${name}, team: web, role: ${name}, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FAKE_AGENT)}, ${JSON.stringify(join(dir, `${name}.txt`))}], interactive: true, resources: { cpu: 10, memory: 256 } }`;
     const other = (await cluster.submit('name: other\nteams: [{ name: ops }]\nphases:\n  - id: a\n    tasks:\n      - { id: t, team: ops, role: R, command: [node, -v], resources: { cpu: 10, memory: 256 } }\n')).id;
     const run = await cluster.submit(
       'name: pm-drives-devs\nteams: [{ name: web }]\nphases:\n  - id: build\n    tasks:\n' +
         `      - { id: pm, team: web, role: PM, command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(pm)}], env: { TRANSCRIPT: ${JSON.stringify(join(dir, 'pm.json'))}, OTHER_RUN: ${other} }, resources: { cpu: 20, memory: 256 } }\n` +
         `      - ${dev('dev-api')}\n      - ${dev('dev-web')}\n`,
     );
-    const done = await cluster.waitForRun(run.id, 60_000);
+    disposables.add(() => cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
+    const pmState = async () => data<RunView>(await operate.callTool({ name: 'run_status', arguments: { run: run.id } })).tasks.find((t) => t.id === 'pm')!.state;
+    expect(await waitFor(async () => ['succeeded', 'failed'].includes(await pmState()) && (await pmState()), { timeoutMs: 90_000, intervalMs: 250, what: 'the PM to finish' })).toBe('succeeded');
+    // the devs would wait for more work forever: the operator ends the run
+    const cancelled = await operate.callTool({ name: 'cancel_run', arguments: { run: run.id } });
+    expect(cancelled.isError).toBeFalsy();
+    const done = await cluster.waitForRun(run.id, 30_000);
+    expect([done.state, ...done.tasks.map((t) => `${t.id}:${t.state}`)]).toEqual(['cancelled', 'pm:succeeded', 'dev-api:cancelled', 'dev-web:cancelled']);
+    expect(readFileSync(join(dir, 'dev-api.txt'), 'utf8')).toBe('build GET /users\n');
+    expect(readFileSync(join(dir, 'dev-web.txt'), 'utf8')).toBe('build the users page\n');
+
     const transcript = JSON.parse(readFileSync(join(dir, 'pm.json'), 'utf8')) as { tool: string; args: Record<string, unknown>; isError: boolean; text: string; ms: number }[];
     if (process.env.SHOAL_MCP_EXAMPLE_OUT) copyFileSync(join(dir, 'pm.json'), process.env.SHOAL_MCP_EXAMPLE_OUT);
-    expect(done.tasks.map((t) => [t.id, t.state])).toEqual([['pm', 'succeeded'], ['dev-api', 'succeeded'], ['dev-web', 'succeeded']]);
     const calls = (tool: string) => transcript.filter((c) => c.tool === tool);
-    // what the task token may: its run, its devs' screens and prompts, its cache namespaces
-    expect(calls('send_to_agent').map((c) => [c.args.task, c.isError, JSON.parse(c.text).verified])).toEqual([
-      ['dev-api', false, true], ['dev-web', false, true], ['dev-api', false, true], ['dev-web', false, true],
-    ]);
-    expect(calls('read_agent_screen').some((c) => !c.isError && c.text.includes('dev-api working on: build GET /users'))).toBe(true);
+    // what the task token may: its run, its devs' state, screens and prompts, its cache namespaces
+    const waiting = JSON.parse(calls('agents_needing_input')[0]!.text) as { agents: { taskId: string; agent: { state: string } }[] };
+    expect(waiting.agents.map((a) => `${a.taskId}:${a.agent.state}`).sort()).toEqual(['dev-api:waiting-for-input', 'dev-web:waiting-for-input']);
+    expect(calls('send_to_agent').map((c) => [c.args.task, c.isError, JSON.parse(c.text).verified])).toEqual([['dev-api', false, true], ['dev-web', false, true]]);
+    expect(calls('read_agent_screen').some((c) => !c.isError && c.text.includes('ok 1: build GET /users'))).toBe(true);
     expect(calls('cache_put').map((c) => [c.args.ns, c.isError])).toEqual([[`run:${run.id}`, false], ['team:other', true]]);
     // and what it may not
     const refusal = (tool: string) => calls(tool).find((c) => c.isError)?.text;
     expect(refusal('list_nodes')).toMatch(/^HTTP 403 E_FORBIDDEN: GET \/nodes needs an API token with scope read: a task token opens \/mcp, \/cache/);
     expect(refusal('submit_plan')).toMatch(/^HTTP 403 E_FORBIDDEN: POST \/runs needs an API token with scope operate/);
+    expect(refusal('cancel_run')).toMatch(/^HTTP 403 E_FORBIDDEN: POST \/runs\/[a-z0-9-]+\/cancel needs an API token with scope operate/);
     expect(refusal('run_status')).toBe(`HTTP 403 E_FORBIDDEN: GET /runs/${other}: this task token opens its own run ${run.id} only, not ${other}`);
     expect(refusal('agents_needing_input')).toMatch(/^HTTP 403 E_FORBIDDEN: GET \/nodes/);
-    expect(calls('agents_needing_input').find((c) => !c.isError)?.args).toEqual({ run: run.id });
     // the PM's report is in the run's namespace for anyone with a token
     const report = (await operate.callTool({ name: 'cache_get', arguments: { ns: `run:${run.id}`, key: 'pm-report' } })).structuredContent as { value: Record<string, string> };
     expect(report.value).toEqual({ 'dev-api': 'build GET /users', 'dev-web': 'build the users page' });
@@ -164,7 +174,7 @@ await program.parseAsync(process.argv);
   });
 });
 
-/** The PM agent: an MCP client of `<SHOAL_CACHE_URL minus /cache>/mcp` with its task token; records every call in $TRANSCRIPT. */
+/** The PM agent: an MCP client of `<SHOAL_CACHE_URL minus /cache>/mcp` with its task token; records its calls in $TRANSCRIPT (of a poll, the last). */
 function pmScript(): string {
   return `import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -176,40 +186,34 @@ const url = new URL(SHOAL_CACHE_URL.replace(/\\/cache$/, '/mcp'));
 const client = new Client({ name: 'pm-agent', version: '1' });
 await client.connect(new StreamableHTTPClientTransport(url, { requestInit: { headers: { authorization: 'Bearer ' + SHOAL_CACHE_TOKEN } } }));
 const transcript = [];
-async function call(tool, args = {}) {
+async function ask(tool, args = {}) {
   const t0 = performance.now();
   const r = await client.callTool({ name: tool, arguments: args });
-  const entry = { tool, args, isError: !!r.isError, text: r.content[0].text, ms: Math.round(performance.now() - t0) };
-  transcript.push(entry);
-  return entry;
+  return { tool, args, isError: !!r.isError, text: r.content[0].text, ms: Math.round(performance.now() - t0) };
 }
-async function until(what, probe) {
-  for (const deadline = Date.now() + 40000; Date.now() < deadline; await sleep(200)) if (await probe()) return;
-  throw new Error('timed out waiting for ' + what);
+const call = async (tool, args) => { const entry = await ask(tool, args); transcript.push(entry); return entry; };
+/** Asks until done(answer); records the last answer. */
+async function poll(tool, args, done) {
+  for (const deadline = Date.now() + 45000; Date.now() < deadline; await sleep(250)) {
+    const entry = await ask(tool, args);
+    if (!entry.isError && done(JSON.parse(entry.text))) return transcript.push(entry);
+  }
+  throw new Error('gave up polling ' + tool + ' ' + JSON.stringify(args));
 }
-const screenOf = async (task) => { const r = await call('read_agent_screen', { run, task }); return r.isError ? '' : JSON.parse(r.text).text; };
 try {
   const assignments = { 'dev-api': 'build GET /users', 'dev-web': 'build the users page' };
   await call('run_status', { run });
-  for (const [dev, work] of Object.entries(assignments)) {
-    await until(dev + ' to be ready', async () => (await screenOf(dev)).includes('waiting for a task'));
-    await call('send_to_agent', { run, task: dev, text: work });
-  }
-  for (const [dev, work] of Object.entries(assignments)) {
-    await until(dev + ' to start', async () => (await screenOf(dev)).includes('working on: ' + work));
-    await call('send_to_agent', { run, task: dev, text: 'looks good, ship it' });
-  }
-  await call('agents_needing_input', { run });
-  await until('the devs to finish', async () => {
-    const view = JSON.parse((await call('run_status', { run })).text);
-    return view.tasks.filter((t) => t.id !== 'pm').every((t) => t.state === 'succeeded');
-  });
+  await poll('agents_needing_input', { run }, ({ agents }) => Object.keys(assignments).every((d) => agents.some((a) => a.taskId === d && a.agent.state === 'waiting-for-input')));
+  await call('read_agent_screen', { run, task: 'dev-api' });
+  for (const [dev, work] of Object.entries(assignments)) await call('send_to_agent', { run, task: dev, text: work });
+  for (const [dev, work] of Object.entries(assignments)) await poll('read_agent_screen', { run, task: dev }, ({ text }) => text.includes('ok 1: ' + work.slice(0, 24)));
   await call('cache_put', { ns: 'run:' + run, key: 'pm-report', value: assignments, ttlSeconds: 3600 });
   // what a task token may not do
   await call('cache_put', { ns: 'team:other', key: 'x', value: 1 });
   await call('list_nodes');
   await call('agents_needing_input');
   await call('submit_plan', { plan: 'name: sneaky' });
+  await call('cancel_run', { run });
   await call('run_status', { run: OTHER_RUN });
 } finally {
   writeFileSync(TRANSCRIPT, JSON.stringify(transcript, null, 2));
