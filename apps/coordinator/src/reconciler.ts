@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Heartbeat, PROTOCOL_VERSION, TERMINAL_TASK } from '@shoal/protocol';
+import { type Heartbeat, PROTOCOL_VERSION, TERMINAL_TASK, type TaskFinished } from '@shoal/protocol';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -61,7 +61,10 @@ export class Reconciler {
    * Declares a missing attempt lost, unless status reports are still on their way: the node may
    * have handed its result to JetStream already (so it left its outbox and its heartbeat) while
    * this coordinator has not applied it yet. With a backlog on the status consumer, or when the
-   * backlog cannot be read, the attempt is looked at again on later heartbeats.
+   * backlog cannot be read, the attempt is looked at again on later heartbeats. Before calling it
+   * lost, the node is asked for the attempt's end: a report JetStream acknowledged but this
+   * coordinator never applied (an ack is not proof of durability, see docs/reliability.md) is
+   * recovered from the node and applied instead.
    */
   private async declareLost(runId: string, taskId: string, attempt: number, nodeId: string, misses: number, now: number): Promise<void> {
     const key = `${runId}/${taskId}#${attempt}`;
@@ -74,14 +77,33 @@ export class Reconciler {
       this.misses.set(key, MISSES_BEFORE_LOST - 1);
       return;
     }
-    const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
-    if (!t || t.attempt !== attempt || t.state !== 'running' || t.nodeId !== nodeId) return;
+    if (!this.stillRunning(runId, taskId, attempt, nodeId)) return;
+    const end = await this.askForEnd(runId, taskId, attempt, nodeId);
+    if (!this.stillRunning(runId, taskId, attempt, nodeId)) return;
     this.misses.delete(key);
+    if (end) {
+      this.metrics.add('reconciled', { action: 'recovered' });
+      this.log.warn(`${key}: its end (${end.outcome}) never reached this coordinator although node ${nodeId} delivered it; recovered from the node`);
+      await this.orchestrator.onStatus(end);
+      return;
+    }
     this.metrics.add('reconciled', { action: 'lost' });
     this.log.warn(`${key}: node ${nodeId} stopped reporting it for ${misses} heartbeats; declaring it lost`);
     await this.orchestrator.mutate(runId, (v, e) =>
       e.finished(v, { taskId, attempt, outcome: 'lost', exitCode: null, reason: `node ${nodeId} no longer reports it running`, finishedAt: now }),
     );
+  }
+
+  private stillRunning(runId: string, taskId: string, attempt: number, nodeId: string): boolean {
+    const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
+    return !!t && t.attempt === attempt && t.state === 'running' && t.nodeId === nodeId;
+  }
+
+  /** The attempt's end as its node delivered it, when the node answers with one (an old node-agent does not). */
+  private async askForEnd(runId: string, taskId: string, attempt: number, nodeId: string): Promise<TaskFinished | undefined> {
+    const reply = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'result', runId, taskId, attempt }).catch(() => undefined);
+    const end = reply?.ok ? reply.result : undefined;
+    return end && end.runId === runId && end.taskId === taskId && end.attempt === attempt && end.nodeId === nodeId ? end : undefined;
   }
 
   private stopIfUnwanted(nodeId: string, runId: string, taskId: string, attempt: number): void {

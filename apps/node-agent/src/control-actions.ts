@@ -1,4 +1,4 @@
-import { type ControlRequest, taskKey } from '@shoal/protocol';
+import { type ControlRequest, type TaskFinished, taskKey } from '@shoal/protocol';
 import { paneControl } from './checkin/index.js';
 import { type LogIndex, readLogTail, taskLogPath } from './logs/index.js';
 import type { TaskAttempt } from './task-attempt.js';
@@ -11,6 +11,8 @@ export interface ControlResult {
   affected?: number;
   /** Bulk answer (`logs`: the tail of the log file). */
   data?: string;
+  /** `result`: the attempt's end as this node reported it. */
+  result?: TaskFinished;
 }
 
 /** What answering a control request needs from the node-agent. */
@@ -24,9 +26,11 @@ export interface ControlTarget {
   stopAll(reason: string): Promise<ControlResult>;
   reset(): Promise<ControlResult>;
   emergencyCleanup(): Promise<ControlResult>;
+  /** The end of an attempt this node reported and JetStream acknowledged, if any. */
+  deliveredEnd(ref: { runId: string; taskId: string; attempt: number }): Promise<TaskFinished | undefined>;
 }
 
-/** Answers one operator request addressed to this node (cancel, stop-all, reset, cleanup, logs, send, capture). */
+/** Answers one request addressed to this node (cancel, stop-all, reset, cleanup, logs, send, capture, result). */
 export async function answerControl(req: ControlRequest, node: ControlTarget): Promise<ControlResult> {
   switch (req.action) {
     case 'ping':
@@ -50,6 +54,11 @@ export async function answerControl(req: ControlRequest, node: ControlTarget): P
       const path = found?.path ?? taskLogPath(node.logs.logDir, req.runId, req.taskId, attempt);
       const data = await readLogTail(path, req.bytes ?? 64 * 1024);
       return { ok: true, message: `${path} (attempt ${attempt})`, data };
+    }
+    case 'result': {
+      const end = await node.deliveredEnd(req);
+      const what = `${req.runId}/${req.taskId}#${req.attempt}`;
+      return end ? { ok: true, message: `${what} ended ${end.outcome} on node ${node.nodeId}`, result: end } : { ok: false, message: `node ${node.nodeId} delivered no end of ${what}` };
     }
     case 'send':
     case 'capture':

@@ -260,6 +260,7 @@ export class ExecutorService implements OnModuleInit {
       stopAll: (reason) => this.operator.stopAll(reason),
       reset: () => this.operator.reset(),
       emergencyCleanup: () => this.operator.emergencyCleanup(),
+      deliveredEnd: (ref) => this.durable.outbox.deliveredEnd(ref),
     });
   }
 

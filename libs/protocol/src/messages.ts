@@ -179,6 +179,8 @@ export const ControlRequest = z.discriminatedUnion('action', [
   /** Reads the tail of a task's log file on the node (`data` of the reply). */
   z.strictObject({ v, action: z.literal('logs'), runId: Id, taskId: Id, attempt: Attempt.optional(), bytes: z.number().int().min(1).max(256 * 1024).optional() }),
   z.strictObject({ v, action: z.literal('ping') }),
+  /** The end of an attempt as the node reported it (asked before the coordinator calls a silent attempt lost). */
+  z.strictObject({ v, action: z.literal('result'), ...TaskRef }),
   /** Types one line into the task's pane, then Enter, verified from the screen. */
   z.strictObject({ v, action: z.literal('send'), runId: Id, taskId: Id, attempt: Attempt.optional(), text: z.string().min(1).max(8192) }),
   /** Reads the tail of the task's pane. */
@@ -198,6 +200,8 @@ export const ControlReply = z.strictObject({
   text: z.string().max(128 * 1024).optional(),
   /** `logs`: the tail of the task's log file. */
   data: z.string().max(256 * 1024).optional(),
+  /** `result`: the attempt's end, as the node reported it to JetStream. */
+  result: TaskFinished.optional(),
 });
 export type ControlReply = z.infer<typeof ControlReply>;
 

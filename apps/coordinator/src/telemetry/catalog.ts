@@ -28,7 +28,7 @@ export const COORDINATOR_METRICS = {
   sharedCacheWrites: { name: 'shoal.shared_cache.writes', kind: 'counter', unit: '{write}', description: 'Puts into the cache agents share, by result (stored, too_large).', labels: ['result'] },
   sharedCacheExpired: { name: 'shoal.shared_cache.expired', kind: 'counter', unit: '{entry}', description: 'Expired shared-cache entries the leader swept out of the bucket.', labels: [] },
   workUndeliverable: { name: 'shoal.work.undeliverable', kind: 'counter', unit: '{attempt}', description: 'Attempts whose work JetStream gave up delivering (max deliveries).', labels: [] },
-  reconciled: { name: 'shoal.reconciled', kind: 'counter', unit: '{attempt}', description: 'Attempts the reconciler acted on, by action (lost, reclaim, stop).', labels: ['action'] },
+  reconciled: { name: 'shoal.reconciled', kind: 'counter', unit: '{attempt}', description: 'Attempts the reconciler acted on, by action (lost, recovered, reclaim, stop).', labels: ['action'] },
   // nodes (from heartbeats)
   nodes: { name: 'shoal.nodes', kind: 'gauge', unit: '{node}', description: 'Known nodes by liveness state (alive, suspect, lost).', labels: ['state'] },
   nodeCpu: { name: 'shoal.node.cpu.utilization', kind: 'gauge', unit: '1', description: 'Host CPU busy share of a node (0..1), from its heartbeat.', labels: ['node'] },

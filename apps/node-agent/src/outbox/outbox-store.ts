@@ -21,9 +21,10 @@ export interface OutboxScan {
 /**
  * The outbox on disk, `<dataDir>/outbox/` (0700): one file per pending report (0600), written to a
  * temporary file, fsynced, renamed into place and the directory fsynced, so that a crash or power
- * loss leaves either no report or the whole report. An acknowledged report moves to `sent/`
- * (emptied: a tombstone by name, so that a second path reporting the same attempt and kind later
- * is recognised and not sent again); an unreadable file moves to `quarantine/`.
+ * loss leaves either no report or the whole report. An acknowledged report moves to `sent/` (a
+ * tombstone by name, so that a second path reporting the same attempt and kind later is recognised
+ * and not sent again; a start is emptied, an end keeps its content so the node can tell its result
+ * again); an unreadable file moves to `quarantine/`.
  */
 export class OutboxStore {
   readonly sentDir: string;
@@ -70,11 +71,23 @@ export class OutboxStore {
     return decodeEntry(text);
   }
 
-  /** After JetStream's ack: the pending file becomes an empty tombstone in `sent/`. */
-  async markSent(name: string): Promise<void> {
+  /**
+   * After JetStream's ack: the pending file moves to `sent/`. With `keep` (an attempt's end) it keeps
+   * its content, so the node can tell that result again ({@link readSent}); otherwise it becomes an
+   * empty tombstone.
+   */
+  async markSent(name: string, keep = false): Promise<void> {
     const to = join(this.sentDir, name);
     await rename(join(this.dir, name), to);
-    await truncate(to, 0).catch(() => undefined);
+    if (!keep) await truncate(to, 0).catch(() => undefined);
+  }
+
+  /** A delivered report kept in `sent/`; undefined when absent, emptied or unreadable. */
+  async readSent(name: string): Promise<OutboxEntry | undefined> {
+    const text = await readFile(join(this.sentDir, name), 'utf8').catch(() => '');
+    if (!text) return undefined;
+    const d = decodeEntry(text);
+    return d.ok ? d.value : undefined;
   }
 
   /** Moves an unusable file aside (`quarantine/<name>.<now>`), never deleting what an operator may want to read. */

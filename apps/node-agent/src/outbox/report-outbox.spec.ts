@@ -104,6 +104,27 @@ describe('report outbox', () => {
     expect(outbox.counters).toMatchObject({ delivered: 1, duplicates: 0, memoryOnly: 0 });
   });
 
+  it("tells a delivered end again (kept in sent/, across a restart), but not a start, a pending end or another attempt's", async () => {
+    const bus = new FakeBus();
+    bus.up = false;
+    const outbox = make(bus);
+    await outbox.open();
+    await outbox.put(started('a'));
+    await outbox.put(finished('a'));
+    expect(await outbox.deliveredEnd({ runId: 'run-1', taskId: 'a', attempt: 1 })).toBeUndefined();
+    outbox.start();
+    bus.up = true;
+    expect(await outbox.flush(5000)).toBe(true);
+    expect(await outbox.deliveredEnd({ runId: 'run-1', taskId: 'a', attempt: 1 })).toEqual(finished('a'));
+    expect(await outbox.deliveredEnd({ runId: 'run-1', taskId: 'a', attempt: 2 })).toBeUndefined();
+    expect(await outbox.deliveredEnd({ runId: 'run-1', taskId: 'b', attempt: 1 })).toBeUndefined();
+    expect(statSync(join(dir.path, 'outbox', 'sent', outboxFileName(started('a')))).size).toBe(0);
+    outbox.stop();
+    const again = make(new FakeBus());
+    await again.open();
+    expect(await again.deliveredEnd({ runId: 'run-1', taskId: 'a', attempt: 1 })).toEqual(finished('a'));
+  });
+
   it('delivers in the order reports were put, after the bus comes back', async () => {
     const bus = new FakeBus();
     bus.up = false;

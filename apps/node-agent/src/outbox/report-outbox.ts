@@ -1,4 +1,4 @@
-import type { TaskStatus } from '@shoal/protocol';
+import type { TaskFinished, TaskStatus } from '@shoal/protocol';
 import { type ReportRef, outboxFileName } from './outbox-entry.js';
 import { OutboxStore } from './outbox-store.js';
 
@@ -125,6 +125,18 @@ export class ReportOutbox {
    */
   undeliveredEnds(): { runId: string; taskId: string; attempt: number }[] {
     return this.queue.filter((i) => i.ref.kind === 'task.finished' && !i.delivered).map(({ ref }) => ({ runId: ref.runId, taskId: ref.taskId, attempt: ref.attempt }));
+  }
+
+  /**
+   * The end of an attempt as this node reported it and JetStream acknowledged (read back from
+   * `sent/`, kept a day): the coordinator asks for it before calling an attempt lost whose report
+   * it never applied. Undefined when this node delivered no such end (or it is still pending).
+   */
+  async deliveredEnd(ref: { runId: string; taskId: string; attempt: number }): Promise<TaskFinished | undefined> {
+    const name = outboxFileName({ ...ref, kind: 'task.finished' });
+    if (!this.known.has(name) || this.queue.some((i) => i.name === name)) return undefined;
+    const entry = await this.store.readSent(name);
+    return entry?.status.kind === 'task.finished' ? entry.status : undefined;
   }
 
   /** Forgets tombstones older than a day (run hourly by a long-lived node-agent); returns how many. */
@@ -257,6 +269,7 @@ export class ReportOutbox {
         }
         status = d.value.status;
       }
+      if (this.stopped) return; // stopped while reading: a stopped outbox publishes nothing more
       try {
         const ack = await this.publishUnlessKicked(status);
         head.delivered = true;
@@ -275,7 +288,7 @@ export class ReportOutbox {
         continue;
       }
       if (!head.status) {
-        await this.store.markSent(head.name).catch((e: Error) => this.deps.warn(`outbox: ${head.name} delivered but not moved to sent/ (${e.message}); a restart will publish it again (deduplicated by JetStream within 2 min)`));
+        await this.store.markSent(head.name, head.ref.kind === 'task.finished').catch((e: Error) => this.deps.warn(`outbox: ${head.name} delivered but not moved to sent/ (${e.message}); a restart will publish it again (deduplicated by JetStream within 2 min)`));
       }
       this.counters.delivered += 1;
       this.settle(head, !head.status);
