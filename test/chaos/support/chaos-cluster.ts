@@ -224,6 +224,30 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
     if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${text.slice(0, 500)}`);
     return JSON.parse(text) as T;
   };
+  /**
+   * `POST /runs` as a careful client does through a leader crash (a row's failpoint may kill the leader
+   * while it answers): on a network error or a 503, the plan's run is looked for by its plan name
+   * (every row's plan name is unique) before the plan is sent again, so a run is never submitted twice.
+   */
+  const submitOnce = async (planText: string): Promise<RunView> => {
+    const plan = /^name:\s*(\S+)/m.exec(planText)?.[1];
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await request('/runs', { method: 'POST', body: planText, headers: { 'content-type': 'application/yaml' } }).catch((e: Error) => e);
+      if (!(res instanceof Error) && res.status !== 503) {
+        const text = await res.text();
+        if (!res.ok) throw new Error(`POST /runs: ${res.status} ${text.slice(0, 500)}`);
+        return JSON.parse(text) as RunView;
+      }
+      const why = res instanceof Error ? res.message : `503 ${(await res.text()).slice(0, 300)}`;
+      if (!plan || Date.now() > deadline) throw new Error(`POST /runs failed until the deadline: ${why}`);
+      await new Promise((r) => setTimeout(r, 1000));
+      const known = await json<{ id: string; plan: string }[]>('/runs').catch(() => undefined);
+      const mine = known?.find((r) => r.plan === plan);
+      if (mine) return json<RunView>(`/runs/${mine.id}`);
+      if (!known) continue; // no answer: ask again before sending the plan again
+    }
+  };
   const reportedRunning = (): ReportedAttempt[] => {
     const fresh = Date.now() - 3000;
     return [...heartbeats.entries()].filter(([, h]) => h.at >= fresh).flatMap(([nodeId, h]) => h.running.map((r) => ({ nodeId, runId: r.runId, taskId: r.taskId, attempt: r.attempt })));
@@ -274,7 +298,7 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
     },
     request,
     json,
-    submit: (planText) => json<RunView>('/runs', { method: 'POST', body: planText, headers: { 'content-type': 'application/yaml' } }),
+    submit: (planText) => submitOnce(planText),
     get: (runId) => json<RunView>(`/runs/${runId}`),
     nodeStates: async () => Object.fromEntries((await json<{ id: string; state: string }[]>('/nodes')).map((x) => [x.id, x.state])),
     observe,
