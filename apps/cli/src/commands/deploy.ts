@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { stringify, parse } from 'yaml';
+import { PlanFileError } from '../commands.js';
 import type { RegisterCommand } from './task-api.js';
 import { type DeployFlags, applyDeployDefaults, resolveDeployOptions } from './deploy-options.js';
 
@@ -25,7 +26,8 @@ export const registerDeployCommand: RegisterCommand = (program, { api, out, act,
         try {
           text = readFileSync(file, 'utf8');
         } catch (e) {
-          throw new Error(`cannot read the plan ${file}: ${(e as Error).message} (write a shoal.yaml or pass --plan FILE)`);
+          const message = `cannot read the plan ${file}: ${(e as Error).message} (write a shoal.yaml or pass --plan FILE)`;
+          throw new PlanFileError(message, [{ path: '--plan', message }]);
         }
         const plan = applyDeployDefaults(parse(text), { ...o, cwd: dirname(file) });
         const run = await api().submit(stringify(plan));
