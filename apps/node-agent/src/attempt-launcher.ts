@@ -88,8 +88,12 @@ export class AttemptLauncher {
       governed,
       onExit: () => {
         onExit?.();
-        // its MCP config goes with the process (a restart writes it again)
-        void this.mcp.remove(task).catch((e: Error) => this.deps.warn(`${attemptKey(task.runId, task.taskId, task.attempt)} MCP config not removed: ${e.message}`));
+        // its MCP config goes with the process, before the end is reported (a restart writes it again)
+        try {
+          this.mcp.removeNow(task);
+        } catch (e) {
+          this.deps.warn(`${attemptKey(task.runId, task.taskId, task.attempt)} MCP config not removed: ${(e as Error).message}`);
+        }
       },
       window,
       nodeId: config.nodeId,

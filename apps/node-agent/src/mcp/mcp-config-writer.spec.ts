@@ -29,7 +29,7 @@ describe('McpConfigWriter', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(cache.token);
     expect(Object.keys(JSON.parse(text).mcpServers)).toEqual(['sequential-thinking', 'shoal']);
-    await w.remove(task({}));
+    w.removeNow(task({}));
     expect(existsSync(join(dataDir, 'mcp', 'r-1.lead.2'))).toBe(false);
   });
 

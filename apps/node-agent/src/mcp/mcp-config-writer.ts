@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type TaskDispatched, attemptKey } from '@shoal/protocol';
@@ -66,6 +67,11 @@ export class McpConfigWriter {
   /** Removes the attempt's directory (nothing if none was written). */
   async remove(task: Pick<TaskDispatched, 'runId' | 'taskId' | 'attempt'>): Promise<void> {
     await rm(this.dirOf(task), { recursive: true, force: true });
+  }
+
+  /** {@link remove}, at once: used when the process ended, before the attempt is reported (one small directory). */
+  removeNow(task: Pick<TaskDispatched, 'runId' | 'taskId' | 'attempt'>): void {
+    rmSync(this.dirOf(task), { recursive: true, force: true });
   }
 
   private async groupReadable(dir: string, file: string, gid: number): Promise<void> {
