@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Disposables, tempDir, tmuxSocket } from '@shoal/testing';
 import { type TestCluster, startCluster } from '../support/cluster.js';
@@ -35,7 +35,7 @@ interface Report {
 }
 
 describe('MCP config for agents', () => {
-  it('claude gets --mcp-config=<0600 file>, opencode OPENCODE_CONFIG, codex -c pairs: team servers, task overrides and Shoal\'s own with the task token by reference; files removed after', async () => {
+  it('claude gets --mcp-config=<0600 file> (a wrapper only SHOAL_MCP_CONFIG), opencode OPENCODE_CONFIG, codex -c pairs: team servers, task overrides and Shoal\'s own with the task token by reference; files removed after', async () => {
     const agent = join(work, 'stand-in.mjs');
     writeFileSync(
       agent,
@@ -43,15 +43,19 @@ describe('MCP config for agents', () => {
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 const argv = process.argv.slice(2);
-const file = argv.find((a) => a.startsWith('--mcp-config='))?.slice('--mcp-config='.length) ?? process.env.OPENCODE_CONFIG;
-const report = { argv, env: { SHOAL_CACHE_TOKEN: process.env.SHOAL_CACHE_TOKEN, OPENCODE_CONFIG: process.env.OPENCODE_CONFIG } };
+const file = argv.find((a) => a.startsWith('--mcp-config='))?.slice('--mcp-config='.length) ?? process.env.OPENCODE_CONFIG ?? process.env.SHOAL_MCP_CONFIG;
+const report = { argv, env: { SHOAL_CACHE_TOKEN: process.env.SHOAL_CACHE_TOKEN, OPENCODE_CONFIG: process.env.OPENCODE_CONFIG, SHOAL_MCP_CONFIG: process.env.SHOAL_MCP_CONFIG } };
 if (file) Object.assign(report, { file, mode: statSync(file).mode & 0o777, dirMode: statSync(dirname(file)).mode & 0o777, content: readFileSync(file, 'utf8') });
 writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
 `,
     );
     chmodSync(agent, 0o755);
-    const task = (id: string, preset: string, mcp: string, args = '') =>
-      `{ id: ${id}, team: dev, role: ${id}, agent: ${preset}, command: [${JSON.stringify(agent)}${args}], env: { REPORT_FILE: ${JSON.stringify(join(work, `${id}.json`))} }, resources: { memory: 256, cpu: 20 }${mcp} }`;
+    // flags go only to a command that starts the CLI itself: the stand-ins carry the CLIs' names
+    mkdirSync(join(work, 'bin'));
+    for (const name of ['claude', 'codex', 'opencode']) copyFileSync(agent, join(work, 'bin', name));
+    for (const name of ['claude', 'codex', 'opencode']) chmodSync(join(work, 'bin', name), 0o755);
+    const task = (id: string, preset: string, mcp: string, args = '', program = JSON.stringify(join(work, 'bin', preset))) =>
+      `{ id: ${id}, team: dev, role: ${id}, agent: ${preset}, command: [${program}${args}], env: { REPORT_FILE: ${JSON.stringify(join(work, `${id}.json`))} }, resources: { memory: 256, cpu: 20 }${mcp} }`;
     const run = await cluster.submit(
       [
         'name: mcp-config',
@@ -62,6 +66,8 @@ writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
         `      - ${task('lead', 'claude', ', mcp: { docs: { url: "https://docs.example/mcp", headers: { X-Key: k1 } } }', ', --model, x')}`,
         `      - ${task('ui', 'opencode', ', mcp: { sequential-thinking: false }')}`,
         `      - ${task('api', 'codex', ', mcp: { lint: eslint }', ', exec, hi')}`,
+        // a wrapper under the claude preset: no flag (node would take it), the file in SHOAL_MCP_CONFIG
+        `      - ${task('wrap', 'claude', '', `, ${JSON.stringify(agent)}`, JSON.stringify(process.execPath))}`,
       ].join('\n'),
     );
     const done = await cluster.waitForRun(run.id, 60_000);
@@ -69,6 +75,7 @@ writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
       ['lead', 'succeeded'],
       ['ui', 'succeeded'],
       ['api', 'succeeded'],
+      ['wrap', 'succeeded'],
     ]);
     const report = (id: string) => JSON.parse(readFileSync(join(work, `${id}.json`), 'utf8')) as Report;
     const shoalUrl = `${cluster.api}/mcp`;
@@ -79,6 +86,7 @@ writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
     expect(lead.file).toBe(join(dataDir, 'mcp', `${run.id}.lead.1`, 'claude-mcp.json'));
     expect(lead.argv).toEqual([`--mcp-config=${lead.file}`, '--model', 'x']);
     expect([lead.mode, lead.dirMode]).toEqual([0o600, 0o700]);
+    expect(lead.env.SHOAL_MCP_CONFIG).toBe(lead.file);
     expect(lead.content).not.toContain(token);
     expect(JSON.parse(lead.content!)).toEqual({
       mcpServers: {
@@ -108,8 +116,13 @@ writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
     ]);
     expect(api.argv.join(' ')).not.toContain(api.env.SHOAL_CACHE_TOKEN);
 
+    const wrap = report('wrap');
+    expect(wrap.argv).toEqual([]);
+    expect(wrap.file).toBe(join(dataDir, 'mcp', `${run.id}.wrap.1`, 'claude-mcp.json'));
+    expect(Object.keys(JSON.parse(wrap.content!).mcpServers)).toEqual(['sequential-thinking', 'shoal']);
+
     // each config went with its process
-    for (const r of [lead, ui]) expect(existsSync(dirname(r.file!))).toBe(false);
+    for (const r of [lead, ui, wrap]) expect(existsSync(dirname(r.file!))).toBe(false);
     expect(readdirSync(join(dataDir, 'mcp'))).toEqual([]);
   });
 });

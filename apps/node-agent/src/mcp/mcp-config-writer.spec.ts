@@ -23,7 +23,7 @@ describe('McpConfigWriter', () => {
     const mcp = resolveTaskMcp(undefined, { 'sequential-thinking': true }, 'claude');
     const prepared = (await w.prepare(task({ mcp })))!;
     const file = join(dataDir, 'mcp', 'r-1.lead.2', 'claude-mcp.json');
-    expect(prepared).toEqual({ command: ['claude', `--mcp-config=${file}`, '--model', 'x'], env: {}, file });
+    expect(prepared).toEqual({ command: ['claude', `--mcp-config=${file}`, '--model', 'x'], env: { SHOAL_MCP_CONFIG: file }, file });
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(join(dataDir, 'mcp', 'r-1.lead.2')).mode & 0o777).toBe(0o700);
     const text = readFileSync(file, 'utf8');
@@ -31,6 +31,18 @@ describe('McpConfigWriter', () => {
     expect(Object.keys(JSON.parse(text).mcpServers)).toEqual(['sequential-thinking', 'shoal']);
     w.removeNow(task({}));
     expect(existsSync(join(dataDir, 'mcp', 'r-1.lead.2'))).toBe(false);
+  });
+
+  it('adds no flag to a wrapper (sh -c, node script): the file is in SHOAL_MCP_CONFIG, and the log says so', async () => {
+    const w = writer();
+    const prepared = (await w.prepare(task({ command: ['/bin/sh', '-c', 'exec claude'] })))!;
+    expect(prepared.command).toEqual(['/bin/sh', '-c', 'exec claude']);
+    expect(prepared.env).toEqual({ SHOAL_MCP_CONFIG: prepared.file });
+    expect(warnings).toEqual([`r-1.lead.2: its command starts /bin/sh, not claude: MCP servers not passed as arguments (the config is in $SHOAL_MCP_CONFIG)`]);
+    const viaPath = (await w.prepare(task({ command: ['/opt/bin/claude'] })))!;
+    expect(viaPath.command).toEqual(['/opt/bin/claude', `--mcp-config=${viaPath.file}`]);
+    const codex = (await w.prepare(task({ agent: 'codex', command: ['node', 'codex.js'] })))!;
+    expect(codex.command).toEqual(['node', 'codex.js']);
   });
 
   it('writes again over a previous start of the same attempt (a restart)', async () => {
@@ -67,7 +79,7 @@ describe('McpConfigWriter', () => {
     expect(warnings).toEqual([expect.stringMatching(/reads .*gemini-system-defaults\.json only when root owns it, and this node-agent runs as uid 1000/)]);
     warnings = [];
     const prepared = (await writer(0).prepare(task({ agent: 'gemini', command: ['gemini'] })))!;
-    expect(prepared.env).toEqual({ GEMINI_CLI_SYSTEM_DEFAULTS_PATH: prepared.file, GEMINI_CLI_TRUST_WORKSPACE: 'true' });
+    expect(prepared.env).toEqual({ GEMINI_CLI_SYSTEM_DEFAULTS_PATH: prepared.file, GEMINI_CLI_TRUST_WORKSPACE: 'true', SHOAL_MCP_CONFIG: prepared.file });
     // the temp dir lives under /tmp (1777) or a directory root does not own: gemini would skip it
     expect(warnings).toEqual([expect.stringMatching(/(writable by group or others|owned by uid \d+), so gemini will skip/)]);
   });

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type TaskDispatched, attemptKey } from '@shoal/protocol';
 import { PRESETS } from '../presets/index.js';
 import { attemptMcpServers, commandWithMcp, mcpLaunch } from './launch.js';
@@ -41,13 +41,25 @@ export class McpConfigWriter {
     return join(this.root, attemptKey(task.runId, task.taskId, task.attempt));
   }
 
-  /** Writes the config of an agent task that has MCP servers; undefined when it has none or its preset takes none. */
+  /**
+   * Writes the config of an agent task that has MCP servers; undefined when it has none or its
+   * preset takes none. The file's path is also in `SHOAL_MCP_CONFIG`; argv elements are added only
+   * when the command's program is the preset's CLI (`claude`, `codex`), never to a wrapper.
+   */
   async prepare(task: TaskDispatched, owner?: McpOwner): Promise<McpPrepared | undefined> {
     const delivery = task.agent ? PRESETS[task.agent].mcp : undefined;
     const servers = attemptMcpServers(task);
     if (!delivery || servers.length === 0) return undefined;
     const dir = this.dirOf(task);
     const launch = mcpLaunch(delivery, servers, dir);
+    // flags only when the command starts the CLI itself: a wrapper (`sh -c ...`, `node script`) would
+    // take them as its own; it finds the file in SHOAL_MCP_CONFIG instead
+    const program = PRESETS[task.agent!].argv[0];
+    if (launch.argv.length && basename(task.command[0]) !== program) {
+      this.warn(`${attemptKey(task.runId, task.taskId, task.attempt)}: its command starts ${task.command[0]}, not ${program}: MCP servers not passed as arguments${launch.file ? ' (the config is in $SHOAL_MCP_CONFIG)' : ''}`);
+      launch.argv = [];
+    }
+    if (launch.file) launch.env.SHOAL_MCP_CONFIG = launch.file.path;
     if (launch.file) {
       await mkdir(this.root, { recursive: true, mode: 0o711 });
       await rm(dir, { recursive: true, force: true });
