@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -148,19 +149,14 @@ describe('Shoal as an MCP server (the SDK\'s own client against a secured cluste
     expect(report.value).toEqual({ 'dev-api': 'build GET /users', 'dev-web': 'build the users page' });
   });
 
-  it('over stdio (`shoal mcp` as registered by registerMcpCommand, from the built CLI): lists the tools and calls one', async () => {
-    // main.ts's command list is the lead's; this entry registers only `mcp` the same way
-    const entry = join(dir, 'shoal-mcp.mjs');
-    writeFileSync(
-      entry,
-      `import { Command } from ${JSON.stringify(join(ROOT, 'node_modules/commander/esm.mjs'))};
-import { registerMcpCommand } from ${JSON.stringify(join(ROOT, 'apps/cli/dist/commands/mcp.js'))};
-const program = new Command('shoal').option('--api <url>').option('--token <token>').option('--tls-ca <file>');
-registerMcpCommand(program, {});
-await program.parseAsync(process.argv);
-`,
-    );
-    const transport = new StdioClientTransport({ command: process.execPath, args: [entry, 'mcp'], env: { PATH: process.env.PATH!, SHOAL_API: cluster.api, SHOAL_TOKEN: cluster.token, SHOAL_HOME: dir }, stderr: 'pipe' });
+  it('over stdio (`shoal mcp` of the built CLI): lists the tools and calls one; refuses --json', async () => {
+    const cli = join(ROOT, 'apps/cli/dist/main.js');
+    const env = { PATH: process.env.PATH!, SHOAL_API: cluster.api, SHOAL_TOKEN: cluster.token, SHOAL_HOME: dir };
+    const refused = spawnSync(process.execPath, [cli, '--json', 'mcp'], { env, input: '', encoding: 'utf8' });
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(JSON.parse(refused.stderr)).toMatchObject({ error: 'E_VALIDATION' });
+    const transport = new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp'], env, stderr: 'pipe' });
     let stderr = '';
     transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const client = new Client({ name: 'stdio-test', version: '0' });

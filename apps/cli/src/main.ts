@@ -11,6 +11,7 @@ import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDeployCommand } from './commands/deploy.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerJoinCommand } from './commands/join.js';
+import { registerMcpCommand } from './commands/mcp.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerUpCommand } from './commands/up.js';
@@ -88,6 +89,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act, output });
 registerEmergencyCommands(program, { api, out, act, output });
 
-for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand, registerDeployCommand, registerCacheCommands]) register(program, { api, out, act, output });
+for (const register of [registerSendCommand, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand, registerDeployCommand, registerCacheCommands, registerMcpCommand]) register(program, { api, out, act, output });
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { type ShoalHttpPort, createShoalMcpServer } from '@shoal/runtime';
+import type { ShoalHttpPort } from '@shoal/runtime';
 import { type Connection, type ConnectionFlags, resolveConnection } from '../api-client.js';
 import { httpFetch } from '../http.js';
 import type { RegisterCommand } from './task-api.js';
@@ -12,19 +11,17 @@ import type { RegisterCommand } from './task-api.js';
  * of Shoal, without those, it uses the agent's own SHOAL_CACHE_URL and SHOAL_CACHE_TOKEN. Only MCP
  * frames go to stdout; problems go to stderr. Ends when stdin ends.
  */
-export const registerMcpCommand: RegisterCommand = (program) => {
+export const registerMcpCommand: RegisterCommand = (program, { act, output }) => {
   program
     .command('mcp')
     .description("serve Shoal's MCP tools on stdin/stdout (for Claude Code, Codex or any MCP client): plans, runs, agents' screens, the shared cache")
-    .action(async () => {
-      try {
-        const conn = mcpConnection(program.opts<ConnectionFlags>());
-        await serveMcpOverStdio(httpPort(conn), process.stdin, process.stdout);
-      } catch (e) {
-        process.stderr.write(`shoal mcp: ${(e as Error).message}\n`);
-        process.exitCode = 2;
-      }
-    });
+    .action(
+      act(async () => {
+        output.refuseJson('mcp', 'speaks MCP (JSON-RPC frames) on stdout already; drop --json');
+        await serveMcpOverStdio(httpPort(mcpConnection(program.opts<ConnectionFlags>())), process.stdin, process.stdout);
+        return 0;
+      }),
+    );
 };
 
 /**
@@ -65,8 +62,9 @@ export function httpPort(conn: Connection): ShoalHttpPort {
   };
 }
 
-/** Serves the MCP tools on `stdin`/`stdout` until `stdin` ends. */
+/** Serves the MCP tools on `stdin`/`stdout` until `stdin` ends (the SDK is loaded here: other commands start without it). */
 export async function serveMcpOverStdio(port: ShoalHttpPort, stdin: Readable, stdout: Writable): Promise<void> {
+  const [{ StdioServerTransport }, { createShoalMcpServer }] = await Promise.all([import('@modelcontextprotocol/sdk/server/stdio.js'), import('@shoal/runtime')]);
   const server = createShoalMcpServer(port);
   const ended = new Promise<void>((resolve) => {
     stdin.once('end', resolve);
