@@ -108,8 +108,10 @@ writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
     expect(api.argv).toEqual([
       '-c', 'mcp_servers.sequential-thinking.command="npx"',
       '-c', 'mcp_servers.sequential-thinking.args=["-y", "@modelcontextprotocol/server-sequential-thinking@2026.8.31"]',
+      '-c', 'mcp_servers.sequential-thinking.startup_timeout_sec=60',
       '-c', 'mcp_servers.lint.command="npx"',
       '-c', 'mcp_servers.lint.args=["-y", "@eslint/mcp@0.3.13"]',
+      '-c', 'mcp_servers.lint.startup_timeout_sec=60',
       '-c', `mcp_servers.shoal.url="${shoalUrl}"`,
       '-c', 'mcp_servers.shoal.bearer_token_env_var="SHOAL_CACHE_TOKEN"',
       'exec', 'hi',

@@ -45,6 +45,7 @@ export class AttemptLauncher {
   constructor(private readonly deps: AttemptLauncherDeps) {
     const { config, tmux, governor, logs, warn } = deps;
     this.mcp = new McpConfigWriter(config.dataDir, warn);
+    this.mcp.clearLeftovers();
     if (config.warmPool > 0) {
       this.warm = new WarmPool({ tmux, governor, dir: `${config.dataDir}/warm`, logDir: logs.logDir, size: config.warmPool, now: Date.now, warn });
       this.warm.clearLeftovers();

@@ -44,6 +44,7 @@ describe('Codex', () => {
       'mcp_servers.fs.command': 'npx',
       'mcp_servers.fs.args': ['-y', 'fs-mcp@1.0.0', tricky],
       'mcp_servers.fs.env': { ROOT: '/srv', ODD: tricky },
+      'mcp_servers.fs.startup_timeout_sec': 60,
       'mcp_servers.docs.url': 'https://docs.example/mcp',
       'mcp_servers.docs.http_headers': { 'X-Key': 'k"1' },
       'mcp_servers.shoal.url': 'http://127.0.0.1:7000/mcp',
@@ -54,7 +55,7 @@ describe('Codex', () => {
   it('config.toml: one [mcp_servers.<name>] table per server', () => {
     expect(readTomlDocument(renderCodexToml(servers))).toEqual({
       mcp_servers: {
-        fs: { command: 'npx', args: ['-y', 'fs-mcp@1.0.0', tricky], env: { ROOT: '/srv', ODD: tricky } },
+        fs: { command: 'npx', args: ['-y', 'fs-mcp@1.0.0', tricky], env: { ROOT: '/srv', ODD: tricky }, startup_timeout_sec: 60 },
         docs: { url: 'https://docs.example/mcp', http_headers: { 'X-Key': 'k"1' } },
         shoal: { url: 'http://127.0.0.1:7000/mcp', bearer_token_env_var: 'SHOAL_CACHE_TOKEN' },
       },

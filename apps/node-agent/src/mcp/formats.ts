@@ -53,6 +53,9 @@ export function renderOpencode(servers: readonly McpServer[]): string {
   return json({ $schema: 'https://opencode.ai/config.json', mcp });
 }
 
+/** Start-up allowance Codex gives a stdio server (its default is 10 s). */
+export const CODEX_STDIO_STARTUP_S = 60;
+
 /** Codex settings of each server as dotted key -> value (`mcp_servers.<name>.<field>`). */
 export function codexSettings(servers: readonly McpServer[]): [string, TomlValue][] {
   const out: [string, TomlValue][] = [];
@@ -61,6 +64,8 @@ export function codexSettings(servers: readonly McpServer[]): [string, TomlValue
     if (s.transport === 'stdio') {
       out.push([`${key}.command`, s.command], [`${key}.args`, s.args]);
       if (Object.keys(s.env).length) out.push([`${key}.env`, s.env]);
+      // codex gives a server 10 s to start; a first `npx -y`/`uvx` download takes longer
+      out.push([`${key}.startup_timeout_sec`, CODEX_STDIO_STARTUP_S]);
     } else {
       out.push([`${key}.url`, s.url]);
       if (Object.keys(s.headers).length) out.push([`${key}.http_headers`, s.headers]);

@@ -5,5 +5,5 @@
  */
 export { McpConfigWriter, type McpOwner, type McpPrepared } from './mcp-config-writer.js';
 export { attemptMcpServers, commandWithMcp, mcpLaunch, type McpFile, type McpLaunch } from './launch.js';
-export { codexSettings, renderClaude, renderCodexOverrides, renderCodexToml, renderGeminiSettings, renderMcp, renderOpencode, renderQwenSettings, type RenderedMcp } from './formats.js';
+export { CODEX_STDIO_STARTUP_S, codexSettings, renderClaude, renderCodexOverrides, renderCodexToml, renderGeminiSettings, renderMcp, renderOpencode, renderQwenSettings, type RenderedMcp } from './formats.js';
 export { tomlKey, tomlString, tomlValue, type TomlValue } from './toml.js';

@@ -45,6 +45,14 @@ describe('McpConfigWriter', () => {
     expect(codex.command).toEqual(['node', 'codex.js']);
   });
 
+  it('clears what an earlier node-agent left', async () => {
+    const w = writer();
+    const { file } = (await w.prepare(task({})))!;
+    w.clearLeftovers();
+    expect(existsSync(file!)).toBe(false);
+    await expect(w.prepare(task({}))).resolves.toBeDefined();
+  });
+
   it('writes again over a previous start of the same attempt (a restart)', async () => {
     const w = writer();
     await w.prepare(task({}));

@@ -36,6 +36,14 @@ export class McpConfigWriter {
     this.root = join(dataDir, 'mcp');
   }
 
+  /**
+   * Removes what earlier node-agents left (attempts that ended while none ran). Safe for re-adopted
+   * agents too: every CLI reads its MCP config when it starts, and a restart writes it again.
+   */
+  clearLeftovers(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
   /** The attempt's directory. */
   dirOf(task: Pick<TaskDispatched, 'runId' | 'taskId' | 'attempt'>): string {
     return join(this.root, attemptKey(task.runId, task.taskId, task.attempt));
