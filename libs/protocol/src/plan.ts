@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationMs } from './duration.js';
 import { Id, Role } from './ids.js';
 import { McpField } from './agent-mcp.js';
+import { AgentHome, TaskSecrets } from './agent-home.js';
 import { Arg, CONTROL_CHARS, Env } from './plan-values.js';
 
 /** Limits a coordinator enforces on plans; operators may configure them. */
@@ -163,6 +164,10 @@ function taskSchema(limits: PlanLimits) {
     prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
     /** MCP servers for the agent, laid over the team's (docs/agents.md "MCP servers for agents"). */
     mcp: McpField.optional(),
+    /** The agent's HOME: `scratch` (default for agent presets), `shared` or an absolute dir (docs/agents.md "Prepared homes"). */
+    home: AgentHome.optional(),
+    /** Secrets by reference: env var -> secret name, resolved on the node at start (docs/security.md "Secrets"). */
+    secrets: TaskSecrets.optional(),
   });
 }
 

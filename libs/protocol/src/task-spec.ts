@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TaskMcp } from './agent-mcp.js';
+import { AgentHome, TaskSecrets } from './agent-home.js';
 import { Id, Role } from './ids.js';
 import { AgentPreset, MemoryPolicy, NodeLostPolicy, type PlanTask, StallPolicy, WaitingPolicy } from './plan.js';
 
@@ -54,6 +55,10 @@ export const TaskSpec = z.strictObject({
   lostAfterMs: Ms.optional(),
   /** MCP servers for the agent: its team's `mcp` overlaid by its own, presets expanded (`resolveTaskMcp`); absent when neither declares any. */
   mcp: TaskMcp.optional(),
+  /** The agent's HOME (`scratch` when absent on an agent preset): see {@link AgentHome}. */
+  home: AgentHome.optional(),
+  /** Env var -> secret name, resolved from the node's own store at start; values never travel. */
+  secrets: TaskSecrets.optional(),
 });
 /** See the {@link TaskSpec} schema. */
 export type TaskSpec = z.infer<typeof TaskSpec>;
@@ -96,6 +101,8 @@ export const PLAN_TO_SPEC = {
   restart_every: 'restartEveryMs',
   on_stall: 'onStall',
   on_waiting: 'onWaiting',
+  home: 'home',
+  secrets: 'secrets',
 } as const satisfies { [K in keyof PlanTask]?: keyof TaskSpec };
 
 type PlanToSpec = typeof PLAN_TO_SPEC;
