@@ -71,6 +71,8 @@ writeFileSync(process.env.REPORT_FILE, JSON.stringify(report));
       ].join('\n'),
     );
     const done = await cluster.waitForRun(run.id, 60_000);
+    const failed = done.tasks.filter((t) => t.state !== 'succeeded').map((t) => `${t.id} ${t.state}: ${t.reason ?? ''} | ${(t.outputTail ?? '').slice(-400)}`);
+    expect(failed).toEqual([]);
     expect(done.tasks.map((t) => [t.id, t.state])).toEqual([
       ['lead', 'succeeded'],
       ['ui', 'succeeded'],
