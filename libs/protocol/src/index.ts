@@ -4,6 +4,7 @@ export * from './duration.js';
 export * from './plan.js';
 export * from './plan-values.js';
 export * from './agent-mcp.js';
+export * from './menus.js';
 export * from './agent-home.js';
 export * from './task-spec.js';
 export * from './keys.js';

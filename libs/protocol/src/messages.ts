@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id } from './ids.js';
+import { MenuChoice, MenuKeyList, MenuOptionView, MenuView } from './menus.js';
 import { AgentStatus } from './observe.js';
 import { TaskSpec } from './task-spec.js';
 
@@ -185,6 +186,10 @@ export const ControlRequest = z.discriminatedUnion('action', [
   z.strictObject({ v, action: z.literal('send'), runId: Id, taskId: Id, attempt: Attempt.optional(), text: z.string().min(1).max(8192) }),
   /** Reads the tail of the task's pane. */
   z.strictObject({ v, action: z.literal('capture'), runId: Id, taskId: Id, attempt: Attempt.optional(), lines: z.number().int().min(0).max(10_000).optional() }),
+  /** Presses allowed key names (MENU_KEYS) in the task's pane; `changed` says whether the screen changed. */
+  z.strictObject({ v, action: z.literal('keys'), runId: Id, taskId: Id, attempt: Attempt.optional(), keys: MenuKeyList }),
+  /** Picks an option of the menu the task's agent shows (by number or label), confirms it, verifies the screen changed. */
+  z.strictObject({ v, action: z.literal('choose'), runId: Id, taskId: Id, attempt: Attempt.optional(), option: MenuChoice }),
 ]);
 export type ControlRequest = z.infer<typeof ControlRequest>;
 
@@ -202,6 +207,12 @@ export const ControlReply = z.strictObject({
   data: z.string().max(256 * 1024).optional(),
   /** `result`: the attempt's end, as the node reported it to JetStream. */
   result: TaskFinished.optional(),
+  /** `keys`, `choose`: the screen changed afterwards. */
+  changed: z.boolean().optional(),
+  /** `choose`: the menu found, the option chosen and the keys pressed (`keys`: the keys pressed). */
+  menu: MenuView.optional(),
+  chosen: MenuOptionView.optional(),
+  keys: z.array(z.string().max(20)).max(200).optional(),
 });
 export type ControlReply = z.infer<typeof ControlReply>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationMs } from './duration.js';
 import { Id, Role } from './ids.js';
 import { McpField } from './agent-mcp.js';
+import { AnswersField } from './menus.js';
 import { AgentHome, TaskSecrets } from './agent-home.js';
 import { Arg, CONTROL_CHARS, Env } from './plan-values.js';
 
@@ -162,6 +163,8 @@ function taskSchema(limits: PlanLimits) {
     on_stall: StallPolicy.optional(),
     on_waiting: WaitingPolicy.optional(),
     prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
+    /** Answers to menus the agent's preset recognises (docs/agents.md "Answering menus"): `{ trust: yes }` or `[{ when, choose }]`. */
+    answers: AnswersField.optional(),
     /** MCP servers for the agent, laid over the team's (docs/agents.md "MCP servers for agents"). */
     mcp: McpField.optional(),
     /** The agent's HOME: `scratch` (default for agent presets), `shared` or an absolute dir (docs/agents.md "Prepared homes"). */

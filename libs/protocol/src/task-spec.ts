@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TaskMcp } from './agent-mcp.js';
+import { MenuAnswerList } from './menus.js';
 import { AgentHome, TaskSecrets } from './agent-home.js';
 import { Id, Role } from './ids.js';
 import { AgentPreset, MemoryPolicy, NodeLostPolicy, type PlanTask, StallPolicy, WaitingPolicy } from './plan.js';
@@ -35,6 +36,8 @@ export const TaskSpec = z.strictObject({
   checkinPrompt: z.string().min(1).max(8192).optional(),
   /** First prompt of an interactive agent: typed once it first waits for input (in a batch: when its turn comes). */
   prompt: z.string().min(1).max(8192).optional(),
+  /** Answers to menus the agent's preset recognises, first match first (the plan's `answers:`). */
+  answers: MenuAnswerList.optional(),
   /** Absolute path of a git repository on the node: the task runs in its own worktree of it. */
   repo: z.string().max(4096).optional(),
   /** Auto-commit period of the worktree. */
@@ -96,6 +99,7 @@ export const PLAN_TO_SPEC = {
   agent: 'agent',
   interactive: 'interactive',
   prompt: 'prompt',
+  answers: 'answers',
   on_memory_exceeded: 'onMemoryExceeded',
   memory_restarts: 'memoryRestarts',
   restart_every: 'restartEveryMs',

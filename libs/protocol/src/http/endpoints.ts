@@ -8,6 +8,7 @@ import type { FleetStreamMessage, RunStreamMessage, RunSummary, SendTextRequest,
 import type { CacheDeleteReply, CacheEntryView, CacheListReply, PutCacheRequest } from './cache.js';
 import type { ScheduleRemovedReply, ScheduleView } from './schedules.js';
 import type { ApiTokenView, MintedApiToken, MintedJoinToken, RevokedTokenReply } from './tokens.js';
+import type { ChooseOptionRequest, SendKeysRequest, TaskChooseReply, TaskKeysReply } from '../menus.js';
 
 /** The body of every non-2xx answer of the API (`issues` on 400 validation errors). */
 export interface ApiErrorBody {
@@ -41,6 +42,10 @@ export interface HttpApi {
   /** Operator decision on a task awaiting one. */
   'POST /runs/:id/tasks/:task/:decision': { params: { decision: 'retry' | 'skip' | 'cancel' }; reply: RunView };
   'POST /runs/:id/tasks/:task/send': { body: SendTextRequest; reply: TaskSendReply };
+  /** Allowed tmux key names (MENU_KEYS) pressed in the running task's pane. */
+  'POST /runs/:id/tasks/:task/keys': { body: SendKeysRequest; reply: TaskKeysReply };
+  /** Picks an option of the menu the running task's agent shows (number or label). */
+  'POST /runs/:id/tasks/:task/choose': { body: ChooseOptionRequest; reply: TaskChooseReply };
   'GET /runs/:id/tasks/:task/capture': { query: { lines?: number }; reply: TaskCaptureReply };
   'GET /runs/:id/tasks/:task/logs': { query: { source?: 'node'; bytes?: number; attempt?: number }; reply: TaskLogReply };
   'GET /runs/:id/events': { stream: RunStreamMessage };
@@ -86,7 +91,7 @@ export interface HttpApi {
 export const HTTP_ENDPOINTS = [
   'GET /healthz', 'GET /metrics', 'GET /leader',
   'POST /runs', 'GET /runs', 'GET /runs/:id', 'POST /runs/:id/cancel', 'POST /runs/:id/tasks/:task/:decision',
-  'POST /runs/:id/tasks/:task/send', 'GET /runs/:id/tasks/:task/capture', 'GET /runs/:id/tasks/:task/logs', 'GET /runs/:id/events', 'GET /events',
+  'POST /runs/:id/tasks/:task/send', 'POST /runs/:id/tasks/:task/keys', 'POST /runs/:id/tasks/:task/choose', 'GET /runs/:id/tasks/:task/capture', 'GET /runs/:id/tasks/:task/logs', 'GET /runs/:id/events', 'GET /events',
   'GET /nodes', 'POST /nodes/:id/:action', 'POST /emergency/stop-all', 'DELETE /nodes/:id', 'POST /enrol',
   'POST /tokens', 'GET /tokens', 'DELETE /tokens/:id', 'POST /tokens/join',
   'GET /scaling', 'GET /breakers', 'GET /estimates',
