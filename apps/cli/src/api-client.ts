@@ -27,9 +27,6 @@ import type {
   TaskCaptureReply,
   TaskLogReply,
   TaskSendReply,
-  TaskKeysReply,
-  TaskChooseReply,
-  MenuChoice,
 } from '@shoal/protocol';
 import { TransportError, ValidationError } from '@shoal/protocol';
 import { type HttpAnswer, httpFetch } from './http.js';
@@ -163,14 +160,6 @@ export class ApiClient {
   /** Types one line into a running task's pane, then Enter. */
   send(run: string, task: string, text: string): Promise<TaskSendReply> {
     return this.json('POST', `${taskPath(run, task)}/send`, { text });
-  }
-  /** Presses allowed key names (MENU_KEYS) in a running task's pane. */
-  keys(run: string, task: string, keys: string[]): Promise<TaskKeysReply> {
-    return this.json('POST', `${taskPath(run, task)}/keys`, { keys });
-  }
-  /** Picks an option (number or label) of the menu a running task's agent shows. */
-  choose(run: string, task: string, option: MenuChoice): Promise<TaskChooseReply> {
-    return this.json('POST', `${taskPath(run, task)}/choose`, { option });
   }
   /** A running task's pane text, with `lines` of history above the screen. */
   capture(run: string, task: string, lines?: number): Promise<TaskCaptureReply> {

@@ -13,6 +13,7 @@ import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js'
 import { TaskAttempt, startFailure } from './task-attempt.js';
 import { AgentStates } from './agent-state/agent-states.js';
 import { agentPolicyRunner } from './agent-state/executor-policies.js';
+import { DoneWhenIdle } from './agent-state/done-when-watch.js';
 import { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
 import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
@@ -45,6 +46,8 @@ export class ExecutorService implements OnModuleInit {
   private checkins!: TaskCheckins;
   /** Live agent state of the running attempts (one capture per interactive agent per pulse). */
   private agentStates?: AgentStates;
+  /** Ends `done_when: idle` tasks once their agent is back at its prompt after its turn (created in attach). */
+  private doneWhen!: DoneWhenIdle;
   /** Host CPU band (set at start unless disabled): admission and throttling. */
   band?: HostBand;
   readonly logs: LogIndex;
@@ -130,6 +133,15 @@ export class ExecutorService implements OnModuleInit {
     const log = (m: string) => this.log.log(m), warn = (m: string) => this.log.warn(m);
     this.batches = new BatchSessions({ tmux, governor, logs: this.logs, windows: this.windows, config: this.config, attempts: this.attempts, report: (s) => this.report(s), forgetUsage: (k) => this.usage.forget(k), output: (t, seq, text) => this.output(t, seq, text), governorKind: governor.kind, log, warn });
     this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onForget: (k) => policies.forget(k) });
+    this.doneWhen = new DoneWhenIdle({
+      status: (key, n) => this.agentStates?.of(key, n),
+      screenChangedAt: (key, n) => this.agentStates?.screenChangedAt(key, n),
+      find: (key) => this.attempts.get(key),
+      tmux: () => this.tmux,
+      note: (task, text) => (this.log.log(`${taskKey(task.runId, task.taskId)}#${task.attempt}: ${text}`), this.output(task, 0, `\n[shoal] ${text}\n`)),
+      warn,
+      now: Date.now,
+    });
     this.checkins = new TaskCheckins({
       tmux: () => this.tmux,
       nodeId: this.config.nodeId,
@@ -234,7 +246,8 @@ export class ExecutorService implements OnModuleInit {
     this.log.log(`${attemptKey} started in ${attempt.session}:${task.role} (pid ${attempt.pid})`);
     await this.reportStarted(attempt);
     this.checkins.start(attempt);
-    this.checkins.firstPrompt(attempt);
+    const started = attempt;
+    this.checkins.firstPrompt(started, (at) => this.doneWhen.watch(started, at));
     void this.finish(attempt, committer, identity);
   }
 
@@ -280,6 +293,8 @@ export class ExecutorService implements OnModuleInit {
       for (;;) {
         const result = await attempt.wait();
         this.windows.finishedPane(attempt.paneId);
+        const finalScreen = this.doneWhen.finalScreen(attempt);
+        if (finalScreen !== undefined && result.outcome === 'succeeded') result.outputTail = finalScreen; // done_when: idle: the screen it ended on
         const next = afterExit({
           verdict: attempt.verdict,
           stoppedOnPurpose: attempt.stopRequested,

@@ -104,6 +104,15 @@ export const WaitingPolicy = z.enum(['notify', 'checkin']);
 export type WaitingPolicy = z.infer<typeof WaitingPolicy>;
 
 /**
+ * When an agent task ends: `exit` (default) when its process exits; `idle` when the agent, after
+ * working on its first `prompt`, is back at its input prompt for its preset's idle time — it is then
+ * stopped gracefully and the task succeeds (docs/agents.md "done_when"). `idle` needs an interactive
+ * task with a `prompt`.
+ */
+export const DoneWhen = z.enum(['exit', 'idle']);
+export type DoneWhen = z.infer<typeof DoneWhen>;
+
+/**
  * What the coordinator does with a task whose node stopped heartbeating (Nomad's `disconnect`):
  * `replace` re-places it at once; `wait` keeps the attempt for up to `lost_after`, so a node that
  * comes back with it still running keeps it. Default: `wait` for interactive tasks, else `replace`.
@@ -163,6 +172,8 @@ function taskSchema(limits: PlanLimits) {
     on_stall: StallPolicy.optional(),
     on_waiting: WaitingPolicy.optional(),
     prompt: Arg.refine((s) => s.trim() !== '', 'must not be blank').optional(),
+    /** `exit` (default) or `idle`: the task ends once its agent is back at its prompt after its first turn. */
+    done_when: DoneWhen.optional(),
     /** Answers to menus the agent's preset recognises (docs/agents.md "Answering menus"): `{ trust: yes }` or `[{ when, choose }]`. */
     answers: AnswersField.optional(),
     /** MCP servers for the agent, laid over the team's (docs/agents.md "MCP servers for agents"). */
@@ -171,7 +182,16 @@ function taskSchema(limits: PlanLimits) {
     home: AgentHome.optional(),
     /** Secrets by reference: env var -> secret name, resolved on the node at start (docs/security.md "Secrets"). */
     secrets: TaskSecrets.optional(),
-  });
+  }).superRefine(doneWhenIssues);
+}
+
+/** `done_when: idle` needs an interactive agent (a preset other than `shell`, or `interactive: true`) and a first `prompt`. */
+function doneWhenIssues(t: { done_when?: DoneWhen; agent?: AgentPreset; interactive?: boolean; prompt?: string; on_waiting?: WaitingPolicy }, ctx: z.RefinementCtx): void {
+  if (t.done_when !== 'idle') return;
+  const interactive = t.interactive ?? (t.agent !== undefined && t.agent !== 'shell');
+  if (!interactive) ctx.addIssue({ code: 'custom', path: ['done_when'], message: 'idle needs an interactive agent task (agent: claude, codex, gemini, qwen, opencode or aider, or interactive: true): only an agent at its input prompt can be idle' });
+  else if (t.prompt === undefined) ctx.addIssue({ code: 'custom', path: ['done_when'], message: 'idle needs a prompt: the task ends when the agent is back at its prompt after working on it' });
+  else if (t.on_waiting === 'checkin') ctx.addIssue({ code: 'custom', path: ['on_waiting'], message: 'checkin contradicts done_when: idle (the check-in typed when the turn ends would start another turn)' });
 }
 
 const Team = z.strictObject({

@@ -3,7 +3,7 @@ import { TaskMcp } from './agent-mcp.js';
 import { MenuAnswerList } from './menus.js';
 import { AgentHome, TaskSecrets } from './agent-home.js';
 import { Id, Role } from './ids.js';
-import { AgentPreset, MemoryPolicy, NodeLostPolicy, type PlanTask, StallPolicy, WaitingPolicy } from './plan.js';
+import { AgentPreset, DoneWhen, MemoryPolicy, NodeLostPolicy, type PlanTask, StallPolicy, WaitingPolicy } from './plan.js';
 
 const Argv = z.array(z.string().max(8192)).min(1).max(256);
 const Ms = z.number().int().positive();
@@ -36,6 +36,8 @@ export const TaskSpec = z.strictObject({
   checkinPrompt: z.string().min(1).max(8192).optional(),
   /** First prompt of an interactive agent: typed once it first waits for input (in a batch: when its turn comes). */
   prompt: z.string().min(1).max(8192).optional(),
+  /** When the task ends: `exit` (absent: the process exits) or `idle` (the agent is back at its prompt after its first turn). */
+  doneWhen: DoneWhen.optional(),
   /** Answers to menus the agent's preset recognises, first match first (the plan's `answers:`). */
   answers: MenuAnswerList.optional(),
   /** Absolute path of a git repository on the node: the task runs in its own worktree of it. */
@@ -99,6 +101,7 @@ export const PLAN_TO_SPEC = {
   agent: 'agent',
   interactive: 'interactive',
   prompt: 'prompt',
+  done_when: 'doneWhen',
   answers: 'answers',
   on_memory_exceeded: 'onMemoryExceeded',
   memory_restarts: 'memoryRestarts',

@@ -54,6 +54,15 @@ export class AgentStates {
     return t && (attempt === undefined || t.attempt === attempt) ? t.status : undefined;
   }
 
+  /**
+   * When the attempt's screen last changed (animation ignored, see `stabilityKey`), as its detector
+   * last saw it at a pulse (node clock); undefined for a plain command or an attempt not observed yet.
+   */
+  screenChangedAt(key: string, attempt?: number): number | undefined {
+    const t = this.tracked.get(key);
+    return t?.detector && (attempt === undefined || t.attempt === attempt) ? t.detector.last.unchangedSinceMs : undefined;
+  }
+
   /** Observes every attempt once; forgets attempts no longer running. A refresh in progress is joined, not doubled. */
   refresh(attempts: readonly WatchedAttempt[]): Promise<void> {
     this.refreshing ??= this.observeAll(attempts).finally(() => (this.refreshing = undefined));

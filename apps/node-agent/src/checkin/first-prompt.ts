@@ -20,13 +20,16 @@ export interface FirstPromptOptions {
   deadlineMs?: number;
 }
 
-/** What became of a first prompt. */
-export type FirstPromptResult = { sent: true; verified: boolean } | { sent: false; reason: string };
+/** What became of a first prompt: sent (seen on screen, then Enter at `at`, node clock) or why not. */
+export type FirstPromptResult = { sent: true; at: number } | { sent: false; reason: string };
 
 /**
  * Types a task's `prompt` once its agent first waits for input: the detector must see the input
- * prompt on a stable screen, never a menu (typed text would pick an option) and never while it
- * works. Verified on screen before Enter, one writer per pane (check-ins and `shoal send` wait).
+ * prompt on a stable screen, never a menu (typed text would pick an option: while the agent shows
+ * one — a trust or API-key dialog its `answers:` or an operator deal with — the prompt waits) and
+ * never while it works. The text must show on screen before Enter is pressed; text typed but not
+ * seen within the verification time is left unsent (no Enter) and said so. One writer per pane
+ * (check-ins and `shoal send` wait).
  */
 export async function sendFirstPrompt(o: FirstPromptOptions): Promise<FirstPromptResult> {
   const now = o.now ?? Date.now;
@@ -41,9 +44,9 @@ export async function sendFirstPrompt(o: FirstPromptOptions): Promise<FirstPromp
     if (d.state === 'waiting-for-input' && !d.menu) {
       try {
         await typeLine(o.tmux, paneId, o.prompt);
-        return { sent: true, verified: true };
+        return { sent: true, at: now() };
       } catch (e) {
-        if (e instanceof TimeoutError) return { sent: true, verified: false };
+        if (e instanceof TimeoutError) return { sent: false, reason: `typed but not seen on screen, so Enter was not pressed (${e.message})` };
         throw e;
       }
     }

@@ -57,14 +57,18 @@ export class TaskCheckins {
 
   /**
    * Types an interactive task's first `prompt` once its agent waits for input (batch members get
-   * theirs from their batch session). Called once per attempt start, never on re-adoption.
+   * theirs from their batch session); `onSent` learns when Enter was pressed (`done_when: idle`).
+   * Called once per attempt start, never on re-adoption.
    */
-  firstPrompt(attempt: RunningTask & { readonly state: string }): void {
+  firstPrompt(attempt: RunningTask & { readonly state: string }, onSent?: (at: number) => void): void {
     const { task, key } = attempt;
     if (!task.prompt || task.batch || !isInteractiveTask(task)) return;
     const alive = () => this.deps.find(key) === attempt && attempt.state !== 'exited';
     void sendFirstPrompt({ tmux: this.deps.tmux(), paneId: () => this.deps.find(key)?.paneId, preset: presetOfTask(task), prompt: task.prompt, alive, now: this.deps.now })
-      .then((r) => this.deps.note?.(task, r.sent ? `first prompt sent${r.verified ? '' : ' (not seen on screen before Enter)'}` : `first prompt not sent: ${r.reason}`))
+      .then((r) => {
+        this.deps.note?.(task, r.sent ? 'first prompt sent (seen on screen, then Enter)' : `first prompt not sent: ${r.reason}`);
+        if (r.sent) onSent?.(r.at);
+      })
       .catch((e: Error) => this.deps.warn(`first prompt of ${key} failed: ${e.message}`));
   }
 

@@ -16,6 +16,7 @@ const SPEC: PresetSpec = {
   errorLines: 3,
   stableMs: 1_000,
   stallMs: 10_000,
+  idleMs: 3_000,
   patterns: { working: ['esc to interrupt'], prompt: ['^> $', '^>$'], menu: ['^\\d\\. yes'], error: ['api error'], exitHints: ['resume with'], animated: [] },
 };
 

@@ -2,6 +2,15 @@ import { PRESET_MEMORY_MB } from '@shoal/protocol';
 import type { PresetSpec } from './types.js';
 
 const MINUTE = 60_000;
+/**
+ * `done_when: idle` for the agent CLIs: 5 s at the prompt after a turn, on top of the stability time.
+ * Within a turn the measured CLIs keep their interrupt hint up (tool calls included) and ask for
+ * approvals with menus (never idle), so a settled prompt is the turn's end; the margin covers a
+ * redraw between two steps.
+ */
+const AGENT_IDLE_MS = 5000;
+/** "Press Ctrl-C again to exit": claude, codex, gemini and qwen quit on a second Ctrl-C at their prompt. */
+const TWICE_CTRL_C = ['C-c', 'C-c'] as const;
 
 /**
  * The agent presets: start template, memory default and screen patterns. The patterns of claude,
@@ -22,12 +31,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 6,
     stableMs: 1500,
     stallMs: 10 * MINUTE,
+    idleMs: AGENT_IDLE_MS,
+    exitKeys: TWICE_CTRL_C,
     // a flag, not .mcp.json: project servers wait for approval (TOOLCHAIN-FACTS.md); `--mcp-config=` so its variadic option ends here
     mcp: { format: 'claude-json', file: 'claude-mcp.json', argv: ['--mcp-config={file}'] },
-    menus: [
-      { id: 'trust', match: 'Is this a project you created or one you trust', aliases: { yes: 'Yes, I trust this folder', no: 'No, exit' } },
-      { id: 'api-key', match: 'Detected a custom API key', aliases: { yes: 'Yes', no: 'No (recommended)' } },
-    ],
     patterns: {
       // footer "⏵⏵ auto mode on (shift+tab to cycle) · esc to interrupt" while a turn runs (retries included)
       working: ['esc to interrupt'],
@@ -56,15 +63,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     // its input box shows ~1.5 s before a sign-in menu replaces it
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    idleMs: AGENT_IDLE_MS,
+    exitKeys: TWICE_CTRL_C,
     // -c overrides: CODEX_HOME would hide the user's auth and cost a ~405 MB copy per attempt
     mcp: { format: 'codex-overrides', argv: ['{overrides}'] },
-    menus: [
-      { id: 'trust', match: 'Trust this folder\\?', aliases: { yes: 'Trust and continue', no: 'Back to Agent Command Center' } },
-      { id: 'sign-in', match: 'Choose how you want to use Codex' },
-      { id: 'sign-in-other', match: 'Use Amazon Bedrock' },
-      { id: 'api-key', match: 'Paste or type your API key' },
-      { id: 'task-running', match: 'Task is still running' },
-    ],
     patterns: {
       // "• Working (6s • esc to interrupt)", "◦ Reconnecting... 4/5 (26s • esc to interrupt)"
       working: ['esc to interrupt'],
@@ -86,8 +88,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 12,
     stableMs: 1500,
     stallMs: 10 * MINUTE,
-    chooseBy: 'letters',
-    menus: [{ id: 'confirm', match: '\\(Y\\)es/\\(N\\)o' }],
+    idleMs: AGENT_IDLE_MS,
+    exitKeys: TWICE_CTRL_C,
     patterns: {
       working: ['^\\W*Waiting for [\\w./:-]+', 'Ctrl-C to interrupt'],
       prompt: ['^(\\w+(\\s\\w+)?)?>\\s*$'],
@@ -111,14 +113,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 8,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    idleMs: AGENT_IDLE_MS,
+    exitKeys: TWICE_CTRL_C,
     // a system-defaults file by env (merged under the user's settings); MCP servers are off in an untrusted folder
     mcp: { format: 'gemini-settings', file: 'gemini-system-defaults.json', env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '{file}', GEMINI_CLI_TRUST_WORKSPACE: 'true' }, rootOwned: true },
-    menus: [
-      { id: 'trust', match: 'Do you trust the files in this folder', aliases: { yes: 'Trust folder', no: "Don't trust" } },
-      { id: 'auth', match: 'How would you like to authenticate' },
-      { id: 'api-key', match: 'Enter Gemini API Key' },
-      { id: 'auth-code', match: 'Enter the authorization code' },
-    ],
     patterns: {
       // "⠇ Thinking... (esc to cancel, 2s)": offline it shows this for minutes
       // (the API-key dialog says "Esc to cancel" too, without the parenthesis)
@@ -143,11 +141,9 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 10,
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    idleMs: AGENT_IDLE_MS,
+    exitKeys: TWICE_CTRL_C,
     mcp: { format: 'qwen-settings', file: 'qwen-system-defaults.json', env: { QWEN_CODE_SYSTEM_DEFAULTS_PATH: '{file}' } },
-    menus: [
-      { id: 'provider', match: 'Connect a Provider' },
-      { id: 'access-method', match: 'Access Method' },
-    ],
     patterns: {
       // "✳  Polishing the algorithms... (47s · esc to cancel)"
       working: ['esc to cancel\\)'],
@@ -173,6 +169,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     // a blank screen for ~5 s at start-up
     stableMs: 2000,
     stallMs: 10 * MINUTE,
+    idleMs: AGENT_IDLE_MS,
+    exitKeys: ['C-c'],
     mcp: { format: 'opencode-json', file: 'opencode.json', env: { OPENCODE_CONFIG: '{file}' } },
     patterns: {
       // bottom bar "■■⬝⬝⬝⬝⬝⬝  esc interrupt"; while retrying "Cannot connect to API ... [retrying in 10s attempt #4] ... esc interrupt"
@@ -197,6 +195,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     errorLines: 0,
     stableMs: 500,
     stallMs: 30 * MINUTE,
+    // interactive: true tasks without a preset read with this one: a shell prompt settles quickly
+    idleMs: 3000,
     patterns: {
       working: [],
       prompt: ['[$#>%]\\s*$'],

@@ -48,29 +48,6 @@ export interface PresetMcp {
   rootOwned?: boolean;
 }
 
-/**
- * A menu a preset knows, with a stable id for `answers:` and `shoal choose` replies (ids from the
- * captures: `trust`, `api-key`, `sign-in`...). `match` is a regular expression source
- * (case-insensitive, multi-line) found on the menu's screen; when several match, the one found
- * lowest on the screen wins (an older dialog may linger above). `aliases` map an answer word
- * (`yes`, `no`) to the label it means on this menu (codex's trust `yes` is "Trust and continue").
- */
-export interface PresetMenu {
-  id: string;
-  match: string;
-  aliases?: Readonly<Record<string, string>>;
-}
-
-/** Files of a prepared agent home, per CLI (edits in `apps/node-agent/src/homes/formats.ts`). */
-export type HomeFormat = 'claude' | 'codex' | 'gemini' | 'qwen' | 'opencode';
-
-/** How a scratch (or given) HOME is prepared so the CLI starts straight into its input box (docs/agents.md "Prepared homes"). */
-export interface PresetHome {
-  format: HomeFormat;
-  /** Extra environment pointing the CLI into the home (`{home}` is its path), e.g. Codex's `CODEX_HOME`. */
-  env?: Readonly<Record<string, string>>;
-}
-
 /** How one agent CLI starts, what it may use, and how its screen is read. Pure data. */
 export interface PresetSpec {
   name: AgentPreset;
@@ -94,15 +71,19 @@ export interface PresetSpec {
   stableMs: number;
   /** `working` with no change (animation ignored) for this long becomes `stalled`. */
   stallMs: number;
+  /**
+   * `done_when: idle`: how long the agent must stay at its input prompt (`waiting-for-input`, no menu,
+   * screen unchanged) after its turn before the task counts as done — on top of `stableMs`, which a
+   * screen needs before it is classified at all.
+   */
+  idleMs: number;
+  /**
+   * tmux key names that make the CLI quit from its input prompt (`done_when: idle` sends them; the
+   * usual stop's Ctrl-C, grace and kill follow). Default `['C-c']`; the agent CLIs ask for a second
+   * Ctrl-C ("Press Ctrl-C again to exit").
+   */
+  exitKeys?: readonly string[];
   patterns: PresetPatterns;
   /** How the CLI receives MCP servers (none: the preset gets none). */
   mcp?: PresetMcp;
-  /** The menus this CLI shows that the preset recognises (see {@link PresetMenu}). */
-  menus?: readonly PresetMenu[];
-  /**
-   * How `choose` reaches an option: `arrows` moves the marker with Up/Down from the selected option
-   * (every captured list menu shows a moving marker; digits are not relied on: not verified on every
-   * CLI), `letters` types the option's letter (aider's `(Y)es/(N)o`). Then Enter. Default `arrows`.
-   */
-  chooseBy?: 'arrows' | 'letters';
 }
