@@ -14,6 +14,16 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * @param {{ repo?: string, home?: string, userHome?: string, install?: string, host?: string }} where
  */
 export function scrubScreen(screen, where) {
+  return trimScreen(scrubText(screen, where));
+}
+
+/**
+ * The replacements of {@link scrubScreen} alone, lines untouched: for raw terminal bytes (recorded
+ * logs), where trimming would change the stream.
+ * @param {string} text
+ * @param {{ repo?: string, home?: string, userHome?: string, install?: string, host?: string }} where
+ */
+export function scrubText(text, where) {
   const pairs = [
     [where.repo, '<repo>'],
     [where.install, '<install>'],
@@ -21,7 +31,7 @@ export function scrubScreen(screen, where) {
     [where.userHome, '~'],
   ].filter(([p]) => p && p.length > 1);
   pairs.sort((a, b) => b[0].length - a[0].length);
-  let out = screen;
+  let out = text;
   for (const [path, label] of pairs) out = out.replace(new RegExp(escape(path), 'g'), label);
   if (where.host && where.host.length >= 4) out = out.replace(new RegExp(`\\b${escape(where.host)}\\b`, 'g'), '<host>');
   out = out
@@ -29,7 +39,7 @@ export function scrubScreen(screen, where) {
     .replace(/\bses_[A-Za-z0-9]{8,}\b/g, 'ses_<id>')
     .replace(/\b\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?\b/g, '<date>')
     .replace(/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}:\d{2} \d{4}\b/g, '<date>');
-  return trimScreen(out);
+  return out;
 }
 
 /** Drops trailing spaces of each line and trailing blank lines; ends with one newline. */

@@ -4,3 +4,4 @@ export * from './nats.js';
 export * from './security/index.js';
 export * from './logging.js';
 export * from './mcp/index.js';
+export * from './terminal/index.js';

@@ -1,0 +1,74 @@
+import { renderTerminal, TerminalRenderer } from './terminal-renderer.js';
+
+describe('renderTerminal (synthetic bytes)', () => {
+  it('turns cursor moves into spaces and new lines and drops colours and modes', async () => {
+    const bytes = '\u001b[?2004h\u001b[>4;2m\u001b[38;5;211mUnable\u001b[9Gto\u001b[12Gconnect\u001b[39m\r\r\n\u001b[2Gnext\u001b[3Cword\u001b[>0q\u001b]7501;?\u0007\u001b(B\u001b7\u001b8';
+    const text = await renderTerminal(bytes, { cols: 80, rows: 10 });
+    expect(text).toBe('Unable  to connect\n next   word');
+  });
+
+  it('keeps lines that scrolled off, in order, then the final screen', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+    expect(await renderTerminal(`${lines.join('\r\n')}\r\n`, { cols: 40, rows: 5 })).toBe(lines.join('\n'));
+  });
+
+  it('prints a box repainted in place once', async () => {
+    let bytes = 'header\r\n';
+    for (let i = 0; i < 500; i++) bytes += `\u001b[2;1H\u001b[2K> typed ${i}\u001b[3;1H\u001b[2K-- footer --`;
+    const text = await renderTerminal(bytes, { cols: 40, rows: 6 });
+    expect(text).toBe('header\n> typed 499\n-- footer --');
+  });
+
+  it('keeps the last screen of a program that leaves the alternate screen', async () => {
+    const text = await renderTerminal('before\r\n\u001b[?1049h\u001b[H\u001b[2Jfull screen app\u001b[?1049lafter', { cols: 40, rows: 5 });
+    expect(text).toBe('full screen app\nbefore\nafter');
+  });
+
+  it('joins a line wrapped at the edge when it scrolls off', async () => {
+    const long = 'x'.repeat(25);
+    expect(await renderTerminal(`${long}\r\n1\r\n2\r\n3\r\n`, { cols: 10, rows: 3 })).toBe(`${long}\n1\n2\n3`);
+  });
+
+  it('renders bytes split anywhere (inside UTF-8 characters and escape sequences) like the whole', async () => {
+    const bytes = Buffer.from('a\u001b[10Gé✓\u001b[38;5;1mb\r\nc');
+    const whole = await renderTerminal(bytes, { cols: 20, rows: 4 });
+    const r = new TerminalRenderer({ cols: 20, rows: 4 });
+    for (let i = 0; i < bytes.length; i++) await r.write(bytes.subarray(i, i + 1));
+    expect(r.screen().join('\n')).toBe(whole);
+    r.dispose();
+    expect(whole).toBe('a        é✓b\nc');
+  });
+
+  it('renders a MB of output in one pass (linear: chunked, scrollback cleared after each chunk)', async () => {
+    const line = `${'word '.repeat(30)}\r\n`;
+    const bytes = line.repeat(Math.ceil((1024 * 1024) / line.length));
+    const text = await renderTerminal(bytes, { cols: 200, rows: 50 });
+    expect(text.split('\n')).toHaveLength(Math.ceil((1024 * 1024) / line.length));
+  });
+});
+
+describe('TerminalRenderer live lines (takeSettled / takeRest)', () => {
+  it('streams each row once: completed rows above the cursor, then the rest at the end', async () => {
+    const r = new TerminalRenderer({ cols: 40, rows: 5 });
+    await r.write('one\r\ntwo\r\nthr');
+    expect(r.takeSettled()).toEqual(['one', 'two']);
+    await r.write('ee\r\nfour\r\nfive\r\nsix\r\n');
+    expect(r.takeSettled()).toEqual(['three', 'four', 'five', 'six']);
+    expect(r.takeSettled()).toEqual([]);
+    await r.write('seven');
+    expect(r.takeRest()).toEqual(['seven']);
+    r.dispose();
+  });
+
+  it('does not stream a row repainted in place again', async () => {
+    const r = new TerminalRenderer({ cols: 40, rows: 5 });
+    const lines: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      await r.write(`\u001b[1;1H\u001b[2K[spinner ${i % 4}] working\u001b[3;1H`);
+      lines.push(...r.takeSettled());
+    }
+    lines.push(...r.takeRest());
+    expect(lines).toEqual(['[spinner 0] working']);
+    r.dispose();
+  });
+});

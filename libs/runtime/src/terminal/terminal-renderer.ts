@@ -1,0 +1,235 @@
+import xterm from '@xterm/headless';
+import type { IBuffer, Terminal } from '@xterm/headless';
+
+/** A pane's size in cells. */
+export interface PaneSize {
+  cols: number;
+  rows: number;
+}
+
+/** The size of Shoal's task panes unless the node-agent is told otherwise (tmux `default-size`). */
+export const DEFAULT_PANE_SIZE: PaneSize = { cols: 200, rows: 50 };
+
+/**
+ * The largest piece fed to the terminal at once. The scrollback holds as many lines (a byte scrolls
+ * at most one line), so nothing scrolls away unseen between two reads; it is cleared after each.
+ */
+const CHUNK_BYTES = 4096;
+const ESC = 0x1b;
+const CLEAR_SCROLLBACK = '\u001b[3J';
+
+/**
+ * Turns recorded terminal bytes into text a person can read, by playing them in a headless
+ * terminal of the pane's size (`@xterm/headless`): cursor moves become spaces and new lines,
+ * colours and other escape sequences leave nothing, and a screen a TUI repaints in place is not
+ * repeated. What it yields:
+ * - {@link write}: the lines that scrolled off the top of the screen (final: nothing redraws
+ *   them), and the last screen of an alternate-screen program when it leaves it;
+ * - {@link screen}: the current screen;
+ * - {@link takeSettled} / {@link takeRest}: for a live stream, the above plus the rows above the
+ *   cursor not streamed yet, and at the end the rest of the screen.
+ * Pure (no I/O, no clock); linear in the input: bytes are fed in chunks of at most 4 KiB and the
+ * scrollback is read and cleared after each.
+ */
+export class TerminalRenderer {
+  private readonly term: Terminal;
+  /** Lines final and not taken yet, with the absolute row they started on (-1: an alternate screen's). */
+  private scrolled: { text: string; row: number }[] = [];
+  /** Screen rows that scrolled off so far (the absolute index of the screen's first row). */
+  private scrolledRows = 0;
+  /** Absolute row up to which (exclusive) rows were taken. */
+  private streamedTo = 0;
+  /** The last non-blank alternate screen seen before it was erased or left. */
+  private lastAltScreen?: string[];
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(readonly size: PaneSize = DEFAULT_PANE_SIZE) {
+    this.term = new xterm.Terminal({ cols: size.cols, rows: size.rows, scrollback: CHUNK_BYTES, allowProposedApi: true });
+  }
+
+  /** Feeds bytes (a UTF-8 character or an escape sequence split across calls is fine); resolves once they are played. */
+  write(data: Uint8Array | string): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.queue = this.queue.then(() => this.play(bytes));
+    return this.queue;
+  }
+
+  /** Lines final since the last call: scrolled off the screen, or the last screen of an alternate-screen program. */
+  takeScrolled(): string[] {
+    const out = this.scrolled.map((l) => l.text);
+    this.scrolled = [];
+    this.streamedTo = Math.max(this.streamedTo, this.scrolledRows);
+    return out;
+  }
+
+  /**
+   * For a live stream: the lines final since the last call that were not streamed yet, then the
+   * rows of the normal screen above the cursor not streamed yet (down to the last non-blank one).
+   * A row is streamed once: what a TUI later repaints in place is not streamed again.
+   */
+  takeSettled(): string[] {
+    const out = this.scrolled.filter((l) => l.row < 0 || l.row >= this.streamedTo).map((l) => l.text);
+    this.scrolled = [];
+    this.streamedTo = Math.max(this.streamedTo, this.scrolledRows);
+    const buf = this.term.buffer.active;
+    if (buf.type === 'normal') {
+      const rows = this.rows(buf, this.streamedTo - this.scrolledRows, buf.cursorY);
+      out.push(...rows);
+      this.streamedTo += rows.length;
+    }
+    return out;
+  }
+
+  /** The end of a live stream: {@link takeSettled}, then the rest of the screen not streamed yet. */
+  takeRest(): string[] {
+    const out = this.takeSettled();
+    const buf = this.term.buffer.active;
+    const rest = this.rows(buf, buf.type === 'normal' ? this.streamedTo - this.scrolledRows : 0, this.size.rows);
+    if (buf.type === 'normal') this.streamedTo += rest.length;
+    return [...out, ...rest];
+  }
+
+  /** The current screen, one string per row, trailing spaces and trailing blank rows dropped. */
+  screen(): string[] {
+    return this.rows(this.term.buffer.active, 0, this.size.rows);
+  }
+
+  /** Frees the terminal. */
+  dispose(): void {
+    this.term.dispose();
+  }
+
+  /** Rows `from`..`to` (exclusive) of the screen, up to the last non-blank one. */
+  private rows(buf: IBuffer, from: number, to: number): string[] {
+    const out: string[] = [];
+    let last = -1;
+    for (let y = Math.max(0, from); y < to; y++) {
+      const text = buf.getLine(buf.baseY + y)?.translateToString(true) ?? '';
+      out.push(text);
+      if (text.trim() !== '') last = out.length - 1;
+    }
+    return out.slice(0, last + 1);
+  }
+
+  private async play(bytes: Uint8Array): Promise<void> {
+    for (const piece of chunks(bytes)) {
+      for (const part of splitBeforeScreenWipes(piece)) {
+        this.keepAltScreen(part);
+        await this.feed(part);
+        this.collectScrolled();
+      }
+    }
+  }
+
+  private feed(data: Uint8Array): Promise<void> {
+    return new Promise((resolve) => this.term.write(data, resolve));
+  }
+
+  /** Moves the lines that scrolled into the scrollback to {@link scrolled}, then clears it. */
+  private collectScrolled(): void {
+    const normal = this.term.buffer.normal;
+    if (normal.baseY === 0) return;
+    let line: { text: string; row: number } | undefined;
+    for (let y = 0; y < normal.baseY; y++) {
+      const text = normal.getLine(y)?.translateToString(true) ?? '';
+      if (line && normal.getLine(y)?.isWrapped) line.text += text;
+      else {
+        if (line) this.scrolled.push(line);
+        line = { text, row: this.scrolledRows + y };
+      }
+    }
+    if (line) this.scrolled.push(line);
+    this.scrolledRows += normal.baseY;
+    // clears the scrollback only (not the screen, not the cursor); written between two pieces,
+    // which end right before an escape sequence (see chunks), so it never splits one
+    this.term.write(CLEAR_SCROLLBACK);
+  }
+
+  /**
+   * Before bytes that erase the alternate screen or leave it: its screen (when not blank) is
+   * remembered, and on leaving, the last one remembered becomes final lines (programs such as
+   * codex clear their screen before they leave it).
+   */
+  private keepAltScreen(part: Uint8Array): void {
+    const buf = this.term.buffer.active;
+    const wipe = screenWipeAt(part, 0);
+    if (buf.type !== 'alternate' || !wipe) return;
+    const screen = this.rows(buf, 0, this.size.rows);
+    if (screen.length > 0) this.lastAltScreen = screen;
+    if (wipe === 'leave' && this.lastAltScreen) {
+      this.scrolled.push(...this.lastAltScreen.map((text) => ({ text, row: -1 })));
+      this.lastAltScreen = undefined;
+    }
+  }
+}
+
+/** What starts at `i`: leaving the alternate screen (1049, 1047, 47), erasing the display (ED 0 or 2), or nothing. */
+function screenWipeAt(bytes: Uint8Array, i: number): 'leave' | 'erase' | undefined {
+  if (bytes[i] !== ESC || bytes[i + 1] !== 0x5b) return undefined;
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset + i, Math.min(8, bytes.length - i)).toString('latin1');
+  if (/^\u001b\[\?(?:1049|1047|47)l/.test(head)) return 'leave';
+  return /^\u001b\[[02]?J/.test(head) ? 'erase' : undefined;
+}
+
+/** Splits a piece right before each {@link screenWipeAt}, so the alternate screen can be kept first. */
+function splitBeforeScreenWipes(piece: Uint8Array): Uint8Array[] {
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (let i = 1; i < piece.length; i++) {
+    if (piece[i] === ESC && screenWipeAt(piece, i)) {
+      parts.push(piece.subarray(start, i));
+      start = i;
+    }
+  }
+  if (start === 0) return [piece];
+  parts.push(piece.subarray(start));
+  return parts;
+}
+
+/**
+ * Splits bytes into pieces of at most about {@link CHUNK_BYTES}, each ending right before an ESC
+ * (a new escape sequence: the parser is between sequences there) or, without one, after a new line.
+ */
+export function* chunks(bytes: Uint8Array): Generator<Uint8Array> {
+  let start = 0;
+  while (start < bytes.length) {
+    let end = Math.min(bytes.length, start + CHUNK_BYTES);
+    if (end < bytes.length) {
+      let cut = -1;
+      for (let i = end; i > start; i--) if (bytes[i] === ESC) { cut = i; break; }
+      if (cut < 0) for (let i = end; i > start; i--) if (bytes[i - 1] === 0x0a) { cut = i; break; }
+      if (cut > start) end = cut;
+      else while (end > start + 1 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a UTF-8 character
+    }
+    yield bytes.subarray(start, end);
+    start = end;
+  }
+}
+
+
+/**
+ * Recorded terminal bytes as text: the lines that scrolled off, then the final screen (trailing
+ * spaces dropped; runs of blank lines cut to two, none at the end: TUIs scroll blank lines by the
+ * hundred when they redraw). See {@link TerminalRenderer}.
+ */
+export async function renderTerminal(bytes: Uint8Array | string, size: PaneSize = DEFAULT_PANE_SIZE): Promise<string> {
+  const renderer = new TerminalRenderer(size);
+  try {
+    await renderer.write(bytes);
+    return collapseBlankRuns([...renderer.takeScrolled(), ...renderer.screen()]).join('\n');
+  } finally {
+    renderer.dispose();
+  }
+}
+
+/** Runs of more than two blank lines cut to two; no blank lines at the end. */
+export function collapseBlankRuns(lines: string[]): string[] {
+  const out: string[] = [];
+  let blanks = 0;
+  for (const line of lines) {
+    blanks = line.trim() === '' ? blanks + 1 : 0;
+    if (blanks <= 2) out.push(line);
+  }
+  while (out.length > 0 && out[out.length - 1]!.trim() === '') out.pop();
+  return out;
+}
