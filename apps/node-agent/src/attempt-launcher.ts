@@ -4,9 +4,11 @@ import { COMMIT_EVERY, type TaskDispatched, attemptKey } from '@shoal/protocol';
 import type { NodeAgentConfig } from './config.js';
 import { type GovernedTask, type ResourceGovernor, groupKey } from './governor/index.js';
 import type { LogIndex } from './logs/index.js';
+import { AgentHomes } from './homes/index.js';
 import { McpConfigWriter } from './mcp/index.js';
 import { hardMemoryMb } from './restart/restart-policy.js';
 import type { AgentIdentity } from './run-as/index.js';
+import { SecretStore } from './secrets/index.js';
 import { TaskAttempt } from './task-attempt.js';
 import type { NewWindowOptions, TmuxDriver } from './tmux/index.js';
 import { WarmPool } from './warm/index.js';
@@ -15,7 +17,7 @@ import { AutoCommitter, type TaskWorktree } from './worktree/index.js';
 
 /** What starting attempts needs from the node-agent. */
 export interface AttemptLauncherDeps {
-  config: Pick<NodeAgentConfig, 'nodeId' | 'dataDir' | 'warmPool' | 'stopGraceMs' | 'logRotation'>;
+  config: Pick<NodeAgentConfig, 'nodeId' | 'dataDir' | 'secretsDir' | 'secretEnv' | 'warmPool' | 'stopGraceMs' | 'logRotation'>;
   tmux: TmuxDriver;
   governor: ResourceGovernor;
   logs: LogIndex;
@@ -41,10 +43,16 @@ export class AttemptLauncher {
   private logDirReady?: Promise<unknown>;
   /** Per-attempt MCP config of agent tasks (written before the start, removed when the process ends). */
   readonly mcp: McpConfigWriter;
+  /** Prepared HOMEs of agent tasks (a scratch one per attempt by default, removed when the process ends). */
+  readonly homes: AgentHomes;
+  /** The node's secrets (`secrets:` of a task, resolved before anything starts). */
+  readonly secrets: SecretStore;
 
   constructor(private readonly deps: AttemptLauncherDeps) {
     const { config, tmux, governor, logs, warn } = deps;
     this.mcp = new McpConfigWriter(config.dataDir, warn);
+    this.homes = new AgentHomes(config.dataDir, warn);
+    this.secrets = new SecretStore(config.secretsDir, config.secretEnv, config.nodeId);
     this.mcp.clearLeftovers();
     if (config.warmPool > 0) {
       this.warm = new WarmPool({ tmux, governor, dir: `${config.dataDir}/warm`, logDir: logs.logDir, size: config.warmPool, now: Date.now, warn });
@@ -59,15 +67,22 @@ export class AttemptLauncher {
       this.logDirReady = undefined;
       throw e;
     });
+    // a missing or exposed secret fails the start here, before any file, group or window exists
+    const secrets = await this.secrets.resolve(task.secrets);
+    if (task.secrets) this.deps.log(`${attemptKey(task.runId, task.taskId, task.attempt)} secrets ${Object.entries(secrets.sources).map(([n, from]) => `'${n}' (${from})`).join(', ')} resolved`);
     await this.logDirReady;
     const window = TaskAttempt.windowOf(task, logs.record(task.runId, task.taskId, task.attempt));
     if (identity) Object.assign(window, { env: { ...identity.env(), ...window.env }, cwd: window.cwd ?? identity.home });
+    const home = await this.homes.prepare(task, window.cwd, { ...window.env, ...secrets.env }, identity && { uid: identity.uid, gid: identity.gid, home: identity.home });
+    if (home) Object.assign(window, { env: { ...window.env, ...home.env }, cwd: window.cwd ?? home.home });
+    Object.assign(window, { env: { ...window.env, ...secrets.env } });
     const mcp = await this.mcp.prepare(task, identity);
     if (mcp) Object.assign(window, { argv: mcp.command, env: { ...window.env, ...mcp.env } });
     const budget = { cpuPercent: task.cpuPercent, memoryMb: hardMemoryMb(task.memoryMb, task.onMemoryExceeded ?? 'fail') };
     let attempt: TaskAttempt | undefined;
     try {
-      const warm = identity ? undefined : await this.warm?.start({ ...window, budget });
+      // a warm start hands its environment over in a spec file: secrets never go on disk
+      const warm = identity || task.secrets ? undefined : await this.warm?.start({ ...window, budget });
       const group = warm?.governed ?? (await governor.create(groupKey(attemptKey(task.runId, task.taskId, task.attempt)), budget));
       const governed = identity ? identity.govern(group) : group;
       attempt = this.attempt(task, governed, window, span, warm?.dispose);
@@ -75,6 +90,7 @@ export class AttemptLauncher {
       await attempt.start(warm);
     } catch (e) {
       if (mcp && attempt?.pid === undefined) await this.mcp.remove(task).catch(() => undefined);
+      if (home?.scratch && attempt?.pid === undefined) await this.homes.remove(task).catch(() => undefined);
       throw e;
     }
     this.periodicRestart(attempt, task.restartEveryMs);
@@ -94,6 +110,12 @@ export class AttemptLauncher {
           this.mcp.removeNow(task);
         } catch (e) {
           this.deps.warn(`${attemptKey(task.runId, task.taskId, task.attempt)} MCP config not removed: ${(e as Error).message}`);
+        }
+        // its scratch home too (under SHOAL_RUN_AS the attempt's home goes with its uid)
+        try {
+          this.homes.removeNow(task);
+        } catch (e) {
+          this.deps.warn(`${attemptKey(task.runId, task.taskId, task.attempt)} scratch home not removed: ${(e as Error).message}`);
         }
       },
       window,

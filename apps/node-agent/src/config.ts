@@ -5,6 +5,7 @@ import { toNodeId } from '@shoal/protocol';
 import { type BandConfig, DEFAULT_BAND } from './band/index.js';
 import { DEFAULT_ROTATION, type RotationPolicy } from './logs/index.js';
 import { DEFAULT_AGENT_UIDS, parseUidRange, type UidRange } from './run-as/uid-pool.js';
+import { secretEnvOf } from './secrets/index.js';
 
 /** Everything the node-agent reads from its environment. */
 export interface NodeAgentConfig {
@@ -18,6 +19,10 @@ export interface NodeAgentConfig {
   tmuxSocket: string;
   /** Where per-task logs go. */
   dataDir: string;
+  /** The node's secrets store (`SHOAL_SECRETS_DIR`, default `<dataDir>/secrets`): one 0600 file per secret. */
+  secretsDir: string;
+  /** `SHOAL_SECRET_<NAME>` variables of the node-agent's environment (secrets not in the store's dir). */
+  secretEnv: Record<string, string>;
   /** Parent group name of the resource governor. */
   governorPrefix: string;
   /** Forces the portable governor even where cgroups are available. */
@@ -98,6 +103,8 @@ export function loadNodeAgentConfig(env: NodeJS.ProcessEnv = process.env): NodeA
     labels: parseLabels(env.SHOAL_LABELS ?? ''),
     tmuxSocket: env.SHOAL_TMUX_SOCKET ?? `shoal-${nodeId}`,
     dataDir,
+    secretsDir: env.SHOAL_SECRETS_DIR || join(dataDir, 'secrets'),
+    secretEnv: secretEnvOf(env),
     governorPrefix: env.SHOAL_GOVERNOR_PREFIX ?? defaultGovernorPrefix(nodeId),
     governor: (['auto', 'fallback', 'none'] as const).find((g) => g === (env.SHOAL_GOVERNOR ?? 'auto')) ?? fail('SHOAL_GOVERNOR', 'auto, fallback or none'),
     cpuCapacityPercent: num(env, 'SHOAL_CPU_CAPACITY', Math.round(cpus().length * bandHigh), 1, 100_000),

@@ -21,6 +21,7 @@ const TWICE_CTRL_C = ['C-c', 'C-c'] as const;
 export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
   claude: {
     name: 'claude',
+    home: { format: 'claude' },
     description: 'Anthropic Claude Code (@anthropic-ai/claude-code)',
     testedVersion: '2.1.332',
     argv: ['claude', '{args}'],
@@ -53,6 +54,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
   },
   codex: {
     name: 'codex',
+    home: { format: 'codex', env: { CODEX_HOME: '{home}/.codex' } },
     description: 'OpenAI Codex CLI (@openai/codex)',
     testedVersion: '0.169.0',
     argv: ['codex', '{args}'],
@@ -101,6 +103,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
   },
   gemini: {
     name: 'gemini',
+    home: { format: 'gemini' },
     description: 'Google Gemini CLI (@google/gemini-cli)',
     testedVersion: '0.61.0',
     argv: ['gemini', '{args}'],
@@ -132,6 +135,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
   },
   qwen: {
     name: 'qwen',
+    home: { format: 'qwen' },
     description: 'Qwen Code (@qwen-code/qwen-code)',
     testedVersion: '0.24.4',
     argv: ['qwen', '{args}'],
@@ -159,6 +163,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
   },
   opencode: {
     name: 'opencode',
+    home: { format: 'opencode' },
     description: 'opencode (opencode-ai)',
     testedVersion: '1.18.33',
     argv: ['opencode', '{args}'],

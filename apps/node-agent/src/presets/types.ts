@@ -48,6 +48,16 @@ export interface PresetMcp {
   rootOwned?: boolean;
 }
 
+/** Files of a prepared agent home, per CLI (edits in `apps/node-agent/src/homes/formats.ts`). */
+export type HomeFormat = 'claude' | 'codex' | 'gemini' | 'qwen' | 'opencode';
+
+/** How a scratch (or given) HOME is prepared so the CLI starts straight into its input box (docs/agents.md "Prepared homes"). */
+export interface PresetHome {
+  format: HomeFormat;
+  /** Extra environment pointing the CLI into the home (`{home}` is its path), e.g. Codex's `CODEX_HOME`. */
+  env?: Readonly<Record<string, string>>;
+}
+
 /** How one agent CLI starts, what it may use, and how its screen is read. Pure data. */
 export interface PresetSpec {
   name: AgentPreset;
@@ -86,4 +96,6 @@ export interface PresetSpec {
   patterns: PresetPatterns;
   /** How the CLI receives MCP servers (none: the preset gets none). */
   mcp?: PresetMcp;
+  /** How its HOME is prepared (none: HOME is set, nothing written). */
+  home?: PresetHome;
 }

@@ -158,6 +158,8 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
     const { cols, rows } = this.options.size ?? { cols: 200, rows: 50 };
     const env = { ...process.env };
     for (const name of PRIVATE_ENV) delete env[name];
+    // secrets the node-agent resolves for tasks that name them (SHOAL_SECRET_<NAME>) never reach every agent
+    for (const name of Object.keys(env)) if (name.startsWith('SHOAL_SECRET_')) delete env[name];
     const argv = ['-f', this.options.configFile ?? '/dev/null', '-L', this.options.socketName, '-C'];
     argv.push('new-session', '-A', '-s', this.bootstrap, '-n', 'control', '-x', String(cols), '-y', String(rows), '--', 'cat');
     const child = spawn(this.bin, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
