@@ -26,6 +26,7 @@ import type {
   StopEverywhereReply,
   TaskCaptureReply,
   TaskLogReply,
+  LogRender,
   TaskSendReply,
 } from '@shoal/protocol';
 import { TransportError, ValidationError } from '@shoal/protocol';
@@ -165,9 +166,9 @@ export class ApiClient {
   capture(run: string, task: string, lines?: number): Promise<TaskCaptureReply> {
     return this.json('GET', `${taskPath(run, task)}/capture${lines === undefined ? '' : `?lines=${lines}`}`);
   }
-  /** A task's output: the coordinator's streamed tail, or (`nodeFile`) the tail of the log file on its node. */
-  taskLogs(run: string, task: string, o: { nodeFile?: boolean; bytes?: number } = {}): Promise<TaskLogReply> {
-    const query = o.nodeFile ? `?source=node${o.bytes ? `&bytes=${o.bytes}` : ''}` : '';
+  /** A task's output: the coordinator's streamed tail, or (`nodeFile`) the tail of the log file on its node, as text or (`render: 'raw'`, node file only) as recorded. */
+  taskLogs(run: string, task: string, o: { nodeFile?: boolean; bytes?: number; render?: LogRender } = {}): Promise<TaskLogReply> {
+    const query = o.nodeFile ? `?source=node${o.bytes ? `&bytes=${o.bytes}` : ''}${o.render ? `&render=${o.render}` : ''}` : '';
     return this.json('GET', `${taskPath(run, task)}/logs${query}`);
   }
   nodeAction(nodeId: string, action: NodeActionName): Promise<NodeActionReply> {

@@ -1,32 +1,32 @@
 import { open, stat } from 'node:fs/promises';
+import { DEFAULT_PANE_SIZE, type PaneSize, TerminalRenderer, renderTerminal } from '@shoal/runtime';
 import { type RotationPolicy, rotateIfNeeded } from './logs/log-rotation.js';
+import { readLogEnd } from './logs/log-tail.js';
 
-/** Reads the last `bytes` of a file as text ('' if it does not exist). */
-export async function readTail(path: string, bytes = 4096): Promise<string> {
-  try {
-    const { size } = await stat(path);
-    const fh = await open(path, 'r');
-    try {
-      const len = Math.min(size, bytes);
-      const buf = Buffer.alloc(len);
-      await fh.read(buf, 0, len, size - len);
-      return stripTerminal(buf.toString('utf8'));
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
-  }
+/**
+ * The last `chars` characters of a task log rendered as text (what the screen showed: see
+ * {@link renderTerminal}); '' if the file does not exist. Renders the last 64 KiB (at least 16
+ * bytes per wanted character), so a TUI's final screen is there even when it repainted a lot.
+ */
+export async function readTail(path: string, chars = 4096, size: PaneSize = DEFAULT_PANE_SIZE): Promise<string> {
+  const bytes = await readLogEnd(path, Math.max(64 * 1024, chars * 16));
+  if (bytes.length === 0) return '';
+  return (await renderTerminal(bytes, size)).slice(-chars);
 }
 
 /**
- * Follows a growing log file and hands new text to `emit` in batches no larger than
- * `maxBatchBytes` per tick (rate limit); the full log always stays on disk.
+ * Follows a growing log file and hands new text to `emit`, reading at most `maxBatchBytes` per
+ * tick (rate limit); the full log always stays on disk. The bytes are played in a headless
+ * terminal of the pane's size and what is emitted is readable text, each screen row once: rows
+ * that scrolled off or that the cursor has moved below, and at {@link stop} the rest of the screen
+ * (see {@link TerminalRenderer.takeSettled}). A row a TUI repaints in place is not emitted again.
  */
 export class LogFollower {
   private offset = 0;
   private timer?: NodeJS.Timeout;
   private busy = false;
+  private stopped = false;
+  private readonly renderer: TerminalRenderer;
 
   constructor(
     private readonly path: string,
@@ -34,7 +34,10 @@ export class LogFollower {
     private readonly intervalMs = 500,
     private readonly maxBatchBytes = 16 * 1024,
     private readonly rotation?: RotationPolicy,
-  ) {}
+    size: PaneSize = DEFAULT_PANE_SIZE,
+  ) {
+    this.renderer = new TerminalRenderer(size);
+  }
 
   /** Starts following; `fromOffset` skips what the file already holds (a re-adopted attempt). */
   start(fromOffset = 0): void {
@@ -43,15 +46,23 @@ export class LogFollower {
     this.timer.unref();
   }
 
-  /** Stops following after one last read. */
+  /** Stops following after one last read, and emits the rest of the screen. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 10));
+    if (this.stopped) return;
     await this.tick();
+    this.stopped = true;
+    this.send(this.renderer.takeRest());
+    this.renderer.dispose();
+  }
+
+  private send(lines: string[]): void {
+    if (lines.length > 0) this.emit(`${lines.join('\n')}\n`);
   }
 
   private async tick(): Promise<void> {
-    if (this.busy) return;
+    if (this.busy || this.stopped) return;
     this.busy = true;
     try {
       if (this.rotation && (await rotateIfNeeded(this.path, this.rotation))) this.offset = 0;
@@ -60,14 +71,15 @@ export class LogFollower {
       if (size <= this.offset) return;
       const len = Math.min(size - this.offset, this.maxBatchBytes);
       const fh = await open(this.path, 'r');
+      const buf = Buffer.alloc(len);
       try {
-        const buf = Buffer.alloc(len);
         await fh.read(buf, 0, len, this.offset);
         this.offset += len;
-        this.emit(stripTerminal(buf.toString('utf8')));
       } finally {
         await fh.close();
       }
+      await this.renderer.write(buf);
+      this.send(this.renderer.takeSettled());
     } catch {
       /* not created yet */
     } finally {
@@ -76,8 +88,15 @@ export class LogFollower {
   }
 }
 
-/** Removes ANSI escape sequences and carriage returns from captured terminal output. */
+/**
+ * Removes ANSI escape sequences and carriage returns from captured terminal output, keeping the
+ * text between them as it is (no cursor moves played: use {@link renderTerminal} for a TUI).
+ */
 export function stripTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b[@-Z\\-_]|\u001b\][^\u0007]*\u0007/g, '').replace(/\r/g, '');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]P_^X][\s\S]*?(?:\u0007|\u001b\\)|\u001b[()*+][0-9A-Za-z]|\u001b[ -/]*[0-~]/g, '')
+      .replace(/\r/g, '')
+  );
 }

@@ -26,11 +26,12 @@ export function registerEmergencyCommands(program: Command, deps: TaskCommandDep
     .action(act((o: { node?: string }) => nodeAction(api(), 'emergency-cleanup', o.node, output)));
   program
     .command('logs <run> <task>')
-    .description("print a task's output (the coordinator's streamed tail); --follow keeps printing until the task ends")
+    .description("print a task's output as text (the coordinator's streamed tail, rendered like the screen); --follow keeps printing until the task ends")
     .option('-f, --follow', 'follow live output')
-    .option('--node-file', "read the tail of the log file on the task's node instead")
-    .option('--bytes <n>', 'with --node-file: how much of the tail (default 65536)', positiveInt)
-    .action(act((run: string, task: string, o: { follow?: boolean; nodeFile?: boolean; bytes?: number }) => logs(api(), run, task, o, output)));
+    .option('--node-file', "read the tail of the log file on the task's node instead (rendered as text)")
+    .option('--raw', "the terminal bytes as recorded (escape sequences and all) from the log file on the task's node; implies --node-file")
+    .option('--bytes <n>', 'with --node-file or --raw: how much of the tail (default 65536)', positiveInt)
+    .action(act((run: string, task: string, o: LogsOptions) => logs(api(), run, task, o, output)));
 }
 
 /**
@@ -57,13 +58,25 @@ export async function nodeAction(api: ApiClient, action: NodeActionName, nodeId:
   return everywhere.nodes.every((a) => a.ok) ? 0 : 1;
 }
 
+/** Options of `shoal logs`. */
+export interface LogsOptions {
+  follow?: boolean;
+  nodeFile?: boolean;
+  raw?: boolean;
+  bytes?: number;
+}
+
 /**
- * `shoal logs <run> <task> [--follow] [--node-file]`. `--json`: the {@link TaskLogReply}; with
- * `--follow`, JSON lines: that reply first, then each of the task's `output` events and, last,
- * the `task` event that ended it (RunEvents as `GET /runs/:id/events` sends them).
+ * `shoal logs <run> <task> [--follow] [--node-file] [--raw]`. Text by default: the node renders
+ * what it streams, the coordinator renders the log file's tail (`--node-file`); `--raw` prints the
+ * log file's bytes as recorded (`?source=node&render=raw`; a final new line added if missing) and
+ * cannot follow. `--json`: the {@link TaskLogReply} (its `render` says which); with `--follow`,
+ * JSON lines: that reply first, then each of the task's `output` events and, last, the `task`
+ * event that ended it (RunEvents as `GET /runs/:id/events` sends them).
  */
-export async function logs(api: ApiClient, runId: string, taskId: string, o: { follow?: boolean; nodeFile?: boolean; bytes?: number }, output: Output): Promise<number> {
-  const first = await api.taskLogs(runId, taskId, o);
+export async function logs(api: ApiClient, runId: string, taskId: string, o: LogsOptions, output: Output): Promise<number> {
+  if (o.raw && o.follow) throw new InvalidArgumentError('--raw reads the log file on the node and cannot --follow (the live stream is text)');
+  const first = await api.taskLogs(runId, taskId, { nodeFile: o.nodeFile || o.raw, bytes: o.bytes, render: o.raw ? 'raw' : undefined });
   const follow = o.follow && !o.nodeFile && first.source !== 'node' && !TERMINAL_TASK.includes(first.state);
   const text = (s: string) => output.text(s.replace(/\n$/, ''));
   if (!output.json) {

@@ -1,5 +1,5 @@
-import { copyFile, open, rename, stat, truncate } from 'node:fs/promises';
-import { stripTerminal } from '../log-follower.js';
+import { copyFile, rename, stat, truncate } from 'node:fs/promises';
+import { readLogEnd } from './log-tail.js';
 
 /** Size-based rotation of a task log. */
 export interface RotationPolicy {
@@ -26,26 +26,14 @@ export async function rotateIfNeeded(path: string, policy: RotationPolicy): Prom
   return true;
 }
 
-/** The last `bytes` of a task log, reaching into `<log>.1` when the live file is shorter (terminal escapes removed). */
+/**
+ * The last `bytes` of a task log as it was recorded (terminal bytes, decoded as UTF-8; render them
+ * with `renderTerminal`), reaching into `<log>.1` when the live file is shorter. A tail cut from a
+ * longer file starts at a clean point (see {@link readLogEnd}).
+ */
 export async function readLogTail(path: string, bytes: number): Promise<string> {
-  const live = await readEnd(path, bytes);
-  const older = live.length < bytes ? await readEnd(`${path}.1`, bytes - live.length) : Buffer.alloc(0);
-  return stripTerminal(Buffer.concat([older, live]).toString('utf8'));
-}
-
-async function readEnd(path: string, bytes: number): Promise<Buffer> {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const { size } = await fh.stat();
-      const len = Math.min(size, bytes);
-      const buf = Buffer.alloc(len);
-      await fh.read(buf, 0, len, size - len);
-      return buf;
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return Buffer.alloc(0);
-  }
+  const liveSize = await stat(path).then((s) => s.size, () => 0);
+  const live = await readLogEnd(path, bytes);
+  const older = liveSize < bytes ? await readLogEnd(`${path}.1`, bytes - liveSize) : Buffer.alloc(0);
+  return Buffer.concat([older, live]).toString('utf8');
 }

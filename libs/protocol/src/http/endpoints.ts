@@ -4,7 +4,7 @@ import type { RunView } from '../run-view.js';
 import type { CreateJoinTokenRequest, CreateTokenRequest, EnrolReply, EnrolRequest } from '../security.js';
 import type { BreakersReply, EstimatesReply, HealthReply, LeaderStatus, ScalingReply } from './cluster.js';
 import type { NodeActionName, NodeActionReply, NodeRemovedReply, NodeRow, StopEverywhereReply } from './nodes.js';
-import type { FleetStreamMessage, RunStreamMessage, RunSummary, SendTextRequest, TaskCaptureReply, TaskLogReply, TaskSendReply } from './runs.js';
+import type { FleetStreamMessage, RunStreamMessage, RunSummary, SendTextRequest, LogRender, TaskCaptureReply, TaskLogReply, TaskSendReply } from './runs.js';
 import type { CacheDeleteReply, CacheEntryView, CacheListReply, PutCacheRequest } from './cache.js';
 import type { ScheduleRemovedReply, ScheduleView } from './schedules.js';
 import type { ApiTokenView, MintedApiToken, MintedJoinToken, RevokedTokenReply } from './tokens.js';
@@ -47,7 +47,7 @@ export interface HttpApi {
   /** Picks an option of the menu the running task's agent shows (number or label). */
   'POST /runs/:id/tasks/:task/choose': { body: ChooseOptionRequest; reply: TaskChooseReply };
   'GET /runs/:id/tasks/:task/capture': { query: { lines?: number }; reply: TaskCaptureReply };
-  'GET /runs/:id/tasks/:task/logs': { query: { source?: 'node'; bytes?: number; attempt?: number }; reply: TaskLogReply };
+  'GET /runs/:id/tasks/:task/logs': { query: { source?: 'node'; bytes?: number; attempt?: number; render?: LogRender }; reply: TaskLogReply };
   'GET /runs/:id/events': { stream: RunStreamMessage };
   'GET /events': { stream: FleetStreamMessage };
 

@@ -54,7 +54,18 @@ export interface TaskCaptureReply extends PaneReplyBase {
   text: string;
 }
 
-/** `GET /runs/:id/tasks/:task/logs`: the tail of streamed output the coordinator keeps. */
+/**
+ * How the logs endpoint gives a task's output (`?render=`): `text` (default), played in a headless
+ * terminal of the pane's size and read back as lines (cursor moves become spaces and new lines,
+ * escape sequences leave nothing, a repainted screen appears once); `raw`, the recorded terminal
+ * bytes unchanged (decoded as UTF-8; only from the node's log file, `source=node`).
+ */
+export type LogRender = 'text' | 'raw';
+
+/** The values `?render=` takes. */
+export const LOG_RENDERS: readonly LogRender[] = ['text', 'raw'];
+
+/** `GET /runs/:id/tasks/:task/logs`: the tail of streamed output the coordinator keeps (already rendered as text on the node). */
 export interface StreamedLogReply {
   runId: string;
   taskId: string;
@@ -63,10 +74,11 @@ export interface StreamedLogReply {
   state: TaskState;
   /** Older output was dropped from the coordinator's bounded ring. */
   truncated: boolean;
+  render: 'text';
   text: string;
 }
 
-/** `GET /runs/:id/tasks/:task/logs?source=node[&bytes=&attempt=]`: the tail of the log file on the task's node. */
+/** `GET /runs/:id/tasks/:task/logs?source=node[&bytes=&attempt=&render=]`: the tail of the log file on the task's node. */
 export interface NodeLogReply {
   runId: string;
   taskId: string;
@@ -75,6 +87,8 @@ export interface NodeLogReply {
   nodeId: string;
   /** The log file's path on the node. */
   file: string;
+  /** `text`: the tail rendered; `raw`: its bytes as recorded. */
+  render: LogRender;
   text: string;
 }
 

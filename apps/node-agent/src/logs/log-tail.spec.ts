@@ -1,0 +1,57 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir, waitFor } from '@shoal/testing';
+import { LogFollower, readTail } from '../log-follower.js';
+import { cleanStart, readLogEnd } from './log-tail.js';
+import { readLogTail } from './log-rotation.js';
+
+/** Bytes real claude 2.1.332 wrote with a fresh HOME, offline (libs/runtime/src/terminal/fixtures). */
+const CLAUDE = readFileSync(new URL('../../../../libs/runtime/src/terminal/fixtures/claude-fresh-home.ansi', import.meta.url));
+
+describe('task log tails and the live stream, rendered', () => {
+  it('a tail cut inside an escape sequence starts at the next clean point', () => {
+    expect(cleanStart(Buffer.from('2;3Hrest\u001b[1mbold'))).toBe(8);
+    expect(cleanStart(Buffer.from('partial line\nnext'))).toBe(13);
+    expect(cleanStart(Buffer.from('no clean point'))).toBe(0);
+  });
+
+  it('readLogTail gives the bytes as recorded, readTail the text a person reads', async () => {
+    const dir = tempDir();
+    try {
+      const log = join(dir.path, 'r.t.1.log');
+      writeFileSync(log, CLAUDE);
+      expect(await readLogTail(log, 1 << 20)).toBe(CLAUDE.toString('utf8'));
+      const cut = await readLogEnd(log, 300);
+      expect(cut.length).toBeLessThanOrEqual(300);
+      // starts right before an ESC, or right after a new line
+      expect(cut[0] === 0x1b || CLAUDE[CLAUDE.length - cut.length - 1] === 0x0a).toBe(true);
+      const text = await readTail(log, 4096);
+      expect(text).toContain('Unable to connect to Anthropic services');
+      expect(text).not.toMatch(/\u001b|\[\?|\[>/);
+    } finally {
+      await dir.dispose();
+    }
+  });
+
+  it('LogFollower streams readable lines while the file grows, each once, and the rest of the screen at stop', async () => {
+    const dir = tempDir();
+    try {
+      const log = join(dir.path, 'r.t.1.log');
+      writeFileSync(log, '');
+      const streamed: string[] = [];
+      const follower = new LogFollower(log, (t) => streamed.push(t), 20, 512);
+      follower.start();
+      appendFileSync(log, CLAUDE.subarray(0, 700));
+      await waitFor(() => streamed.join('').includes('Welcome to Claude Code v2.1.332'), { what: 'the first line streamed', timeoutMs: 20_000 });
+      appendFileSync(log, CLAUDE.subarray(700));
+      await waitFor(() => streamed.join('').includes('Unable to connect to Anthropic services'), { what: 'the error streamed', timeoutMs: 20_000 });
+      await follower.stop();
+      const text = streamed.join('');
+      expect(text).toContain('Check your internet connection and network settings.');
+      expect(text.split('Welcome to Claude Code')).toHaveLength(2);
+      expect(text).not.toMatch(/\u001b|\[\?|\[>|\]7501/);
+    } finally {
+      await dir.dispose();
+    }
+  });
+});
