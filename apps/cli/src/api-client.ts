@@ -28,6 +28,9 @@ import type {
   TaskLogReply,
   LogRender,
   TaskSendReply,
+  TaskKeysReply,
+  TaskChooseReply,
+  MenuChoice,
 } from '@shoal/protocol';
 import { TransportError, ValidationError } from '@shoal/protocol';
 import { type HttpAnswer, httpFetch } from './http.js';
@@ -161,6 +164,14 @@ export class ApiClient {
   /** Types one line into a running task's pane, then Enter. */
   send(run: string, task: string, text: string): Promise<TaskSendReply> {
     return this.json('POST', `${taskPath(run, task)}/send`, { text });
+  }
+  /** Presses allowed key names (MENU_KEYS) in a running task's pane. */
+  keys(run: string, task: string, keys: string[]): Promise<TaskKeysReply> {
+    return this.json('POST', `${taskPath(run, task)}/keys`, { keys });
+  }
+  /** Picks an option (number or label) of the menu a running task's agent shows. */
+  choose(run: string, task: string, option: MenuChoice): Promise<TaskChooseReply> {
+    return this.json('POST', `${taskPath(run, task)}/choose`, { option });
   }
   /** A running task's pane text, with `lines` of history above the screen. */
   capture(run: string, task: string, lines?: number): Promise<TaskCaptureReply> {

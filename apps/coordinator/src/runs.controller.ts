@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, type OnModuleDestroy, Param, Post, Query, Req, Res } from '@nestjs/common';
-import type { RunEvent, RunSummary, RunView, TaskCaptureReply, TaskSendReply } from '@shoal/protocol';
-import { SendTextRequest, TERMINAL_RUN, ValidationError } from '@shoal/protocol';
+import type { RunEvent, RunSummary, RunView, TaskCaptureReply, TaskChooseReply, TaskKeysReply, TaskSendReply } from '@shoal/protocol';
+import { ChooseOptionRequest, SendKeysRequest, SendTextRequest, TERMINAL_RUN, ValidationError } from '@shoal/protocol';
 import type { OperatorAction } from '@shoal/scheduler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from './event-bus.js';
@@ -60,6 +60,22 @@ export class RunsController implements OnModuleDestroy {
   @TaskTokenMay('own-run')
   send(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown): Promise<TaskSendReply> {
     return this.runs.sendToTask(id, taskId, parseBody(SendTextRequest, body).text);
+  }
+
+  /** `{ keys }`: allowed tmux key names (MENU_KEYS) pressed in the running task's pane; `changed` says whether the screen changed. */
+  @Post(':id/tasks/:taskId/keys')
+  @RequireScope('operate')
+  @TaskTokenMay('own-run')
+  keys(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown): Promise<TaskKeysReply> {
+    return this.runs.pressKeys(id, taskId, parseBody(SendKeysRequest, body).keys);
+  }
+
+  /** `{ option }` (number or label): picks that option of the menu the agent shows, confirms it, verifies the screen changed. */
+  @Post(':id/tasks/:taskId/choose')
+  @RequireScope('operate')
+  @TaskTokenMay('own-run')
+  choose(@Param('id') id: string, @Param('taskId') taskId: string, @Body() body: unknown): Promise<TaskChooseReply> {
+    return this.runs.chooseOption(id, taskId, parseBody(ChooseOptionRequest, body).option);
   }
 
   /** The running task's pane text (`?lines=` of history above the screen, default 0). */

@@ -8,7 +8,11 @@ import {
   type RunSummary,
   type RunView,
   TERMINAL_RUN,
+  type MenuChoice,
+  type MenuKey,
   type TaskCaptureReply,
+  type TaskChooseReply,
+  type TaskKeysReply,
   type TaskSendReply,
   parsePlanText,
 } from '@shoal/protocol';
@@ -86,6 +90,22 @@ export class RunsService {
     const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'send', runId, taskId, attempt, text }, 20_000);
     if (!r.ok) throw new ConflictError(r.message);
     return { runId, taskId, attempt, nodeId, message: r.message, verified: r.verified ?? false };
+  }
+
+  /** `shoal keys`: presses allowed key names in a running task's pane; `changed` says whether its screen changed. */
+  async pressKeys(runId: string, taskId: string, keys: MenuKey[]): Promise<TaskKeysReply> {
+    const { attempt, nodeId } = await this.runningTask(runId, taskId);
+    const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'keys', runId, taskId, attempt, keys }, 20_000);
+    if (!r.ok) throw new ConflictError(r.message);
+    return { runId, taskId, attempt, nodeId, message: r.message, keys, changed: r.changed ?? false };
+  }
+
+  /** `shoal choose`: picks an option of the menu a running task's agent shows, confirms it, verifies the screen changed. */
+  async chooseOption(runId: string, taskId: string, option: MenuChoice): Promise<TaskChooseReply> {
+    const { attempt, nodeId } = await this.runningTask(runId, taskId);
+    const r = await this.nats.control(nodeId, { v: PROTOCOL_VERSION, action: 'choose', runId, taskId, attempt, option }, 30_000);
+    if (!r.ok || !r.menu || !r.chosen) throw new ConflictError(r.message);
+    return { runId, taskId, attempt, nodeId, message: r.message, menu: r.menu, chosen: r.chosen, keys: r.keys ?? [], changed: r.changed ?? false };
   }
 
   /** `shoal capture`: the running task's pane text, with `lines` of history. */

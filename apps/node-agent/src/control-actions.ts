@@ -1,5 +1,6 @@
-import { type ControlRequest, type TaskFinished, taskKey } from '@shoal/protocol';
+import { type ControlRequest, type MenuOptionView, type MenuView, type TaskFinished, taskKey } from '@shoal/protocol';
 import { paneControl } from './checkin/index.js';
+import { menuControl } from './menus/index.js';
 import { type LogIndex, readLogTail, taskLogPath } from './logs/index.js';
 import type { TaskAttempt } from './task-attempt.js';
 import type { TmuxDriver } from './tmux/index.js';
@@ -13,6 +14,13 @@ export interface ControlResult {
   data?: string;
   /** `result`: the attempt's end as this node reported it. */
   result?: TaskFinished;
+  /** `keys`, `choose`: the screen changed afterwards. */
+  changed?: boolean;
+  /** `keys`, `choose`: the keys pressed. */
+  keys?: string[];
+  /** `choose`: the menu found and the option chosen. */
+  menu?: MenuView;
+  chosen?: MenuOptionView;
 }
 
 /** What answering a control request needs from the node-agent. */
@@ -30,7 +38,7 @@ export interface ControlTarget {
   deliveredEnd(ref: { runId: string; taskId: string; attempt: number }): Promise<TaskFinished | undefined>;
 }
 
-/** Answers one request addressed to this node (cancel, stop-all, reset, cleanup, logs, send, capture, result). */
+/** Answers one request addressed to this node (cancel, stop-all, reset, cleanup, logs, send, capture, keys, choose, result). */
 export async function answerControl(req: ControlRequest, node: ControlTarget): Promise<ControlResult> {
   switch (req.action) {
     case 'ping':
@@ -63,6 +71,9 @@ export async function answerControl(req: ControlRequest, node: ControlTarget): P
     case 'send':
     case 'capture':
       return paneControl(req, node.tmux, node.attempt(taskKey(req.runId, req.taskId)));
+    case 'keys':
+    case 'choose':
+      return menuControl(req, node.tmux, node.attempt(taskKey(req.runId, req.taskId)));
     default:
       return { ok: false, message: `action ${(req as { action: string }).action} is not supported by this node-agent` };
   }

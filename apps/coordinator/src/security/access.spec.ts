@@ -56,6 +56,8 @@ describe('API access declarations', () => {
       'POST /runs': 'operate',
       'POST /runs/:id/cancel': 'operate',
       'POST /runs/:id/tasks/:taskId/send': 'operate',
+      'POST /runs/:id/tasks/:taskId/keys': 'operate',
+      'POST /runs/:id/tasks/:taskId/choose': 'operate',
       'POST /runs/:id/tasks/:taskId/:action': 'operate',
       'POST /nodes/:id/:action': 'operate',
       'POST /emergency/stop-all': 'operate',
@@ -78,13 +80,15 @@ describe('API access declarations', () => {
     });
   });
 
-  it('a task token opens /mcp and its own run\'s status, screens and send; no other guarded route', () => {
+  it('a task token opens /mcp and its own run\'s status, screens, send, keys and choose; no other guarded route', () => {
     const open = Object.fromEntries([...routes(TASK_TOKEN_KEY)].filter(([, reach]) => reach));
     expect(open).toEqual({
       'POST /mcp': 'entry',
       'GET /runs/:id': 'own-run',
       'GET /runs/:id/tasks/:taskId/capture': 'own-run',
       'POST /runs/:id/tasks/:taskId/send': 'own-run',
+      'POST /runs/:id/tasks/:taskId/keys': 'own-run',
+      'POST /runs/:id/tasks/:taskId/choose': 'own-run',
     });
   });
 

@@ -19,6 +19,11 @@ export function typeLine(tmux: PaneTmux, paneId: string, text: string, hold?: ()
   });
 }
 
+/** Runs `fn` as the pane's only writer (no check-in, `send`, `keys` or `choose` interleaves with it). */
+export function withPaneInput<T>(paneId: string, fn: () => Promise<T>): Promise<T> {
+  return typing.run(paneId, fn);
+}
+
 /** True when the pane's process has ended (or the pane is gone). */
 export async function paneDead(tmux: PaneTmux, paneId: string): Promise<boolean> {
   try {

@@ -9,7 +9,7 @@ import type { PresetSpec } from './types.js';
 
 export { PRESETS, presetArgv } from './presets.js';
 export { StateDetector, stabilityKey, type Detection, type DetectorOptions, type PaneObservation } from './detector.js';
-export type { AgentState, HomeFormat, PresetHome, McpFormat, PresetMcp, PresetPatterns, PresetSpec } from './types.js';
+export type { AgentState, HomeFormat, PresetHome, McpFormat, PresetMcp, PresetMenu, PresetPatterns, PresetSpec } from './types.js';
 
 /** The preset of a name. */
 export function preset(name: AgentPreset): PresetSpec {

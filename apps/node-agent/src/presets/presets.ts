@@ -36,6 +36,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     exitKeys: TWICE_CTRL_C,
     // a flag, not .mcp.json: project servers wait for approval (TOOLCHAIN-FACTS.md); `--mcp-config=` so its variadic option ends here
     mcp: { format: 'claude-json', file: 'claude-mcp.json', argv: ['--mcp-config={file}'] },
+    menus: [
+      { id: 'trust', match: 'Is this a project you created or one you trust', aliases: { yes: 'Yes, I trust this folder', no: 'No, exit' } },
+      { id: 'api-key', match: 'Detected a custom API key', aliases: { yes: 'Yes', no: 'No (recommended)' } },
+    ],
     patterns: {
       // footer "⏵⏵ auto mode on (shift+tab to cycle) · esc to interrupt" while a turn runs (retries included)
       working: ['esc to interrupt'],
@@ -69,6 +73,13 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     exitKeys: TWICE_CTRL_C,
     // -c overrides: CODEX_HOME would hide the user's auth and cost a ~405 MB copy per attempt
     mcp: { format: 'codex-overrides', argv: ['{overrides}'] },
+    menus: [
+      { id: 'trust', match: 'Trust this folder\\?', aliases: { yes: 'Trust and continue', no: 'Back to Agent Command Center' } },
+      { id: 'sign-in', match: 'Choose how you want to use Codex' },
+      { id: 'sign-in-other', match: 'Use Amazon Bedrock' },
+      { id: 'api-key', match: 'Paste or type your API key' },
+      { id: 'task-running', match: 'Task is still running' },
+    ],
     patterns: {
       // "• Working (6s • esc to interrupt)", "◦ Reconnecting... 4/5 (26s • esc to interrupt)"
       working: ['esc to interrupt'],
@@ -92,6 +103,8 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     stallMs: 10 * MINUTE,
     idleMs: AGENT_IDLE_MS,
     exitKeys: TWICE_CTRL_C,
+    chooseBy: 'letters',
+    menus: [{ id: 'confirm', match: '\\(Y\\)es/\\(N\\)o' }],
     patterns: {
       working: ['^\\W*Waiting for [\\w./:-]+', 'Ctrl-C to interrupt'],
       prompt: ['^(\\w+(\\s\\w+)?)?>\\s*$'],
@@ -120,6 +133,12 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     exitKeys: TWICE_CTRL_C,
     // a system-defaults file by env (merged under the user's settings); MCP servers are off in an untrusted folder
     mcp: { format: 'gemini-settings', file: 'gemini-system-defaults.json', env: { GEMINI_CLI_SYSTEM_DEFAULTS_PATH: '{file}', GEMINI_CLI_TRUST_WORKSPACE: 'true' }, rootOwned: true },
+    menus: [
+      { id: 'trust', match: 'Do you trust the files in this folder', aliases: { yes: 'Trust folder', no: "Don't trust" } },
+      { id: 'auth', match: 'How would you like to authenticate' },
+      { id: 'api-key', match: 'Enter Gemini API Key' },
+      { id: 'auth-code', match: 'Enter the authorization code' },
+    ],
     patterns: {
       // "⠇ Thinking... (esc to cancel, 2s)": offline it shows this for minutes
       // (the API-key dialog says "Esc to cancel" too, without the parenthesis)
@@ -148,6 +167,10 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     idleMs: AGENT_IDLE_MS,
     exitKeys: TWICE_CTRL_C,
     mcp: { format: 'qwen-settings', file: 'qwen-system-defaults.json', env: { QWEN_CODE_SYSTEM_DEFAULTS_PATH: '{file}' } },
+    menus: [
+      { id: 'provider', match: 'Connect a Provider' },
+      { id: 'access-method', match: 'Access Method' },
+    ],
     patterns: {
       // "✳  Polishing the algorithms... (47s · esc to cancel)"
       working: ['esc to cancel\\)'],

@@ -48,6 +48,19 @@ export interface PresetMcp {
   rootOwned?: boolean;
 }
 
+/**
+ * A menu a preset knows, with a stable id for `answers:` and `shoal choose` replies (ids from the
+ * captures: `trust`, `api-key`, `sign-in`...). `match` is a regular expression source
+ * (case-insensitive, multi-line) found on the menu's screen; when several match, the one found
+ * lowest on the screen wins (an older dialog may linger above). `aliases` map an answer word
+ * (`yes`, `no`) to the label it means on this menu (codex's trust `yes` is "Trust and continue").
+ */
+export interface PresetMenu {
+  id: string;
+  match: string;
+  aliases?: Readonly<Record<string, string>>;
+}
+
 /** Files of a prepared agent home, per CLI (edits in `apps/node-agent/src/homes/formats.ts`). */
 export type HomeFormat = 'claude' | 'codex' | 'gemini' | 'qwen' | 'opencode';
 
@@ -98,4 +111,12 @@ export interface PresetSpec {
   mcp?: PresetMcp;
   /** How its HOME is prepared (none: HOME is set, nothing written). */
   home?: PresetHome;
+  /** The menus this CLI shows that the preset recognises (see {@link PresetMenu}). */
+  menus?: readonly PresetMenu[];
+  /**
+   * How `choose` reaches an option: `arrows` moves the marker with Up/Down from the selected option
+   * (every captured list menu shows a moving marker; digits are not relied on: not verified on every
+   * CLI), `letters` types the option's letter (aider's `(Y)es/(N)o`). Then Enter. Default `arrows`.
+   */
+  chooseBy?: 'arrows' | 'letters';
 }

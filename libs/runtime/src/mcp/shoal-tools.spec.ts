@@ -42,6 +42,8 @@ describe('Shoal MCP tools (against a fake HTTP port)', () => {
       expect(t.inputSchema.type).toBe('object');
     }
     expect(tools.find((t) => t.name === 'send_to_agent')!.inputSchema.required).toEqual(['run', 'task', 'text']);
+    expect(tools.find((t) => t.name === 'send_keys')!.inputSchema.required).toEqual(['run', 'task', 'keys']);
+    expect(tools.find((t) => t.name === 'choose_option')!.inputSchema.required).toEqual(['run', 'task', 'option']);
   });
 
   it('each tool is one request of the API: method, path (ids encoded), body', async () => {
@@ -51,6 +53,9 @@ describe('Shoal MCP tools (against a fake HTTP port)', () => {
     await client.callTool({ name: 'run_status', arguments: { run: 'r-1' } });
     await client.callTool({ name: 'cancel_run', arguments: { run: 'r-1' } });
     await client.callTool({ name: 'send_to_agent', arguments: { run: 'r-1', task: 'dev', text: 'go on' } });
+    await client.callTool({ name: 'send_keys', arguments: { run: 'r-1', task: 'dev', keys: ['Down', 'Enter'] } });
+    await client.callTool({ name: 'choose_option', arguments: { run: 'r-1', task: 'dev', option: 'yes' } });
+    await client.callTool({ name: 'choose_option', arguments: { run: 'r-1', task: 'dev', option: 2 } });
     await client.callTool({ name: 'read_agent_screen', arguments: { run: 'r-1', task: 'dev', lines: 20 } });
     await client.callTool({ name: 'cache_put', arguments: { ns: 'team:fe', key: 'a/b', value: { port: 4000 }, ttlSeconds: 60 } });
     await client.callTool({ name: 'cache_list', arguments: { ns: 'run:r-1' } });
@@ -59,10 +64,21 @@ describe('Shoal MCP tools (against a fake HTTP port)', () => {
       { method: 'GET', path: '/runs/r-1' },
       { method: 'POST', path: '/runs/r-1/cancel' },
       { method: 'POST', path: '/runs/r-1/tasks/dev/send', body: { json: { text: 'go on' } } },
+      { method: 'POST', path: '/runs/r-1/tasks/dev/keys', body: { json: { keys: ['Down', 'Enter'] } } },
+      { method: 'POST', path: '/runs/r-1/tasks/dev/choose', body: { json: { option: 'yes' } } },
+      { method: 'POST', path: '/runs/r-1/tasks/dev/choose', body: { json: { option: 2 } } },
       { method: 'GET', path: '/runs/r-1/tasks/dev/capture?lines=20' },
       { method: 'PUT', path: '/cache/team%3Afe/a%2Fb', body: { json: { value: { port: 4000 }, ttl: 60 } } },
       { method: 'GET', path: '/cache/run%3Ar-1' },
     ]);
+  });
+
+  it('send_keys refuses text that is not a key name before any request', async () => {
+    const port = fakePort({});
+    const client = await connect(port);
+    const r = await client.callTool({ name: 'send_keys', arguments: { run: 'r-1', task: 'dev', keys: ['rm -rf /'] } });
+    expect(r.isError).toBe(true);
+    expect(port.calls).toEqual([]);
   });
 
   it('a reply is JSON text and structuredContent; lists are wrapped in an object', async () => {

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { CACHE_KEY_FORM, CACHE_NAMESPACE_FORM, Id, MAX_CACHE_TTL_MS, SEND_TEXT_MAX, agentsNeedingInput, runAgentsNeedingInput } from '@shoal/protocol';
+import { CACHE_KEY_FORM, CACHE_NAMESPACE_FORM, Id, MAX_CACHE_TTL_MS, MENU_KEYS, MENU_KEYS_MAX, SEND_TEXT_MAX, agentsNeedingInput, runAgentsNeedingInput } from '@shoal/protocol';
 import { z } from 'zod';
 import { type ShoalHttpPort, cachePath, callApi, runPath, taskPath } from './http-port.js';
 import { toolAnswer, toolApiError, toolData, toolFailure } from './tool-results.js';
@@ -11,7 +11,7 @@ export const SHOAL_MCP_SERVER_NAME = 'shoal';
 /** The tools {@link createShoalMcpServer} registers, in the order they are listed. */
 export const SHOAL_MCP_TOOLS = [
   'submit_plan', 'list_runs', 'run_status', 'cancel_run', 'list_nodes', 'agents_needing_input',
-  'send_to_agent', 'read_agent_screen', 'cache_get', 'cache_put', 'cache_list',
+  'send_to_agent', 'send_keys', 'choose_option', 'read_agent_screen', 'cache_get', 'cache_put', 'cache_list',
 ] as const;
 export type ShoalMcpToolName = (typeof SHOAL_MCP_TOOLS)[number];
 
@@ -105,6 +105,24 @@ export function createShoalMcpServer(port: ShoalHttpPort, version = '0.1.0'): Mc
     { run, task, text: z.string().min(1).max(SEND_TEXT_MAX).describe('one line, no newlines or control characters') },
     async (a) =>
       toolAnswer(await callApi(port, 'POST /runs/:id/tasks/:task/send', `${taskPath(a.run, a.task)}/send`, { json: { text: a.text } }), (v) => ({ ...v })),
+  );
+  tool(
+    'send_keys',
+    `Press named keys in a running task's terminal, e.g. to move in a menu: ["Down", "Enter"]. Allowed: ${MENU_KEYS.join(' ')} (no text: use send_to_agent). ` +
+      '`changed` says whether the screen changed. Needs scope operate, or an agent token of the same run.',
+    WRITE,
+    { run, task, keys: z.array(z.enum(MENU_KEYS)).min(1).max(MENU_KEYS_MAX).describe('tmux key names, pressed in order') },
+    async (a) =>
+      toolAnswer(await callApi(port, 'POST /runs/:id/tasks/:task/keys', `${taskPath(a.run, a.task)}/keys`, { json: { keys: a.keys } }), (v) => ({ ...v })),
+  );
+  tool(
+    'choose_option',
+    "Pick an option of the menu a running agent shows (state `menu`), by its number (1 = top) or a case-insensitive part of its label, e.g. \"Yes, I trust this folder\" or 2. " +
+      'Shoal moves the selection there, presses Enter and checks the screen changed; an unknown or ambiguous option is refused with the options listed. Needs scope operate, or an agent token of the same run.',
+    WRITE,
+    { run, task, option: z.union([z.number().int().min(1).max(99), z.string().min(1).max(200)]).describe('option number or label') },
+    async (a) =>
+      toolAnswer(await callApi(port, 'POST /runs/:id/tasks/:task/choose', `${taskPath(a.run, a.task)}/choose`, { json: { option: a.option } }), (v) => ({ ...v })),
   );
   tool(
     'read_agent_screen',
