@@ -46,6 +46,9 @@ function memberIssues(m: Placed, lead: BatchLead | undefined): FieldIssue[] {
   const add = (field: string, message: string) => out.push({ path: `${path}.${field}`, message: `${b} ${message}` });
   if (t.repo !== undefined) add('repo', 'cannot use repo: members share one session, not one worktree each');
   if (t.on_memory_exceeded === 'restart') add('on_memory_exceeded', 'cannot restart its session on memory: use fail or notify');
+  // a batch session starts outside the attempt launcher: no prepared home, no secrets resolved (docs/agents.md "Prepared homes")
+  if (t.secrets !== undefined) add('secrets', 'cannot use secrets yet: a batch session is started without them; give the key through a task without batch');
+  if (t.home !== undefined) add('home', 'cannot choose a home yet: a batch session keeps the node\'s HOME');
   if (isInteractive(t) && t.prompt === undefined) add('prompt', 'runs an interactive agent: each member needs a prompt (typed when its turn comes)');
   if (!lead) return out;
   const l = lead.task;
