@@ -12,7 +12,7 @@ import { LogIndex, logSize } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js';
 import { TaskAttempt, startFailure } from './task-attempt.js';
 import { AgentStates } from './agent-state/agent-states.js';
-import { agentPolicyRunner } from './agent-state/executor-policies.js';
+import { agentPolicyRunner, menuAnswers } from './agent-state/executor-policies.js';
 import { DoneWhenIdle } from './agent-state/done-when-watch.js';
 import { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
@@ -132,7 +132,8 @@ export class ExecutorService implements OnModuleInit {
     const policies = agentPolicyRunner({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), checkins: () => this.checkins });
     const log = (m: string) => this.log.log(m), warn = (m: string) => this.log.warn(m);
     this.batches = new BatchSessions({ tmux, governor, logs: this.logs, windows: this.windows, config: this.config, attempts: this.attempts, report: (s) => this.report(s), forgetUsage: (k) => this.usage.forget(k), output: (t, seq, text) => this.output(t, seq, text), governorKind: governor.kind, log, warn });
-    this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onForget: (k) => policies.forget(k) });
+    const answers = menuAnswers({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), tmux: () => this.tmux });
+    this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onScreen: (a, seen) => void answers.observe(a, seen), onForget: (k) => (policies.forget(k), answers.forget(k)) });
     this.doneWhen = new DoneWhenIdle({
       status: (key, n) => this.agentStates?.of(key, n),
       screenChangedAt: (key, n) => this.agentStates?.screenChangedAt(key, n),

@@ -22,6 +22,8 @@ export interface AgentStatesDeps {
   onChange?(attempt: WatchedAttempt, change: { from: AgentStateName; to: AgentStateName; unchangedSince: number; now: number }): void;
   /** Told when an attempt is no longer running here (its key). */
   onForget?(key: string): void;
+  /** Told of every screen read of an interactive agent, with its state and how long it has been stable (menu answers). */
+  onScreen?(attempt: WatchedAttempt, seen: { state: AgentStateName; screen: string; stableForMs: number }): void;
 }
 
 /** The protocol state of one detection: the detector's menu flag becomes `menu`. */
@@ -107,6 +109,8 @@ export class AgentStates {
       return undefined;
     }
     // the attempt is in the running table, so its process runs: `dead` is never set here
-    return stateOfDetection(t.detector.observe({ screen, dead: false }));
+    const state = stateOfDetection(t.detector.observe({ screen, dead: false }));
+    this.deps.onScreen?.(a, { state, screen, stableForMs: this.deps.now() - t.detector.last.unchangedSinceMs });
+    return state;
   }
 }

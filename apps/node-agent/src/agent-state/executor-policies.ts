@@ -2,7 +2,10 @@ import type { Logger } from '@nestjs/common';
 import type { TaskDispatched } from '@shoal/protocol';
 import type { TaskCheckins } from '../checkin/index.js';
 import type { TaskAttempt } from '../task-attempt.js';
+import { type MenuTmux, chooseOption } from '../menus/index.js';
+import { presetOfTask } from '../presets/index.js';
 import { AgentPolicyRunner } from './agent-policy-runner.js';
+import { MenuAnswers } from './menu-answers.js';
 
 /** What the executor lends the policy runner. */
 export interface ExecutorPolicyDeps {
@@ -47,6 +50,25 @@ export function agentPolicyRunner(deps: ExecutorPolicyDeps): AgentPolicyRunner {
       if (!current(a.key, a.task.attempt)) return;
       deps.log.log(`${a.key}#${a.task.attempt}: ${reason}: check-in now`);
       await deps.checkins().checkinNow(a.key);
+    },
+    warn: (m) => deps.log.warn(m),
+  });
+}
+
+/**
+ * The executor's {@link MenuAnswers}: chooses on the attempt's own pane (only while that attempt
+ * runs), notes each answer on the node log and the task's output.
+ */
+export function menuAnswers(deps: Pick<ExecutorPolicyDeps, 'output' | 'log' | 'find'> & { tmux(): MenuTmux }): MenuAnswers {
+  return new MenuAnswers({
+    choose: async (a, choice) => {
+      const attempt = deps.find(a.key);
+      if (!attempt?.paneId || attempt.task.attempt !== a.task.attempt || attempt.state !== 'running') return { ok: false, reason: 'the attempt is no longer running' };
+      return chooseOption(deps.tmux(), attempt.paneId, presetOfTask(a.task), choice);
+    },
+    note: (a, text) => {
+      deps.log.log(`${a.key}#${a.task.attempt}: ${text}`);
+      deps.output(a.task, `\n[shoal] ${text}\n`);
     },
     warn: (m) => deps.log.warn(m),
   });
