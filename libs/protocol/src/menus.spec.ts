@@ -1,4 +1,6 @@
 import { AnswersField, ChooseOptionRequest, MENU_KEYS, SendKeysRequest, isMenuKey } from './menus.js';
+import { copiedSpecFields } from './task-spec.js';
+import { parsePlanText } from './plan-loader.js';
 
 describe('MENU_KEYS: the key names shoal keys may press', () => {
   it('allows menu navigation, confirmation, C-c and one-character answers', () => {
@@ -50,5 +52,15 @@ describe('answers: plan field', () => {
   it('refuses bad ids, bad regexes, empty answers and unknown fields', () => {
     for (const v of [{ 'Trust Folder': 'yes' }, [{ when: '/(/', choose: 'x' }], [{ when: '/', choose: 'x' }], {}, [], [{ when: 'trust', choose: 'yes', extra: 1 }], { trust: '' }])
       expect(AnswersField.safeParse(v).success).toBe(false);
+  });
+});
+
+describe('answers: from plan text to the task spec', () => {
+  it('YAML `{ trust: yes }` (a string in YAML 1.2) reaches TaskSpec.answers as a list', () => {
+    const text = ['name: p', 'teams: [{ name: t }]', 'phases:', '  - id: a', '    tasks:', '      - { id: x, team: t, role: r, agent: claude, command: [claude], answers: { trust: yes, api-key: 1 } }'].join('\n');
+    const parsed = parsePlanText(text);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    const t = parsed.value.phases[0]!.tasks[0]!;
+    expect(copiedSpecFields(t).answers).toEqual([{ when: 'trust', choose: 'yes' }, { when: 'api-key', choose: 1 }]);
   });
 });
