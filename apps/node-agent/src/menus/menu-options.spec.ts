@@ -30,6 +30,11 @@ describe('menu ids from the captures', () => {
     expect(identifyMenu(PRESETS[cli], screen(cli, file))?.id).toBe(id);
   });
 
+  it('a preset without menu cues (shell: interactive: true) relies on the parser alone', () => {
+    expect(findMenu(PRESETS.shell, screen('claude', 'menu-trust-folder'))?.options.map((o) => o.label)).toEqual(['No, exit', 'Yes, I trust this folder']);
+    expect(findMenu(PRESETS.shell, screen('claude', 'waiting-input'))).toBeUndefined();
+  });
+
   it('input boxes and turns are no menu', () => {
     for (const cli of ['claude', 'codex', 'gemini', 'qwen'] as const) expect(findMenu(PRESETS[cli], screen(cli, 'waiting-input'))).toBeUndefined();
   });

@@ -25,9 +25,13 @@ export function identifyMenu(preset: Pick<PresetSpec, 'menus'>, screen: string):
   return best?.menu;
 }
 
-/** True when the preset's menu cues (`patterns.menu`) are on the screen: the detector's own test of a dialog. */
+/**
+ * True when the preset's menu cues (`patterns.menu`) are on the screen: the detector's own test of
+ * a dialog. A preset without menu cues (`shell`: a home-grown `interactive: true` agent) leaves it
+ * to the option parser alone.
+ */
 export function showsMenuCue(preset: Pick<PresetSpec, 'patterns'>, screen: string): boolean {
-  return preset.patterns.menu.some((p) => new RegExp(p, 'im').test(screen));
+  return preset.patterns.menu.length === 0 || preset.patterns.menu.some((p) => new RegExp(p, 'im').test(screen));
 }
 
 /** The menu on `screen` with options to choose from, or undefined (no menu cue, or no options readable). */
