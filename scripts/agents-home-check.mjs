@@ -14,6 +14,7 @@
  *
  * Usage: npm run build (or npx tsc -b apps/node-agent), then
  *   node scripts/agents-home-check.mjs [claude codex gemini qwen opencode]
+ * `<name>:key-only` gives the CLI only its first key variable (e.g. qwen without OPENAI_BASE_URL/MODEL).
  * CLIs are looked for as in scripts/agents-mcp-check.mjs. Results: apps/node-agent/src/homes/VERIFIED.md.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { AGENT_CLIS } from './agents-capture/versions.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = process.env.SHOAL_HOME_CHECK_WORK ?? join(homedir(), '.cache/shoal/home-check');
-const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(AGENT_CLIS);
+const args = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(AGENT_CLIS);
 const { AgentHomes } = await import(pathToFileURL(join(ROOT, 'apps/node-agent/dist/homes/index.js')).href);
 const { PRESETS } = await import(pathToFileURL(join(ROOT, 'apps/node-agent/dist/presets/index.js')).href);
 
@@ -74,7 +75,7 @@ function listFiles(dir) {
   return out;
 }
 
-async function runOne(name, cli, variant) {
+async function runOne(name, cli, variant, fake) {
   const root = join(WORK, `${name}-${variant}`);
   const { home: bareHome, repo } = scratch(root);
   let home = bareHome;
@@ -83,12 +84,12 @@ async function runOne(name, cli, variant) {
   if (variant === 'prepared') {
     const homes = new AgentHomes(join(root, 'data'), (m) => console.log(`  warn: ${m}`));
     const task = { runId: 'check', taskId: name, attempt: 1, agent: name, env: {} };
-    const prepared = await homes.prepare(task, repo, FAKE[name]);
+    const prepared = await homes.prepare(task, repo, fake);
     home = prepared.home;
     extraEnv = prepared.env;
     written = listFiles(home);
   }
-  const env = { PATH: `${cli.binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...FAKE[name], ...extraEnv };
+  const env = { PATH: `${cli.binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`, HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8', ...fake, ...extraEnv };
   const pane = new CapturePane({ socket: `home-check-${name}-${variant}-${process.pid}`, bin: cli.bin, args: [], env, cwd: repo, width: 200, height: 50, scratch: root });
   const t0 = Date.now();
   let result = 'no input box within 90 s';
@@ -127,20 +128,22 @@ async function runOne(name, cli, variant) {
 rmSync(WORK, { recursive: true, force: true });
 mkdirSync(WORK, { recursive: true });
 const results = [];
-for (const name of names) {
+for (const arg of args) {
+  const [name, only] = arg.split(':');
+  const fake = only === 'key-only' ? Object.fromEntries(Object.entries(FAKE[name]).slice(0, 1)) : FAKE[name];
   const cli = findCli(name);
   if (!cli) {
     console.log(`\n## ${name}: not installed (pinned ${AGENT_CLIS[name].version}); skipped`);
     continue;
   }
   // both variants at once: they share nothing but the machine
-  const pair = await Promise.all(['bare', 'prepared'].map((v) => runOne(name, cli, v)));
+  const pair = await Promise.all(['bare', 'prepared'].map((v) => runOne(name, cli, v, fake)));
   for (const r of pair) {
     console.log(`\n## ${name} ${cli.version} — ${r.variant} HOME: ${r.result} (${r.seconds} s)`);
-    console.log(`env: ${Object.keys(FAKE[name]).join(', ')} (fake values)`);
+    console.log(`env: ${Object.keys(fake).join(', ')} (fake values)`);
     if (r.variant === 'prepared') console.log(`written by the node-agent's code (path mode):\n  ${r.written.join('\n  ') || '(nothing)'}`);
     console.log(`--- last screen lines\n${r.screen}\n---`);
-    results.push(r);
+    results.push({ ...r, name: arg });
   }
 }
 console.log('\n## summary');
