@@ -52,6 +52,9 @@ export class AttemptLauncher {
     const { config, tmux, governor, logs, warn } = deps;
     this.mcp = new McpConfigWriter(config.dataDir, warn);
     this.homes = new AgentHomes(config.dataDir, warn);
+    // the executor keeps its attempt records in <data>/attempts: homes of recorded attempts may be re-adopted
+    const swept = this.homes.clearLeftovers(`${config.dataDir}/attempts`);
+    if (swept.length) deps.log(`removed ${swept.length} scratch home(s) left by attempts that ended while no node-agent ran`);
     this.secrets = new SecretStore(config.secretsDir, config.secretEnv, config.nodeId);
     this.mcp.clearLeftovers();
     if (config.warmPool > 0) {

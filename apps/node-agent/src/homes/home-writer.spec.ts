@@ -71,6 +71,18 @@ describe('AgentHomes', () => {
     expect(warnings.join('\n')).toMatch(/\.claude\.json left as it is: not valid JSON/);
   });
 
+  it('clears scratch homes left by ended attempts, keeping recorded attempts and uid homes', () => {
+    const h = homes();
+    for (const name of ['r-1.a.1', 'r-1.b.2', '2000001']) mkdirSync(join(h.root, name), { recursive: true });
+    const records = join(dir, 'data', 'attempts');
+    mkdirSync(records);
+    writeFileSync(join(records, 'r-1.b.2.json'), '{}');
+    expect(h.clearLeftovers(records)).toEqual(['r-1.a.1']);
+    expect(existsSync(join(h.root, 'r-1.b.2'))).toBe(true);
+    expect(existsSync(join(h.root, '2000001'))).toBe(true);
+    expect(new AgentHomes(join(dir, 'none'), () => undefined).clearLeftovers(records)).toEqual([]);
+  });
+
   it('shared: nothing written, HOME untouched; refused when agents run unprivileged', async () => {
     const h = homes();
     expect(await h.prepare(task({ home: 'shared' }), cwd, {})).toEqual({ env: {}, written: [], scratch: false });

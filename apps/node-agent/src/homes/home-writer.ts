@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type AgentHome, type TaskDispatched, attemptKey } from '@shoal/protocol';
@@ -42,6 +42,21 @@ export class AgentHomes {
     private readonly warn: (message: string) => void,
   ) {
     this.root = join(dataDir, 'homes');
+  }
+
+  /**
+   * Removes scratch homes earlier node-agents left (their attempts ended while none ran), keeping
+   * those of attempts that still have a record in `recordsDir` (`<run>.<task>.<attempt>.json`: they
+   * may be re-adopted and still use their home) and the uid homes of SHOAL_RUN_AS (all digits).
+   */
+  clearLeftovers(recordsDir: string): string[] {
+    const removed: string[] = [];
+    for (const name of existsSync(this.root) ? readdirSync(this.root) : []) {
+      if (/^\d+$/.test(name) || existsSync(join(recordsDir, `${name}.json`))) continue;
+      rmSync(join(this.root, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   /** The scratch home of an attempt when agents run as the node-agent's user. */
