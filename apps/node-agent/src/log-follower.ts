@@ -14,18 +14,26 @@ export async function readTail(path: string, chars = 4096, size: PaneSize = DEFA
   return (await renderTerminal(bytes, size)).slice(-chars);
 }
 
+/** While output keeps coming (a spinner), the changed screen is still shown this often. */
+const BUSY_SCREEN_EVERY_MS = 10_000;
+
 /**
  * Follows a growing log file and hands new text to `emit`, reading at most `maxBatchBytes` per
  * tick (rate limit); the full log always stays on disk. The bytes are played in a headless
- * terminal of the pane's size and what is emitted is readable text, each screen row once: rows
- * that scrolled off or that the cursor has moved below, and at {@link stop} the rest of the screen
- * (see {@link TerminalRenderer.takeSettled}). A row a TUI repaints in place is not emitted again.
+ * terminal of the pane's size ({@link TerminalRenderer}) and what is emitted is readable text:
+ * lines that scrolled off as they go, and the part of the screen that changed since it was last
+ * shown whenever the output pauses for a tick, at least every 10 s while it does not, and at
+ * {@link stop}. A screen a TUI repaints without change gives nothing; a spinner is shown at most
+ * once per 10 s.
  */
 export class LogFollower {
   private offset = 0;
   private timer?: NodeJS.Timeout;
   private busy = false;
   private stopped = false;
+  /** Bytes were played since the screen was last shown. */
+  private dirty = false;
+  private ticksSinceShown = 0;
   private readonly renderer: TerminalRenderer;
 
   constructor(
@@ -46,19 +54,25 @@ export class LogFollower {
     this.timer.unref();
   }
 
-  /** Stops following after one last read, and emits the rest of the screen. */
+  /** Stops following after one last read, and emits what changed on the screen. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     while (this.busy) await new Promise((r) => setTimeout(r, 10));
     if (this.stopped) return;
     await this.tick();
     this.stopped = true;
-    this.send(this.renderer.takeRest());
+    this.send(this.renderer.takeScreenChanges(true));
     this.renderer.dispose();
   }
 
   private send(lines: string[]): void {
     if (lines.length > 0) this.emit(`${lines.join('\n')}\n`);
+  }
+
+  private showScreen(): void {
+    this.send(this.renderer.takeScreenChanges());
+    this.dirty = false;
+    this.ticksSinceShown = 0;
   }
 
   private async tick(): Promise<void> {
@@ -68,7 +82,10 @@ export class LogFollower {
       if (this.rotation && (await rotateIfNeeded(this.path, this.rotation))) this.offset = 0;
       const { size } = await stat(this.path);
       if (size < this.offset) this.offset = 0;
-      if (size <= this.offset) return;
+      if (size <= this.offset) {
+        if (this.dirty) this.showScreen(); // quiet: the screen as it stands
+        return;
+      }
       const len = Math.min(size - this.offset, this.maxBatchBytes);
       const fh = await open(this.path, 'r');
       const buf = Buffer.alloc(len);
@@ -79,7 +96,9 @@ export class LogFollower {
         await fh.close();
       }
       await this.renderer.write(buf);
-      this.send(this.renderer.takeSettled());
+      this.send(this.renderer.takeNewLines());
+      this.dirty = true;
+      if (++this.ticksSinceShown * this.intervalMs >= BUSY_SCREEN_EVERY_MS) this.showScreen();
     } catch {
       /* not created yet */
     } finally {

@@ -47,28 +47,42 @@ describe('renderTerminal (synthetic bytes)', () => {
   });
 });
 
-describe('TerminalRenderer live lines (takeSettled / takeRest)', () => {
-  it('streams each row once: completed rows above the cursor, then the rest at the end', async () => {
-    const r = new TerminalRenderer({ cols: 40, rows: 5 });
+describe('TerminalRenderer for a live stream (takeNewLines / takeScreenChanges)', () => {
+  it('gives the screen from its first changed row, and scrolled lines not already shown', async () => {
+    const r = new TerminalRenderer({ cols: 40, rows: 4 });
     await r.write('one\r\ntwo\r\nthr');
-    expect(r.takeSettled()).toEqual(['one', 'two']);
-    await r.write('ee\r\nfour\r\nfive\r\nsix\r\n');
-    expect(r.takeSettled()).toEqual(['three', 'four', 'five', 'six']);
-    expect(r.takeSettled()).toEqual([]);
-    await r.write('seven');
-    expect(r.takeRest()).toEqual(['seven']);
+    expect(r.takeScreenChanges()).toEqual(['one', 'two', 'thr']);
+    await r.write('ee\r\nfour');
+    expect(r.takeNewLines()).toEqual([]);
+    expect(r.takeScreenChanges()).toEqual(['three', 'four']);
+    expect(r.takeScreenChanges()).toEqual([]);
+    await r.write('\r\nfive\r\nsix\r\nseven');
+    // one, two, three scrolled off: all three were shown as they are
+    expect(r.takeNewLines()).toEqual([]);
+    expect(r.takeScreenChanges()).toEqual(['five', 'six', 'seven']);
     r.dispose();
   });
 
-  it('does not stream a row repainted in place again', async () => {
+  it('a box repainted in place gives nothing new; a changed row gives the screen from there down', async () => {
     const r = new TerminalRenderer({ cols: 40, rows: 5 });
-    const lines: string[] = [];
-    for (let i = 0; i < 50; i++) {
-      await r.write(`\u001b[1;1H\u001b[2K[spinner ${i % 4}] working\u001b[3;1H`);
-      lines.push(...r.takeSettled());
+    const box = (sel: number) => `\u001b[H\u001b[2J? pick one\r\n${sel === 1 ? '>' : ' '} 1. No\r\n${sel === 2 ? '>' : ' '} 2. Yes\r\n`;
+    const shown: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      await r.write(box(1));
+      shown.push(...r.takeNewLines());
+      if (i % 10 === 9) shown.push(...r.takeScreenChanges());
     }
-    lines.push(...r.takeRest());
-    expect(lines).toEqual(['[spinner 0] working']);
+    await r.write(box(2));
+    shown.push(...r.takeScreenChanges());
+    expect(shown).toEqual(['? pick one', '> 1. No', '  2. Yes', '  1. No', '> 2. Yes']);
+    r.dispose();
+  });
+
+  it('cuts runs of blank lines to two across calls', async () => {
+    const r = new TerminalRenderer({ cols: 20, rows: 3 });
+    await r.write(`a${'\r\n'.repeat(10)}b\r\n\r\n`);
+    const lines = [...r.takeNewLines(), ...r.takeScreenChanges()];
+    expect(lines).toEqual(['a', '', '', 'b']);
     r.dispose();
   });
 });

@@ -17,6 +17,9 @@ export const DEFAULT_PANE_SIZE: PaneSize = { cols: 200, rows: 50 };
 const CHUNK_BYTES = 4096;
 const ESC = 0x1b;
 const CLEAR_SCROLLBACK = '\u001b[3J';
+/** Synchronized output (DEC mode 2026): a program brackets each frame with these (codex does). */
+const SYNC_BEGIN = Buffer.from('\u001b[?2026h', 'latin1');
+const SYNC_END = Buffer.from('\u001b[?2026l', 'latin1');
 
 /**
  * Turns recorded terminal bytes into text a person can read, by playing them in a headless
@@ -26,8 +29,8 @@ const CLEAR_SCROLLBACK = '\u001b[3J';
  * - {@link write}: the lines that scrolled off the top of the screen (final: nothing redraws
  *   them), and the last screen of an alternate-screen program when it leaves it;
  * - {@link screen}: the current screen;
- * - {@link takeSettled} / {@link takeRest}: for a live stream, the above plus the rows above the
- *   cursor not streamed yet, and at the end the rest of the screen.
+ * - {@link takeNewLines} / {@link takeScreenChanges}: for a live stream, the above without what
+ *   was already shown, and the part of the screen that changed since it was last shown.
  * Pure (no I/O, no clock); linear in the input: bytes are fed in chunks of at most 4 KiB and the
  * scrollback is read and cleared after each.
  */
@@ -37,8 +40,12 @@ export class TerminalRenderer {
   private scrolled: { text: string; row: number }[] = [];
   /** Screen rows that scrolled off so far (the absolute index of the screen's first row). */
   private scrolledRows = 0;
-  /** Absolute row up to which (exclusive) rows were taken. */
-  private streamedTo = 0;
+  /** What a live stream last showed of each screen row (`n<absolute row>` normal, `a<row>` alternate). */
+  private readonly shown = new Map<string, string>();
+  /** Blank lines in a row at the end of what the live stream gave. */
+  private blankRun = 0;
+  /** Inside a synchronized update (a frame half drawn). */
+  private midFrame = false;
   /** The last non-blank alternate screen seen before it was erased or left. */
   private lastAltScreen?: string[];
   private queue: Promise<void> = Promise.resolve();
@@ -58,35 +65,49 @@ export class TerminalRenderer {
   takeScrolled(): string[] {
     const out = this.scrolled.map((l) => l.text);
     this.scrolled = [];
-    this.streamedTo = Math.max(this.streamedTo, this.scrolledRows);
     return out;
   }
 
   /**
-   * For a live stream: the lines final since the last call that were not streamed yet, then the
-   * rows of the normal screen above the cursor not streamed yet (down to the last non-blank one).
-   * A row is streamed once: what a TUI later repaints in place is not streamed again.
+   * For a live stream, what is new since the last call: the lines final since then (scrolled off
+   * or left with an alternate screen) that were not already shown as they were by
+   * {@link takeScreenChanges}. Runs of blank lines are cut to two across calls.
    */
-  takeSettled(): string[] {
-    const out = this.scrolled.filter((l) => l.row < 0 || l.row >= this.streamedTo).map((l) => l.text);
+  takeNewLines(): string[] {
+    const out: string[] = [];
+    for (const l of this.scrolled) if (l.row < 0 || this.shown.get(`n${l.row}`) !== stillKey(l.text)) out.push(l.text);
     this.scrolled = [];
-    this.streamedTo = Math.max(this.streamedTo, this.scrolledRows);
-    const buf = this.term.buffer.active;
-    if (buf.type === 'normal') {
-      const rows = this.rows(buf, this.streamedTo - this.scrolledRows, buf.cursorY);
-      out.push(...rows);
-      this.streamedTo += rows.length;
-    }
-    return out;
+    for (const key of this.shown.keys()) if (key.startsWith('n') && Number(key.slice(1)) < this.scrolledRows) this.shown.delete(key);
+    return this.limitBlanks(out);
   }
 
-  /** The end of a live stream: {@link takeSettled}, then the rest of the screen not streamed yet. */
-  takeRest(): string[] {
-    const out = this.takeSettled();
+  /**
+   * For a live stream, at a moment the caller chooses (the screen went quiet, or a while passed):
+   * {@link takeNewLines}, then the screen from its first row that differs from what was shown
+   * last down to its last non-blank row. A screen repainted in place with the same text gives
+   * nothing (an animation's frames count as the same text: braille art, spinner glyphs); a menu
+   * whose selection moved gives the menu from that row down. Inside a
+   * synchronized update (`ESC[?2026h` not yet closed: a frame being drawn) only the new lines,
+   * unless `final` (the end of the stream).
+   */
+  takeScreenChanges(final = false): string[] {
+    const out = this.takeNewLines();
+    if (this.midFrame && !final) return out;
     const buf = this.term.buffer.active;
-    const rest = this.rows(buf, buf.type === 'normal' ? this.streamedTo - this.scrolledRows : 0, this.size.rows);
-    if (buf.type === 'normal') this.streamedTo += rest.length;
-    return [...out, ...rest];
+    const screen = this.rows(buf, 0, this.size.rows);
+    const key = (y: number) => (buf.type === 'normal' ? `n${this.scrolledRows + y}` : `a${y}`);
+    const first = screen.findIndex((text, y) => this.shown.get(key(y)) !== stillKey(text));
+    if (first < 0) return out;
+    screen.forEach((text, y) => this.shown.set(key(y), stillKey(text)));
+    return [...out, ...this.limitBlanks(screen.slice(first))];
+  }
+
+  /** Drops blank lines beyond two in a row, counting across calls. */
+  private limitBlanks(lines: string[]): string[] {
+    return lines.filter((line) => {
+      this.blankRun = line.trim() === '' ? this.blankRun + 1 : 0;
+      return this.blankRun <= 2;
+    });
   }
 
   /** The current screen, one string per row, trailing spaces and trailing blank rows dropped. */
@@ -117,6 +138,9 @@ export class TerminalRenderer {
         this.keepAltScreen(part);
         await this.feed(part);
         this.collectScrolled();
+        const begin = Buffer.from(part.buffer, part.byteOffset, part.length).lastIndexOf(SYNC_BEGIN);
+        const end = Buffer.from(part.buffer, part.byteOffset, part.length).lastIndexOf(SYNC_END);
+        if (begin >= 0 || end >= 0) this.midFrame = begin > end;
       }
     }
   }
@@ -161,6 +185,16 @@ export class TerminalRenderer {
       this.lastAltScreen = undefined;
     }
   }
+}
+
+/** Braille art with the spaces around it (codex's animated logo): a frame of an animation, not text. */
+const BRAILLE_ART = /\s*[\u2800-\u28ff][\u2800-\u28ff\s]*/g;
+/** Spinner glyphs. */
+const SPINNER = /[✻✶✢✳✽◐◓◑◒◦•]/g;
+
+/** A row's text with animation frames masked (art and blank count the same), to tell a real change from the next frame. */
+function stillKey(text: string): string {
+  return text.replace(BRAILLE_ART, ' ').replace(SPINNER, '*').trimEnd();
 }
 
 /** What starts at `i`: leaving the alternate screen (1049, 1047, 47), erasing the display (ED 0 or 2), or nothing. */
