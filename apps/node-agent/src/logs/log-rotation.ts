@@ -1,5 +1,5 @@
 import { copyFile, rename, stat, truncate } from 'node:fs/promises';
-import { readLogEnd } from './log-tail.js';
+import { cleanStart, readLogEnd } from './log-tail.js';
 
 /** Size-based rotation of a task log. */
 export interface RotationPolicy {
@@ -29,11 +29,28 @@ export async function rotateIfNeeded(path: string, policy: RotationPolicy): Prom
 /**
  * The last `bytes` of a task log as it was recorded (terminal bytes, decoded as UTF-8; render them
  * with `renderTerminal`), reaching into `<log>.1` when the live file is shorter. A tail cut from a
- * longer file starts at a clean point (see {@link readLogEnd}).
+ * longer file starts at a clean point (see {@link readLogEnd}); it is shortened from the front
+ * until it fits a control reply as JSON (192 KiB).
  */
 export async function readLogTail(path: string, bytes: number): Promise<string> {
   const liveSize = await stat(path).then((s) => s.size, () => 0);
   const live = await readLogEnd(path, bytes);
   const older = liveSize < bytes ? await readLogEnd(`${path}.1`, bytes - liveSize) : Buffer.alloc(0);
-  return Buffer.concat([older, live]).toString('utf8');
+  return fitReply(Buffer.concat([older, live])).toString('utf8');
+}
+
+/**
+ * What a control reply can carry of a log tail: raw terminal bytes grow in JSON (an ESC is
+ * `\u001b`, six bytes), and a bus message holds 256 KiB; the oldest part goes first, the tail
+ * starting again at a clean point.
+ */
+const REPLY_JSON_BYTES = 192 * 1024;
+
+function fitReply(buf: Buffer): Buffer {
+  let tail = buf;
+  while (tail.length > 0 && Buffer.byteLength(JSON.stringify(tail.toString('utf8'))) > REPLY_JSON_BYTES) {
+    tail = tail.subarray(Math.ceil(tail.length / 8));
+    tail = tail.subarray(cleanStart(tail));
+  }
+  return tail;
 }

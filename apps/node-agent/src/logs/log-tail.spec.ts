@@ -33,6 +33,22 @@ describe('task log tails and the live stream, rendered', () => {
     }
   });
 
+  it('readLogTail shortens an escape-heavy tail from the front until it fits a control reply', async () => {
+    const dir = tempDir();
+    try {
+      const log = join(dir.path, 'r.t.1.log');
+      const frame = '\u001b[?2026h\u001b[1;1H\u001b[2K\u001b[38;5;1mx\u001b[39m\u001b[?2026l\r\n';
+      writeFileSync(log, frame.repeat(Math.ceil((256 * 1024) / frame.length)));
+      const tail = await readLogTail(log, 256 * 1024);
+      expect(Buffer.byteLength(JSON.stringify(tail))).toBeLessThanOrEqual(192 * 1024);
+      expect(tail.length).toBeGreaterThan(64 * 1024);
+      expect(tail.startsWith('\u001b[')).toBe(true);
+      expect(readFileSync(log, 'utf8').endsWith(tail)).toBe(true);
+    } finally {
+      await dir.dispose();
+    }
+  });
+
   it('LogFollower streams readable lines while the file grows, each once, and the rest of the screen at stop', async () => {
     const dir = tempDir();
     try {
