@@ -6,8 +6,8 @@ import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskStat
 import { paneDead, typeLine } from '../checkin/index.js';
 import type { NodeAgentConfig } from '../config.js';
 import { type Budget, type GovernedTask, type GovernorKind, type ResourceGovernor, groupKey } from '../governor/index.js';
-import { stripTerminal } from '../log-follower.js';
-import type { LogIndex } from '../logs/index.js';
+import { renderTerminal } from '@shoal/runtime';
+import { cleanStart, type LogIndex } from '../logs/index.js';
 import { StateDetector, isInteractiveTask, presetOfTask } from '../presets/index.js';
 import { hardMemoryMb } from '../restart/restart-policy.js';
 import { TaskAttempt, startFailure } from '../task-attempt.js';
@@ -277,7 +277,9 @@ export class BatchSession {
     await logSettled(this.logFile);
     const bytes = await readRange(this.logFile, start, await sizeOf(this.logFile));
     await writeFile(this.deps.logs.record(t.runId, t.taskId, t.attempt), bytes).catch((e: Error) => this.deps.warn(`${m.key}#${t.attempt}: log slice not written: ${e.message}`));
-    result.outputTail = stripTerminal(bytes.subarray(Math.max(0, bytes.length - 4096)).toString('utf8')).slice(-4096);
+    // the member's own bytes, rendered as text (its TUI played in a headless terminal; the last 64 KiB, from a clean start)
+    const tail = bytes.length > 64 * 1024 ? bytes.subarray(bytes.length - 64 * 1024) : bytes;
+    result.outputTail = (await renderTerminal(tail.subarray(tail === bytes ? 0 : cleanStart(tail)))).slice(-4096);
   }
 
   /** A waiting member whose turn could not begin (respawn failed): reported failed. */
