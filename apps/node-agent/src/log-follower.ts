@@ -106,16 +106,3 @@ export class LogFollower {
     }
   }
 }
-
-/**
- * Removes ANSI escape sequences and carriage returns from captured terminal output, keeping the
- * text between them as it is (no cursor moves played: use {@link renderTerminal} for a TUI).
- */
-export function stripTerminal(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replace(/\u001b\[[0-?]*[ -/]*[@-~]|\u001b[\]P_^X][\s\S]*?(?:\u0007|\u001b\\)|\u001b[()*+][0-9A-Za-z]|\u001b[ -/]*[0-~]/g, '')
-      .replace(/\r/g, '')
-  );
-}
