@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Disposables, tempDir } from '@shoal/testing';
-import { type OneNodeCluster, startOneNodeCluster } from '../support/cluster.js';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { type OneNodeCluster, startCluster, startOneNodeCluster } from '../support/cluster.js';
 
 /**
  * Prepared agent homes and secrets by reference, end to end on one node: a stand-in named `claude`
@@ -119,4 +119,56 @@ console.log('HOME=' + home + ' files=' + files.join(',') + ' ' + Object.entries(
     const everything = [...traffic, JSON.stringify(view), JSON.stringify(done)].join('\n');
     for (const secret of [fileSecret, envSecret, fileSecret.slice(-20)]) expect(everything.includes(secret)).toBe(false);
   }, 90_000);
+});
+
+describe('prepared homes under SHOAL_RUN_AS', () => {
+  const first = 2_300_000 + Math.floor(Math.random() * 80_000) * 10;
+  const uids = `${first}-${first + 9}`;
+
+  it('the attempt home of its uid is prepared (files owned by that uid, 0600) and gets the secret; home: shared is refused with its reason', async () => {
+    const dir = tempDir('shoal-agent-homes-run-as-');
+    disposables.add(() => dir.dispose());
+    chmodSync(dir.path, 0o711);
+    const node = 'home-run-as';
+    // agents must traverse the data dir's parents: a 0711 temp dir, not startOneNodeCluster's 0700 one
+    const tmux = tmuxSocket();
+    disposables.add(() => tmux.dispose());
+    const cluster = await startCluster([{ nodeId: node, tmuxSocket: tmux.name, dataDir: join(dir.path, node), env: { SHOAL_RUN_AS: 'nobody', SHOAL_AGENT_UIDS: uids, SHOAL_STOP_GRACE_MS: '2000' } }], disposables);
+    const ra = { cluster, dir: dir.path };
+    const secrets = join(ra.dir, node, 'secrets');
+    mkdirSync(secrets, { recursive: true, mode: 0o700 });
+    writeFileSync(join(secrets, 'anthropic'), fileSecret, { mode: 0o600 });
+    const agent = join(dir.path, 'claude');
+    writeFileSync(
+      agent,
+      `#!${process.execPath}
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+const home = process.env.HOME;
+const file = join(home, '.claude.json');
+const cfg = JSON.parse(readFileSync(file, 'utf8'));
+const key = process.env.ANTHROPIC_API_KEY ?? '';
+writeFileSync(process.env.REPORT_FILE, JSON.stringify({ home, cwd: process.cwd(), uid: process.getuid(), fileUid: statSync(file).uid, fileMode: statSync(file).mode & 0o777, homeMode: statSync(home).mode & 0o777,
+  trusted: cfg.projects?.[process.cwd()]?.hasTrustDialogAccepted === true, approved: key !== '' && cfg.customApiKeyResponses.approved.includes(key.slice(-20)) }));
+`,
+    );
+    chmodSync(agent, 0o755);
+    // the agent's uid writes its report here (sticky, world-writable)
+    const reports = join(dir.path, 'reports');
+    mkdirSync(reports);
+    chmodSync(reports, 0o1777);
+    const task = (id: string, extra: string) =>
+      `      - { id: ${id}, team: ra, role: ${id}, agent: claude, command: [${JSON.stringify(agent)}], env: { REPORT_FILE: ${JSON.stringify(join(reports, `${id}.json`))} }, resources: { memory: 256, cpu: 20 }${extra} }`;
+    const run = await ra.cluster.submit(['name: homes-run-as', 'teams: [{ name: ra }]', 'phases:', '  - id: a', '    failure_policy: continue', '    tasks:', task('lead', ', secrets: { ANTHROPIC_API_KEY: anthropic }'), task('shared', ', home: shared')].join('\n'));
+    const done = await ra.cluster.waitForRun(run.id, 60_000);
+    const lead = done.tasks.find((t) => t.id === 'lead')!;
+    expect(lead.state).toBe('succeeded');
+    const report = JSON.parse(readFileSync(join(reports, 'lead.json'), 'utf8'));
+    expect(report.uid).toBeGreaterThanOrEqual(first);
+    expect(report).toMatchObject({ home: join(ra.dir, node, 'homes', String(report.uid)), cwd: report.home, fileUid: report.uid, fileMode: 0o600, homeMode: 0o700, trusted: true, approved: true });
+    // it goes with the uid, once the attempt's last process is gone (after the end is reported)
+    await waitFor(() => !existsSync(report.home) || undefined, { what: 'the uid home removed', timeoutMs: 30_000 });
+    const shared = done.tasks.find((t) => t.id === 'shared')!;
+    expect([shared.state, shared.reason]).toEqual(['failed', expect.stringContaining("could not start: home: shared needs SHOAL_RUN_AS=off on node-agents")]);
+  }, 120_000);
 });
