@@ -24,6 +24,10 @@ describe('renderTerminal (synthetic bytes)', () => {
     expect(text).toBe('full screen app\nbefore\nafter');
   });
 
+  it('joins a line wrapped at the edge on the final screen, keeping a space at the wrap', async () => {
+    expect(await renderTerminal('aaaaaaaaa bbbb\r\nREPORT {"k": 1}', { cols: 10, rows: 5 })).toBe('aaaaaaaaa bbbb\nREPORT {"k": 1}');
+  });
+
   it('joins a line wrapped at the edge when it scrolls off', async () => {
     const long = 'x'.repeat(25);
     expect(await renderTerminal(`${long}\r\n1\r\n2\r\n3\r\n`, { cols: 10, rows: 3 })).toBe(`${long}\n1\n2\n3`);

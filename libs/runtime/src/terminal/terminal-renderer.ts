@@ -1,4 +1,3 @@
-import xterm from '@xterm/headless';
 import type { IBuffer, Terminal } from '@xterm/headless';
 
 /** A pane's size in cells. */
@@ -16,6 +15,13 @@ export const DEFAULT_PANE_SIZE: PaneSize = { cols: 200, rows: 50 };
  */
 const CHUNK_BYTES = 4096;
 const ESC = 0x1b;
+
+let xtermLoading: Promise<typeof import('@xterm/headless')> | undefined;
+/** `@xterm/headless`, loaded on first use (the apps importing this library start without it). */
+function loadXterm(): Promise<typeof import('@xterm/headless')> {
+  xtermLoading ??= import('@xterm/headless').then((m) => m.default);
+  return xtermLoading;
+}
 const CLEAR_SCROLLBACK = '\u001b[3J';
 /** Synchronized output (DEC mode 2026): a program brackets each frame with these (codex does). */
 const SYNC_BEGIN = Buffer.from('\u001b[?2026h', 'latin1');
@@ -35,7 +41,6 @@ const SYNC_END = Buffer.from('\u001b[?2026l', 'latin1');
  * scrollback is read and cleared after each.
  */
 export class TerminalRenderer {
-  private readonly term: Terminal;
   /** Lines final and not taken yet, with the absolute row they started on (-1: an alternate screen's). */
   private scrolled: { text: string; row: number }[] = [];
   /** Screen rows that scrolled off so far (the absolute index of the screen's first row). */
@@ -48,10 +53,20 @@ export class TerminalRenderer {
   private midFrame = false;
   /** The last non-blank alternate screen seen before it was erased or left. */
   private lastAltScreen?: string[];
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<void>;
+  /** The headless terminal, once `@xterm/headless` is loaded (before: nothing was played yet). */
+  private terminal?: Terminal;
+  private disposed = false;
 
   constructor(readonly size: PaneSize = DEFAULT_PANE_SIZE) {
-    this.term = new xterm.Terminal({ cols: size.cols, rows: size.rows, scrollback: CHUNK_BYTES, allowProposedApi: true });
+    this.queue = loadXterm().then((x) => {
+      if (!this.disposed) this.terminal = new x.Terminal({ cols: size.cols, rows: size.rows, scrollback: CHUNK_BYTES, allowProposedApi: true });
+    });
+  }
+
+  private get term(): Terminal {
+    if (!this.terminal) throw new Error('TerminalRenderer used after dispose');
+    return this.terminal;
   }
 
   /** Feeds bytes (a UTF-8 character or an escape sequence split across calls is fine); resolves once they are played. */
@@ -92,14 +107,15 @@ export class TerminalRenderer {
    */
   takeScreenChanges(final = false): string[] {
     const out = this.takeNewLines();
-    if (this.midFrame && !final) return out;
-    const buf = this.term.buffer.active;
+    if ((this.midFrame && !final) || !this.terminal) return out;
+    const buf = this.terminal.buffer.active;
     const screen = this.rows(buf, 0, this.size.rows);
     const key = (y: number) => (buf.type === 'normal' ? `n${this.scrolledRows + y}` : `a${y}`);
     const first = screen.findIndex((text, y) => this.shown.get(key(y)) !== stillKey(text));
     if (first < 0) return out;
     screen.forEach((text, y) => this.shown.set(key(y), stillKey(text)));
-    return [...out, ...this.limitBlanks(screen.slice(first))];
+    const changed = this.lines(buf, buf.baseY + first, screen.length - first).map((l) => l.text);
+    return [...out, ...this.limitBlanks(changed)];
   }
 
   /** Drops blank lines beyond two in a row, counting across calls. */
@@ -110,14 +126,18 @@ export class TerminalRenderer {
     });
   }
 
-  /** The current screen, one string per row, trailing spaces and trailing blank rows dropped. */
+  /** The current screen as lines (rows wrapped at the edge joined), trailing spaces and trailing blank rows dropped. */
   screen(): string[] {
-    return this.rows(this.term.buffer.active, 0, this.size.rows);
+    if (!this.terminal) return [];
+    const buf = this.terminal.buffer.active;
+    return this.lines(buf, buf.baseY, this.rows(buf, 0, this.size.rows).length).map((l) => l.text);
   }
 
   /** Frees the terminal. */
   dispose(): void {
-    this.term.dispose();
+    this.disposed = true;
+    this.terminal?.dispose();
+    this.terminal = undefined;
   }
 
   /** Rows `from`..`to` (exclusive) of the screen, up to the last non-blank one. */
@@ -130,6 +150,23 @@ export class TerminalRenderer {
       if (text.trim() !== '') last = out.length - 1;
     }
     return out.slice(0, last + 1);
+  }
+
+  /**
+   * Rows `from`..`from+count` (absolute in `buf`) as lines: a row the terminal wrapped at the
+   * edge continues the line above it (that row keeps its trailing spaces), with the row each line
+   * starts on.
+   */
+  private lines(buf: IBuffer, from: number, count: number): { text: string; row: number }[] {
+    const out: { text: string; row: number }[] = [];
+    for (let y = from; y < from + count; y++) {
+      const continues = y + 1 < from + count && buf.getLine(y + 1)?.isWrapped === true;
+      const text = buf.getLine(y)?.translateToString(!continues) ?? '';
+      const last = out[out.length - 1];
+      if (last && y > from && buf.getLine(y)?.isWrapped) last.text += text;
+      else out.push({ text, row: y });
+    }
+    return out;
   }
 
   private async play(bytes: Uint8Array): Promise<void> {
@@ -153,16 +190,7 @@ export class TerminalRenderer {
   private collectScrolled(): void {
     const normal = this.term.buffer.normal;
     if (normal.baseY === 0) return;
-    let line: { text: string; row: number } | undefined;
-    for (let y = 0; y < normal.baseY; y++) {
-      const text = normal.getLine(y)?.translateToString(true) ?? '';
-      if (line && normal.getLine(y)?.isWrapped) line.text += text;
-      else {
-        if (line) this.scrolled.push(line);
-        line = { text, row: this.scrolledRows + y };
-      }
-    }
-    if (line) this.scrolled.push(line);
+    for (const l of this.lines(normal, 0, normal.baseY)) this.scrolled.push({ text: l.text.trimEnd(), row: this.scrolledRows + l.row });
     this.scrolledRows += normal.baseY;
     // clears the scrollback only (not the screen, not the cursor); written between two pieces,
     // which end right before an escape sequence (see chunks), so it never splits one
