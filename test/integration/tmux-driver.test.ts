@@ -138,6 +138,18 @@ describe('TmuxDriver (real tmux, private socket)', () => {
     expect(await driver.killSession(fresh)).toBe(true);
   });
 
+  it('a window started while another task creates its session joins that session (no "can\'t find session")', async () => {
+    // starts spread over the moment the session appears: some find it missing, some find it just created
+    for (let round = 0; round < 6; round++) {
+      const fresh = `Task-race${round}`;
+      const wins = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => new Promise<void>((r) => setTimeout(r, (i % 6) * 3)).then(() => driver.newWindow({ session: fresh, window: `w${i}`, argv: ['sleep', '60'] }))),
+      );
+      expect((await driver.listWindows(fresh)).map((w) => w.paneId).sort()).toEqual(wins.map((w) => w.paneId).sort());
+      expect(await driver.killSession(fresh)).toBe(true);
+    }
+  });
+
   it('logs every window of a burst from its first byte (pipe-pane in the same command list)', async () => {
     const dir = join(tmp.path, 'burst');
     mkdirSync(dir);

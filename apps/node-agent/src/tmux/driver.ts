@@ -265,9 +265,14 @@ export class TmuxDriver extends EventEmitter<TmuxDriverEvents> {
   }
 
   /** Runs a command list whose first command targets `session`; creates the session and runs it again if it is missing. */
+  /**
+   * Runs `commands` against `session`, creating it when they found it missing. A session that exists
+   * by the time that is checked was created meanwhile (another task of the team starting at the same
+   * moment): the commands are run again, not failed with "can't find session".
+   */
   private inSession(session: string, commands: TmuxCommand[]): Promise<string[][]> {
     return this.client.runList(commands).catch(async (err: unknown) => {
-      if (!isTmuxNotFound(err) || (err as TmuxCommandError).completed.length > 0 || (await this.hasSession(session))) throw err;
+      if (!isTmuxNotFound(err) || (err as TmuxCommandError).completed.length > 0) throw err;
       await this.ensureSession(session);
       return this.client.runList(commands);
     });
