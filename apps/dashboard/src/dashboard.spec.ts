@@ -1,6 +1,8 @@
+import { MENU_KEYS, type TaskChooseReply } from '@shoal/protocol';
 import { splitSse } from './api.js';
 import { ganttLayout, ganttRows, phaseLayers, ticks } from './charts/layout.js';
 import { orderAgents, utilisationSeries } from './derive.js';
+import { MENU_BUTTON_KEYS, describeChooseReply, parseChoice } from './menu-answer.js';
 import { parseRoute } from './route.js';
 import { type AttemptBar, applyRunEvent, attemptsOfView, mergeAttempts } from './run-live.js';
 import type { Run } from './types.js';
@@ -104,5 +106,15 @@ describe('dashboard model (pure parts of the page)', () => {
       { nodeId: 'a', cpu: [10, null] },
       { nodeId: 'b', cpu: [null, 20] },
     ]);
+  });
+
+  it('offers only keys of the API allow-list (MENU_KEYS) and reads a typed option as a number or a label', () => {
+    for (const k of MENU_BUTTON_KEYS) expect(MENU_KEYS).toContain(k);
+    expect(parseChoice(' 2 ')).toBe(2);
+    expect(parseChoice('0')).toBe('0');
+    expect(parseChoice('Yes, I trust')).toBe('Yes, I trust');
+    expect(parseChoice('  ')).toBeUndefined();
+    const reply = { runId: 'r', taskId: 't', attempt: 1, nodeId: 'n', message: 'ok', changed: true, menu: { id: 'trust', options: [] }, chosen: { index: 2, label: 'Yes' }, keys: ['Down', 'Enter'] } satisfies TaskChooseReply;
+    expect(describeChooseReply(reply)).toBe('chose 2. Yes (keys Down Enter): the screen changed');
   });
 });

@@ -4,6 +4,7 @@ import { useInterval } from '../store.js';
 import { useRun } from '../run-live.js';
 import { TERMINAL_TASK_STATES, type TaskCaptureReply, type TaskLogReply, type TaskSendReply } from '../types.js';
 import { ErrorNote, Panel, StateBadge, ago, clock, formatDuration, toast } from '../ui.js';
+import { MenuAnswer } from './menu-answer.js';
 import { TaskActions } from './run.js';
 
 /** Polls a text endpoint while `active`; keeps the last answer or error. */
@@ -88,7 +89,7 @@ export function TaskPage({ runId, taskId }: { runId: string; taskId: string }) {
           <dt>node</dt>
           <dd>{task.nodeId ?? '–'}</dd>
           <dt>agent</dt>
-          <dd>{task.agent && active ? <><StateBadge state={task.agent.state} /> {ago(task.agent.since)}</> : <span class="muted">not reported</span>}</dd>
+          <dd data-testid="agent-state">{task.agent && active ? <><StateBadge state={task.agent.state} /> {ago(task.agent.since)}</> : <span class="muted">not reported</span>}</dd>
           <dt>started</dt>
           <dd>{clock(task.startedAt)}</dd>
           <dt>took</dt>
@@ -115,6 +116,7 @@ export function TaskPage({ runId, taskId }: { runId: string; taskId: string }) {
           ) : null}
         </dl>
         <SendMessage path={base} enabled={running} />
+        <MenuAnswer path={base} enabled={running} agentState={active ? task.agent?.state : undefined} />
       </Panel>
       <div class="two-col">
         <Panel title="Screen">
