@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Disposables, findBinary, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
@@ -32,6 +32,9 @@ phases:
 `;
 
 const FAKE_AGENT = join(ROOT, 'test/fixtures/fake-agent.mjs');
+/** Draws claude's captured trust and API-key menus and follows Up/Down/Enter like the real CLI. */
+const MENU_AGENT = join(ROOT, 'test/fixtures/menu-agent.mjs');
+const CLAUDE_SCREENS = join(ROOT, 'apps/node-agent/src/presets/fixtures/claude');
 
 /** Long tasks to watch on the overview and then cancel from the run page; `prompt` is an agent waiting for input. */
 const longPlan = (dir: string) => `name: dashboard-long
@@ -212,6 +215,40 @@ phases:
     await waitFor(async () => (await page.locator('.gantt .bar[data-task="flaky"]').count()) === 2, { timeoutMs: 10_000, what: 'two Gantt bars of the retried task' });
     expect(await cluster.get(run.id)).toMatchObject({ state: 'succeeded', tasks: [{ id: 'flaky', state: 'succeeded', attempt: 2 }] });
     await shot('run-retried.png');
+  });
+
+  it("answers an agent's menu from the task page: a key button, a refused option listing the options, options chosen by label; the agent leaves the menu", async () => {
+    const choices = join(workDir, 'menu.choices');
+    const run = await cluster.submit(`name: dashboard-menu
+teams: [{ name: ops }]
+phases:
+  - id: p
+    tasks:
+      - { id: trusty, team: ops, role: Agent, agent: claude, command: ["${process.execPath}", "${MENU_AGENT}", "${CLAUDE_SCREENS}", "${choices}"], requires: { pool: main } }
+`);
+    await page.goto(`${cluster.api}/#/runs/${run.id}/tasks/trusty`);
+    const reply = page.locator('[data-testid="menu-reply"]');
+    const choose = async (option: string) => {
+      await page.locator('form.choose input:not([disabled])').fill(option);
+      await page.locator('form.choose button[type="submit"]:not([disabled])').click();
+    };
+    // the claude preset reads the trust menu: the panel is highlighted
+    await page.locator('[data-testid="agent-state"] [data-state="menu"]').waitFor({ timeout: 90_000 });
+    await page.locator('.menu-answer.in-menu').waitFor();
+    await page.locator('.menu-keys button[data-key="Down"]:not([disabled])').click();
+    await reply.filter({ hasText: 'pressed Down: the screen changed' }).waitFor({ timeout: 30_000 });
+    await choose('maybe');
+    await reply.filter({ hasText: 'choose refused (409)' }).filter({ hasText: '1. No, exit | 2. Yes, I trust this folder' }).waitFor({ timeout: 30_000 });
+    await choose('trust this');
+    await reply.filter({ hasText: /^chose 2\. Yes, I trust this folder .*: the screen changed$/ }).waitFor({ timeout: 30_000 });
+    await shot('task-menu.png');
+    // then claude's API-key menu; choosing its "Yes" brings the input box: waiting for input
+    await choose('Yes');
+    await reply.filter({ hasText: /^chose 1\. Yes .*: the screen changed$/ }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="agent-state"] [data-state="waiting-for-input"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('.menu-answer.in-menu').count()).toBe(0);
+    expect(readFileSync(choices, 'utf8')).toBe('trust: Yes, I trust this folder\napi-key: Yes\n');
+    await cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' });
   });
 
   it('stops every agent with Stop all (after a confirmation)', async () => {
