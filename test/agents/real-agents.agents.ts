@@ -188,15 +188,22 @@ it('five real agents in worktrees reach their prompts unattended, take the first
     const afterTurn = Object.fromEntries(CLIS.map((c) => [c, w.current(c)]));
     notes.push(`states after the turn (${Math.round((Date.now() - t0) / 1000)} s, prompts by ${promptsAtS} s): ${JSON.stringify(afterTurn)}`);
 
-    // cancel: every window gone, no process of the run left (codex's app-server daemon included)
+    // cancel: every window gone, no process of the run left (codex's app-server daemon included);
+    // each task's processes must be found before, or the check after could not fail
+    const before = processesOfRun(run.id);
+    const found = new Set(before.map((p) => p.task));
+    notes.push(`processes of the run before cancel: ${before.length} (${[...found].join(', ')})`);
     const cancel = await cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' });
     notes.push(`cancel: HTTP ${cancel.status}`);
     await cluster.waitForRun(run.id, 120_000);
     await w.poll();
-    await w.until(() => processesOfRun(run.id).length === 0, 'no process of the run', 30_000);
+    const ids: string[] = [...CLIS, MENU_TASK];
+    let left: string[] = [];
+    await w.until(() => processesOfRun(run.id).length === 0, 'no process of the run', 60_000);
+    const windowsDeadline = Date.now() + 60_000;
+    while ((left = (await windows()).filter((n) => ids.includes(n))).length > 0 && Date.now() < windowsDeadline) await new Promise((r) => setTimeout(r, 1000));
     leftover = processesOfRun(run.id);
-    const left = await windows();
-    stopped = Object.fromEntries([...CLIS, MENU_TASK].map((id) => [id, w.current(id) === 'cancelled' && !left.includes(id) && !leftover.some((p) => p.task === id)]));
+    stopped = Object.fromEntries(ids.map((id) => [id, found.has(id) && w.current(id) === 'cancelled' && !left.includes(id) && !leftover.some((p) => p.task === id)]));
     if (left.length > 0) notes.push(`windows left: ${left.join(', ')}`);
     for (const p of leftover) notes.push(`process left: ${p.task} pid ${p.pid} ${p.cmd}`);
   } finally {
