@@ -1,6 +1,6 @@
 import { TimeoutError } from '@shoal/protocol';
 import { PRESETS } from '../presets/index.js';
-import { sendFirstPrompt } from './first-prompt.js';
+import { FIRST_PROMPT_ECHO_MS, sendFirstPrompt } from './first-prompt.js';
 import type { PaneTmux } from './pane-input.js';
 
 const CLAUDE = PRESETS.claude;
@@ -13,6 +13,7 @@ function pane(screens: string[], sendText: PaneTmux['sendText'] = async () => ({
   const clock = { t: 0 };
   const typed: string[] = [];
   const seen: string[] = [];
+  const waits: (number | undefined)[] = [];
   const tmux = {
     capturePane: async () => {
       clock.t += 1000;
@@ -21,12 +22,13 @@ function pane(screens: string[], sendText: PaneTmux['sendText'] = async () => ({
       return s;
     },
     run: async () => ['0'],
-    sendText: async (p: string, text: string) => {
+    sendText: async (p: string, text: string, options?: { verifyTimeoutMs?: number }) => {
       typed.push(`${text} after ${seen.length} looks`);
+      waits.push(options?.verifyTimeoutMs);
       return sendText(p, text);
     },
   } as unknown as PaneTmux;
-  return { clock, typed, seen, tmux };
+  return { clock, typed, seen, waits, tmux };
 }
 
 const opts = (p: ReturnType<typeof pane>, deadlineMs = 60_000) => ({ tmux: p.tmux, paneId: () => '%1', preset: CLAUDE, prompt: 'do the thing', alive: () => true, now: () => p.clock.t, pollMs: 0, deadlineMs });
@@ -38,6 +40,9 @@ describe('first prompt', () => {
     expect(r).toEqual({ sent: true, at: p.clock.t });
     // 4 looks at the menu; the input box must stay unchanged for claude's 1.5 s: typed at the third look at it (looks are 1 s apart)
     expect(p.typed).toEqual(['do the thing after 7 looks']);
+    // a freshly started agent on a busy node echoes late: the first prompt waits longer than `send`'s 2 s
+    expect(p.waits).toEqual([FIRST_PROMPT_ECHO_MS]);
+    expect(FIRST_PROMPT_ECHO_MS).toBeGreaterThan(2000);
   });
 
   it('never types into a menu that stays: gives up at the deadline, naming the menu', async () => {

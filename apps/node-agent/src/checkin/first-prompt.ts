@@ -5,6 +5,14 @@ import type { PresetSpec } from '../presets/types.js';
 import { type PaneTmux, paneDead, typeLine } from './pane-input.js';
 
 /** Options of {@link sendFirstPrompt}. */
+/**
+ * How long the first prompt may take to show in the input box before Enter is withheld. Longer than
+ * the 2 s of `shoal send`: agents that have just started on a busy node echo late (the real-agent
+ * suite saw claude, gemini and opencode on 2 cores take longer than 2 s, so their prompt was left
+ * typed without Enter).
+ */
+export const FIRST_PROMPT_ECHO_MS = 15_000;
+
 export interface FirstPromptOptions {
   tmux: PaneTmux;
   /** The agent's pane (a getter: it changes when the agent restarts). */
@@ -43,7 +51,7 @@ export async function sendFirstPrompt(o: FirstPromptOptions): Promise<FirstPromp
     if (d.state === 'done') return { sent: false, reason: 'the agent exited before it waited for input' };
     if (d.state === 'waiting-for-input' && !d.menu) {
       try {
-        await typeLine(o.tmux, paneId, o.prompt);
+        await typeLine(o.tmux, paneId, o.prompt, undefined, { verifyTimeoutMs: FIRST_PROMPT_ECHO_MS });
         return { sent: true, at: now() };
       } catch (e) {
         if (e instanceof TimeoutError) return { sent: false, reason: `typed but not seen on screen, so Enter was not pressed (${e.message})` };

@@ -1,6 +1,6 @@
 import { KeyedLock } from '../tmux/keyed-lock.js';
 import type { TmuxDriver } from '../tmux/index.js';
-import type { SendTextResult } from '../tmux/types.js';
+import type { SendTextOptions, SendTextResult } from '../tmux/types.js';
 
 /** What check-ins and `shoal send` need from tmux. */
 export type PaneTmux = Pick<TmuxDriver, 'sendText' | 'capturePane' | 'run'>;
@@ -11,9 +11,9 @@ const typing = new KeyedLock();
  * Types one line into a pane and presses Enter, verified from the screen (copy-mode left first),
  * one writer per pane at a time, so a check-in and an operator's message never interleave.
  */
-export function typeLine(tmux: PaneTmux, paneId: string, text: string, hold?: () => Promise<void>): Promise<SendTextResult> {
+export function typeLine(tmux: PaneTmux, paneId: string, text: string, hold?: () => Promise<void>, options?: SendTextOptions): Promise<SendTextResult> {
   return typing.run(paneId, async () => {
-    const result = await tmux.sendText(paneId, text);
+    const result = await tmux.sendText(paneId, text, options);
     await hold?.();
     return result;
   });
