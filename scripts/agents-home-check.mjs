@@ -22,7 +22,7 @@ import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CapturePane, scratch } from './agents-capture/driver.mjs';
-import { AGENT_CLIS } from './agents-capture/versions.mjs';
+import { AGENT_CLIS, findInstalledCli } from './agents-capture/versions.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = process.env.SHOAL_HOME_CHECK_WORK ?? join(homedir(), '.cache/shoal/home-check');
@@ -38,16 +38,6 @@ const FAKE = {
   qwen: { OPENAI_API_KEY: 'sk-fake-00000000000000000000000000000000', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_MODEL: 'qwen3-coder-plus' },
   opencode: { ANTHROPIC_API_KEY: 'sk-ant-fake-0000000000000000000000000000000000000000' },
 };
-
-function findCli(name) {
-  const { bin, pkg, version } = AGENT_CLIS[name];
-  const dirs = [process.env.SHOAL_AGENT_CLIS, join(homedir(), '.cache/shoal/agent-clis'), '/root/agent-clis'].filter(Boolean);
-  for (const d of dirs) {
-    const pj = join(d, name, 'node_modules', pkg, 'package.json');
-    if (existsSync(pj) && JSON.parse(readFileSync(pj, 'utf8')).version === version) return { binDir: join(d, name, 'node_modules', '.bin'), bin, version };
-  }
-  return undefined;
-}
 
 const rx = (list) => list.map((p) => new RegExp(p, 'im'));
 const tail = (screen, n) => screen.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
@@ -131,7 +121,7 @@ const results = [];
 for (const arg of args) {
   const [name, only] = arg.split(':');
   const fake = only === 'key-only' ? Object.fromEntries(Object.entries(FAKE[name]).slice(0, 1)) : FAKE[name];
-  const cli = findCli(name);
+  const cli = findInstalledCli(name);
   if (!cli) {
     console.log(`\n## ${name}: not installed (pinned ${AGENT_CLIS[name].version}); skipped`);
     continue;

@@ -23,7 +23,7 @@ import { createServer } from 'node:http';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { AGENT_CLIS } from './agents-capture/versions.mjs';
+import { AGENT_CLIS, findInstalledCli } from './agents-capture/versions.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TOKEN = 'shc1.fake-mcp-check-token';
@@ -49,16 +49,6 @@ const { resolveTaskMcp, shoalMcpServer } = await import('@shoal/protocol');
 const sdk = (p) => import.meta.resolve(`@modelcontextprotocol/sdk/${p}`);
 const { McpServer } = await import(sdk('server/mcp.js'));
 const { StreamableHTTPServerTransport } = await import(sdk('server/streamableHttp.js'));
-
-function findCli(name) {
-  const { bin, pkg, version } = AGENT_CLIS[name];
-  const dirs = [process.env.SHOAL_AGENT_CLIS, join(homedir(), '.cache/shoal/agent-clis'), '/root/agent-clis'].filter(Boolean);
-  for (const d of dirs) {
-    const pj = join(d, name, 'node_modules', pkg, 'package.json');
-    if (existsSync(pj) && JSON.parse(readFileSync(pj, 'utf8')).version === version) return { binDir: join(d, name, 'node_modules', '.bin'), bin, version };
-  }
-  return undefined;
-}
 
 /** A streamable-HTTP MCP server with one tool that answers only the right bearer token; counts what it saw. */
 async function httpMcp() {
@@ -131,7 +121,7 @@ const plan = {
 const results = [];
 
 for (const name of names) {
-  const cli = findCli(name);
+  const cli = findInstalledCli(name);
   if (!cli) {
     console.log(`\n## ${name}: not installed (pinned ${AGENT_CLIS[name].version}); skipped`);
     results.push({ name, status: 'not installed' });
