@@ -56,6 +56,11 @@ class FakeNats {
   }
 }
 
+const orchestrators: Orchestrator[] = [];
+afterEach(() => {
+  for (const o of orchestrators.splice(0)) o.onModuleDestroy();
+});
+
 function fixture() {
   const config = loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_STATE_WRITE_DEADLINE_MS: '100' });
   const nats = new FakeNats();
@@ -82,6 +87,7 @@ function fixture() {
   );
   const bus = new EventBus();
   const orch = new Orchestrator(config, table, gw, nodes, bus, new RunTracer(), new Breakers(config, metrics), new Estimates(gw), new ResultCache(gw, metrics), metrics);
+  orchestrators.push(orch);
   const parsed = parsePlanText(PLAN);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const compiled = compilePlan(parsed.value);
@@ -93,7 +99,7 @@ function fixture() {
   return { nats, table, orch, newRun, metrics, bus };
 }
 
-const until = async (cond: () => boolean | Promise<boolean>, ms = 3000) => {
+const until = async (cond: () => boolean | Promise<boolean>, ms = 20_000) => {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
@@ -117,11 +123,11 @@ describe('Orchestrator dispatch', () => {
     nats.storeDown = true;
     await until(async () => (await metrics.value('shoal_state_write_failures_total{reason="transport"}')) >= 1);
     expect(nats.published).toEqual([]);
-    await until(() => run.view.tasks[0]!.state === 'queued');
-    expect(run.view.tasks[0]).toMatchObject({ state: 'queued', attempt: 1, waitingReason: expect.stringContaining('dispatch to n1 not stored, queued again') });
+    await until(() => run.view.tasks[0]!.state === 'queued', 10_000);
+    expect(run.view.tasks[0]).toMatchObject({ state: 'queued', attempt: 1, waitingReason: expect.stringMatching(/^dispatch to n1 not stored, queued again in \d+\.\d s: /) });
+    expect(orch.placer.depth()).toBe(0); // backing off: not offered to the placer until its delay is over
     nats.storeDown = false;
-    orch.kick();
-    await until(() => nats.published.length === 1);
+    await until(() => nats.published.length === 1, 30_000);
     expect(nats.published[0]).toMatchObject({ storedState: 'dispatched', task: { attempt: 1 } });
     expect(table.isDirty('r2')).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PROTOCOL_VERSION, pickTaskSpec, taskKey, type RunView, type TaskDispatched, type TaskFinished, type ShoalError, type TaskStatus, TransportError } from '@shoal/protocol';
-import { type CompiledTask, type Effect, Placer, type RunEngine } from '@shoal/scheduler';
+import { type CompiledTask, type Effect, Placer, type RunEngine, backoffDelayMs } from '@shoal/scheduler';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
@@ -30,6 +30,8 @@ export class Orchestrator implements OnModuleDestroy {
   mayDispatch: () => boolean = () => true;
   private roundScheduled = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Dispatches in a row whose `dispatched` transition could not be stored (0 after one is stored). */
+  private unstoredDispatches = 0;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
@@ -306,6 +308,7 @@ export class Orchestrator implements OnModuleDestroy {
       this.undispatch(run, taskId, attempt, nodeId, (e as Error).message);
       return;
     }
+    this.unstoredDispatches = 0;
     await failpoints.hit('after-dispatch-persist');
     if (this.table.get(runId) !== run) return;
     const t = run.view.tasks.find((x) => x.id === taskId);
@@ -313,17 +316,25 @@ export class Orchestrator implements OnModuleDestroy {
     await this.publish(run, taskId, attempt, nodeId);
   }
 
-  /** The `dispatched` transition was not stored: the attempt is queued again, same number, nothing published. */
+  /**
+   * The `dispatched` transition was not stored: the attempt is queued again, same number, nothing
+   * published. It goes back to the placer after a backoff that grows with the failures in a row
+   * (0.5 s up to 10 s), so a store outage is not a busy loop of doomed writes.
+   */
   private undispatch(run: ActiveRun, taskId: string, attempt: number, nodeId: string, why: string): void {
     const t = run.view.tasks.find((x) => x.id === taskId);
     if (this.table.get(run.view.id) !== run || t?.attempt !== attempt || t.state !== 'dispatched' || t.nodeId !== nodeId) return;
-    const reason = `dispatch to ${nodeId} not stored, queued again: ${why}`;
+    const delayMs = backoffDelayMs(++this.unstoredDispatches, taskKey(run.view.id, taskId), { initialDelayMs: 500, maxDelayMs: 10_000 });
+    const reason = `dispatch to ${nodeId} not stored, queued again in ${(delayMs / 1000).toFixed(1)} s: ${why}`;
     this.log.error(`${run.view.id}/${taskId} attempt ${attempt}: ${reason}`);
     t.state = 'queued';
     t.nodeId = t.dispatchedAt = undefined;
     t.waitingReason = reason;
     this.bus.emit({ type: 'task', runId: run.view.id, taskId, phaseId: t.phaseId, state: 'queued', attempt, reason, at: Date.now() });
-    this.enqueue(run, run.plan.tasks.get(taskId)!, Date.now());
+    this.later(delayMs, async () => {
+      const now = run.view.tasks.find((x) => x.id === taskId);
+      if (this.table.get(run.view.id) === run && now?.state === 'queued' && now.attempt === attempt) this.enqueue(run, run.plan.tasks.get(taskId)!, Date.now());
+    });
   }
 
   /** Mints an attempt's shared-cache grant (set by CacheAccess; unset in unit tests and without security). */
