@@ -53,3 +53,37 @@ describe('Autoscaler', () => {
     expect(a.decide({ ...idle, now: 1_000, queueDepth: 500, oldestWaitMs: 60_000 }).reasons.at(-1)).toMatch(/^cooling down after scaling up/);
   });
 });
+
+describe('Autoscaler: work no node takes', () => {
+  const opts = { minNodes: 1, maxNodes: 20, upWaitMs: 30_000, upCoolDownMs: 120_000 };
+  // one node with free slots (1 of 4 used) and CPU to spare, yet a queued task waited 245 s:
+  // anti-affinity, memory or the CPU band keep it off that node (the "stayed hold")
+  const stuck: FleetSignal = { now: 0, nodes: 1, queueDepth: 1, oldestWaitMs: 245_000, running: 1, cpuUtilisation: 0.3, expectedTaskMs: 60_000, slotsPerNode: 4 };
+
+  it('scales up when queued work waited past upWaitMs although the nodes report free slots', () => {
+    const d = new Autoscaler(opts).decide(stuck);
+    expect(d).toMatchObject({ current: 1, desired: 2, direction: 'up' });
+    expect(d.reasons[0]).toMatch(/1 queued task\(s\) no node took for 245 s need room beyond the 1 node\(s\) -> 2 node\(s\)/);
+    expect(d.reasons.at(-1)).toBe('scale up: oldest task waited 245 s');
+  });
+
+  it('also without a runtime estimate (expected 0 s still asks for one more node)', () => {
+    expect(new Autoscaler(opts).decide({ ...stuck, expectedTaskMs: 0 })).toMatchObject({ desired: 2, direction: 'up' });
+  });
+
+  it('holds while that work has waited less than upWaitMs', () => {
+    expect(new Autoscaler(opts).decide({ ...stuck, oldestWaitMs: 10_000 })).toMatchObject({ desired: 1, direction: 'hold' });
+  });
+
+  it('does not grow for queued work more nodes would not help (waitingForRoom 0: a missing label, an open preset breaker)', () => {
+    const d = new Autoscaler(opts).decide({ ...stuck, waitingForRoom: 0 });
+    expect(d).toMatchObject({ desired: 1, direction: 'hold' });
+    expect(d.reasons.at(-1)).toBe('fleet size matches demand');
+  });
+
+  it('sizes the extra room by the stuck work over the drain target', () => {
+    // 40 stuck x 60 s over 300 s = 8 slots / 4 per node = 2 nodes beyond the 3 there are
+    const d = new Autoscaler(opts).decide({ ...stuck, nodes: 3, queueDepth: 50, waitingForRoom: 40 });
+    expect(d).toMatchObject({ current: 3, desired: 5, direction: 'up' });
+  });
+});

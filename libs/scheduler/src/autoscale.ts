@@ -77,10 +77,15 @@ export class Autoscaler {
     const queueSlots = s.queueDepth > 0 ? Math.ceil((s.queueDepth * s.expectedTaskMs) / o.targetDrainMs) : 0;
     const byQueue = Math.ceil((s.running + queueSlots) / slots);
     const byCpu = Math.ceil((s.nodes * s.cpuUtilisation) / o.targetUtilisation);
-    let need = Math.max(byQueue, byCpu);
+    // Queued work that waited past upWaitMs was not taken by the nodes there are, whatever their free
+    // slots say (CPU, memory, anti-affinity or the CPU band held it back): it needs room beyond them.
+    const stuck = s.oldestWaitMs >= o.upWaitMs ? Math.min(s.queueDepth, s.waitingForRoom ?? s.queueDepth) : 0;
+    const byStuck = stuck > 0 ? s.nodes + Math.ceil(Math.max(1, Math.ceil((stuck * s.expectedTaskMs) / o.targetDrainMs)) / slots) : 0;
+    let need = Math.max(byQueue, byCpu, byStuck);
     reasons.push(
       `demand: ${s.running} running + ${s.queueDepth} queued x ${Math.round(s.expectedTaskMs / 1000)} s to drain in ${Math.round(o.targetDrainMs / 1000)} s -> ${byQueue} node(s); ` +
-        `CPU ${Math.round(s.cpuUtilisation * 100)}% of ${s.nodes} node(s) at target ${Math.round(o.targetUtilisation * 100)}% -> ${byCpu} node(s)`,
+        `CPU ${Math.round(s.cpuUtilisation * 100)}% of ${s.nodes} node(s) at target ${Math.round(o.targetUtilisation * 100)}% -> ${byCpu} node(s)` +
+        (stuck > 0 ? `; ${stuck} queued task(s) no node took for ${Math.round(s.oldestWaitMs / 1000)} s need room beyond the ${s.nodes} node(s) -> ${byStuck} node(s)` : ''),
     );
     need = clamp(need, o.minNodes, o.maxNodes);
     const hold = (why: string): ScaleDecision => ({ current: s.nodes, desired: s.nodes, direction: 'hold', reasons: [...reasons, why] });

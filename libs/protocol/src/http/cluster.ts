@@ -44,13 +44,48 @@ export interface FleetSignal {
   expectedTaskMs: number;
   /** Task slots a node offers (average). */
   slotsPerNode: number;
+  /**
+   * Queued tasks that wait for room more nodes would give (full, CPU, memory, task limit,
+   * anti-affinity, no live node), as opposed to a missing label or an open preset breaker.
+   * Absent: every queued task counts.
+   */
+  waitingForRoom?: number;
 }
 
-/** `GET /scaling`: the latest decision, the signal it came from, and the queue now. */
+/** One attempt of the scale actuator to set the fleet size (`GET /scaling`, docs/scaling.md). */
+export interface ScaleAction {
+  actuator: 'kubernetes' | 'command';
+  /** When the attempt ended (ms since the epoch). */
+  at: number;
+  /** The size asked for (the decision's desired count within the actuator's bounds). */
+  target: number;
+  /** The size found before acting (Deployment replicas; the live node count for a command). */
+  before?: number;
+  /** `applied`: the size was changed; `unchanged`: already there; `failed`: retried on the next decision. */
+  outcome: 'applied' | 'unchanged' | 'failed';
+  /** What happened: the API's answer, or the command's exit status and output tail. */
+  detail: string;
+  /** Error code of a failure (`E_TRANSPORT`, `E_TIMEOUT`, ...). */
+  code?: string;
+}
+
+/** The scale actuator as `GET /scaling` shows it. */
+export interface ScaleActuatorView {
+  kind: 'none' | 'kubernetes' | 'command';
+  /** The size the latest up/down decision asked for, within bounds; what the actuator works towards. */
+  target?: number;
+  /** The latest attempt and its outcome. */
+  last?: ScaleAction;
+  /** No new change before this time (ms since the epoch) after an applied one. */
+  coolDownUntil?: number;
+}
+
+/** `GET /scaling`: the latest decision, the signal it came from, the actuator, and the queue now. */
 export interface ScalingReply {
   decision?: ScaleDecided;
   signal?: FleetSignal;
   intervalMs: number;
+  actuator?: ScaleActuatorView;
   queue: QueueStats;
 }
 
