@@ -38,7 +38,7 @@ import { RunTracer } from './run-tracer.js';
 import { RunsController } from './runs.controller.js';
 import { RunsService } from './runs.service.js';
 import { ResultCache } from './result-cache.js';
-import { Scaling } from './scaling.service.js';
+import { Scaling } from './scaling/scaling.service.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesService } from './schedules.service.js';
 import { SchedulingController } from './scheduling.controller.js';

@@ -35,6 +35,33 @@ export interface CoordinatorConfig {
   workMaxDeliver: number;
   /** `SHOAL_CACHE_SWEEP_MS`: how often the leader deletes expired shared-cache entries (docs/cache.md). */
   cacheSweepMs: number;
+  /** Autoscaler timings and the actuator that acts on its decisions (docs/scaling.md). */
+  scale: ScaleConfig;
+}
+
+/** `SHOAL_SCALE_*`: the autoscaler's timings and the actuator (docs/scaling.md). */
+export interface ScaleConfig {
+  /** `SHOAL_SCALE_UP_WAIT_MS`: scale up once a queued task waited this long. */
+  upWaitMs: number;
+  /** `SHOAL_SCALE_STABILISE_MS`: quiet this long before scaling down. */
+  stabiliseMs: number;
+  /** `SHOAL_SCALE_UP_COOLDOWN_MS` / `SHOAL_SCALE_DOWN_COOLDOWN_MS`: no new decision to change for this long after one. */
+  upCoolDownMs: number;
+  downCoolDownMs: number;
+  /** `SHOAL_SCALE_ACTUATOR`: `none` (decide only), `kubernetes` (Deployment replicas) or `command` (an operator's program). */
+  actuator: 'none' | 'kubernetes' | 'command';
+  /** `SHOAL_SCALE_MIN_REPLICAS` / `SHOAL_SCALE_MAX_REPLICAS`: the actuator never sets a size outside these (default: SHOAL_MIN_NODES / SHOAL_MAX_NODES). */
+  minReplicas: number;
+  maxReplicas: number;
+  /** `SHOAL_SCALE_ACTUATOR_COOLDOWN_MS`: after an applied change, no other change for this long. */
+  actuatorCoolDownMs: number;
+  /** `SHOAL_SCALE_K8S_NAMESPACE` / `SHOAL_SCALE_K8S_DEPLOYMENT`: the node-agent Deployment whose replicas are set. */
+  k8sNamespace: string;
+  k8sDeployment: string;
+  /** `SHOAL_SCALE_COMMAND`: argv as a JSON array of strings (no shell); `{desired}` and `{current}` are replaced. */
+  command?: string[];
+  /** `SHOAL_SCALE_COMMAND_TIMEOUT_MS`: the command is killed after this. */
+  commandTimeoutMs: number;
 }
 
 /**
@@ -94,6 +121,49 @@ export function loadCoordinatorConfig(env: NodeJS.ProcessEnv = process.env): Coo
     workAckWaitMs: int(env, 'SHOAL_WORK_ACK_WAIT_MS', WORK_DELIVERY.ackWaitMs, 1000, 3_600_000),
     workMaxDeliver: int(env, 'SHOAL_WORK_MAX_DELIVER', WORK_DELIVERY.maxDeliver, 2, 10_000),
     cacheSweepMs: int(env, 'SHOAL_CACHE_SWEEP_MS', 60_000, 1000, 3_600_000),
+    scale: loadScaleConfig(env),
+  };
+}
+
+/** Reads the `SHOAL_SCALE_*` variables; a command actuator needs SHOAL_SCALE_COMMAND as a JSON array of strings. */
+export function loadScaleConfig(env: NodeJS.ProcessEnv): ScaleConfig {
+  const actuator = env.SHOAL_SCALE_ACTUATOR || 'none';
+  if (actuator !== 'none' && actuator !== 'kubernetes' && actuator !== 'command') throw new Error(`SHOAL_SCALE_ACTUATOR=${actuator}: must be none, kubernetes or command`);
+  let command: string[] | undefined;
+  if (env.SHOAL_SCALE_COMMAND) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.SHOAL_SCALE_COMMAND);
+    } catch {
+      parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string')) {
+      throw new Error(`SHOAL_SCALE_COMMAND=${env.SHOAL_SCALE_COMMAND}: must be a JSON array of strings (argv, no shell), e.g. ["/usr/local/bin/set-hosts","{desired}"]`);
+    }
+    command = parsed as string[];
+  }
+  if (actuator === 'command' && !command) throw new Error('SHOAL_SCALE_ACTUATOR=command needs SHOAL_SCALE_COMMAND (a JSON array of strings)');
+  const minReplicas = int(env, 'SHOAL_SCALE_MIN_REPLICAS', int(env, 'SHOAL_MIN_NODES', 1, 0, 100_000), 0, 100_000);
+  const maxReplicas = int(env, 'SHOAL_SCALE_MAX_REPLICAS', int(env, 'SHOAL_MAX_NODES', 100, 1, 100_000), 1, 100_000);
+  if (minReplicas > maxReplicas) throw new Error(`SHOAL_SCALE_MIN_REPLICAS=${minReplicas} is above SHOAL_SCALE_MAX_REPLICAS=${maxReplicas}`);
+  const name = (v: string, fallback: string) => {
+    const x = env[v] || fallback;
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(x)) throw new Error(`${v}=${x}: must be a Kubernetes object name`);
+    return x;
+  };
+  return {
+    upWaitMs: int(env, 'SHOAL_SCALE_UP_WAIT_MS', 30_000, 0, 86_400_000),
+    stabiliseMs: int(env, 'SHOAL_SCALE_STABILISE_MS', 5 * 60_000, 0, 86_400_000),
+    upCoolDownMs: int(env, 'SHOAL_SCALE_UP_COOLDOWN_MS', 2 * 60_000, 0, 86_400_000),
+    downCoolDownMs: int(env, 'SHOAL_SCALE_DOWN_COOLDOWN_MS', 10 * 60_000, 0, 86_400_000),
+    actuator,
+    minReplicas,
+    maxReplicas,
+    actuatorCoolDownMs: int(env, 'SHOAL_SCALE_ACTUATOR_COOLDOWN_MS', 60_000, 0, 86_400_000),
+    k8sNamespace: name('SHOAL_SCALE_K8S_NAMESPACE', 'shoal'),
+    k8sDeployment: name('SHOAL_SCALE_K8S_DEPLOYMENT', 'node-agent-pool'),
+    command,
+    commandTimeoutMs: int(env, 'SHOAL_SCALE_COMMAND_TIMEOUT_MS', 60_000, 100, 3_600_000),
   };
 }
 

@@ -15,7 +15,7 @@ import { OutputRing } from './output-ring.js';
 import { Reconciler } from './reconciler.js';
 import { RunTable } from './run-table.js';
 import { RunsService } from './runs.service.js';
-import { Scaling } from './scaling.service.js';
+import { Scaling } from './scaling/scaling.service.js';
 import { SchedulesService } from './schedules.service.js';
 import { BusAuthorization } from './security/bus-authorization.service.js';
 import { EnrolmentService } from './security/enrolment.service.js';

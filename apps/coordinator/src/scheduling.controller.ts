@@ -3,7 +3,7 @@ import type { BreakersReply, EstimatesReply, ScalingReply } from '@shoal/protoco
 import { Breakers } from './breakers.js';
 import { Estimates } from './estimates.service.js';
 import { Orchestrator } from './orchestrator.js';
-import { Scaling } from './scaling.service.js';
+import { Scaling } from './scaling/scaling.service.js';
 import { RequireScope } from './security/access.js';
 
 /** What the scheduler is thinking: scaling decision, queue, breakers and learned run times. */

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PROTOCOL_VERSION, type ScaleDecided } from '@shoal/protocol';
 import { type AutoscaleState, Autoscaler, type FleetSignal } from '@shoal/scheduler';
-import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
-import { Estimates } from './estimates.service.js';
-import { Metrics } from './metrics.js';
-import { NatsGateway } from './nats.gateway.js';
-import { NodeRegistry } from './node-registry.js';
-import { Orchestrator } from './orchestrator.js';
-import { RunTable } from './run-table.js';
+import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
+import { Estimates } from '../estimates.service.js';
+import { Metrics } from '../metrics.js';
+import { NatsGateway } from '../nats.gateway.js';
+import { NodeRegistry } from '../node-registry.js';
+import { Orchestrator } from '../orchestrator.js';
+import { RunTable } from '../run-table.js';
 
 const STATE_KEY = 'autoscale';
 
