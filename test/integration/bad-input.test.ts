@@ -158,3 +158,31 @@ describe('plans that are too big or too wrong', () => {
     expect(await metric('shoal_event_loop_busy_max_seconds')).toBeGreaterThan(0);
   });
 });
+
+describe('POST /runs with an Idempotency-Key', () => {
+  const post = async (body: string, key: string) => {
+    const res = await cluster.fetch(`${cluster.api}/runs`, { method: 'POST', body, headers: { 'content-type': 'application/yaml', 'idempotency-key': key } });
+    return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: (await res.json()) as { id?: string; idempotencyKey?: string; message?: string; issues?: Array<{ path: string; message: string }> } };
+  };
+
+  it('answers a retry with the run the key started (200, Idempotent-Replayed), refuses the key for another plan (409) and a malformed key (400)', async () => {
+    const key = `k-${Date.now()}`;
+    const first = await post(plan('keyed', 1), key);
+    expect(first).toMatchObject({ status: 201, replayed: null, body: { idempotencyKey: key } });
+    const again = await post(plan('keyed', 1), key);
+    expect(again).toMatchObject({ status: 200, replayed: 'true', body: { id: first.body.id, idempotencyKey: key } });
+    const runs = (await (await cluster.fetch(`${cluster.api}/runs`)).json()) as Array<{ id: string; plan: string }>;
+    expect(runs.filter((r) => r.plan === 'keyed')).toHaveLength(1);
+    const other = await post(plan('keyed', 2), key);
+    expect(other.status).toBe(409);
+    expect(other.body.message).toBe(`Idempotency-Key "${key}" was already used for run ${first.body.id} with a different plan; send a new key with a new submission`);
+    const stored = (await (await cluster.fetch(`${cluster.api}/runs/${first.body.id}`)).json()) as { tasks: unknown[] };
+    expect(stored.tasks).toHaveLength(1); // the stored run and its plan are untouched
+    const bad = await post(plan('keyed', 1), 'two words');
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues).toEqual([{ path: 'Idempotency-Key header', message: expect.stringMatching(/^must be 1 to 128 letters, digits or \. _ : -/) }]);
+    const fresh = await post(plan('keyed', 1), `${key}-2`);
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.id).not.toBe(first.body.id);
+  });
+});

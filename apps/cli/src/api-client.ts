@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,8 @@ import type {
   TaskChooseReply,
   MenuChoice,
 } from '@shoal/protocol';
-import { TransportError, ValidationError } from '@shoal/protocol';
+import { IDEMPOTENCY_KEY_HEADER, TransportError, ValidationError } from '@shoal/protocol';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import { type HttpAnswer, httpFetch } from './http.js';
 import { splitSse } from './sse.js';
 
@@ -118,6 +120,13 @@ export function resolveConnection(flags: ConnectionFlags = {}, env = process.env
   return { base, token, tokenSource, ca, caFile };
 }
 
+/** How `shoal run` submits: its own key (else a new UUID), and how long it retries. */
+export interface SubmitOptions {
+  idempotencyKey?: string;
+  /** Retry a 503 or a lost connection this long (0: one try). */
+  retryForMs?: number;
+}
+
 /** An error answer of the API. */
 export class ApiError extends Error {
   constructor(
@@ -143,8 +152,25 @@ export class ApiClient {
     return this.conn.base;
   }
 
-  submit(planText: string): Promise<RunView> {
-    return this.call('POST', '/runs', planText, 'application/yaml');
+  /**
+   * Submits a plan, safe to retry: every try carries the same `Idempotency-Key` (a new UUID unless
+   * given), so a retry after a lost answer or a coordinator failover answers the run the first try
+   * started instead of starting a second one. A 503 (a standby, a store outage) or a connection
+   * lost mid-request is retried with backoff for `retryForMs` (default 30 s); an API that refuses
+   * the first connection fails at once (nothing is running there).
+   */
+  submit(planText: string, opts: SubmitOptions = {}): Promise<RunView> {
+    const key = opts.idempotencyKey ?? randomUUID();
+    const deadline = Date.now() + (opts.retryForMs ?? 30_000);
+    let tries = 0;
+    const retriable = (e: unknown) =>
+      Date.now() < deadline &&
+      ((e instanceof ApiError && e.status === 503) || (e instanceof TransportError && !(tries === 1 && (e.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED')));
+    const policy = retry(handleWhen(retriable), { maxAttempts: Number.MAX_SAFE_INTEGER, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 5_000 }) });
+    return policy.execute(() => {
+      tries += 1;
+      return this.call<RunView>('POST', '/runs', planText, 'application/yaml', { [IDEMPOTENCY_KEY_HEADER]: key });
+    });
   }
   run(id: string): Promise<RunView> {
     return this.call('GET', `/runs/${encodeURIComponent(id)}`);
@@ -273,8 +299,8 @@ export class ApiClient {
     return { events: events(), close: () => res.close() };
   }
 
-  private async call<T>(method: string, path: string, body?: string, contentType?: string): Promise<T> {
-    const res = await this.fetch(path, method, contentType ? { 'content-type': contentType } : {}, body);
+  private async call<T>(method: string, path: string, body?: string, contentType?: string, headers: Record<string, string> = {}): Promise<T> {
+    const res = await this.fetch(path, method, { ...headers, ...(contentType ? { 'content-type': contentType } : {}) }, body);
     const json = parse(await res.text());
     if (!res.ok) throw new ApiError(res.status, json as ApiError['body'], this.conn.tokenSource);
     return json as T;
@@ -290,7 +316,7 @@ export class ApiClient {
       const hint = tls
         ? `The server's certificate is not trusted: pass --tls-ca <ca.pem> or set SHOAL_CA_FILE${this.conn.caFile ? ` (used: ${this.conn.caFile})` : ''}.`
         : 'Is `shoal up` running? Set --api or SHOAL_API.';
-      throw new TransportError(`cannot reach the Shoal API at ${this.base} (${tls ? err.message : (err.code ?? err.message)}). ${hint}`);
+      throw new TransportError(`cannot reach the Shoal API at ${this.base} (${tls ? err.message : (err.code ?? err.message)}). ${hint}`, { cause: err });
     }
   }
 }

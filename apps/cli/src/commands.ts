@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type FieldIssue, formatIssues, parsePlanText, ValidationError } from '@shoal/protocol';
-import { ApiClient, ApiError } from './api-client.js';
+import { ApiClient, ApiError, type SubmitOptions } from './api-client.js';
 import { followRun } from './follow/follow.js';
 import type { Output } from './output.js';
 import { agentCell, outputTails, runTable } from './render.js';
@@ -60,7 +60,7 @@ export async function validate(path: string, output: Output): Promise<number> {
 }
 
 /** Options of {@link runPlan}. */
-export interface RunPlanOptions {
+export interface RunPlanOptions extends SubmitOptions {
   follow?: boolean;
   /** Progress bars redrawn in place (default: when stdout is a terminal and not --json). */
   tty?: boolean;
@@ -78,7 +78,7 @@ export interface RunPlanOptions {
  */
 export async function runPlan(api: ApiClient, path: string, o: RunPlanOptions, output: Output): Promise<number> {
   const text = await validateFile(path);
-  const run = await api.submit(text);
+  const run = await api.submit(text, { idempotencyKey: o.idempotencyKey, retryForMs: o.retryForMs });
   const submitted = `run ${run.id} submitted (${run.tasks.length} tasks in ${run.phases.length} phases)`;
   if (!o.follow) {
     output.show(run, () => submitted);

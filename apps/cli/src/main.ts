@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { ApiClient, resolveConnection } from './api-client.js';
 import { explain, nodes, runPlan, status, validate } from './commands.js';
 import { registerAnalyticsCommand } from './commands/analytics.js';
@@ -59,9 +59,15 @@ program
   .command('run <plan>')
   .description('submit a plan (YAML or JSON); --json: the run, or with --follow one JSON object per line (submitted, events, result)')
   .option('-f, --follow', 'show live progress (bars per phase on a terminal, lines otherwise); exit 0 only if the run succeeded')
+  .option('--idempotency-key <key>', 'submit with this key (default: a new UUID): the same key again answers the run it started instead of starting another')
+  .option('--retry-for <seconds>', 'retry a 503 or a lost connection this long, with the same key (0: one try; default 30)', (v) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InvalidArgumentError('must be a number of seconds from 0 to 3600');
+    return n;
+  })
   .action(
-    act((plan: string, o: { follow?: boolean }) =>
-      runPlan(api(), plan, { follow: o.follow, tty: !!process.stdout.isTTY && !output.json, write: (s) => process.stdout.write(s), columns: () => process.stdout.columns ?? 80, rows: () => process.stdout.rows ?? 24 }, output),
+    act((plan: string, o: { follow?: boolean; idempotencyKey?: string; retryFor?: number }) =>
+      runPlan(api(), plan, { follow: o.follow, idempotencyKey: o.idempotencyKey, retryForMs: (o.retryFor ?? 30) * 1000, tty: !!process.stdout.isTTY && !output.json, write: (s) => process.stdout.write(s), columns: () => process.stdout.columns ?? 80, rows: () => process.stdout.rows ?? 24 }, output),
     ),
   );
 

@@ -43,6 +43,13 @@ class FakeNats {
     this.docs.set(key, { text: JSON.stringify(value), revision: ++this.seq });
     return this.seq;
   }
+  async createRun(key: string, value: unknown): Promise<number> {
+    return this.casRun(key, JSON.stringify(value), undefined);
+  }
+  async getRunEntry(key: string) {
+    const d = this.docs.get(key);
+    return d ? { value: JSON.parse(d.text) as unknown, revision: d.revision } : undefined;
+  }
   async getRun() {
     return undefined;
   }

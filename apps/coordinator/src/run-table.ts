@@ -107,12 +107,25 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     return this.slots.get(runId)?.dirty ?? false;
   }
 
-  /** Stores the plan text of a run (immutable, read back after a coordinator restart); retried, then rejects. */
+  /**
+   * Stores the plan text of a run (immutable, read back after a coordinator restart); retried,
+   * then rejects. Create-if-absent: the same text already stored is fine (a retried submission),
+   * another text is a ConflictError and is never overwritten.
+   */
   async savePlan(runId: string, planText: string): Promise<void> {
-    await casWrite(
-      { what: `the plan of run ${runId}`, attempt: () => this.nats.putRun(`plan.${runId}`, { text: planText }) },
-      { deadlineMs: this.config.stateWriteDeadlineMs },
-    );
+    const key = `plan.${runId}`;
+    const storedRevision = async () => {
+      const stored = await this.nats.getRunEntry<{ text?: string }>(key);
+      return stored?.value.text === planText ? stored.revision : undefined;
+    };
+    try {
+      await casWrite(
+        { what: `the plan of run ${runId}`, attempt: () => this.nats.createRun(key, { text: planText }), ownWriteLanded: storedRevision },
+        { deadlineMs: this.config.stateWriteDeadlineMs },
+      );
+    } catch (e) {
+      if (!(e instanceof ConflictError) || (await storedRevision()) === undefined) throw e;
+    }
   }
 
   /**

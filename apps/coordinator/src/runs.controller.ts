@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, type OnModuleDestroy, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, type OnModuleDestroy, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { RunEvent, RunSummary, RunView, TaskCaptureReply, TaskChooseReply, TaskKeysReply, TaskSendReply } from '@shoal/protocol';
-import { ChooseOptionRequest, SendKeysRequest, SendTextRequest, TERMINAL_RUN, ValidationError } from '@shoal/protocol';
+import { ChooseOptionRequest, IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKey, SendKeysRequest, SendTextRequest, TERMINAL_RUN, ValidationError } from '@shoal/protocol';
 import type { OperatorAction } from '@shoal/scheduler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventBus } from './event-bus.js';
@@ -9,7 +9,7 @@ import { LeadershipService } from './leadership/leadership.service.js';
 import { StoredRuns } from './leadership/stored-runs.js';
 import { RunsService } from './runs.service.js';
 import { RequireScope, TaskTokenMay } from './security/access.js';
-import { parseBody } from './security/parse-body.js';
+import { parseBody, parseHeader } from './security/parse-body.js';
 
 const ACTIONS: readonly OperatorAction[] = ['retry', 'skip', 'cancel'];
 
@@ -26,12 +26,18 @@ export class RunsController implements OnModuleDestroy {
     private readonly stored: StoredRuns,
   ) {}
 
-  /** Submits a plan (YAML or JSON body). 201 with the run view; 400 with every problem listed. */
+  /**
+   * Submits a plan (YAML or JSON body). 201 with the run view; 400 with every problem listed.
+   * With an `Idempotency-Key` header a retry answers the run the key started (200,
+   * `Idempotent-Replayed: true`), or 409 when the key was used for another plan.
+   */
   @Post()
   @RequireScope('operate')
   @HttpCode(201)
-  submit(@Body() body: unknown): Promise<RunView> {
-    return this.runs.submit(body);
+  async submit(@Body() body: unknown, @Headers(IDEMPOTENCY_KEY_HEADER.toLowerCase()) key: string | undefined, @Res({ passthrough: true }) res: FastifyReply): Promise<RunView> {
+    const { view, replayed } = await this.runs.submit(body, key === undefined ? undefined : parseHeader(IDEMPOTENCY_KEY_HEADER, IdempotencyKey, key));
+    if (replayed) void res.status(200).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+    return view;
   }
 
   /** Runs newest first: the leader's from memory, a standby's from the runs bucket. */

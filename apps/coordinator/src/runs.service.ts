@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   ConflictError,
   PROTOCOL_VERSION,
   type FieldIssue,
+  type IdempotencyKey,
   NotFoundError,
   type RunSummary,
   type RunView,
@@ -25,6 +26,21 @@ import { PlanIntake } from './plan-intake/plan-intake.service.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 
+/** What `POST /runs` answers: the run, and whether an earlier request with the same key started it. */
+export interface Submitted {
+  view: RunView;
+  replayed: boolean;
+}
+
+/**
+ * A new run's id: the plan's name and 8 random hex digits, or, for a keyed submission, 12 hex
+ * digits of the key's SHA-256, so every retry of it (on any coordinator) names the same run.
+ */
+export function runIdFor(planName: string, idempotencyKey?: string): string {
+  const suffix = idempotencyKey ? createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 12) : randomBytes(4).toString('hex');
+  return `${planName.slice(0, 54)}-${suffix}`;
+}
+
 /** Operator-facing operations on runs: submit, read, cancel, decide on tasks awaiting an operator. */
 @Injectable()
 export class RunsService {
@@ -45,14 +61,40 @@ export class RunsService {
    * problems (at most 50, then how many more). Parsing, validation and compilation run on the
    * plan-intake worker threads (see {@link PlanIntake}): the event loop only builds the run.
    */
-  async submit(body: unknown): Promise<RunView> {
+  async submit(body: unknown, idempotencyKey?: IdempotencyKey): Promise<Submitted> {
     const { compiled, text } = await this.intake.check(body);
-    const runId = `${compiled.name.slice(0, 54)}-${randomBytes(4).toString('hex')}`;
+    const runId = runIdFor(compiled.name, idempotencyKey);
+    if (idempotencyKey) {
+      const prior = await this.priorSubmission(runId, idempotencyKey, text);
+      if (prior) return { view: prior, replayed: true };
+    }
     const engine = this.engine(compiled, runId);
     const view = engine.createView(runId, this.tracer.startRun(runId, compiled.name));
-    await this.orchestrator.accept({ view, engine, plan: compiled }, text);
+    if (idempotencyKey) view.idempotencyKey = idempotencyKey;
+    try {
+      await this.orchestrator.accept({ view, engine, plan: compiled }, text);
+    } catch (e) {
+      const prior = idempotencyKey && e instanceof ConflictError ? await this.priorSubmission(runId, idempotencyKey, text) : undefined;
+      if (prior) return { view: prior, replayed: true }; // the same submission, sent twice at once
+      throw e;
+    }
     this.log.log(`run ${runId} accepted: plan ${compiled.name}, ${compiled.tasks.size} tasks in ${compiled.phases.size} phases`);
-    return view;
+    return { view, replayed: false };
+  }
+
+  /**
+   * The run an earlier request with this key started (memory first, then the runs bucket), or
+   * undefined when there is none; a ConflictError when the key was used for another plan.
+   */
+  private async priorSubmission(runId: string, key: IdempotencyKey, planText: string): Promise<RunView | undefined> {
+    const prior = this.table.get(runId)?.view ?? (await this.nats.getRun<RunView>(`run.${runId}`));
+    if (!prior) return undefined;
+    const stored = await this.nats.getRun<{ text: string }>(`plan.${runId}`);
+    if (prior.idempotencyKey !== key || stored?.text !== planText) {
+      throw new ConflictError(`Idempotency-Key "${key}" was already used for run ${runId} with a different plan; send a new key with a new submission`);
+    }
+    this.log.log(`run ${runId}: a retried submission (same Idempotency-Key and plan) answered with the run it started`);
+    return this.agents.merge(prior);
   }
 
   /** The current view of a run (memory first, then the KV bucket), with its agents' live states merged in. */

@@ -126,7 +126,7 @@ export class SchedulesService implements OnModuleDestroy {
       return;
     }
     try {
-      const run = await this.runs.submit(s.planText);
+      const { view: run } = await this.runs.submit(s.planText);
       this.log.log(`schedule ${s.name} fired run ${run.id} (${d.reason})`);
       claimed.runs = [...claimed.runs, run.id].slice(-KEEP_RUNS);
       await this.nats.updateRun(key, claimed, revision).catch(() => undefined);

@@ -54,6 +54,8 @@ export interface RunView {
   finishedAt?: number;
   reason?: string;
   traceId?: string;
+  /** The `Idempotency-Key` the run was submitted with: a retry with the same key answers this run. */
+  idempotencyKey?: string;
   phases: PhaseView[];
   tasks: TaskView[];
 }

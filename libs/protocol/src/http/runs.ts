@@ -18,6 +18,21 @@ export interface RunSummary {
   tasks: number;
 }
 
+/** The request header that makes `POST /runs` safe to retry (the same key answers the same run). */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** The answer header set when `POST /runs` returned the run an earlier request with the same key started. */
+export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/**
+ * An `Idempotency-Key`: 1 to 128 letters, digits and `._:-` (a UUID fits). A client sends a new
+ * key per submission and the same key on every retry of it.
+ */
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1 to 128 letters, digits or . _ : - (e.g. a UUID), one key per submission, the same on its retries');
+export type IdempotencyKey = z.infer<typeof IdempotencyKey>;
+
 /** The longest line `POST /runs/:id/tasks/:task/send` types into a pane. */
 export const SEND_TEXT_MAX = 8192;
 
