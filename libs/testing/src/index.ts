@@ -24,5 +24,6 @@ export {
   type NatsConnectOptions,
 } from './nats-server.js';
 export { startNatsCluster, type StartNatsClusterOptions, type NatsClusterHandle } from './nats-cluster.js';
+export { startNatsLeafPair, type StartNatsLeafPairOptions, type NatsLeafPair, type HubPorts, type LeafPorts } from './nats-leaf.js';
 export { tmuxSocket, isNoTmuxServerError, type TmuxSocket } from './tmux-socket.js';
 export { createNetnsLink, netnsUnsupportedReason, type NetnsLink } from './netns.js';

@@ -1,0 +1,211 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
+import { SecurityStore, connectNats, identitiesOf, newUserKeys, renderNatsAuthorization, renderNatsServerConfig, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
+import { Disposables, type NatsLeafPair, type SpawnedProcess, freePort, spawnProcess, startNatsLeafPair, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { HUB_JS_DOMAIN, renderLeafAuthorization, renderLeafServerConfig, siteLinkUser, siteLinkUserName } from '../../apps/cli/src/leaf/leaf-config.js';
+import { ROOT } from '../support/cluster.js';
+
+/**
+ * Multi-cluster through a NATS leaf node (docs/multi-cluster.md), security on at both ends: the
+ * coordinator and node `hub-a` on the hub; node `site-b-1` (label region=b) on a second
+ * nats-server linked to the hub as a leaf node, authenticated there with its own nkey, the link
+ * authenticated at the hub as the site's user with rights for that node only.
+ */
+const run = promisify(execFile);
+const disposables = new Disposables();
+const ns = `t${Math.random().toString(36).slice(2, 10)}`;
+const topo = topology(ns);
+const SITE = 'b';
+const HUB_NODE = 'hub-a';
+const SITE_NODE = 'site-b-1';
+let pair: NatsLeafPair;
+let api: string;
+let adminToken: string;
+let work: string;
+let rogueSeed: string;
+let store: SecurityStore;
+
+/** bcrypt of the link password (nats-server keeps only the hash); libxcrypt through Python's crypt, passed as argv. */
+function bcrypt(password: string): string {
+  const script = 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))';
+  const hash = execFileSync('python3', ['-W', 'ignore', '-c', script, password], { encoding: 'utf8' }).trim();
+  if (!/^\$2[aby]\$/.test(hash)) throw new Error(`python3 crypt gave no bcrypt hash: ${hash}`);
+  return hash;
+}
+
+const authorized = (url: string, init: RequestInit = {}) =>
+  fetch(url, { signal: AbortSignal.timeout(20_000), ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${adminToken}` } });
+async function json<T>(path: string, init?: RequestInit): Promise<T> {
+  const res = await authorized(`${api}${path}`, init);
+  const body = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+const task = (view: RunView, id: string): TaskView => {
+  const t = view.tasks.find((x) => x.id === id);
+  if (!t) throw new Error(`no task ${id} in ${view.id}`);
+  return t;
+};
+
+function spawnAgent(nodeId: string, labels: string, dataDir: string, socket: string, natsUrl: string): SpawnedProcess {
+  const p = spawnProcess([process.execPath, join(ROOT, 'apps/node-agent/dist/main.js')], {
+    name: `node-agent ${nodeId}`,
+    env: {
+      ...process.env,
+      NATS_URL: natsUrl,
+      SHOAL_NS: ns,
+      SHOAL_NODE_ID: nodeId,
+      SHOAL_TMUX_SOCKET: socket,
+      SHOAL_DATA_DIR: dataDir,
+      SHOAL_PULSE_MS: '1000',
+      SHOAL_LABELS: labels,
+      SHOAL_GOVERNOR_PREFIX: `shoal-test-${ns}-${nodeId}`,
+      SHOAL_CPU_BAND: 'off',
+    },
+  });
+  disposables.add(async () => {
+    await p.stop('SIGTERM', 20_000);
+    await run('tmux', ['-L', socket, 'kill-server']).catch(() => undefined);
+  });
+  return p;
+}
+
+beforeAll(async () => {
+  const dir = tempDir('shoal-leaf-');
+  disposables.add(() => dir.dispose());
+  work = dir.path;
+  const natsDir = join(dir.path, 'nats');
+  store = SecurityStore.init(join(dir.path, 'security'));
+  adminToken = store.adminToken()!;
+  // every node generates its key on "its host" and is enrolled with the control host, as `shoal join` does
+  const keys = { [HUB_NODE]: newUserKeys(), [SITE_NODE]: newUserKeys() };
+  for (const [id, k] of Object.entries(keys)) store.enrol(store.createJoinToken().token, { id, publicKey: k.publicKey, enrolledAt: Date.now() });
+  const linkPassword = randomBytes(24).toString('base64url');
+  const rogue = newUserKeys();
+  rogueSeed = rogue.seed;
+  mkdirSync(natsDir, { recursive: true, mode: 0o700 });
+  // the hub: Shoal's own config with a leafnode listener and a JetStream domain; its users are the
+  // store's identities plus the site's link user (rights of site-b-1 only)
+  writeSecretFile(join(natsDir, 'auth.conf'), renderNatsAuthorization(identitiesOf(store.snapshot, topo), [siteLinkUser(topo, { name: SITE, passwordHash: bcrypt(linkPassword), nodeIds: [SITE_NODE] }, HUB_JS_DOMAIN)]));
+  // the leaf: only the site's node — and, standing for a compromised site server, one user with every right
+  const leafAuth = renderLeafAuthorization(topo, [{ id: SITE_NODE, publicKey: keys[SITE_NODE].publicKey }], HUB_JS_DOMAIN).replace(
+    '  users = [\n',
+    `  users = [\n    { nkey: ${JSON.stringify(rogue.publicKey)}, permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } } },\n`,
+  );
+  writeSecretFile(join(natsDir, 'leaf-auth.conf'), leafAuth);
+  pair = await startNatsLeafPair({
+    configDir: natsDir,
+    hubConfig: ({ port, leafPort }) =>
+      renderNatsServerConfig({ host: '127.0.0.1', port, storeDir: join(natsDir, 'js'), authFile: 'auth.conf', pidFile: join(natsDir, 'hub.pid'), leafListen: `127.0.0.1:${leafPort}`, jsDomain: HUB_JS_DOMAIN }),
+    leafConfig: ({ port, hubLeafPort }) =>
+      renderLeafServerConfig({ serverName: `site-${SITE}-${ns}`, host: '127.0.0.1', port, hubUrls: [`nats-leaf://127.0.0.1:${hubLeafPort}`], user: siteLinkUserName(SITE), password: linkPassword, jsDomain: HUB_JS_DOMAIN, authFile: 'leaf-auth.conf' }),
+    startTimeoutMs: 60_000,
+  });
+  disposables.add(() => pair.stop());
+
+  const port = await freePort();
+  api = `http://127.0.0.1:${port}`;
+  // No SHOAL_NATS_AUTH_FILE: this coordinator does not rewrite the hub's users (its store does
+  // not know sites yet and would drop the link user; docs/multi-cluster.md).
+  const coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
+    name: 'coordinator',
+    env: { ...process.env, NATS_URL: pair.hub.url, SHOAL_NS: ns, SHOAL_SECURITY_DIR: store.dir, PORT: String(port), SHOAL_PUBLIC_URL: api, SHOAL_NODE_TTL_MS: '6000', SHOAL_HOST_CPU_HIGH: '100' },
+  });
+  disposables.add(() => coordinator.stop('SIGTERM', 15_000));
+  await coordinator.waitForLine(/listening on/, 60_000);
+
+  const agents = [
+    { id: HUB_NODE, labels: 'region=a', url: pair.hub.url },
+    { id: SITE_NODE, labels: 'region=b', url: pair.leaf.url },
+  ].map((a) => {
+    const tmux = tmuxSocket();
+    disposables.add(() => tmux.dispose());
+    const dataDir = join(dir.path, a.id);
+    writeNodeCredentials(join(dataDir, 'credentials.json'), { nodeId: a.id, namespace: ns, servers: [a.url], seed: keys[a.id]!.seed, publicKey: keys[a.id]!.publicKey, inboxPrefix: nodeInboxPrefix(topo, a.id), coordinator: api });
+    return spawnAgent(a.id, a.labels, dataDir, tmux.name, a.url);
+  });
+  for (const p of agents) await p.waitForLine(/ready: governor/, 60_000);
+  await waitFor(
+    async () => {
+      const nodes = await json<{ id: string; state: string }[]>('/nodes');
+      return [HUB_NODE, SITE_NODE].every((id) => nodes.some((n) => n.id === id && n.state === 'alive'));
+    },
+    { timeoutMs: 30_000, what: 'both node-agents (hub and leaf side) alive at the coordinator' },
+  );
+}, 180_000);
+
+afterAll(() => disposables.disposeAll(), 120_000);
+
+describe('a node-agent attached through a NATS leaf node', () => {
+  it('runs the task requiring region=b on the leaf-side node (output and control replies cross the link) and the unlabelled one', async () => {
+    const release = join(work, 'release-b');
+    const plan = [
+      'name: leaf',
+      'teams: [{ name: ops }]',
+      'phases:',
+      '  - id: p',
+      '    tasks:',
+      `      - ${JSON.stringify({ id: 'remote', team: 'ops', role: 'Ops-B', requires: { region: 'b' }, resources: { cpu: 5, memory: 256 }, command: ['sh', '-c', 'echo ran-on-b; while [ ! -e "$1" ]; do sleep 0.1; done', 'sh', release] })}`,
+      `      - ${JSON.stringify({ id: 'anywhere', team: 'ops', role: 'Ops-Any', resources: { cpu: 5, memory: 256 }, command: ['echo', 'ran-anywhere'] })}`,
+      '',
+    ].join('\n');
+    const { id } = await json<RunView>('/runs', { method: 'POST', body: plan, headers: { 'content-type': 'application/yaml' } });
+    const running = await waitFor(
+      async () => {
+        const t = task(await json<RunView>(`/runs/${id}`), 'remote');
+        return t.state === 'running' ? t : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'the region=b task running' },
+    );
+    expect(running.nodeId).toBe(SITE_NODE);
+    // a control request to the leaf-side node, answered across the link
+    const screen = await waitFor(
+      async () => {
+        const c = await json<TaskCaptureReply>(`/runs/${id}/tasks/remote/capture`);
+        return c.text.includes('ran-on-b') ? c : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the leaf-side task's screen through the coordinator" },
+    );
+    expect(screen.nodeId).toBe(SITE_NODE);
+    writeFileSync(release, '');
+    let done: RunView | undefined;
+    await waitFor(
+      async () => {
+        done = await json<RunView>(`/runs/${id}`);
+        return ['succeeded', 'failed', 'cancelled'].includes(done.state);
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: `run ${id} to finish` },
+    );
+    expect(done!.state).toBe('succeeded');
+    expect(task(done!, 'remote')).toMatchObject({ state: 'succeeded', nodeId: SITE_NODE, exitCode: 0 });
+    expect(task(done!, 'remote').outputTail).toContain('ran-on-b');
+    expect(task(done!, 'anywhere')).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expect([HUB_NODE, SITE_NODE]).toContain(task(done!, 'anywhere').nodeId);
+  }, 120_000);
+
+  it("keeps a compromised site inside its nodes' rights: its forged work for a hub node never reaches the hub", async () => {
+    let watcher: NatsConnection | undefined;
+    let rogue: NatsConnection | undefined;
+    try {
+      watcher = await connectNats(pair.hub.url, 'test-watcher', { seed: store.snapshot.coordinator.seed });
+      const seen: string[] = [];
+      watcher.subscribe(`${ns}.>`, { callback: (_e, m) => seen.push(m.subject) });
+      await watcher.flush();
+      rogue = await connectNats(pair.leaf.url, 'test-rogue-site', { seed: rogueSeed });
+      // in order on one connection and one link: the forged work first, then a subject the site may publish
+      rogue.publish(topo.work(HUB_NODE), 'forged');
+      rogue.publish(topo.control(HUB_NODE), 'forged');
+      rogue.publish(topo.heartbeat(SITE_NODE), 'marker');
+      await rogue.flush();
+      await waitFor(() => seen.includes(topo.heartbeat(SITE_NODE)) || undefined, { timeoutMs: 20_000, intervalMs: 50, what: "the site's marker at the hub" });
+      expect(seen.filter((s) => s === topo.work(HUB_NODE) || s === topo.control(HUB_NODE))).toEqual([]);
+    } finally {
+      await Promise.allSettled([watcher?.close(), rogue?.close()]);
+    }
+  }, 60_000);
+});
