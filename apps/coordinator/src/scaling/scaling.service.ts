@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PROTOCOL_VERSION, type ScaleDecided } from '@shoal/protocol';
+import { PROTOCOL_VERSION, type ScaleActuatorView, type ScaleDecided } from '@shoal/protocol';
 import { type AutoscaleState, Autoscaler, type FleetSignal } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { Estimates } from '../estimates.service.js';
@@ -8,20 +8,24 @@ import { NatsGateway } from '../nats.gateway.js';
 import { NodeRegistry } from '../node-registry.js';
 import { Orchestrator } from '../orchestrator.js';
 import { RunTable } from '../run-table.js';
+import { ScaleActuation, createActuator } from './actuation.js';
+import { waitsForRoom } from './room.js';
 
 const STATE_KEY = 'autoscale';
 
-/** The latest decision with the signal it was made from (`GET /scaling`). */
+/** The latest decision with the signal it was made from, and the actuator (`GET /scaling`). */
 export interface ScalingView {
   decision?: ScaleDecided;
   signal?: FleetSignal;
   intervalMs: number;
+  actuator: ScaleActuatorView;
 }
 
 /**
  * Computes the auto-scaling decision every few seconds from queue depth, oldest wait, CPU band
- * utilisation and runtime estimates; publishes it on `<ns>.scale` and as metrics. Acting on it
- * (adding or removing hosts) is left to an operator or an external autoscaler.
+ * utilisation and runtime estimates; publishes it on `<ns>.scale` and as metrics. While this
+ * coordinator leads, the configured actuator (`SHOAL_SCALE_ACTUATOR`: a Deployment's replicas or an
+ * operator's command, docs/scaling.md) carries the decisions out; with `none` an operator or KEDA does.
  */
 @Injectable()
 export class Scaling implements OnModuleDestroy {
@@ -30,7 +34,8 @@ export class Scaling implements OnModuleDestroy {
   private timer?: NodeJS.Timeout;
   /** Whether this coordinator leads with a fresh lease (set at start); no periodic decision while it does not. */
   mayAct: () => boolean = () => true;
-  private last: ScalingView;
+  private last: Omit<ScalingView, 'actuator'>;
+  private readonly actuation: ScaleActuation;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
@@ -43,6 +48,7 @@ export class Scaling implements OnModuleDestroy {
   ) {
     this.autoscaler = this.create();
     this.last = { intervalMs: config.scaleIntervalMs };
+    this.actuation = new ScaleActuation(config.scale, createActuator(config.scale), metrics);
   }
 
   /** Restores the autoscaler's cool-down state, registers the gauges and starts the periodic decision. */
@@ -51,6 +57,7 @@ export class Scaling implements OnModuleDestroy {
     if (saved) this.autoscaler = this.create(saved);
     this.metrics.observe('desiredNodes', () => this.last.decision?.desired ?? this.alive().length);
     this.metrics.observe('queueOldestWait', () => this.orchestrator.placer.stats().oldestWaitMs / 1000);
+    this.metrics.observe('scaleTarget', () => this.actuation.target());
     this.decide();
     this.timer = setInterval(() => {
       if (this.mayAct()) this.decide();
@@ -58,7 +65,7 @@ export class Scaling implements OnModuleDestroy {
   }
 
   view(): ScalingView {
-    return this.last;
+    return { ...this.last, actuator: this.actuation.view() };
   }
 
   /** One decision: computed, published, remembered. */
@@ -89,6 +96,7 @@ export class Scaling implements OnModuleDestroy {
     }
     const after = this.autoscaler.state();
     if (JSON.stringify(after) !== before) void this.nats.putRun(STATE_KEY, after).catch(() => undefined);
+    if (this.mayAct()) this.actuation.onDecision(decision, this.busyNodes());
     return decision;
   }
 
@@ -112,6 +120,9 @@ export class Scaling implements OnModuleDestroy {
     const queued = this.table.all().flatMap((r) => r.view.tasks.filter((t) => t.state === 'queued').map((t) => r.plan.tasks.get(t.id)!));
     const expected = queued.length ? queued.reduce((sum, t) => sum + this.estimates.expectedMs(t), 0) / queued.length : 0;
     const stats = this.orchestrator.placer.stats();
+    // only when it matters (a task waited long enough to scale up): the reasons walk the whole queue
+    const waitingForRoom =
+      stats.depth > 0 && stats.oldestWaitMs >= this.config.scale.upWaitMs ? this.orchestrator.placer.waitingReasons().filter((w) => waitsForRoom(w.reason)).length : undefined;
     return {
       now,
       nodes: alive.length,
@@ -121,7 +132,14 @@ export class Scaling implements OnModuleDestroy {
       cpuUtilisation: capCpu > 0 ? usedCpu / capCpu : 0,
       expectedTaskMs: expected,
       slotsPerNode: alive.length ? slots / alive.length : 1,
+      ...(waitingForRoom !== undefined ? { waitingForRoom } : {}),
     };
+  }
+
+  /** Live nodes that run at least one task (an actuator never goes below them). */
+  private busyNodes(): number {
+    const committed = this.table.committed();
+    return this.alive().filter((n) => (committed.get(n.id)?.tasks ?? 0) > 0).length;
   }
 
   private alive() {
@@ -129,6 +147,7 @@ export class Scaling implements OnModuleDestroy {
   }
 
   private create(state?: AutoscaleState): Autoscaler {
-    return new Autoscaler({ minNodes: this.config.minNodes, maxNodes: this.config.maxNodes }, state);
+    const { upWaitMs, stabiliseMs, upCoolDownMs, downCoolDownMs } = this.config.scale;
+    return new Autoscaler({ minNodes: this.config.minNodes, maxNodes: this.config.maxNodes, upWaitMs, stabiliseMs, upCoolDownMs, downCoolDownMs }, state);
   }
 }

@@ -50,6 +50,8 @@ export const COORDINATOR_METRICS = {
   breakerTransitions: { name: 'shoal.breaker.transitions', kind: 'counter', unit: '{transition}', description: 'Circuit breaker state changes, by kind and new state.', labels: ['kind', 'to'] },
   scalingDecisions: { name: 'shoal.scaling.decisions', kind: 'counter', unit: '{decision}', description: 'Auto-scaling decisions, by direction (up, down, hold).', labels: ['direction'] },
   desiredNodes: { name: 'shoal.desired_nodes', kind: 'gauge', unit: '{node}', description: 'Nodes the latest scaling decision asks for.', labels: [] },
+  scaleActions: { name: 'shoal.scale.actions', kind: 'counter', unit: '{action}', description: 'Attempts of the scale actuator to set the fleet size, by actuator (kubernetes, command) and outcome (applied, unchanged, failed).', labels: ['actuator', 'outcome'] },
+  scaleTarget: { name: 'shoal.scale.target', kind: 'gauge', unit: '{node}', description: 'Fleet size the scale actuator works towards (the latest up/down decision within its bounds).', labels: [] },
   // the coordinator itself
   leader: { name: 'shoal.leader', kind: 'gauge', unit: '', description: '1 while this coordinator leads (dispatches), else 0.', labels: [] },
   livenessJudging: { name: 'shoal.liveness.judging', kind: 'gauge', unit: '', description: '1 while node liveness is judged, 0 while suspended (bus trouble).', labels: [] },

@@ -1,0 +1,51 @@
+import { ActuationPolicy } from './actuation-policy.js';
+
+const opts = { minReplicas: 1, maxReplicas: 5, coolDownMs: 60_000 };
+const up = (desired: number, current = 1) => ({ direction: 'up' as const, desired, current });
+const down = (desired: number, current = 3) => ({ direction: 'down' as const, desired, current });
+const hold = (current: number) => ({ direction: 'hold' as const, desired: current, current });
+
+describe('ActuationPolicy', () => {
+  it('does nothing on hold decisions before any up/down, then acts once per target', () => {
+    const p = new ActuationPolicy(opts);
+    expect(p.next(hold(1), 0, 0)).toBeUndefined();
+    const req = p.next(up(3), 0, 1000);
+    expect(req).toEqual({ target: 3, current: 1, direction: 'up' });
+    p.done(req!, 'applied', 1000);
+    // nodes are still starting: a hold reporting 1 live node does not undo the scale-up
+    expect(p.next(hold(1), 0, 2000)).toBeUndefined();
+    expect(p.wanted()).toBe(3);
+  });
+
+  it('keeps the target within the bounds', () => {
+    const p = new ActuationPolicy(opts);
+    expect(p.next(up(40), 0, 0)?.target).toBe(5);
+    p.done({ target: 5, current: 1, direction: 'up' }, 'applied', 0);
+    expect(p.next(down(0, 5), 0, 120_000)?.target).toBe(1);
+  });
+
+  it('never goes below the nodes that run work', () => {
+    const p = new ActuationPolicy(opts);
+    expect(p.next(down(1, 4), 3, 0)).toEqual({ target: 3, current: 4, direction: 'down' });
+  });
+
+  it('waits out the cool-down after an applied change (no flapping), then acts on the latest target', () => {
+    const p = new ActuationPolicy(opts);
+    p.done(p.next(up(4), 0, 0)!, 'applied', 0);
+    expect(p.coolDownUntil(10_000)).toBe(60_000);
+    expect(p.next(down(2, 4), 0, 10_000)).toBeUndefined();
+    expect(p.next(hold(4), 0, 59_999)).toBeUndefined();
+    expect(p.next(hold(4), 0, 60_000)).toEqual({ target: 2, current: 4, direction: 'down' });
+    expect(p.coolDownUntil(60_000)).toBeUndefined();
+  });
+
+  it('retries a failed attempt on the next decision, a hold included, without a cool-down', () => {
+    const p = new ActuationPolicy(opts);
+    const req = p.next(up(2), 0, 0)!;
+    p.done(req, 'failed', 0);
+    expect(p.next(hold(1), 0, 5000)).toEqual(req);
+    p.done(req, 'unchanged', 5000);
+    expect(p.next(hold(1), 0, 10_000)).toBeUndefined();
+    expect(p.coolDownUntil(10_000)).toBeUndefined();
+  });
+});

@@ -1,0 +1,70 @@
+import type { ScaleRequest } from './actuator.js';
+
+/** Bounds and cool-down of an {@link ActuationPolicy}. */
+export interface ActuationPolicyOptions {
+  minReplicas: number;
+  maxReplicas: number;
+  /** After an applied change, no other change for this long. */
+  coolDownMs: number;
+}
+
+/** The part of a scaling decision the policy reads. */
+export interface DecisionInput {
+  direction: 'up' | 'down' | 'hold';
+  desired: number;
+  current: number;
+}
+
+/**
+ * When and to what size an actuator acts, from the stream of scaling decisions. Only `up` and
+ * `down` decisions set the target (a `hold` reports the live node count, which lags behind nodes
+ * still starting, so acting on it would undo a scale-up); the target stays within the bounds and
+ * never below the nodes that run work; a failed attempt is retried with the next decision; after an
+ * applied change nothing changes for the cool-down. Pure: the clock comes in.
+ */
+export class ActuationPolicy {
+  private target?: number;
+  private direction: 'up' | 'down' = 'up';
+  private applied?: number;
+  private failed = false;
+  private coolUntil?: number;
+
+  constructor(private readonly o: ActuationPolicyOptions) {}
+
+  /** Takes a decision; answers the request to carry out now, or undefined when there is nothing to do yet. */
+  next(d: DecisionInput, busyNodes: number, now: number): ScaleRequest | undefined {
+    if (d.direction !== 'hold') {
+      this.target = clamp(Math.max(d.desired, busyNodes), this.o.minReplicas, this.o.maxReplicas);
+      this.direction = d.direction;
+    }
+    if (this.target === undefined) return undefined;
+    if (this.target === this.applied && !this.failed) return undefined;
+    if (this.coolUntil !== undefined && now < this.coolUntil) return undefined;
+    return { target: this.target, current: d.current, direction: this.direction };
+  }
+
+  /** Records how a request ended (`applied` starts the cool-down; `failed` is retried on the next decision). */
+  done(req: ScaleRequest, outcome: 'applied' | 'unchanged' | 'failed', now: number): void {
+    if (outcome === 'failed') {
+      this.failed = true;
+      return;
+    }
+    this.failed = false;
+    this.applied = req.target;
+    if (outcome === 'applied') this.coolUntil = now + this.o.coolDownMs;
+  }
+
+  /** The size being worked towards, if a decision set one. */
+  wanted(): number | undefined {
+    return this.target;
+  }
+
+  /** End of the cool-down after the latest applied change, if one is running at `now`. */
+  coolDownUntil(now: number): number | undefined {
+    return this.coolUntil !== undefined && this.coolUntil > now ? this.coolUntil : undefined;
+  }
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}
