@@ -151,7 +151,7 @@ export function lintDockerfile(text, { repo = root, claims = {} } = {}) {
       if (typeof flags.from === 'string') {
         if (!stages.slice(0, -1).some((s) => s.name === flags.from)) problems.push(`${at}: --from=${flags.from} is not an earlier stage`);
       } else {
-        for (const src of rest.slice(0, -1)) {
+        for (const src of rest.slice(0, -1).filter((s) => !/^[a-z]+:\/\//.test(s))) {
           const rel = src.replace(/^\.\//, '').replace(/\/$/, '');
           if (!existsSync(join(repo, rel))) problems.push(`${at}: COPY source ${src} does not exist in the repository`);
           else if (ignored.some((re) => re.test(rel))) problems.push(`${at}: COPY source ${src} is excluded by .dockerignore`);

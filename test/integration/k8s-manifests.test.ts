@@ -1,64 +1,41 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { K8S_ROOT, type Obj, allRenderings, findKubectl, idOf, kubectlRender, loadDocs, renderDir, renderRoots, yamlFiles } from './k8s-render.js';
 
-/** Offline checks of deploy/k8s (kubectl is not available): parse, render a little, lint. */
+/**
+ * deploy/k8s rendered (kustomize subset in k8s-render.ts; compared with `kubectl kustomize` where
+ * kubectl is installed), every object validated against the Kubernetes OpenAPI schemas
+ * (kubernetes-models 4.5.1, offline), plus the checks a schema cannot make.
+ */
 
-type Obj = Record<string, any>;
-const ROOT = resolve(process.cwd(), 'deploy/k8s');
+const require = createRequire(import.meta.url);
+/** Kinds kubernetes-models has no schema for (CRDs): only apiVersion/kind/metadata are checked. */
+const CUSTOM_KINDS = new Set(['keda.sh/v1alpha1/ScaledObject', 'keda.sh/v1alpha1/TriggerAuthentication', 'keda.sh/v1alpha1/ScaledJob']);
 
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return yamlFiles(path);
-    return /\.ya?ml$/.test(name) ? [path] : [];
-  });
+/** The kubernetes-models class of an object, if it has one. */
+function modelOf(o: Obj): (new (data: Obj) => { validate(): void }) | undefined {
+  const [group, version] = String(o.apiVersion).includes('/') ? String(o.apiVersion).split('/') : ['', String(o.apiVersion)];
+  try {
+    const mod = require(`kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`);
+    return mod[o.kind];
+  } catch {
+    return undefined;
+  }
 }
 
-function loadDocs(file: string): Obj[] {
-  const docs = parseAllDocuments(readFileSync(file, 'utf8'));
-  for (const doc of docs) {
-    if (doc.errors.length) throw new Error(`${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+/** Schema problems of one object ("no schema" for a kind neither known nor declared custom). */
+export function schemaProblems(o: Obj): string[] {
+  const id = `${o.apiVersion}/${o.kind}/${o.metadata?.name}`;
+  if (!o.apiVersion || !o.kind || !o.metadata?.name) return [`${id}: apiVersion, kind and metadata.name are required`];
+  const Model = modelOf(o);
+  if (!Model) return CUSTOM_KINDS.has(`${o.apiVersion}/${o.kind}`) ? [] : [`${id}: no schema for this apiVersion/kind`];
+  try {
+    new Model(o).validate();
+    return [];
+  } catch (e) {
+    return [`${id}: ${(e as Error).message}`];
   }
-  return docs.map((d) => d.toJS() as Obj).filter((d) => d !== null);
-}
-
-/** Deep merge in the spirit of a strategic merge patch: lists of named items merge by name. */
-function merge(base: any, patch: any): any {
-  if (Array.isArray(base) && Array.isArray(patch)) {
-    if (!patch.every((p) => p?.name !== undefined && typeof p.name === 'string')) return patch;
-    const out = base.map((b) => {
-      const p = patch.find((x) => x.name === b?.name);
-      return p ? merge(b, p) : b;
-    });
-    return [...out, ...patch.filter((p) => !base.some((b) => b?.name === p.name))];
-  }
-  if (base && patch && typeof base === 'object' && typeof patch === 'object' && !Array.isArray(base)) {
-    const out: Obj = { ...base };
-    for (const [k, v] of Object.entries(patch)) out[k] = k in base ? merge(base[k], v) : v;
-    return out;
-  }
-  return patch;
-}
-
-/** Minimal kustomize: resources (files or dirs), patches by kind+name, namespace. */
-function render(dir: string): Obj[] {
-  const k = loadDocs(join(dir, 'kustomization.yaml'))[0]!;
-  let objs: Obj[] = (k.resources ?? []).flatMap((r: string) => {
-    const path = join(dir, r);
-    return statSync(path).isDirectory() ? render(path) : loadDocs(path);
-  });
-  for (const { path } of k.patches ?? []) {
-    for (const patch of loadDocs(join(dir, path))) {
-      const i = objs.findIndex((o) => o.kind === patch.kind && o.metadata?.name === patch.metadata?.name);
-      if (i < 0) throw new Error(`${dir}: patch ${path} targets missing ${patch.kind}/${patch.metadata?.name}`);
-      objs[i] = merge(objs[i], patch);
-    }
-  }
-  if (k.namespace) {
-    objs = objs.map((o) => (o.kind === 'Namespace' ? o : { ...o, metadata: { ...o.metadata, namespace: k.namespace } }));
-  }
-  return objs;
 }
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -68,189 +45,225 @@ const find = (objs: Obj[], kind: string, name: string) => {
   return o;
 };
 const containerOf = (w: Obj) => w.spec.template.spec.containers[0] as Obj;
+const envOf = (c: Obj) => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
 
-/** Problems with one workload; `needProbes` lists containers that must have readiness and liveness probes. */
-function workloadProblems(w: Obj, needProbes: string[] = []): string[] {
+/** Problems with one workload: selectors, resources, images, probes on declared ports. */
+function workloadProblems(w: Obj): string[] {
   const id = `${w.kind}/${w.metadata?.name}`;
   const problems: string[] = [];
   const selector: Obj = w.spec?.selector?.matchLabels ?? {};
   const labels: Obj = w.spec?.template?.metadata?.labels ?? {};
   if (Object.keys(selector).length === 0) problems.push(`${id}: empty selector`);
-  for (const [k, v] of Object.entries(selector)) {
-    if (labels[k] !== v) problems.push(`${id}: selector ${k}=${v} not in template labels`);
-  }
-  for (const c of (w.spec?.template?.spec?.containers ?? []) as Obj[]) {
+  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) problems.push(`${id}: selector ${k}=${v} not in template labels`);
+  const spec = w.spec?.template?.spec ?? {};
+  if (!spec.securityContext && !(spec.containers ?? []).every((c: Obj) => c.securityContext)) problems.push(`${id}: no security context`);
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])] as Obj[]) {
     const r = c.resources ?? {};
     if (!r.requests?.cpu || !r.requests?.memory) problems.push(`${id}/${c.name}: missing cpu/memory requests`);
     if (!r.limits?.memory) problems.push(`${id}/${c.name}: missing memory limit`);
-    if (!c.image) problems.push(`${id}/${c.name}: no image`);
+    if (!/^[a-z0-9./-]+:[\w.-]+$/.test(c.image ?? '')) problems.push(`${id}/${c.name}: image ${c.image} is not name:tag`);
+    if (c.securityContext?.allowPrivilegeEscalation !== false) problems.push(`${id}/${c.name}: allowPrivilegeEscalation is not false`);
+  }
+  for (const c of (spec.containers ?? []) as Obj[]) {
     const ports = new Set(((c.ports ?? []) as Obj[]).flatMap((p) => [p.name, p.containerPort]));
-    for (const kind of ['readinessProbe', 'livenessProbe', 'startupProbe']) {
+    for (const kind of ['readinessProbe', 'livenessProbe']) {
+      if (!c[kind]) problems.push(`${id}/${c.name}: no ${kind}`);
       const port = c[kind]?.httpGet?.port;
       if (port !== undefined && !ports.has(port)) problems.push(`${id}/${c.name}: ${kind} port ${port} not declared`);
-      if (needProbes.includes(c.name) && kind !== 'startupProbe' && !c[kind]) problems.push(`${id}/${c.name}: no ${kind}`);
     }
   }
   return problems;
 }
 
-/** Services must select some workload's pods and target a declared port. */
-function serviceProblems(objs: Obj[]): string[] {
+/** Services select a workload's pods and target a declared port; PDBs select some workload. */
+function wiringProblems(objs: Obj[]): string[] {
   const workloads = objs.filter((o) => WORKLOADS.has(o.kind));
-  return objs
+  const selects = (sel: Obj) => workloads.find((w) => Object.entries(sel ?? {}).every(([k, v]) => w.spec.template.metadata.labels?.[k] === v));
+  const services = objs
     .filter((o) => o.kind === 'Service')
     .flatMap((svc) => {
-      const match = workloads.find((w) =>
-        Object.entries(svc.spec.selector ?? {}).every(([k, v]) => w.spec.template.metadata.labels?.[k] === v),
-      );
+      const match = selects(svc.spec.selector);
       if (!match) return [`Service/${svc.metadata.name}: selects no workload`];
       const ports = new Set(containerOf(match).ports?.flatMap((p: Obj) => [p.name, p.containerPort]) ?? []);
-      return (svc.spec.ports as Obj[])
-        .filter((p) => !ports.has(p.targetPort ?? p.port))
-        .map((p) => `Service/${svc.metadata.name}: targetPort ${p.targetPort} not on ${match.metadata.name}`);
+      return (svc.spec.ports as Obj[]).filter((p) => !ports.has(p.targetPort ?? p.port)).map((p) => `Service/${svc.metadata.name}: targetPort ${p.targetPort} not on ${match.metadata.name}`);
     });
+  const pdbs = objs.filter((o) => o.kind === 'PodDisruptionBudget' && !selects(o.spec.selector.matchLabels)).map((o) => `PodDisruptionBudget/${o.metadata.name}: selects no workload`);
+  return [...services, ...pdbs];
 }
 
-const base = render(join(ROOT, 'base'));
-const dev = render(join(ROOT, 'overlays/dev'));
+const renderings = allRenderings();
+const byName = Object.fromEntries(renderings);
+const base = byName['base']!;
+const dev = byName['overlays/dev']!;
+const prod = byName['overlays/prod']!;
 const natsConf = (objs: Obj[]) => String(find(objs, 'ConfigMap', 'nats-config').data['nats.conf']);
-const envOf = (c: Obj) => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value ?? e.valueFrom]));
+const kubectl = findKubectl();
 
 describe('deploy/k8s manifests', () => {
-  it('every YAML file parses and every document names apiVersion, kind and metadata.name', () => {
-    const files = yamlFiles(ROOT);
-    expect(files.length).toBeGreaterThanOrEqual(12);
-    for (const file of files) {
-      for (const doc of loadDocs(file)) {
-        expect({ file, ok: Boolean(doc.apiVersion && doc.kind && (doc.kind === 'Kustomization' || doc.metadata?.name)) }).toEqual({
-          file,
-          ok: true,
-        });
-      }
-    }
-  });
-
-  it('every resource and patch named by a kustomization exists', () => {
-    const kustomizations = yamlFiles(ROOT).filter((f) => f.endsWith('kustomization.yaml'));
-    expect(kustomizations.map((f) => f.slice(ROOT.length + 1)).sort()).toEqual(['base/kustomization.yaml', 'overlays/dev/kustomization.yaml']);
-    for (const file of kustomizations) {
+  it('every YAML file parses, and every resource, component and patch a kustomization names exists', () => {
+    const files = yamlFiles(K8S_ROOT);
+    expect(files.length).toBeGreaterThanOrEqual(25);
+    for (const file of files.filter((f) => f.endsWith('kustomization.yaml'))) {
       const k = loadDocs(file)[0]!;
-      const entries = [...(k.resources ?? []), ...(k.patches ?? []).map((p: Obj) => p.path)];
-      expect(entries.length).toBeGreaterThan(0);
-      for (const entry of entries) {
+      expect({ file, kind: k.kind }).toEqual({ file, kind: file.includes('/components/') ? 'Component' : 'Kustomization' });
+      for (const entry of [...(k.resources ?? []), ...(k.components ?? []), ...(k.patches ?? []).map((p: Obj) => p.path)]) {
         const path = join(dirname(file), entry);
         const ok = existsSync(path) && (statSync(path).isFile() || existsSync(join(path, 'kustomization.yaml')));
         expect({ file, entry, ok }).toEqual({ file, entry, ok: true });
       }
     }
+    expect(renderRoots()).toEqual(['base', 'overlays/dev', 'overlays/prod']);
   });
 
-  it('the base holds the namespace, NATS, coordinator and node-agent, all in namespace shoal', () => {
-    const ids = base.map((o) => `${o.kind}/${o.metadata.name}`).sort();
-    expect(ids).toEqual(
-      [
-        'ConfigMap/nats-config',
-        'DaemonSet/node-agent',
-        'Deployment/coordinator',
-        'Namespace/shoal',
-        'PodDisruptionBudget/nats',
-        'Service/coordinator',
-        'Service/nats',
-        'Service/nats-headless',
-        'StatefulSet/nats',
-      ].sort(),
-    );
-    expect(base.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== 'shoal')).toEqual([]);
+  it(`renders the same objects as kubectl kustomize (${kubectl ?? 'kubectl not installed: the built-in renderer alone'})`, () => {
+    for (const root of renderRoots()) {
+      const ours = renderDir(join(K8S_ROOT, root)).sort((a, b) => idOf(a).localeCompare(idOf(b)));
+      expect(ours.length).toBeGreaterThan(8);
+      if (!kubectl) continue;
+      const theirs = kubectlRender(kubectl, join(K8S_ROOT, root)).sort((a, b) => idOf(a).localeCompare(idOf(b)));
+      expect({ root, objects: ours }).toEqual({ root, objects: theirs });
+    }
   });
 
-  it.each([
-    ['base', base],
-    ['overlays/dev', dev],
-  ])('%s: selectors match template labels, containers have resources, probes and served ports', (_, objs) => {
-    const problems = objs
-      .filter((o) => WORKLOADS.has(o.kind))
-      .flatMap((w) => workloadProblems(w, ['coordinator', 'nats']));
-    expect([...problems, ...serviceProblems(objs)]).toEqual([]);
+  it.each(renderings)('%s: every object is valid against the Kubernetes schemas', (_, objs) => {
+    expect(objs.flatMap(schemaProblems)).toEqual([]);
+    expect(new Set(objs.map(idOf)).size).toBe(objs.length);
+    expect(objs.filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== 'shoal').map(idOf)).toEqual([]);
   });
 
-  it('the checks catch a broken workload and a dangling Service', () => {
+  it.each(renderings)('%s: workloads have selectors, resources, security contexts, probes; Services and PDBs are wired', (_, objs) => {
+    expect([...objs.filter((o) => WORKLOADS.has(o.kind)).flatMap(workloadProblems), ...wiringProblems(objs)]).toEqual([]);
+  });
+
+  it('the checks reject a broken manifest: wrong field types, a missing field, an unknown kind, bad wiring', () => {
+    const dep = structuredClone(find(prod, 'Deployment', 'coordinator'));
+    expect(schemaProblems(dep)).toEqual([]);
+    dep.spec.replicas = 'one';
+    containerOf(dep).ports[0].containerPort = '8080';
+    containerOf(dep).resources.limits.memory = 'lots';
+    const problems = schemaProblems(dep).join('\n');
+    expect(problems).toMatch(/spec\/replicas must be integer/);
+    expect(problems).toMatch(/containerPort must be integer/);
+    expect(problems).toMatch(/limits\/memory must match format "quantity"/);
+    const svc = structuredClone(find(prod, 'Service', 'nats'));
+    delete svc.spec.ports[0].port;
+    expect(schemaProblems(svc)).toEqual([expect.stringMatching(/spec\/ports\/0 must have required property port/)]);
+    expect(schemaProblems({ apiVersion: 'apps/v1', kind: 'Deploymnt', metadata: { name: 'x' } })).toEqual(['apps/v1/Deploymnt/x: no schema for this apiVersion/kind']);
+
     const broken = structuredClone(find(base, 'Deployment', 'coordinator'));
     broken.spec.selector.matchLabels = { 'app.kubernetes.io/name': 'coordinatr' };
     delete containerOf(broken).resources.limits;
     delete containerOf(broken).readinessProbe;
     containerOf(broken).livenessProbe.httpGet.port = 'metrics';
-    expect(workloadProblems(broken, ['coordinator'])).toEqual([
+    expect(workloadProblems(broken)).toEqual([
       'Deployment/coordinator: selector app.kubernetes.io/name=coordinatr not in template labels',
       'Deployment/coordinator/coordinator: missing memory limit',
       'Deployment/coordinator/coordinator: no readinessProbe',
       'Deployment/coordinator/coordinator: livenessProbe port metrics not declared',
     ]);
-    const svc = { kind: 'Service', metadata: { name: 'ghost' }, spec: { selector: { app: 'ghost' }, ports: [{ port: 1 }] } };
-    expect(serviceProblems([...base, svc])).toEqual(['Service/ghost: selects no workload']);
+    const ghost = { kind: 'Service', metadata: { name: 'ghost' }, spec: { selector: { app: 'ghost' }, ports: [{ port: 1 }] } };
+    expect(wiringProblems([...base, ghost])).toEqual(['Service/ghost: selects no workload']);
   });
 
-  it('NATS: 3 JetStream servers with file storage, routes over the headless Service, sync_interval always', () => {
-    const sts = find(base, 'StatefulSet', 'nats');
-    expect(sts.spec.replicas).toBe(3);
-    expect(find(base, 'Service', sts.spec.serviceName).spec.clusterIP).toBe('None');
-    expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
-    expect(containerOf(sts).volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/data' }]));
-    const conf = natsConf(base);
-    expect(conf).toMatch(/jetstream \{[^}]*store_dir: \/data\/jetstream[^}]*sync_interval: always[^}]*\}/);
-    expect(conf).toMatch(/server_name: \$POD_NAME/);
-    const routes = [...conf.matchAll(/nats:\/\/(nats-\d)\.([a-z-]+):6222/g)];
-    expect(routes.map((m) => m[1])).toEqual(['nats-0', 'nats-1', 'nats-2']);
-    expect(new Set(routes.map((m) => m[2]))).toEqual(new Set([sts.spec.serviceName]));
-    expect(envOf(containerOf(sts)).POD_NAME).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+  it('NATS: 3 JetStream servers (>= 2.10.23) with file storage, sync_interval always, routes over the headless Service, a PDB', () => {
+    for (const objs of [base, prod]) {
+      const sts = find(objs, 'StatefulSet', 'nats');
+      expect(sts.spec.replicas).toBe(3);
+      expect(find(objs, 'Service', sts.spec.serviceName).spec.clusterIP).toBe('None');
+      expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
+      expect(containerOf(sts).volumeMounts).toEqual(expect.arrayContaining([{ name: 'data', mountPath: '/data' }]));
+      const conf = natsConf(objs);
+      expect(conf).toMatch(/jetstream \{[^}]*store_dir: \/data\/jetstream[^}]*sync_interval: always[^}]*\}/);
+      const routes = [...conf.matchAll(/nats:\/\/(nats-\d)\.([a-z-]+):6222/g)];
+      expect(routes.map((m) => m[1])).toEqual(['nats-0', 'nats-1', 'nats-2']);
+      expect(find(objs, 'PodDisruptionBudget', 'nats').spec.maxUnavailable).toBe(1);
+      const [major, minor, patch] = containerOf(sts).image.split(':')[1].split(/[.-]/).map(Number) as [number, number, number];
+      expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(2_010_023);
+    }
+    expect(readFileSync(join(K8S_ROOT, 'base/nats-config.yaml'), 'utf8')).toMatch(/Jepsen/);
   });
 
-  it('NATS: the pinned image is >= 2.10.23 and the config says why production needs it', () => {
-    const k = loadDocs(join(ROOT, 'base/kustomization.yaml'))[0]!;
-    const tag: string = k.images.find((i: Obj) => i.name === 'nats').newTag;
-    const [major, minor, patch] = tag.split(/[.-]/).map(Number) as [number, number, number];
-    expect(major * 1e6 + minor * 1e3 + patch).toBeGreaterThanOrEqual(2_010_023);
-    const raw = readFileSync(join(ROOT, 'base/nats-config.yaml'), 'utf8');
-    expect(raw).toMatch(/>= 2\.10\.23/);
-    expect(raw).toMatch(/Jepsen/);
-  });
-
-  it('coordinator: one non-root replica on 8080 with /healthz probes and NATS_URL', () => {
+  it('coordinator: one non-root replica on 8080 with /healthz probes and NATS_URL, its own ServiceAccount', () => {
     const dep = find(base, 'Deployment', 'coordinator');
-    expect(dep.spec.replicas).toBe(1);
-    expect(dep.spec.strategy.type).toBe('Recreate');
-    expect(dep.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(dep.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    expect(dep.spec.template.spec).toMatchObject({ serviceAccountName: 'coordinator', securityContext: { runAsNonRoot: true, runAsUser: 10001 } });
+    find(base, 'ServiceAccount', 'coordinator');
     const c = containerOf(dep);
-    expect(c.image).toBe('shoal/coordinator');
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8080 }]);
+    expect(c.image).toBe('shoal/coordinator:0.1.0');
     expect(c.readinessProbe.httpGet.path).toBe('/healthz');
-    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
-    expect(envOf(c)).toMatchObject({ NATS_URL: 'nats://nats:4222', HOST: '0.0.0.0', PORT: '8080' });
-    // R3 on the 3 NATS servers of the base
-    expect(envOf(c).SHOAL_NATS_REPLICAS).toBe(String(find(base, 'StatefulSet', 'nats').spec.replicas));
+    expect(envOf(c)).toMatchObject({ NATS_URL: 'nats://nats:4222', HOST: '0.0.0.0', PORT: '8080', SHOAL_NATS_REPLICAS: '3', SHOAL_INSECURE: '1' });
   });
 
-  it('node-agent: per-node id from spec.nodeName, host cgroup fs mounted, NATS_URL', () => {
+  it('node-agent DaemonSet: per-node id, host cgroup fs, agents under their own uids, /metrics probes', () => {
     const ds = find(base, 'DaemonSet', 'node-agent');
     const c = containerOf(ds);
-    expect(c.image).toBe('shoal/node-agent');
-    expect(envOf(c)).toMatchObject({
-      NATS_URL: 'nats://nats:4222',
-      SHOAL_NODE_ID: { fieldRef: { fieldPath: 'spec.nodeName' } },
-    });
-    const cgroupVolume = (ds.spec.template.spec.volumes as Obj[]).find((v) => v.hostPath?.path === '/sys/fs/cgroup');
-    expect(cgroupVolume).toBeDefined();
-    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: cgroupVolume!.name, mountPath: '/sys/fs/cgroup' }]));
+    expect(envOf(c)).toMatchObject({ NATS_URL: 'nats://nats:4222', SHOAL_NODE_ID: { fieldRef: { fieldPath: 'spec.nodeName' } }, SHOAL_RUN_AS: 'shoal-agent', SHOAL_METRICS_PORT: '9464' });
+    const cgroup = (ds.spec.template.spec.volumes as Obj[]).find((v) => v.hostPath?.path === '/sys/fs/cgroup');
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: cgroup!.name, mountPath: '/sys/fs/cgroup' }]));
     expect(c.securityContext.privileged).toBe(false);
+    expect(c.securityContext.capabilities.add).toEqual(expect.arrayContaining(['SETUID', 'SETGID', 'SETPCAP', 'CHOWN']));
+    expect(ds.spec.template.metadata.annotations['prometheus.io/port']).toBe('9464');
   });
 
-  it('dev overlay: one NATS server without a cluster block, still sync_interval always', () => {
+  it('dev: one NATS server without a cluster block, R1, the scalable pool with the scaler RBAC, traces to the collector', () => {
     expect(find(dev, 'StatefulSet', 'nats').spec.replicas).toBe(1);
-    const conf = natsConf(dev);
-    expect(conf).not.toMatch(/cluster\s*\{/);
-    expect(conf).toMatch(/sync_interval: always/);
-    expect(find(dev, 'Deployment', 'coordinator').spec.replicas).toBe(1);
-    expect(envOf(containerOf(find(dev, 'Deployment', 'coordinator')))).toMatchObject({ SHOAL_NATS_REPLICAS: '1', NATS_URL: 'nats://nats:4222' });
-    expect(containerOf(find(dev, 'DaemonSet', 'node-agent')).resources.limits.memory).toBe('2Gi');
+    expect(natsConf(dev)).not.toMatch(/cluster\s*\{/);
+    expect(natsConf(dev)).toMatch(/sync_interval: always/);
+    const coord = find(dev, 'Deployment', 'coordinator');
+    expect(envOf(containerOf(coord))).toMatchObject({
+      SHOAL_NATS_REPLICAS: '1',
+      SHOAL_SCALE_ACTUATOR: 'kubernetes',
+      SHOAL_SCALE_K8S_NAMESPACE: 'shoal',
+      SHOAL_SCALE_K8S_DEPLOYMENT: 'node-agent-pool',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+    });
+    expect(coord.spec.template.spec.automountServiceAccountToken).toBe(true);
+    const pool = find(dev, 'Deployment', 'node-agent-pool');
+    expect(envOf(containerOf(pool)).SHOAL_NODE_ID).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+    expect(containerOf(pool).image).toBe('shoal/node-agent:0.1.0');
+    const role = find(dev, 'Role', 'node-agent-pool-scaler');
+    expect(role.rules).toEqual(
+      expect.arrayContaining([
+        { apiGroups: ['apps'], resources: ['deployments'], resourceNames: ['node-agent-pool'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments/scale'], resourceNames: ['node-agent-pool'], verbs: ['get', 'patch', 'update'] },
+      ]),
+    );
+    const binding = find(dev, 'RoleBinding', 'coordinator-node-agent-pool-scaler');
+    expect(binding.roleRef.name).toBe(role.metadata.name);
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: coord.spec.template.spec.serviceAccountName, namespace: 'shoal' }]);
+  });
+
+  it('prod: security from the Secrets of `shoal up` (env names the apps read), TLS, NATS auth, node credentials', () => {
+    const coord = find(prod, 'Deployment', 'coordinator');
+    const env = envOf(containerOf(coord));
+    expect(env).toMatchObject({ SHOAL_INSECURE: '0', SHOAL_SECURITY_DIR: '/var/lib/shoal/security', SHOAL_TLS_CERT: '/etc/shoal/tls/tls.crt', SHOAL_TLS_KEY: '/etc/shoal/tls/tls.key', SHOAL_NATS_CA_FILE: '/etc/shoal/tls/ca.crt' });
+    const config = readFileSync('apps/coordinator/src/config.ts', 'utf8') + readFileSync('apps/node-agent/src/config.ts', 'utf8') + readFileSync('libs/runtime/src/telemetry.ts', 'utf8');
+    const shoalVars = [coord, find(prod, 'DaemonSet', 'node-agent'), find(dev, 'Deployment', 'node-agent-pool')].flatMap((w) => (containerOf(w).env as Obj[]).map((e) => e.name as string));
+    expect(shoalVars.filter((n) => /^(SHOAL_|OTEL_)/.test(n) && !config.includes(`'${n}'`) && !config.includes(`env.${n}`))).toEqual([]);
+    expect(containerOf(coord).readinessProbe.httpGet.scheme).toBe('HTTPS');
+    const secrets = (w: Obj) => (w.spec.template.spec.volumes as Obj[]).flatMap((v) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((s: Obj) => s.secret?.name)]).filter(Boolean);
+    expect(secrets(coord).sort()).toEqual(['shoal-security', 'shoal-tls']);
+    expect(secrets(find(prod, 'StatefulSet', 'nats')).sort()).toEqual(['shoal-nats-auth', 'shoal-tls']);
+    expect(secrets(find(prod, 'DaemonSet', 'node-agent'))).toEqual(['shoal-node-credentials']);
+    expect(natsConf(prod)).toMatch(/include auth\.conf/);
+    expect(natsConf(prod)).toMatch(/tls \{[^}]*cert_file: \/etc\/nats\/tls\/tls\.crt/);
+    const agentEnv = (containerOf(find(prod, 'DaemonSet', 'node-agent')).env as Obj[]).map((e) => e.name);
+    expect(agentEnv.indexOf('K8S_NODE_NAME')).toBeLessThan(agentEnv.indexOf('SHOAL_CREDENTIALS'));
+  });
+
+  it('prod: only the coordinator and node-agents reach NATS; default deny; the API from the ingress namespace', () => {
+    const policies = prod.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.find((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress)).toBeDefined();
+    const nats = find(prod, 'NetworkPolicy', 'nats');
+    const clients = nats.spec.ingress.find((r: Obj) => r.ports.some((p: Obj) => p.port === 4222));
+    expect(clients.from.map((f: Obj) => f.podSelector.matchLabels)).toEqual([{ 'app.kubernetes.io/name': 'coordinator' }, { 'app.kubernetes.io/component': 'worker' }]);
+    for (const w of prod.filter((o) => WORKLOADS.has(o.kind))) {
+      const labels = w.spec.template.metadata.labels;
+      const reaches = clients.from.some((f: Obj) => Object.entries(f.podSelector.matchLabels).every(([k, v]) => labels[k] === v));
+      expect({ workload: w.metadata.name, reaches }).toEqual({ workload: w.metadata.name, reaches: ['coordinator', 'node-agent', 'node-agent-pool'].includes(w.metadata.name) });
+    }
+    const api = find(prod, 'NetworkPolicy', 'coordinator-api');
+    expect(api.spec.ingress[0].from).toEqual(expect.arrayContaining([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]));
   });
 });
