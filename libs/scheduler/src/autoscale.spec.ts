@@ -62,7 +62,7 @@ describe('Autoscaler: work no node takes', () => {
 
   it('scales up when queued work waited past upWaitMs although the nodes report free slots', () => {
     const d = new Autoscaler(opts).decide(stuck);
-    expect(d).toMatchObject({ current: 1, desired: 2, direction: 'up' });
+    expect(d).toMatchObject({ current: 1, desired: 2, direction: 'up', need: 2 });
     expect(d.reasons[0]).toMatch(/1 queued task\(s\) no node took for 245 s need room beyond the 1 node\(s\) -> 2 node\(s\)/);
     expect(d.reasons.at(-1)).toBe('scale up: oldest task waited 245 s');
   });
@@ -72,12 +72,13 @@ describe('Autoscaler: work no node takes', () => {
   });
 
   it('holds while that work has waited less than upWaitMs', () => {
-    expect(new Autoscaler(opts).decide({ ...stuck, oldestWaitMs: 10_000 })).toMatchObject({ desired: 1, direction: 'hold' });
+    // need says what the demand asks for while the hold waits for pressure
+    expect(new Autoscaler(opts).decide({ ...stuck, oldestWaitMs: 10_000, running: 4 })).toMatchObject({ desired: 1, direction: 'hold', need: 2 });
   });
 
   it('does not grow for queued work more nodes would not help (waitingForRoom 0: a missing label, an open preset breaker)', () => {
     const d = new Autoscaler(opts).decide({ ...stuck, waitingForRoom: 0 });
-    expect(d).toMatchObject({ desired: 1, direction: 'hold' });
+    expect(d).toMatchObject({ desired: 1, direction: 'hold', need: 1 });
     expect(d.reasons.at(-1)).toBe('fleet size matches demand');
   });
 

@@ -29,6 +29,11 @@ export interface ScaleDecision {
   desired: number;
   direction: 'up' | 'down' | 'hold';
   reasons: string[];
+  /**
+   * Nodes the demand alone asks for (within min/max), before pressure, quiet windows and
+   * cool-downs: a `hold` with `need === current` means the fleet matches the demand.
+   */
+  need: number;
 }
 
 /** State an autoscaler keeps between decisions; persist it to survive restarts. */
@@ -88,15 +93,15 @@ export class Autoscaler {
         (stuck > 0 ? `; ${stuck} queued task(s) no node took for ${Math.round(s.oldestWaitMs / 1000)} s need room beyond the ${s.nodes} node(s) -> ${byStuck} node(s)` : ''),
     );
     need = clamp(need, o.minNodes, o.maxNodes);
-    const hold = (why: string): ScaleDecision => ({ current: s.nodes, desired: s.nodes, direction: 'hold', reasons: [...reasons, why] });
+    const hold = (why: string): ScaleDecision => ({ current: s.nodes, desired: s.nodes, direction: 'hold', reasons: [...reasons, why], need });
 
     const pressured = s.oldestWaitMs >= o.upWaitMs || s.cpuUtilisation >= o.highUtilisation;
     const quiet = s.queueDepth === 0 && s.cpuUtilisation <= o.lowUtilisation;
     if (!quiet) delete this.st.quietSince;
     else this.st.quietSince ??= s.now;
 
-    if (s.nodes < o.minNodes) return this.change(s, o.minNodes, 'up', [...reasons, `below the minimum of ${o.minNodes} node(s)`]);
-    if (s.nodes > o.maxNodes) return this.change(s, o.maxNodes, 'down', [...reasons, `above the maximum of ${o.maxNodes} node(s)`]);
+    if (s.nodes < o.minNodes) return this.change(s, o.minNodes, 'up', [...reasons, `below the minimum of ${o.minNodes} node(s)`], need);
+    if (s.nodes > o.maxNodes) return this.change(s, o.maxNodes, 'down', [...reasons, `above the maximum of ${o.maxNodes} node(s)`], need);
 
     if (need > s.nodes) {
       if (!pressured) {
@@ -105,7 +110,7 @@ export class Autoscaler {
       const cool = this.coolingDown(s.now, 'up');
       if (cool) return hold(cool);
       const why = s.oldestWaitMs >= o.upWaitMs ? `oldest task waited ${Math.round(s.oldestWaitMs / 1000)} s` : `CPU at ${Math.round(s.cpuUtilisation * 100)}%`;
-      return this.change(s, need, 'up', [...reasons, `scale up: ${why}`]);
+      return this.change(s, need, 'up', [...reasons, `scale up: ${why}`], need);
     }
     if (need < s.nodes) {
       if (!quiet) return hold(`would shrink to ${need} but the queue is not empty or CPU is above ${Math.round(o.lowUtilisation * 100)}%`);
@@ -114,7 +119,7 @@ export class Autoscaler {
       const cool = this.coolingDown(s.now, 'down');
       if (cool) return hold(cool);
       const target = Math.max(need, s.nodes - o.maxStepDown);
-      return this.change(s, target, 'down', [...reasons, `scale down by ${s.nodes - target}: quiet for ${Math.round(quietFor / 1000)} s`]);
+      return this.change(s, target, 'down', [...reasons, `scale down by ${s.nodes - target}: quiet for ${Math.round(quietFor / 1000)} s`], need);
     }
     return hold('fleet size matches demand');
   }
@@ -126,11 +131,11 @@ export class Autoscaler {
     return left > 0 ? `cooling down after scaling ${this.st.lastDirection}: ${Math.ceil(left / 1000)} s left` : undefined;
   }
 
-  private change(s: FleetSignal, desired: number, direction: 'up' | 'down', reasons: string[]): ScaleDecision {
+  private change(s: FleetSignal, desired: number, direction: 'up' | 'down', reasons: string[], need: number): ScaleDecision {
     this.st.lastChangeAt = s.now;
     this.st.lastDirection = direction;
     if (direction === 'down') delete this.st.quietSince;
-    return { current: s.nodes, desired, direction, reasons };
+    return { current: s.nodes, desired, direction, reasons, need };
   }
 }
 

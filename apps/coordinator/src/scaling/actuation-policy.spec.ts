@@ -49,3 +49,29 @@ describe('ActuationPolicy', () => {
     expect(p.coolDownUntil(10_000)).toBeUndefined();
   });
 });
+
+describe('ActuationPolicy: nodes asked for that never came', () => {
+  it('lowers the target to the live nodes once a hold says the fleet matches the demand, after the cool-down', () => {
+    const p = new ActuationPolicy(opts);
+    p.done(p.next(up(2, 1), 0, 0)!, 'applied', 0);
+    // still short of the demand (cooling down, need 2): the pending node stays wanted
+    expect(p.next({ ...hold(1), need: 2 }, 0, 70_000)).toBeUndefined();
+    expect(p.wanted()).toBe(2);
+    // the queue drained before the node came: need 1 = current 1
+    expect(p.next({ ...hold(1), need: 1 }, 0, 80_000)).toEqual({ target: 1, current: 1, direction: 'down' });
+    // within the cool-down of the scale-up it waits
+    const q = new ActuationPolicy(opts);
+    q.done(q.next(up(2, 1), 0, 0)!, 'applied', 0);
+    expect(q.next({ ...hold(1), need: 1 }, 0, 10_000)).toBeUndefined();
+    expect(q.next({ ...hold(1), need: 1 }, 0, 60_000)).toEqual({ target: 1, current: 1, direction: 'down' });
+  });
+
+  it('never raises the target on a hold, and keeps the busy nodes', () => {
+    const p = new ActuationPolicy(opts);
+    p.done(p.next(down(2, 3), 0, 0)!, 'applied', 0);
+    expect(p.next({ ...hold(3), need: 3 }, 0, 70_000)).toBeUndefined();
+    const q = new ActuationPolicy(opts);
+    q.done(q.next(up(4, 2), 0, 0)!, 'applied', 0);
+    expect(q.next({ ...hold(2), need: 2 }, 3, 70_000)?.target).toBe(3);
+  });
+});

@@ -13,14 +13,18 @@ export interface DecisionInput {
   direction: 'up' | 'down' | 'hold';
   desired: number;
   current: number;
+  /** Nodes the demand alone asks for (the autoscaler's `need`); a hold with need === current matches the demand. */
+  need?: number;
 }
 
 /**
- * When and to what size an actuator acts, from the stream of scaling decisions. Only `up` and
- * `down` decisions set the target (a `hold` reports the live node count, which lags behind nodes
- * still starting, so acting on it would undo a scale-up); the target stays within the bounds and
- * never below the nodes that run work; a failed attempt is retried with the next decision; after an
- * applied change nothing changes for the cool-down. Pure: the clock comes in.
+ * When and to what size an actuator acts, from the stream of scaling decisions. `up` and `down`
+ * decisions set the target. A `hold` does not (it reports the live node count, which lags behind
+ * nodes still starting, so acting on it would undo a scale-up) except to lower a target above the
+ * live nodes when the fleet matches the demand (`need === current`): the work that asked for more
+ * nodes is gone, so nodes that never came (a pod still pending) are not wanted any more. The target
+ * stays within the bounds and never below the nodes that run work; a failed attempt is retried with
+ * the next decision; after an applied change nothing changes for the cool-down. Pure: the clock comes in.
  */
 export class ActuationPolicy {
   private target?: number;
@@ -36,6 +40,9 @@ export class ActuationPolicy {
     if (d.direction !== 'hold') {
       this.target = clamp(Math.max(d.desired, busyNodes), this.o.minReplicas, this.o.maxReplicas);
       this.direction = d.direction;
+    } else if (this.target !== undefined && d.need === d.current && this.target > d.current) {
+      this.target = clamp(Math.max(d.current, busyNodes), this.o.minReplicas, this.o.maxReplicas);
+      this.direction = 'down';
     }
     if (this.target === undefined) return undefined;
     if (this.target === this.applied && !this.failed) return undefined;

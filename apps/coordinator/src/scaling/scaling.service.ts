@@ -96,7 +96,7 @@ export class Scaling implements OnModuleDestroy {
     }
     const after = this.autoscaler.state();
     if (JSON.stringify(after) !== before) void this.nats.putRun(STATE_KEY, after).catch(() => undefined);
-    if (this.mayAct()) this.actuation.onDecision(decision, this.busyNodes());
+    if (this.mayAct()) this.actuation.onDecision({ ...decision, need: d.need }, this.busyNodes());
     return decision;
   }
 
