@@ -1,6 +1,10 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { newUserKeys, renderNatsAuthorization } from '@shoal/runtime';
+import { locateNatsServer } from '@shoal/testing';
 import { K8S_ROOT, type Obj, allRenderings, findKubectl, idOf, kubectlRender, loadDocs, renderDir, renderRoots, yamlFiles } from './k8s-render.js';
 
 /**
@@ -182,6 +186,30 @@ describe('deploy/k8s manifests', () => {
     }
     expect(readFileSync(join(K8S_ROOT, 'base/nats-config.yaml'), 'utf8')).toMatch(/Jepsen/);
   });
+
+  it.each(renderings.filter(([, objs]) => objs.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'nats-config')))(
+    '%s: nats-server accepts the rendered nats.conf (with a generated auth.conf and certificate where it includes them)',
+    (_, objs) => {
+      const dir = mkdtempSync(join(tmpdir(), 'shoal-natsconf-'));
+      try {
+        // the local nats-server may be 2.9 (Debian 12), which does not know 2.10's sync_interval (checked above)
+        const conf = natsConf(objs).replace(/^\s*sync_interval: always\s*$/m, '').replaceAll('/etc/nats/tls/', `${dir}/tls/`);
+        if (conf.includes(`${dir}/tls/`)) {
+          mkdirSync(join(dir, 'tls'));
+          const subj = ['-subj', '/CN=nats', '-addext', 'subjectAltName=DNS:nats'];
+          execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', ...subj, '-keyout', join(dir, 'tls/tls.key'), '-out', join(dir, 'tls/tls.crt')], { stdio: 'ignore' });
+          writeFileSync(join(dir, 'tls/ca.crt'), readFileSync(join(dir, 'tls/tls.crt')));
+        }
+        const key = newUserKeys().publicKey;
+        writeFileSync(join(dir, 'auth.conf'), renderNatsAuthorization([{ publicKey: key, permissions: { publish: ['shoal.>'], subscribe: ['shoal.>'], allowResponses: false } }]));
+        writeFileSync(join(dir, 'nats.conf'), conf);
+        const r = spawnSync(locateNatsServer(), ['-t', '-c', join(dir, 'nats.conf')], { env: { ...process.env, POD_NAME: 'nats-0' }, encoding: 'utf8', timeout: 30_000 });
+        expect({ status: r.status, out: `${r.stdout}${r.stderr}`.trim() }).toEqual({ status: 0, out: `nats-server: configuration file ${join(dir, 'nats.conf')} is valid` });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('coordinator: one non-root replica on 8080 with /healthz probes and NATS_URL, its own ServiceAccount', () => {
     const dep = find(base, 'Deployment', 'coordinator');
