@@ -5,6 +5,7 @@ import { ScaleActuation } from '../../apps/coordinator/src/scaling/actuation.js'
 import { CommandScaler } from '../../apps/coordinator/src/scaling/command-scaler.js';
 import { KubernetesScaler } from '../../apps/coordinator/src/scaling/kubernetes-scaler.js';
 import { type FakeKubeApi, startFakeKubeApi } from '../support/fake-kube-api.js';
+import { K8S_ROOT, renderDir } from './k8s-render.js';
 
 const disposables = new Disposables();
 let dir: string;
@@ -105,5 +106,24 @@ describe('command scaler', () => {
       code: 'E_TIMEOUT',
       message: expect.stringMatching(/longer than 300 ms and was killed; output: started/),
     });
+  });
+});
+
+describe('components/keda', () => {
+  it('KEDA sizes the Deployment the coordinator would, from GET /scaling actuator.target, within the same bounds, and the built-in actuator is off', () => {
+    let objs = renderDir(join(K8S_ROOT, 'base'));
+    for (const c of ['node-pool', 'keda', 'common']) objs = renderDir(join(K8S_ROOT, 'components', c), objs);
+    const coordinator = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'coordinator')!;
+    const env = Object.fromEntries((coordinator.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+    expect(env.SHOAL_SCALE_ACTUATOR).toBe('none');
+    const so = objs.find((o) => o.kind === 'ScaledObject')!;
+    expect(so.metadata.namespace).toBe(env.SHOAL_SCALE_K8S_NAMESPACE);
+    expect(so.spec.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: env.SHOAL_SCALE_K8S_DEPLOYMENT });
+    expect(objs.some((o) => o.kind === 'Deployment' && o.metadata.name === so.spec.scaleTargetRef.name)).toBe(true);
+    expect([String(so.spec.minReplicaCount), String(so.spec.maxReplicaCount)]).toEqual([env.SHOAL_SCALE_MIN_REPLICAS, env.SHOAL_SCALE_MAX_REPLICAS]);
+    const [trigger] = so.spec.triggers;
+    expect(trigger).toMatchObject({ type: 'metrics-api', metricType: 'AverageValue', metadata: { valueLocation: 'actuator.target', targetValue: '1', authMode: 'bearer' } });
+    expect(new URL(trigger.metadata.url).pathname).toBe('/scaling');
+    expect(objs.find((o) => o.kind === 'TriggerAuthentication' && o.metadata.name === trigger.authenticationRef.name)).toBeDefined();
   });
 });

@@ -75,3 +75,15 @@ describe('ActuationPolicy: nodes asked for that never came', () => {
     expect(q.next({ ...hold(2), need: 2 }, 3, 70_000)?.target).toBe(3);
   });
 });
+
+describe('ActuationPolicy without an actuator (advise)', () => {
+  it('follows the target from the first decision on, with bounds and the busy floor, never cooling down', () => {
+    const p = new ActuationPolicy(opts);
+    expect(p.advise(hold(2), 0)).toBe(2);
+    expect(p.advise(up(9, 2), 0)).toBe(5);
+    expect(p.advise(hold(2), 0)).toBe(5); // nodes still starting
+    expect(p.advise(down(1, 5), 2)).toBe(2);
+    expect(p.advise(hold(3), 0)).toBe(2); // a hold never raises it
+    expect(p.advise({ ...hold(1), need: 1 }, 0)).toBe(1); // the fleet matches the demand: down to the live node
+  });
+});

@@ -50,6 +50,17 @@ export class ActuationPolicy {
     return { target: this.target, current: d.current, direction: this.direction };
   }
 
+  /**
+   * Without an actuator: only follows the target (seeded from the first decision, never a
+   * cool-down), for KEDA or an operator to read (`GET /scaling` actuator.target, shoal_scale_target).
+   */
+  advise(d: DecisionInput, busyNodes: number): number {
+    this.target ??= clamp(Math.max(d.desired, busyNodes), this.o.minReplicas, this.o.maxReplicas);
+    const req = this.next(d, busyNodes, 0);
+    if (req) this.done(req, 'unchanged', 0);
+    return this.target;
+  }
+
   /** Records how a request ended (`applied` starts the cool-down; `failed` is retried on the next decision). */
   done(req: ScaleRequest, outcome: 'applied' | 'unchanged' | 'failed', now: number): void {
     if (outcome === 'failed') {

@@ -41,9 +41,16 @@ export class ScaleActuation {
     this.policy = new ActuationPolicy({ minReplicas: config.minReplicas, maxReplicas: config.maxReplicas, coolDownMs: config.actuatorCoolDownMs });
   }
 
-  /** Feeds one decision; starts an attempt when the policy asks for one and none is running. */
+  /**
+   * Feeds one decision; starts an attempt when the policy asks for one and none is running.
+   * Without an actuator only the target is followed (what KEDA reads, components/keda).
+   */
   onDecision(d: DecisionInput, busyNodes: number): void {
-    if (!this.actuator || this.inFlight) return;
+    if (!this.actuator) {
+      this.policy.advise(d, busyNodes);
+      return;
+    }
+    if (this.inFlight) return;
     const req = this.policy.next(d, busyNodes, this.now());
     if (!req) return;
     const actuator = this.actuator;
