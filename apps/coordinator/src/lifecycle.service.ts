@@ -68,7 +68,8 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       if (!this.leadership.active) return; // a standby only keeps its node list current
       this.liveness.heartbeatFrom(hb.nodeId, back);
       this.reconciler.onHeartbeat(hb, Date.now(), this.judgeFrom(Date.now()));
-      this.orchestrator.kick();
+      if (back) this.orchestrator.kick();
+      else this.orchestrator.kickSoon(); // a routine pulse: one round per 100 ms at most
     });
     this.nats.subscribe('output', topo.allOutput, (o, subject) => {
       if (subject !== topo.output(o.nodeId, o.runId, o.taskId)) return this.metrics.malformed('output-subject');

@@ -6,6 +6,7 @@ import { type ControlReply, type ControlRequest, type Decoded, type PayloadOf, t
 import { type HeaderCarrier, connectNats, ensureConsumer, ensureTopology, injectTraceContext } from '@shoal/runtime';
 import type { Context } from '@opentelemetry/api';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
+import { handleBounded } from './bounded-handling.js';
 import { failpoints } from './failpoints.js';
 import { Metrics } from './metrics.js';
 import { SecurityContext } from './security/security-context.js';
@@ -24,6 +25,13 @@ export const STATUS_ACK_WAIT_MS = 30_000;
  * that died with a stream leader (or a paused server) is noticed and renewed within seconds.
  */
 const CONSUME_EXPIRES_MS = 10_000;
+
+/**
+ * Status reports applied at once by the coordinator: each waits for its run's state write before
+ * it is acked, and writes of one run coalesce, so reports handled together share writes (one at a
+ * time, a report waited for the whole write of the one before it: ~90 reports/s with 2,000-task runs).
+ */
+export const STATUS_CONCURRENCY = 64;
 
 /** How long a work publish is retried through transient JetStream errors before the attempt fails. */
 const PUBLISH_RETRY_MS = 15_000;
@@ -178,16 +186,19 @@ export class NatsGateway implements OnModuleDestroy {
   /** Consumes the status stream; the handler's promise settles before the message is acked. Malformed ones are terminated. */
   async consumeStatus(handler: (msg: PayloadOf<'status'>, subject: string) => Promise<void>): Promise<void> {
     const consumer = await this.jsc.consumers.get(this.topo.statusStream, this.topo.coordinatorConsumer);
-    this.consumeForever('status', consumer, 256, (m) => this.handleStatus(m, handler));
+    this.consumeForever('status', consumer, 256, (m) => this.handleStatus(m, handler), STATUS_CONCURRENCY);
   }
 
-  /** Pulls from `consumer` one message at a time until the gateway stops; an interrupted pull is renewed. */
-  private consumeForever(label: string, consumer: Consumer, maxMessages: number, handle: (m: JsMsg) => Promise<void>): void {
+  /**
+   * Pulls from `consumer` until the gateway stops, handling up to `concurrency` messages at once
+   * (started in arrival order, see {@link handleBounded}); an interrupted pull is renewed.
+   */
+  private consumeForever(label: string, consumer: Consumer, maxMessages: number, handle: (m: JsMsg) => Promise<void>, concurrency = 1): void {
     void (async () => {
       while (!this.stopped) {
         try {
           const messages = await consumer.consume({ max_messages: maxMessages, expires: CONSUME_EXPIRES_MS });
-          for await (const m of messages) await handle(m);
+          await handleBounded(messages, concurrency, handle);
         } catch (e) {
           if (!this.stopped) this.log.warn(`${label} consumer interrupted, resuming: ${(e as Error).message}`);
           await new Promise((r) => setTimeout(r, 500));

@@ -21,6 +21,8 @@ export type Committed = Map<string, { cpuPercent: number; memoryMb: number; task
 export class NodeRegistry {
   private readonly log = new Logger('nodes');
   private readonly nodes = new Map<string, NodeRecord>();
+  /** The records sorted by id, kept until a node joins or is removed (a heartbeat updates its record in place). */
+  private sorted?: NodeRecord[];
 
   constructor(@Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig) {}
 
@@ -28,7 +30,14 @@ export class NodeRegistry {
   heartbeat(hb: Heartbeat, now: number): boolean {
     const prev = this.nodes.get(hb.nodeId);
     const back = !prev || prev.state === 'lost';
-    this.nodes.set(hb.nodeId, { id: hb.nodeId, state: 'alive', heartbeat: hb, receivedAt: now, firstSeenAt: prev?.firstSeenAt ?? now });
+    if (prev) {
+      prev.state = 'alive';
+      prev.heartbeat = hb;
+      prev.receivedAt = now;
+    } else {
+      this.nodes.set(hb.nodeId, { id: hb.nodeId, state: 'alive', heartbeat: hb, receivedAt: now, firstSeenAt: now });
+      this.sorted = undefined;
+    }
     if (back) this.log.log(`node ${hb.nodeId} ${prev ? 'is back' : 'joined'} (${hb.hostname}, governor ${hb.governor})`);
     return back;
   }
@@ -57,11 +66,18 @@ export class NodeRegistry {
 
   /** Forgets a node (it was removed from the fleet); true when it was known. */
   remove(id: string): boolean {
+    this.sorted = undefined;
     return this.nodes.delete(id);
   }
 
+  /** Every node by id (a new array; the records are live: a heartbeat updates its node's record in place). */
   list(): NodeRecord[] {
-    return [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.byId()];
+  }
+
+  private byId(): readonly NodeRecord[] {
+    this.sorted ??= [...this.nodes.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return this.sorted;
   }
 
   get(id: string): NodeRecord | undefined {
@@ -70,7 +86,7 @@ export class NodeRegistry {
 
   /** Node views for the placer: capacity from heartbeats, commitments from the run table. */
   views(committed: Committed): NodeView[] {
-    return this.list().map((n) => ({
+    return this.byId().map((n) => ({
       id: n.id,
       labels: n.heartbeat.labels,
       alive: n.state === 'alive',

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { PROTOCOL_VERSION, type RunView, type TaskDispatched, parsePlanText } from '@shoal/protocol';
 import { RunEngine, compilePlan } from '@shoal/scheduler';
 import { Breakers } from './breakers.js';
@@ -68,7 +69,7 @@ afterEach(() => {
   for (const o of orchestrators.splice(0)) o.onModuleDestroy();
 });
 
-function fixture() {
+function fixture(planText = PLAN) {
   const config = loadCoordinatorConfig({ SHOAL_INSECURE: '1', SHOAL_STATE_WRITE_DEADLINE_MS: '100' });
   const nats = new FakeNats();
   const gw = nats as unknown as NatsGateway;
@@ -95,7 +96,7 @@ function fixture() {
   const bus = new EventBus();
   const orch = new Orchestrator(config, table, gw, nodes, bus, new RunTracer(), new Breakers(config, metrics), new Estimates(gw), new ResultCache(gw, metrics), metrics);
   orchestrators.push(orch);
-  const parsed = parsePlanText(PLAN);
+  const parsed = parsePlanText(planText);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const compiled = compilePlan(parsed.value);
   if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
@@ -189,5 +190,68 @@ describe('Orchestrator dispatch', () => {
     expect(nats.stored('r6')).toMatchObject({ state: 'succeeded', tasks: [{ state: 'succeeded', attempt: 1 }] });
     expect(events.filter((s) => s === 'succeeded')).toEqual(['succeeded']);
     expect(table.isDirty('r6')).toBe(false);
+  });
+});
+
+const TWO_PHASES = `
+name: chain
+teams: [{ name: ops }]
+phases:
+  - id: a
+    tasks:
+      - { id: t1, team: ops, role: Ops-A, command: ["true"], resources: { cpu: 5, memory: 256 } }
+  - id: b
+    depends_on: [a]
+    tasks:
+      - { id: t2, team: ops, role: Ops-B, command: ["true"], resources: { cpu: 5, memory: 256 } }
+`;
+
+const NOWHERE = `
+name: nowhere
+teams: [{ name: ops }]
+phases:
+  - id: only
+    tasks:
+      - { id: t1, team: ops, role: Ops-T, command: ["true"], requires: { agent: gemini }, resources: { cpu: 5, memory: 256 } }
+`;
+
+describe('Orchestrator hot paths', () => {
+  it('the finish that ends a phase and the dispatch of the next phase go out in one state write', async () => {
+    const { nats, orch, newRun } = fixture(TWO_PHASES);
+    const run = newRun('c1');
+    await orch.accept(run, TWO_PHASES);
+    await until(() => nats.published.length === 1);
+    const before = nats.seq;
+    const base = { v: PROTOCOL_VERSION, runId: 'c1', taskId: 't1', attempt: 1, nodeId: 'n1' } as const;
+    await orch.onStatus({ ...base, kind: 'task.finished', outcome: 'succeeded', exitCode: 0, startedAt: 1, finishedAt: 2, outputTail: '' });
+    await until(() => nats.published.length === 2);
+    expect(nats.published[1]).toMatchObject({ storedState: 'dispatched', task: { taskId: 't2', phaseId: 'b' } });
+    expect(nats.seq - before).toBe(1); // one write carried t1's result and t2's dispatch
+    expect(nats.stored('c1')!.tasks.map((t) => t.state)).toEqual(['succeeded', 'dispatched']);
+  });
+
+  it('writes waiting reasons at the first round, then at most once a second (a later round is caught up by a timer)', async () => {
+    const { orch, newRun } = fixture(NOWHERE);
+    const run = newRun('w1');
+    await orch.accept(run, NOWHERE);
+    await until(() => run.view.tasks[0]!.waitingReason === 'no node with label agent=gemini');
+    run.view.tasks[0]!.waitingReason = 'stale';
+    orch.kick();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(run.view.tasks[0]!.waitingReason).toBe('stale'); // within the second: not written again yet
+    await until(() => run.view.tasks[0]!.waitingReason === 'no node with label agent=gemini', 5000);
+  });
+
+  it('rounds asked for by routine heartbeats are coalesced into one within 100 ms', async () => {
+    const { orch, newRun } = fixture(NOWHERE);
+    await orch.accept(newRun('w2'), NOWHERE);
+    await new Promise((r) => setTimeout(r, 50)); // the round the submission asked for
+    const round = jest.spyOn(orch.placer, 'round');
+    for (let i = 0; i < 20; i++) orch.kickSoon();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(round).not.toHaveBeenCalled();
+    await until(() => round.mock.calls.length === 1, 5000);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(round).toHaveBeenCalledTimes(1);
   });
 });

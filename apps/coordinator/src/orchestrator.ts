@@ -146,9 +146,11 @@ export class Orchestrator implements OnModuleDestroy {
       const current = t?.attempt === s.attempt && (t.state === 'dispatched' || t.state === 'running');
       const spec = run.plan.tasks.get(s.taskId);
       if (current && spec?.cache && s.outcome === 'succeeded') await this.cache.store(s.runId, spec, s);
+      // the round goes first: the room this frees is placed before the result's write starts, and the
+      // dispatch joins that write (see RunTable.persist); the ack still waits for the store
+      this.kick();
       const stored = this.mutate(s.runId, (v, e) => e.finished(v, toResult(s)));
       if (current) this.learn(run, s);
-      this.kick(); // the freed room is placed while the result is being stored (the ack still waits for the store)
       await stored;
     }
   }

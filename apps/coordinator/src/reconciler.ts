@@ -40,20 +40,18 @@ export class Reconciler {
     for (const r of hb.running) this.stopIfUnwanted(hb.nodeId, r.runId, r.taskId, r.attempt);
     const settled = judgeFrom !== undefined && now - judgeFrom >= this.config.nodeTtlMs && !hb.outboxDepth;
     if (!settled) return;
-    for (const run of this.table.all()) {
-      for (const t of run.view.tasks) {
-        if (t.nodeId !== hb.nodeId || t.state !== 'running') continue;
-        const key = `${run.view.id}/${t.id}#${t.attempt}`;
-        if (reported.has(key) || (t.startedAt !== undefined && hb.sentAt < t.startedAt)) {
-          this.misses.delete(key);
-          continue;
-        }
-        const n = (this.misses.get(key) ?? 0) + 1;
-        this.misses.set(key, n);
-        if (n < MISSES_BEFORE_LOST || this.checking.has(key)) continue;
-        this.checking.add(key);
-        void this.declareLost(run.view.id, t.id, t.attempt, hb.nodeId, n, now).finally(() => this.checking.delete(key));
+    for (const { run, task: t } of this.table.placedOn(hb.nodeId)) {
+      if (t.nodeId !== hb.nodeId || t.state !== 'running') continue;
+      const key = `${run.view.id}/${t.id}#${t.attempt}`;
+      if (reported.has(key) || (t.startedAt !== undefined && hb.sentAt < t.startedAt)) {
+        this.misses.delete(key);
+        continue;
       }
+      const n = (this.misses.get(key) ?? 0) + 1;
+      this.misses.set(key, n);
+      if (n < MISSES_BEFORE_LOST || this.checking.has(key)) continue;
+      this.checking.add(key);
+      void this.declareLost(run.view.id, t.id, t.attempt, hb.nodeId, n, now).finally(() => this.checking.delete(key));
     }
   }
 

@@ -171,3 +171,61 @@ describe('RunTable', () => {
     await new Promise((r) => setTimeout(r, 400));
   });
 });
+
+describe('RunTable: placed attempts (committed budgets, attempts per node)', () => {
+  const spec = (cpuPercent: number) => ({ cpuPercent, memoryMb: 100 });
+  function placedFixture() {
+    const table = new RunTable(new FakeBucket() as unknown as NatsGateway, new Metrics(), { stateWriteDeadlineMs: 300 });
+    const tasks = ['t1', 't2', 't3'].map((id) => ({ id, state: 'queued' }) as RunView['tasks'][number]);
+    const run = { view: { id: 'r1', state: 'running', tasks } as unknown as RunView, plan: { tasks: new Map(tasks.map((t, i) => [t.id, spec(10 * (i + 1))])) } } as unknown as ActiveRun;
+    table.add(run, 1);
+    return { table, run, t: (i: number) => tasks[i]! };
+  }
+  const ids = (list: readonly { task: { id: string } }[]) => list.map((p) => p.task.id);
+
+  it('follows every persisted change: dispatched and running attempts hold room on their node, finished ones do not', async () => {
+    const { table, t } = placedFixture();
+    expect(table.committed().size).toBe(0);
+    Object.assign(t(0), { state: 'dispatched', nodeId: 'n1' });
+    Object.assign(t(1), { state: 'dispatched', nodeId: 'n2' });
+    void table.persist('r1');
+    expect(table.committed().get('n1')).toMatchObject({ cpuPercent: 10, memoryMb: 100, tasks: 1 });
+    expect(ids(table.placedOn('n1'))).toEqual(['t1']);
+    expect(ids(table.placedOn('n2'))).toEqual(['t2']);
+    Object.assign(t(0), { state: 'running' });
+    Object.assign(t(2), { state: 'running', nodeId: 'n1' });
+    void table.persist('r1');
+    expect(table.committed().get('n1')).toMatchObject({ cpuPercent: 40, tasks: 2 });
+    expect(ids(table.placedOn('n1'))).toEqual(['t1', 't3']);
+    Object.assign(t(0), { state: 'succeeded' });
+    void table.persist('r1');
+    expect(table.committed().get('n1')).toMatchObject({ cpuPercent: 30, tasks: 1 });
+    expect(ids(table.placedOn('n1'))).toEqual(['t3']);
+    expect(ids(table.placedOn('n3'))).toEqual([]);
+  });
+
+  it('lists are kept until the run is touched; an attempt that left meanwhile is not counted (views are read live)', () => {
+    const { table, t } = placedFixture();
+    Object.assign(t(0), { state: 'dispatched', nodeId: 'n1' });
+    table.touched('r1');
+    expect(ids(table.placedOn('n1'))).toEqual(['t1']);
+    Object.assign(t(1), { state: 'running', nodeId: 'n1' }); // not noted yet
+    expect(ids(table.placedOn('n1'))).toEqual(['t1']);
+    table.touched('r1');
+    expect(ids(table.placedOn('n1'))).toEqual(['t1', 't2']);
+    Object.assign(t(0), { state: 'queued', nodeId: undefined }); // left without a note: still listed, not committed
+    expect(table.committed().get('n1')).toMatchObject({ cpuPercent: 20, tasks: 1 });
+  });
+
+  it('a removed run holds nothing, a run added again is read afresh', () => {
+    const { table, run, t } = placedFixture();
+    Object.assign(t(0), { state: 'running', nodeId: 'n1' });
+    table.touched('r1');
+    expect(table.committed().size).toBe(1);
+    table.remove('r1');
+    expect(table.committed().size).toBe(0);
+    expect(ids(table.placedOn('n1'))).toEqual([]);
+    table.add(run, 2);
+    expect(ids(table.placedOn('n1'))).toEqual(['t1']);
+  });
+});

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { ConflictError, type RunView } from '@shoal/protocol';
-import { type CompiledPlan, type InFlight, type RunEngine, commitments } from '@shoal/scheduler';
+import { ConflictError, type RunView, type TaskView } from '@shoal/protocol';
+import { type CompiledPlan, type CompiledTask, type InFlight, type RunEngine, commitments } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -12,6 +12,13 @@ export interface ActiveRun {
   view: RunView;
   engine: RunEngine;
   plan: CompiledPlan;
+}
+
+/** An attempt that holds room on a node (dispatched or running when listed; the view is live, check `task.state`). */
+export interface PlacedAttempt {
+  run: ActiveRun;
+  task: TaskView;
+  spec: CompiledTask;
 }
 
 /** Write state of one run's KV document. */
@@ -28,6 +35,9 @@ interface Slot {
   /** The next write, not started yet: every change made before it starts is in it. */
   queued?: Promise<void>;
 }
+
+/** Resolves on the next turn of the event loop, after the immediates already scheduled. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Per-try timeout of one KV write (the whole write is bounded by `stateWriteDeadlineMs`). */
 const TRY_TIMEOUT_MS = 2000;
@@ -48,6 +58,13 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   private readonly runs = new Map<string, ActiveRun>();
   private readonly slots = new Map<string, Slot>();
   private retryTimer?: NodeJS.Timeout;
+  /** Changes noted (see {@link touched}), in all and per run: what the caches below were built at. */
+  private changes = 0;
+  private readonly runChanges = new Map<string, number>();
+  /** Per run: its placed attempts as of its change count. */
+  private readonly placedCache = new Map<string, { at: number; run: ActiveRun; list: PlacedAttempt[] }>();
+  /** Placed attempts by node id as of {@link changes}. */
+  private byNode?: { at: number; map: Map<string, PlacedAttempt[]> };
 
   constructor(
     private readonly nats: NatsGateway,
@@ -68,6 +85,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
 
   /** Adds a run read back from KV at `revision` (recovery). */
   add(run: ActiveRun, revision?: number): void {
+    this.touched(run.view.id);
     this.runs.set(run.view.id, run);
     this.slots.set(run.view.id, { revision, dirty: false });
   }
@@ -79,12 +97,15 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   async create(run: ActiveRun): Promise<void> {
     const slot: Slot = { dirty: false };
     slot.revision = await this.write(run.view.id, JSON.stringify(run.view), undefined);
+    this.touched(run.view.id);
     this.runs.set(run.view.id, run);
     this.slots.set(run.view.id, slot);
   }
 
   /** Forgets a run in memory (a submission that could not be stored). */
   remove(runId: string): void {
+    this.touched(runId);
+    this.placedCache.delete(runId);
     this.runs.delete(runId);
     this.slots.delete(runId);
   }
@@ -130,7 +151,9 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Writes the run's view (compare-and-swap on its revision); changes made while a write is in
-   * flight coalesce into one next write. Resolves once a write containing every change made
+   * flight coalesce into one next write. A write starts one event-loop turn after it is asked for
+   * (`setImmediate`): a placement round asked for before it runs first, so a finish and the
+   * dispatch that takes its room go out in one write instead of two in a row. Resolves once a write containing every change made
    * before the call is stored; rejects with a TransportError (store unreachable past the
    * deadline) or ConflictError (another writer changed the run). Failures are also logged and
    * counted here, so a caller that does not wait (`void persist()`) loses nothing but the wait.
@@ -138,10 +161,12 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   persist(runId: string): Promise<void> {
     const slot = this.slots.get(runId);
     if (!slot) return Promise.resolve();
+    this.touched(runId);
     slot.dirty = true;
     if (slot.queued) return slot.queued;
     const queued = (slot.inflight ?? Promise.resolve())
       .catch(() => undefined)
+      .then(nextTurn)
       .then(() => {
         slot.queued = undefined;
         const w = this.flush(runId, slot).finally(() => {
@@ -160,17 +185,58 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     for (const [runId, s] of this.slots) if (s.dirty && !s.fenced && !s.queued && !s.inflight) void this.persist(runId);
   }
 
+  /**
+   * Notes that a run's view changed in memory ({@link persist} does it for every change the
+   * orchestrator makes): the placed-attempt caches of that run are rebuilt on next use.
+   */
+  touched(runId: string): void {
+    this.changes++;
+    this.runChanges.set(runId, (this.runChanges.get(runId) ?? 0) + 1);
+  }
+
   /** Sum of the budgets of tasks dispatched or running, per node; the members of one batch on one node count once. */
   committed(): Committed {
     const inFlight: InFlight[] = [];
-    for (const run of this.runs.values()) {
-      for (const t of run.view.tasks) {
+    for (const [runId, run] of this.runs) {
+      for (const { task: t, spec } of this.placedIn(runId, run)) {
         if (!t.nodeId || (t.state !== 'dispatched' && t.state !== 'running')) continue;
-        const spec = run.plan.tasks.get(t.id)!;
-        inFlight.push({ nodeId: t.nodeId, runId: run.view.id, batch: spec.batch, cpuPercent: spec.cpuPercent, memoryMb: spec.memoryMb });
+        inFlight.push({ nodeId: t.nodeId, runId, batch: spec.batch, cpuPercent: spec.cpuPercent, memoryMb: spec.memoryMb });
       }
     }
     return commitments(inFlight);
+  }
+
+  /**
+   * Attempts placed on a node (dispatched or running when last listed: check `task.state` and
+   * `task.nodeId`, the views are live). Rebuilt only after a change, from per-run lists that are
+   * rebuilt only for the runs that changed: a heartbeat no longer walks every task of every run.
+   */
+  placedOn(nodeId: string): readonly PlacedAttempt[] {
+    if (this.byNode?.at !== this.changes) {
+      const map = new Map<string, PlacedAttempt[]>();
+      for (const [runId, run] of this.runs) {
+        for (const p of this.placedIn(runId, run)) {
+          const list = map.get(p.task.nodeId!);
+          if (list) list.push(p);
+          else map.set(p.task.nodeId!, [p]);
+        }
+      }
+      this.byNode = { at: this.changes, map };
+    }
+    return this.byNode.map.get(nodeId) ?? [];
+  }
+
+  /** A run's attempts with a node that are dispatched or running, cached until the run changes. */
+  private placedIn(runId: string, run: ActiveRun): PlacedAttempt[] {
+    const at = this.runChanges.get(runId) ?? 0;
+    const cached = this.placedCache.get(runId);
+    if (cached && cached.at === at && cached.run === run) return cached.list;
+    const list: PlacedAttempt[] = [];
+    for (const task of run.view.tasks) {
+      if (task.nodeId && (task.state === 'dispatched' || task.state === 'running')) list.push({ run, task, spec: run.plan.tasks.get(task.id)! });
+    }
+    this.placedCache.set(runId, { at, run, list });
+    return list;
   }
 
   private async flush(runId: string, slot: Slot): Promise<void> {
