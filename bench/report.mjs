@@ -59,6 +59,27 @@ export function rows(results) {
     out.push(['batch: agent start-ups', `batched ${fmt(v.agentStartups)}`, `unbatched ${fmt(u.agentStartups)}`, `${fmt(bt.ratios.agentStartups)}x`, '(informative)', '']);
     out.push(['batch: peak agent RSS per task', `batched ${fmt(v.peakRssPerTaskMb)} MB`, `unbatched ${fmt(u.peakRssPerTaskMb)} MB`, `${fmt(bt.ratios.peakRssPerTask)}x`, '(informative)', '']);
   }
+  const s1 = b.s1;
+  if (s1 && !s1.error) {
+    for (const st of s1.steps) {
+      if (st.error) {
+        out.push([`S1 ${st.nodes} simulated nodes`, `failed: ${st.error.slice(0, 80)}`, '', '', '', 'NOT met']);
+        continue;
+      }
+      out.push([`S1 ${st.nodes} nodes, ${st.tasksQueued} queued: heartbeat lag`, lat(st.heartbeatLagMs), `pulse ${s1.pulseMs} ms`, '', 'p99 < 1 pulse', verdict(st.heartbeatLagMs.p99 < s1.pulseMs)]);
+      out.push([`S1 ${st.nodes} nodes: slot freed -> dispatch`, lat(st.refillMs), `queued -> dispatched ${lat(st.queuedToDispatchedMs)}`, '', 'p99 < 100 ms', verdict(st.refillMs.p99 < 100)]);
+      out.push([`S1 ${st.nodes} nodes: coordinator`, `CPU ${fmt(st.coordinatorCpuPercentOfCore)}% of a core, RSS max ${fmt(st.coordinatorRssMb.max)} MB`, `${fmt(st.dispatchesPerSec)} dispatches/s, KV ${fmt(st.kvWritesPerSec)} writes/s x ${fmt(st.kvMeanDocKb)} kB`, '', '< 1 core', verdict(st.coordinatorCpuPercentOfCore < 100)]);
+    }
+    out.push(['S1 knee (first step missing a goal)', fmt(s1.knee), `last step meeting both: ${fmt(s1.lastMet)}`, '', '>= 1,000 nodes', '']);
+  }
+  const w3 = b.w3;
+  if (w3 && !w3.error) {
+    for (const sh of w3.shapes) out.push([`W3 hand-off, ${sh.phases} phases x ${sh.tasks} (coordinator: phase end -> work published)`, lat(sh.gapMs), `decided ${lat(sh.decisionGapMs)}`, '', 'p50 <= 2 ms', verdict(sh.goal.met)]);
+  }
+  const w1 = b.w1;
+  if (w1 && !w1.error) {
+    for (const r of w1.rows) out.push([`W1 ${r.tasks} no-op tasks, concurrency ${r.concurrency}`, `${fmt(r.shoal.tasksPerSec)} tasks/s`, r.bullmq ? `BullMQ+Redis ${fmt(r.bullmq.tasksPerSec)}/s` : (w1.skipped ?? '-'), `${fmt(r.ratio)}x`, '>= 1x (B4)', r.ratio === null ? '' : verdict(r.ratio >= 1)]);
+  }
   for (const [name, r] of Object.entries(b)) if (r.error) out.push([`${name}: FAILED`, r.error.split('\n')[0].slice(0, 100), '', '', '', '']);
   return out;
 }

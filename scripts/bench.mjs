@@ -15,6 +15,9 @@ const BENCHES = {
   intake: () => import('./bench-intake.mjs'),
   analytics: () => import('./bench-analytics.mjs'),
   batch: () => import('../bench/batch.mjs'),
+  s1: () => import('../bench/s1-sim.mjs'),
+  w1: () => import('../bench/w1-bullmq.mjs'),
+  w3: () => import('../bench/w3-handoff.mjs'),
 };
 
 const argv = process.argv.slice(2);

@@ -1,0 +1,96 @@
+// W3 phase hand-off (design/BENCHMARKS.md) on the coordinator side: a real coordinator
+// (apps/coordinator/dist, its own nats-server) and one simulated node-agent (bench/sim-nodes.mjs:
+// the real protocol, no process started, a finish reported at once), so the gap is the
+// coordinator's own: from the previous phase's end (its `finishedAt` in the run view, coordinator
+// clock, set when the last finish was applied) to the first work message of the next phase leaving
+// the coordinator (`dispatchedAt` of the TaskDispatched, coordinator clock, set at publish: after
+// the dispatched transition was stored). Chains of 100 phases x 10 tasks and 10 x 100 (quick: 10 x 10).
+import { Cleanup, json, rand, sleep, summary } from './lib.mjs';
+import { startNats } from '../libs/testing/dist/index.js';
+import { startCoordinator } from './s1-sim.mjs';
+import { SimNode, SimStats } from './sim-nodes.mjs';
+
+/** A chain of `phases` phases of `tasks` tasks each (JSON plan). */
+export function chainPlanJson(name, phases, tasks) {
+  return JSON.stringify({
+    name,
+    teams: [{ name: 'bench' }],
+    phases: Array.from({ length: phases }, (_, k) => ({
+      id: `p${k}`,
+      ...(k > 0 ? { depends_on: [`p${k - 1}`] } : {}),
+      tasks: Array.from({ length: tasks }, (_, i) => ({ id: `p${k}t${i}`, team: 'bench', role: `R${i}`, command: ['true'], resources: { cpu: 1, memory: 256 } })),
+    })),
+  });
+}
+
+/** POSTs a plan and polls GET /runs/:id until the run ends; returns the run and the wall time (ms). */
+export async function runToEnd(api, body, timeoutMs) {
+  const t0 = performance.now();
+  const { id } = await json(api, '/runs', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await json(api, `/runs/${id}`);
+    if (['succeeded', 'failed', 'cancelled'].includes(run.state)) return { run, wallMs: performance.now() - t0 };
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.state} after ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Gaps (ms) of every hand-off of a finished chain run. */
+export function handoffGaps(run, dispatches) {
+  const publish = [];
+  const decision = [];
+  const nodeSide = [];
+  for (let k = 1; k < run.phases.length; k++) {
+    const prev = run.phases[k - 1];
+    const prevTasks = run.tasks.filter((t) => t.phaseId === prev.id);
+    const next = run.tasks.filter((t) => t.phaseId === run.phases[k].id);
+    publish.push(Math.min(...next.map((t) => dispatches.get(`${run.id}/${t.id}`) ?? Infinity)) - prev.finishedAt);
+    decision.push(Math.min(...next.map((t) => t.dispatchedAt)) - prev.finishedAt);
+    nodeSide.push(Math.min(...next.map((t) => t.startedAt)) - Math.max(...prevTasks.map((t) => t.finishedAt)));
+  }
+  return { publish, decision, nodeSide };
+}
+
+/** W3. */
+export async function run({ quick, log }) {
+  const shapes = quick ? [{ phases: 10, tasks: 10 }] : [{ phases: 100, tasks: 10 }, { phases: 10, tasks: 100 }];
+  const out = { shapes: [] };
+  for (const { phases, tasks } of shapes) {
+    const cleanup = new Cleanup();
+    try {
+      const nats = await startNats({ mode: 'local' });
+      cleanup.add(() => nats.stop());
+      const ns = `w${rand()}`;
+      const { api } = await startCoordinator(nats, ns, cleanup);
+      const stats = new SimStats();
+      const node = new SimNode({ natsUrl: nats.url, ns, nodeId: 'sim-w3', maxTasks: tasks, runMs: 0, stats, keepDispatches: true });
+      cleanup.add(() => node.stop());
+      await node.start();
+      const deadline = Date.now() + 30_000;
+      while (!(await json(api, '/nodes')).some((n) => n.id === 'sim-w3' && n.state === 'alive')) {
+        if (Date.now() > deadline) throw new Error('the simulated node did not register within 30 s');
+        await sleep(100);
+      }
+      log(`  W3: chain of ${phases} phases x ${tasks} tasks, one simulated node with ${tasks} slots`);
+      await runToEnd(api, chainPlanJson('w3-warm', 3, tasks), 60_000); // warm-up: JIT, consumers, KV
+      const { run: r, wallMs } = await runToEnd(api, chainPlanJson('w3', phases, tasks), 600_000);
+      if (r.state !== 'succeeded') throw new Error(`W3 run ended ${r.state}: ${r.reason ?? ''}`);
+      const g = handoffGaps(r, stats.dispatches);
+      const gap = summary(g.publish);
+      out.shapes.push({
+        phases,
+        tasks,
+        gapMs: gap,
+        decisionGapMs: summary(g.decision),
+        nodeSideGapMs: summary(g.nodeSide),
+        perPhaseMs: +(wallMs / phases).toFixed(1),
+        goal: { gapP50MaxMs: 2, met: gap.p50 <= 2 },
+      });
+      log(`    hand-off (phase end -> first work published) p50 ${gap.p50} / p99 ${gap.p99} ms; decided p50 ${summary(g.decision).p50} ms; ${(wallMs / phases).toFixed(1)} ms per phase`);
+    } finally {
+      await cleanup.run();
+    }
+  }
+  return out;
+}
