@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -229,23 +230,21 @@ export async function startChaosCluster(opts: ChaosOptions, disposables: Disposa
    * while it answers): on a network error or a 503, the plan's run is looked for by its plan name
    * (every row's plan name is unique) before the plan is sent again, so a run is never submitted twice.
    */
+  /** Submits the way `shoal run` does: one Idempotency-Key, the same on every retry of a 503 or a lost connection (a failover answers the run the first try started). */
   const submitOnce = async (planText: string): Promise<RunView> => {
-    const plan = /^name:\s*(\S+)/m.exec(planText)?.[1];
+    const key = randomUUID();
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const res = await request('/runs', { method: 'POST', body: planText, headers: { 'content-type': 'application/yaml' } }).catch((e: Error) => e);
+      const res = await request('/runs', { method: 'POST', body: planText, headers: { 'content-type': 'application/yaml', 'idempotency-key': key } }).catch((e: Error) => e);
       if (!(res instanceof Error) && res.status !== 503) {
         const text = await res.text();
         if (!res.ok) throw new Error(`POST /runs: ${res.status} ${text.slice(0, 500)}`);
+        if (res.status === 200) trace.push(`POST /runs retried with key ${key}: answered the run its first try started`);
         return JSON.parse(text) as RunView;
       }
       const why = res instanceof Error ? res.message : `503 ${(await res.text()).slice(0, 300)}`;
-      if (!plan || Date.now() > deadline) throw new Error(`POST /runs failed until the deadline: ${why}`);
+      if (Date.now() > deadline) throw new Error(`POST /runs failed until the deadline: ${why}`);
       await new Promise((r) => setTimeout(r, 1000));
-      const known = await json<{ id: string; plan: string }[]>('/runs').catch(() => undefined);
-      const mine = known?.find((r) => r.plan === plan);
-      if (mine) return json<RunView>(`/runs/${mine.id}`);
-      if (!known) continue; // no answer: ask again before sending the plan again
     }
   };
   const reportedRunning = (): ReportedAttempt[] => {
