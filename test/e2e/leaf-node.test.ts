@@ -1,13 +1,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
-import { SecurityStore, connectNats, identitiesOf, newUserKeys, renderNatsAuthorization, renderNatsServerConfig, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
+import { PROTOCOL_VERSION, type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
+import { HUB_JS_DOMAIN, SecurityStore, connectNats, identitiesOf, leafLinkUsersOf, newUserKeys, renderNatsAuthorization, renderNatsServerConfig, siteLinkUserName, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
 import { Disposables, type NatsLeafPair, type SpawnedProcess, freePort, spawnProcess, startNatsLeafPair, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
-import { HUB_JS_DOMAIN, renderLeafAuthorization, renderLeafServerConfig, siteLinkUser, siteLinkUserName } from '../../apps/cli/src/leaf/leaf-config.js';
+import { renderLeafAuthorization, renderLeafServerConfig } from '../../apps/cli/src/leaf/leaf-config.js';
 import { ROOT } from '../support/cluster.js';
 
 /**
@@ -29,6 +29,7 @@ let adminToken: string;
 let work: string;
 let rogueSeed: string;
 let store: SecurityStore;
+let authFile: string;
 
 /** bcrypt of the link password (nats-server keeps only the hash); libxcrypt through Python's crypt, passed as argv. */
 function bcrypt(password: string): string {
@@ -84,14 +85,18 @@ beforeAll(async () => {
   adminToken = store.adminToken()!;
   // every node generates its key on "its host" and is enrolled with the control host, as `shoal join` does
   const keys = { [HUB_NODE]: newUserKeys(), [SITE_NODE]: newUserKeys() };
-  for (const [id, k] of Object.entries(keys)) store.enrol(store.createJoinToken().token, { id, publicKey: k.publicKey, enrolledAt: Date.now() });
+  // site-b-1 declares site=b at enrolment: only then may the site's link act as it
+  store.enrol(store.createJoinToken().token, { id: HUB_NODE, publicKey: keys[HUB_NODE].publicKey, enrolledAt: Date.now() });
+  store.enrol(store.createJoinToken().token, { id: SITE_NODE, publicKey: keys[SITE_NODE].publicKey, enrolledAt: Date.now(), labels: { site: SITE, region: SITE } });
   const linkPassword = randomBytes(24).toString('base64url');
+  store.putLeafSite(SITE, bcrypt(linkPassword));
   const rogue = newUserKeys();
   rogueSeed = rogue.seed;
   mkdirSync(natsDir, { recursive: true, mode: 0o700 });
-  // the hub: Shoal's own config with a leafnode listener and a JetStream domain; its users are the
-  // store's identities plus the site's link user (rights of site-b-1 only)
-  writeSecretFile(join(natsDir, 'auth.conf'), renderNatsAuthorization(identitiesOf(store.snapshot, topo), [siteLinkUser(topo, { name: SITE, passwordHash: bcrypt(linkPassword), nodeIds: [SITE_NODE] }, HUB_JS_DOMAIN)]));
+  // the hub: Shoal's own config with a leafnode listener and a JetStream domain; its users, as the
+  // coordinator renders them: the store's nkey identities and the site's link (rights of site-b-1 only)
+  authFile = join(natsDir, 'auth.conf');
+  writeSecretFile(authFile, renderNatsAuthorization(identitiesOf(store.snapshot, topo), leafLinkUsersOf(store.snapshot, topo)));
   // the leaf: only the site's node — and, standing for a compromised site server, one user with every right
   const leafAuth = renderLeafAuthorization(topo, [{ id: SITE_NODE, publicKey: keys[SITE_NODE].publicKey }], HUB_JS_DOMAIN).replace(
     '  users = [\n',
@@ -110,11 +115,21 @@ beforeAll(async () => {
 
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
-  // No SHOAL_NATS_AUTH_FILE: this coordinator does not rewrite the hub's users (its store does
-  // not know sites yet and would drop the link user; docs/multi-cluster.md).
+  // the coordinator manages the hub's users (rewrites auth.conf on every enrolment, reloads nats-server)
   const coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
     name: 'coordinator',
-    env: { ...process.env, NATS_URL: pair.hub.url, SHOAL_NS: ns, SHOAL_SECURITY_DIR: store.dir, PORT: String(port), SHOAL_PUBLIC_URL: api, SHOAL_NODE_TTL_MS: '6000', SHOAL_HOST_CPU_HIGH: '100' },
+    env: {
+      ...process.env,
+      NATS_URL: pair.hub.url,
+      SHOAL_NS: ns,
+      SHOAL_SECURITY_DIR: store.dir,
+      SHOAL_NATS_AUTH_FILE: authFile,
+      SHOAL_NATS_PID_FILE: join(natsDir, 'hub.pid'),
+      PORT: String(port),
+      SHOAL_PUBLIC_URL: api,
+      SHOAL_NODE_TTL_MS: '6000',
+      SHOAL_HOST_CPU_HIGH: '100',
+    },
   });
   disposables.add(() => coordinator.stop('SIGTERM', 15_000));
   await coordinator.waitForLine(/listening on/, 60_000);
@@ -142,7 +157,17 @@ beforeAll(async () => {
 afterAll(() => disposables.disposeAll(), 120_000);
 
 describe('a node-agent attached through a NATS leaf node', () => {
-  it('runs the task requiring region=b on the leaf-side node (output and control replies cross the link) and the unlabelled one', async () => {
+  it('keeps the link when the coordinator rewrites the hub users (an enrolment) and runs the region=b task on the leaf-side node', async () => {
+    // an enrolment through the API: the coordinator rewrites auth.conf from its store and reloads the hub
+    const late = newUserKeys();
+    const { token } = await json<{ token: string }>('/tokens/join', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    await json('/enrol', { method: 'POST', body: JSON.stringify({ v: PROTOCOL_VERSION, token, nodeId: 'hub-late', publicKey: late.publicKey }), headers: { 'content-type': 'application/json' } });
+    const rendered = readFileSync(authFile, 'utf8');
+    expect(rendered).toContain(late.publicKey);
+    expect(rendered).toContain(`user: "${siteLinkUserName(SITE)}"`);
+    await pair.waitForLink(10_000);
+    // kept through the reload, not dropped and redialled
+    expect(pair.hub.logs().match(/Leafnode connection created/g)).toHaveLength(1);
     const release = join(work, 'release-b');
     const plan = [
       'name: leaf',

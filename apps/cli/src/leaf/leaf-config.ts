@@ -1,64 +1,10 @@
-import { type SubjectPermissions, type Topology, nodePermissions } from '@shoal/protocol';
-import { type NatsIdentity, type NatsPasswordUser, renderNatsAuthorization } from '@shoal/runtime';
+import type { Topology } from '@shoal/protocol';
+import { type NatsIdentity, domainApiPrefix, leafNodePermissions, renderNatsAuthorization } from '@shoal/runtime';
 
 /**
- * A remote site attached to the control host's NATS (the hub) through a NATS leaf node
- * (docs/multi-cluster.md). Its node-agents connect to the site's own nats-server with their own
- * nkeys; that server links to the hub as one user whose rights cover only the site's nodes.
+ * The site side of a leaf site (docs/multi-cluster.md): the config of the site's own nats-server
+ * and its authorization. The hub side (link users, rights) is in `@shoal/runtime` (`leaf-site.ts`).
  */
-
-/** JetStream domain `shoal up` gives the hub when leaf sites are enabled. */
-export const HUB_JS_DOMAIN = 'shoal-hub';
-
-/** The prefix of the JetStream API a leaf-side client reaches on the hub (`$JS.<domain>.API`). */
-export function domainApiPrefix(jsDomain: string): string {
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(jsDomain)) throw new Error(`JetStream domain must be 1-32 letters, digits, '-' or '_': ${jsDomain}`);
-  return `$JS.${jsDomain}.API`;
-}
-
-/** Rewrites `$JS.API.…` rights to the hub's domain (the leaf maps node requests there before checking them). */
-function inDomain(subjects: string[], jsDomain: string): string[] {
-  const prefix = domainApiPrefix(jsDomain);
-  return subjects.map((s) => (s.startsWith('$JS.API.') ? `${prefix}.${s.slice('$JS.API.'.length)}` : s));
-}
-
-/**
- * A node's rights at its site's leaf server: exactly {@link nodePermissions}, with its JetStream
- * API calls addressed to the hub's domain. The leaf server maps `$JS.API.>` to
- * `$JS.<domain>.API.>` before it checks permissions, so the node-agent runs unchanged.
- */
-export function leafNodePermissions(topo: Topology, nodeId: string, jsDomain: string): SubjectPermissions {
-  const own = nodePermissions(topo, nodeId);
-  return { ...own, publish: inDomain(own.publish, jsDomain) };
-}
-
-/**
- * The rights of a site's leaf link at the hub, from the site's side (what it may send to the hub,
- * what the hub forwards to it): the union of its nodes' rights, plus `_INBOX.>` to publish,
- * because nats-server 2.9 does not carry `allow_responses` over a leaf link and a node's answer
- * to a control request goes to the coordinator's `_INBOX.…` (the nodes themselves keep
- * `allow_responses` only, at the leaf).
- */
-export function siteLinkPermissions(topo: Topology, nodeIds: string[], jsDomain: string): SubjectPermissions {
-  const each = nodeIds.map((id) => leafNodePermissions(topo, id, jsDomain));
-  const union = (xs: string[][]) => [...new Set(xs.flat())];
-  return {
-    publish: union([...each.map((p) => p.publish), ['_INBOX.>']]),
-    subscribe: union(each.map((p) => p.subscribe)),
-    allowResponses: true,
-  };
-}
-
-/** The hub-side user of a site's leaf link (goes into the hub's `authorization {}` next to the nkey users). */
-export function siteLinkUser(topo: Topology, site: { name: string; passwordHash: string; nodeIds: string[] }, jsDomain: string): NatsPasswordUser {
-  return { user: siteLinkUserName(site.name), password: site.passwordHash, permissions: siteLinkPermissions(topo, site.nodeIds, jsDomain) };
-}
-
-/** User name of a site's leaf link at the hub. */
-export function siteLinkUserName(site: string): string {
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(site)) throw new Error(`site name must be lower-case letters, digits and '-' (at most 31): ${site}`);
-  return `leaf-${site}`;
-}
 
 /** The leaf server's own `authorization {}`: the site's nodes, each with {@link leafNodePermissions}; nothing anonymous. */
 export function renderLeafAuthorization(topo: Topology, nodes: { id: string; publicKey: string }[], jsDomain: string): string {
@@ -75,10 +21,10 @@ export interface LeafServerConfigOptions {
   port: number;
   /** Leafnode URLs of the hub (`nats-leaf://host:7422`, or `tls://…`), without credentials. */
   hubUrls: string[];
-  /** The link's user at the hub ({@link siteLinkUserName}) and its password in plain text (kept in this 0600 file). */
+  /** The link's user at the hub (`siteLinkUserName`) and its password in plain text (kept in this 0600 file). */
   user: string;
   password: string;
-  /** JetStream domain of the hub ({@link HUB_JS_DOMAIN}). */
+  /** JetStream domain of the hub (`HUB_JS_DOMAIN` of `@shoal/runtime`). */
   jsDomain: string;
   /** File name (next to the config) of the leaf's authorization ({@link renderLeafAuthorization}). */
   authFile: string;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { nodeInboxPrefix, type Topology } from '@shoal/protocol';
 import {
   identitiesOf,
+  leafLinkUsersOf,
   readNodeCredentials,
   renderNatsAuthorization,
   renderNatsServerConfig,
@@ -43,7 +44,7 @@ export function bootstrapSecurity(o: { dataDir: string; topo: Topology; host: st
   const dir = join(o.dataDir, 'nats');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const nats: NatsFiles = { dir, conf: join(dir, 'nats.conf'), auth: join(dir, 'auth.conf'), pid: join(dir, 'nats.pid') };
-  writeSecretFile(nats.auth, renderNatsAuthorization(identitiesOf(store.snapshot, o.topo)));
+  writeSecretFile(nats.auth, renderNatsAuthorization(identitiesOf(store.snapshot, o.topo), leafLinkUsersOf(store.snapshot, o.topo)));
   writeFileSync(nats.conf, renderNatsServerConfig({ host: o.host, port: o.port, storeDir: dir, authFile: 'auth.conf', pidFile: nats.pid, tls: o.tls }), { mode: 0o600 });
   return { securityDir, store, adminToken, nats };
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DependencyError, TimeoutError, TransportError, topology } from '@shoal/protocol';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
-import { identitiesOf, newUserKeys, renderNatsAuthorization, writeSecretFile } from '@shoal/runtime';
+import { identitiesOf, leafLinkUsersOf, newUserKeys, renderNatsAuthorization, writeSecretFile } from '@shoal/runtime';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { SecurityContext } from './security-context.js';
 
@@ -77,9 +77,12 @@ export class BusAuthorization {
   }
 
   private render(canaryKey?: string): string {
-    const identities = identitiesOf(this.security.store!.snapshot, topology(this.config.namespace));
+    const state = this.security.store!.snapshot;
+    const topo = topology(this.config.namespace);
+    const identities = identitiesOf(state, topo);
     const canary = canaryKey ? [{ publicKey: canaryKey, permissions: { publish: [CANARY_SUBJECT], subscribe: [CANARY_SUBJECT], allowResponses: false } }] : [];
-    return renderNatsAuthorization([...canary, ...identities]);
+    // leaf sites' links (docs/multi-cluster.md): password users with the rights of their nodes
+    return renderNatsAuthorization([...canary, ...identities], leafLinkUsersOf(state, topo));
   }
 
   private async rewriteAndReload(): Promise<void> {

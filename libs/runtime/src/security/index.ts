@@ -1,3 +1,4 @@
 export * from './security-store.js';
 export * from './nats-auth.js';
+export * from './leaf-site.js';
 export * from './node-credentials.js';

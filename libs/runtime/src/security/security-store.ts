@@ -32,6 +32,16 @@ export interface JoinTokenRecord {
   usedBy?: string;
 }
 
+/**
+ * A remote site whose nats-server links to this control host's as a leaf node
+ * (docs/multi-cluster.md): the link's user `leaf-<name>` and the bcrypt hash of its password.
+ */
+export interface LeafSiteRecord {
+  name: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
 /** Everything secret a control host keeps (file `security.json`, mode 0600, in a 0700 directory). */
 export interface SecurityState {
   version: 1;
@@ -40,6 +50,8 @@ export interface SecurityState {
   apiTokens: ApiTokenRecord[];
   joinTokens: JoinTokenRecord[];
   nodes: NodeIdentity[];
+  /** Leaf sites; their links may act only as the nodes enrolled with label `site=<name>`. */
+  leafSites?: LeafSiteRecord[];
 }
 
 const STATE_FILE = 'security.json';
@@ -175,6 +187,26 @@ export class SecurityStore {
     const nodes = this.state.nodes.filter((n) => n.id !== id);
     if (nodes.length === this.state.nodes.length) return false;
     this.save({ ...this.state, nodes });
+    return true;
+  }
+
+  /**
+   * Records a leaf site (or replaces its password hash): its link may then connect as
+   * `leaf-<name>` with the rights of the nodes that declare `site=<name>`. Takes only a bcrypt hash.
+   */
+  putLeafSite(name: string, passwordHash: string, now = Date.now()): LeafSiteRecord {
+    if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new ValidationError([{ path: 'name', message: "lower-case letters, digits and '-' (at most 31)" }]);
+    if (!/^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/.test(passwordHash)) throw new ValidationError([{ path: 'passwordHash', message: 'must be a bcrypt hash ($2a$, $2b$ or $2y$)' }]);
+    const record: LeafSiteRecord = { name, passwordHash, createdAt: now };
+    this.save({ ...this.state, leafSites: [...(this.state.leafSites ?? []).filter((s) => s.name !== name), record] });
+    return record;
+  }
+
+  /** Forgets a leaf site (its link is refused at the next bus reload). */
+  removeLeafSite(name: string): boolean {
+    const left = (this.state.leafSites ?? []).filter((s) => s.name !== name);
+    if (left.length === (this.state.leafSites ?? []).length) return false;
+    this.save({ ...this.state, leafSites: left });
     return true;
   }
 
