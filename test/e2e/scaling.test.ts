@@ -26,11 +26,12 @@ beforeAll(async () => {
   const tmux = tmuxSocket();
   disposables.add(() => tmux.dispose());
   // 1000 MB for tasks and 64 slots: a second 600 MB task finds a free slot but no memory
-  const node = { nodeId: 'node-a', tmuxSocket: tmux.name, dataDir: join(dir.path, 'node-a'), env: { SHOAL_MEMORY_CAPACITY_MB: '1000', SHOAL_WARM_POOL: '0' } };
+  const node = { nodeId: 'node-a', tmuxSocket: tmux.name, dataDir: join(dir.path, 'node-a'), labels: 'pool=kubernetes', env: { SHOAL_MEMORY_CAPACITY_MB: '1000', SHOAL_WARM_POOL: '0' } };
   cluster = await startCluster([node], disposables, {
     SHOAL_SCALE_ACTUATOR: 'kubernetes',
     KUBECONFIG: api.kubeconfig,
     SHOAL_SCALE_K8S_NAMESPACE: 'e2e',
+    SHOAL_SCALE_POOL_LABEL: 'pool=kubernetes',
     SHOAL_SCALE_INTERVAL_MS: '250',
     SHOAL_SCALE_UP_WAIT_MS: '1500',
     SHOAL_SCALE_STABILISE_MS: '1000',
@@ -45,10 +46,10 @@ beforeAll(async () => {
 afterAll(() => disposables.disposeAll(), 120_000);
 
 it('patches the node-agent Deployment up while work no node can take waits, and back down once the queue drained', async () => {
-  const task = (id: string, command: string[]) => `      - ${JSON.stringify({ id, team: 'ops', role: 'Ops-Worker', command, resources: { cpu: 5, memory: 600 } })}\n`;
-  const run = await cluster.submit(`name: scale-e2e\nteams: [{ name: ops }]\nphases:\n  - id: p\n    tasks:\n${task('long', ['sleep', '600'])}${task('blocked', ['true'])}`);
+  const task = (id: string, command: string[]) => `      - ${JSON.stringify({ id, team: 'ops', role: `Ops-${id}`, command, resources: { cpu: 5, memory: 600 } })}\n`;
+  const run = await cluster.submit(`name: scale-e2e\nteams: [{ name: ops }]\nphases:\n  - id: p\n    tasks:\n${task('first', ['sleep', '600'])}${task('second', ['sleep', '600'])}`);
 
-  // the node takes one task; the other waits for memory past SHOAL_SCALE_UP_WAIT_MS: up to 2 replicas
+  // the node takes one task; the other waits for memory (with 63 free slots) past SHOAL_SCALE_UP_WAIT_MS: up to 2 replicas
   await waitFor(() => api.replicas.get(POOL) === 2, { timeoutMs: 60_000, intervalMs: 100, what: 'the scaler to patch the Deployment to 2 replicas' });
   const up = await scaling();
   expect(up.actuator).toMatchObject({ kind: 'kubernetes', target: 2, last: { actuator: 'kubernetes', outcome: 'applied', before: 1, target: 2 } });

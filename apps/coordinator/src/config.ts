@@ -58,6 +58,12 @@ export interface ScaleConfig {
   /** `SHOAL_SCALE_K8S_NAMESPACE` / `SHOAL_SCALE_K8S_DEPLOYMENT`: the node-agent Deployment whose replicas are set. */
   k8sNamespace: string;
   k8sDeployment: string;
+  /**
+   * `SHOAL_SCALE_POOL_LABEL` (`key=value`): the nodes the actuator sizes carry this label (e.g.
+   * `pool=kubernetes`); live nodes without it (a DaemonSet, fixed hosts) are taken off the count it sets.
+   * Unset: every node is in the pool.
+   */
+  poolLabel?: { key: string; value: string };
   /** `SHOAL_SCALE_COMMAND`: argv as a JSON array of strings (no shell); `{desired}` and `{current}` are replaced. */
   command?: string[];
   /** `SHOAL_SCALE_COMMAND_TIMEOUT_MS`: the command is killed after this. */
@@ -146,6 +152,8 @@ export function loadScaleConfig(env: NodeJS.ProcessEnv): ScaleConfig {
   const minReplicas = int(env, 'SHOAL_SCALE_MIN_REPLICAS', int(env, 'SHOAL_MIN_NODES', 1, 0, 100_000), 0, 100_000);
   const maxReplicas = int(env, 'SHOAL_SCALE_MAX_REPLICAS', int(env, 'SHOAL_MAX_NODES', 100, 1, 100_000), 1, 100_000);
   if (minReplicas > maxReplicas) throw new Error(`SHOAL_SCALE_MIN_REPLICAS=${minReplicas} is above SHOAL_SCALE_MAX_REPLICAS=${maxReplicas}`);
+  const pool = env.SHOAL_SCALE_POOL_LABEL ? /^([^=\s]+)=([^=\s]*)$/.exec(env.SHOAL_SCALE_POOL_LABEL) : undefined;
+  if (env.SHOAL_SCALE_POOL_LABEL && !pool) throw new Error(`SHOAL_SCALE_POOL_LABEL=${env.SHOAL_SCALE_POOL_LABEL}: must be one key=value label`);
   const name = (v: string, fallback: string) => {
     const x = env[v] || fallback;
     if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(x)) throw new Error(`${v}=${x}: must be a Kubernetes object name`);
@@ -162,6 +170,7 @@ export function loadScaleConfig(env: NodeJS.ProcessEnv): ScaleConfig {
     actuatorCoolDownMs: int(env, 'SHOAL_SCALE_ACTUATOR_COOLDOWN_MS', 60_000, 0, 86_400_000),
     k8sNamespace: name('SHOAL_SCALE_K8S_NAMESPACE', 'shoal'),
     k8sDeployment: name('SHOAL_SCALE_K8S_DEPLOYMENT', 'node-agent-pool'),
+    ...(pool ? { poolLabel: { key: pool[1]!, value: pool[2]! } } : {}),
     command,
     commandTimeoutMs: int(env, 'SHOAL_SCALE_COMMAND_TIMEOUT_MS', 60_000, 100, 3_600_000),
   };

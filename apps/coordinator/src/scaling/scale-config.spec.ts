@@ -17,5 +17,11 @@ describe('loadScaleConfig (SHOAL_SCALE_*)', () => {
     expect(() => loadScaleConfig({ SHOAL_SCALE_ACTUATOR: 'aws' })).toThrow(/none, kubernetes or command/);
     expect(() => loadScaleConfig({ SHOAL_SCALE_MIN_REPLICAS: '5', SHOAL_SCALE_MAX_REPLICAS: '3' })).toThrow(/above SHOAL_SCALE_MAX_REPLICAS/);
     expect(() => loadScaleConfig({ SHOAL_SCALE_K8S_DEPLOYMENT: 'Node_Agents' })).toThrow(/Kubernetes object name/);
+    expect(() => loadScaleConfig({ SHOAL_SCALE_POOL_LABEL: 'pool' })).toThrow(/one key=value label/);
+  });
+
+  it('reads the pool label', () => {
+    expect(loadScaleConfig({ SHOAL_SCALE_POOL_LABEL: 'pool=kubernetes' }).poolLabel).toEqual({ key: 'pool', value: 'kubernetes' });
+    expect(loadScaleConfig({}).poolLabel).toBeUndefined();
   });
 });

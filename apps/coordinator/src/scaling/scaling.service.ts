@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PROTOCOL_VERSION, type ScaleActuatorView, type ScaleDecided } from '@shoal/protocol';
-import { type AutoscaleState, Autoscaler, type FleetSignal } from '@shoal/scheduler';
+import { type AutoscaleState, Autoscaler, type FleetSignal, type ScaleDecision } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from '../config.js';
 import { Estimates } from '../estimates.service.js';
 import { Metrics } from '../metrics.js';
@@ -96,7 +96,7 @@ export class Scaling implements OnModuleDestroy {
     }
     const after = this.autoscaler.state();
     if (JSON.stringify(after) !== before) void this.nats.putRun(STATE_KEY, after).catch(() => undefined);
-    if (this.mayAct()) this.actuation.onDecision({ ...decision, need: d.need }, this.busyNodes());
+    if (this.mayAct()) this.act(d);
     return decision;
   }
 
@@ -136,10 +136,22 @@ export class Scaling implements OnModuleDestroy {
     };
   }
 
-  /** Live nodes that run at least one task (an actuator never goes below them). */
-  private busyNodes(): number {
+  /**
+   * Hands the decision to the actuation in terms of the pool it sizes: live nodes outside the pool
+   * (without SHOAL_SCALE_POOL_LABEL) are taken off every count, and the pool's nodes that run work
+   * are the floor.
+   */
+  private act(d: ScaleDecision): void {
+    const label = this.config.scale.poolLabel;
     const committed = this.table.committed();
-    return this.alive().filter((n) => (committed.get(n.id)?.tasks ?? 0) > 0).length;
+    let outside = 0;
+    let busy = 0;
+    for (const n of this.alive()) {
+      if (label && n.heartbeat.labels[label.key] !== label.value) outside++;
+      else if ((committed.get(n.id)?.tasks ?? 0) > 0) busy++;
+    }
+    const pool = (x: number) => Math.max(0, x - outside);
+    this.actuation.onDecision({ direction: d.direction, desired: pool(d.desired), current: pool(d.current), need: pool(d.need) }, busy);
   }
 
   private alive() {
