@@ -40,10 +40,9 @@ export function mcpConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = p
 export function httpPort(conn: Connection): ShoalHttpPort {
   return {
     request: async (method, path, body) => {
-      const headers: Record<string, string> = conn.token ? { authorization: `Bearer ${conn.token}` } : {};
-      let payload: string | undefined;
-      if (body && 'json' in body) [headers['content-type'], payload] = ['application/json', JSON.stringify(body.json)];
-      else if (body) [headers['content-type'], payload] = ['application/yaml', body.yaml];
+      const { encodePortBody } = await import('@shoal/runtime'); // loaded with the SDK, not at CLI start
+      const { headers, payload } = encodePortBody(body);
+      if (conn.token) headers.authorization = `Bearer ${conn.token}`;
       let text: string;
       let status: number;
       try {

@@ -1,4 +1,4 @@
-import type { ShoalHttpPort } from '@shoal/runtime';
+import { type ShoalHttpPort, encodePortBody } from '@shoal/runtime';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -9,10 +9,8 @@ import type { FastifyInstance } from 'fastify';
 export function injectPort(fastify: FastifyInstance, authorization: string | undefined): ShoalHttpPort {
   return {
     request: async (method, path, body) => {
-      const headers: Record<string, string> = authorization ? { authorization } : {};
-      let payload: string | undefined;
-      if (body && 'json' in body) [headers['content-type'], payload] = ['application/json', JSON.stringify(body.json)];
-      else if (body) [headers['content-type'], payload] = ['application/yaml', body.yaml];
+      const { headers, payload } = encodePortBody(body);
+      if (authorization) headers.authorization = authorization;
       const res = await fastify.inject({ method, url: path, headers, ...(payload === undefined ? {} : { payload }) });
       return { status: res.statusCode, body: parseJson(res.body) };
     },

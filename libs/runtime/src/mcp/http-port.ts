@@ -1,7 +1,18 @@
-import type { ApiErrorBody, HttpApi, HttpReply } from '@shoal/protocol';
+import { type ApiErrorBody, type HttpApi, type HttpReply, IDEMPOTENCY_KEY_HEADER } from '@shoal/protocol';
 
-/** A request body for Shoal's API: JSON, or a plan's text (sent as `application/yaml`; JSON text is YAML too). */
-export type PortBody = { json: unknown } | { yaml: string };
+/**
+ * A request body for Shoal's API: JSON, or a plan's text (sent as `application/yaml`; JSON text is
+ * YAML too) with an optional `Idempotency-Key`.
+ */
+export type PortBody = { json: unknown } | { yaml: string; idempotencyKey?: string };
+
+/** The headers and payload of a {@link PortBody} (one encoding for every port). */
+export function encodePortBody(body: PortBody | undefined): { headers: Record<string, string>; payload?: string } {
+  if (!body) return { headers: {} };
+  if ('json' in body) return { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body.json) };
+  const key: Record<string, string> = body.idempotencyKey ? { [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: body.idempotencyKey } : {};
+  return { headers: { 'content-type': 'application/yaml', ...key }, payload: body.yaml };
+}
 
 /** What the API answered: its status and its body as parsed JSON (the text itself when it was not JSON). */
 export interface PortAnswer {

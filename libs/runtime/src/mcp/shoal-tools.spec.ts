@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { NodeRow, RunView } from '@shoal/protocol';
-import { type PortAnswer, type PortBody, type ShoalHttpPort } from './http-port.js';
+import { type PortAnswer, type PortBody, type ShoalHttpPort, encodePortBody } from './http-port.js';
 import { SHOAL_MCP_TOOLS, createShoalMcpServer } from './shoal-tools.js';
 
 type Call = { method: string; path: string; body?: PortBody };
@@ -50,6 +50,7 @@ describe('Shoal MCP tools (against a fake HTTP port)', () => {
     const port = fakePort({});
     const client = await connect(port);
     await client.callTool({ name: 'submit_plan', arguments: { plan: 'name: x' } });
+    await client.callTool({ name: 'submit_plan', arguments: { plan: 'name: x', idempotency_key: 'pm-turn-3' } });
     await client.callTool({ name: 'run_status', arguments: { run: 'r-1' } });
     await client.callTool({ name: 'cancel_run', arguments: { run: 'r-1' } });
     await client.callTool({ name: 'send_to_agent', arguments: { run: 'r-1', task: 'dev', text: 'go on' } });
@@ -61,6 +62,7 @@ describe('Shoal MCP tools (against a fake HTTP port)', () => {
     await client.callTool({ name: 'cache_list', arguments: { ns: 'run:r-1' } });
     expect(port.calls).toEqual([
       { method: 'POST', path: '/runs', body: { yaml: 'name: x' } },
+      { method: 'POST', path: '/runs', body: { yaml: 'name: x', idempotencyKey: 'pm-turn-3' } },
       { method: 'GET', path: '/runs/r-1' },
       { method: 'POST', path: '/runs/r-1/cancel' },
       { method: 'POST', path: '/runs/r-1/tasks/dev/send', body: { json: { text: 'go on' } } },
@@ -141,5 +143,14 @@ describe('Shoal MCP tools (against a fake HTTP port)', () => {
     expect((fleet.structuredContent as { agents: { taskId: string; nodeId: string }[] }).agents.map((a) => `${a.taskId}@${a.nodeId}`)).toEqual(['x@n1', 'dev@n1']);
     const one = await client.callTool({ name: 'agents_needing_input', arguments: { run: 'r-1' } });
     expect(one.structuredContent).toEqual({ agents: [{ runId: 'r-1', taskId: 'dev', attempt: 2, nodeId: 'n1', agent: { state: 'stalled', since: 5 } }] });
+  });
+});
+
+describe('encodePortBody', () => {
+  it('sends JSON as JSON, a plan as YAML with its Idempotency-Key when given, nothing without a body', () => {
+    expect(encodePortBody({ json: { a: 1 } })).toEqual({ headers: { 'content-type': 'application/json' }, payload: '{"a":1}' });
+    expect(encodePortBody({ yaml: 'name: x', idempotencyKey: 'k-1' })).toEqual({ headers: { 'content-type': 'application/yaml', 'idempotency-key': 'k-1' }, payload: 'name: x' });
+    expect(encodePortBody({ yaml: 'name: x' })).toEqual({ headers: { 'content-type': 'application/yaml' }, payload: 'name: x' });
+    expect(encodePortBody(undefined)).toEqual({ headers: {} });
   });
 });

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import { CACHE_KEY_FORM, CACHE_NAMESPACE_FORM, Id, MAX_CACHE_TTL_MS, MENU_KEYS, MENU_KEYS_MAX, SEND_TEXT_MAX, agentsNeedingInput, runAgentsNeedingInput } from '@shoal/protocol';
+import { CACHE_KEY_FORM, CACHE_NAMESPACE_FORM, Id, IdempotencyKey, MAX_CACHE_TTL_MS, MENU_KEYS, MENU_KEYS_MAX, SEND_TEXT_MAX, agentsNeedingInput, runAgentsNeedingInput } from '@shoal/protocol';
 import { z } from 'zod';
 import { type ShoalHttpPort, cachePath, callApi, runPath, taskPath } from './http-port.js';
 import { toolAnswer, toolApiError, toolData, toolFailure } from './tool-results.js';
@@ -56,8 +56,11 @@ export function createShoalMcpServer(port: ShoalHttpPort, version = '0.1.0'): Mc
     'Start a run from a Shoal plan (YAML or JSON text: name, teams, phases of tasks with id, team, role and command or agent). ' +
       'Returns the new run (id, state, phases, tasks). A plan with mistakes is refused with every problem listed. Needs an API token with scope operate.',
     WRITE,
-    { plan: z.string().min(1).describe('the plan as YAML or JSON text') },
-    async ({ plan }) => toolAnswer(await callApi(port, 'POST /runs', '/runs', { yaml: plan }), (v) => ({ ...v })),
+    {
+      plan: z.string().min(1).describe('the plan as YAML or JSON text'),
+      idempotency_key: IdempotencyKey.optional().describe('a key of your own for this submission (e.g. a UUID): calling again with the same key and plan returns the run the first call started instead of starting another'),
+    },
+    async ({ plan, idempotency_key }) => toolAnswer(await callApi(port, 'POST /runs', '/runs', { yaml: plan, ...(idempotency_key ? { idempotencyKey: idempotency_key } : {}) }), (v) => ({ ...v })),
   );
   tool(
     'list_runs',
