@@ -216,7 +216,7 @@ export const ControlReply = z.strictObject({
 });
 export type ControlReply = z.infer<typeof ControlReply>;
 
-/** The coordinator's auto-scaling decision, published on `<ns>.scale` every few seconds (acting on it is left to an operator or KEDA). */
+/** The coordinator's auto-scaling decision, published on `<ns>.scale` every few seconds (an actuator, KEDA or an operator acts on it: docs/scaling.md). */
 export const ScaleDecided = z.strictObject({
   v,
   kind: z.literal('scale.decided'),
