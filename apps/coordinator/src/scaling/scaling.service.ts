@@ -9,6 +9,7 @@ import { NodeRegistry } from '../node-registry.js';
 import { Orchestrator } from '../orchestrator.js';
 import { RunTable } from '../run-table.js';
 import { ScaleActuation, createActuator } from './actuation.js';
+import { inPoolTerms } from './pool.js';
 import { waitsForRoom } from './room.js';
 
 const STATE_KEY = 'autoscale';
@@ -136,22 +137,12 @@ export class Scaling implements OnModuleDestroy {
     };
   }
 
-  /**
-   * Hands the decision to the actuation in terms of the pool it sizes: live nodes outside the pool
-   * (without SHOAL_SCALE_POOL_LABEL) are taken off every count, and the pool's nodes that run work
-   * are the floor.
-   */
+  /** Hands the decision to the actuation in terms of the pool it sizes (SHOAL_SCALE_POOL_LABEL). */
   private act(d: ScaleDecision): void {
-    const label = this.config.scale.poolLabel;
     const committed = this.table.committed();
-    let outside = 0;
-    let busy = 0;
-    for (const n of this.alive()) {
-      if (label && n.heartbeat.labels[label.key] !== label.value) outside++;
-      else if ((committed.get(n.id)?.tasks ?? 0) > 0) busy++;
-    }
-    const pool = (x: number) => Math.max(0, x - outside);
-    this.actuation.onDecision({ direction: d.direction, desired: pool(d.desired), current: pool(d.current), need: pool(d.need) }, busy);
+    const alive = this.alive().map((n) => ({ labels: n.heartbeat.labels, tasks: committed.get(n.id)?.tasks ?? 0 }));
+    const { decision, busy } = inPoolTerms(d, alive, this.config.scale.poolLabel);
+    this.actuation.onDecision(decision, busy);
   }
 
   private alive() {
