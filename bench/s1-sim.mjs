@@ -178,6 +178,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
 
     const load0 = os.loadavg();
     const cpu0 = procSample(coordinator.pid);
+    const others0 = { nats: procSample(nats.pid), sims: sims.procs.map((c) => procSample(c.pid)) };
     const kv0 = await kvState(jsm, ns);
     const t0 = Date.now();
     const poller = heartbeatLagPoller(api, Math.min(5000, PULSE_MS * 2 - 500));
@@ -189,6 +190,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     }
     const t1 = Date.now();
     const cpu1 = procSample(coordinator.pid);
+    const others1 = { nats: procSample(nats.pid), sims: sims.procs.map((c) => procSample(c.pid)) };
     const kv1 = await kvState(jsm, ns);
     const sim = await sims.report();
     const polls = await poller.stop();
@@ -196,6 +198,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     const loopDelayMaxMs = await gaugeMs(api, 'shoal_event_loop_delay_max_seconds');
     const load1 = os.loadavg();
     const elapsedS = (t1 - t0) / 1000;
+    const pct = (a, b) => (a && b ? +(((b.ticks - a.ticks) / CLK_TCK / elapsedS) * 100).toFixed(1) : null);
 
     // queued -> dispatched of the attempts dispatched inside the window, from the run views
     const waits = [];
@@ -218,6 +221,8 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
       nodesUpS: +upS.toFixed(1),
       coordinatorCpuPercentOfCore: cpu0 && cpu1 ? +(((cpu1.ticks - cpu0.ticks) / CLK_TCK / elapsedS) * 100).toFixed(1) : null,
       coordinatorRssMb: summary(rss),
+      natsServerCpuPercentOfCore: pct(others0.nats, others1.nats),
+      simulatorCpuPercentOfCore: +others1.sims.reduce((a, x, i) => a + (pct(others0.sims[i], x) ?? 0), 0).toFixed(1),
       heartbeatLagMs: hb,
       heartbeatSamples: poller.lags.length,
       heartbeatPolls: polls,
@@ -239,7 +244,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     r.goal.met = hb.p99 !== null && hb.p99 < PULSE_MS && refill.p99 !== null && refill.p99 < 100;
     log(
       `    CPU ${r.coordinatorCpuPercentOfCore}% of a core, RSS max ${r.coordinatorRssMb.max} MB; heartbeat lag p50 ${hb.p50} / p99 ${hb.p99} ms (n=${hb.n}); ` +
-        `slot freed -> dispatch p50 ${refill.p50} / p99 ${refill.p99} ms; ${r.dispatchesPerSec} dispatches/s; KV ${r.kvWritesPerSec} writes/s (${r.kvMeanDocKb} kB/doc); load ${r.loadAvg.after[0]}`,
+        `slot freed -> dispatch p50 ${refill.p50} / p99 ${refill.p99} ms; ${r.dispatchesPerSec} dispatches/s; KV ${r.kvWritesPerSec} writes/s (${r.kvMeanDocKb} kB/doc); nats-server ${r.natsServerCpuPercentOfCore}%, simulator ${r.simulatorCpuPercentOfCore}%; load ${r.loadAvg.after[0]}`,
     );
     if (r.simErrors.length) log(`    simulator errors: ${r.simErrors.join(' | ')}`);
     return r;

@@ -4,6 +4,7 @@
  */
 import { Placer } from '../placement/placer.js';
 import { demand, nodeView } from '../placement/test-fixtures.js';
+import type { TaskDemand } from '../placement/types.js';
 import { TaskQueue, byAge } from './task-queue.js';
 
 const keys = (q: TaskQueue) => q.lanes().map((l) => l.items.map((i) => i.demand.key));
@@ -225,5 +226,39 @@ describe('TaskQueue: keys, runs, classes', () => {
     const q = new TaskQueue();
     q.add(demand('a', { requires: { repo: 'web' }, avoid: { tier: 'small' }, prefers: { zone: 'eu' } }));
     expect(q.lanes()[0]!.items[0]).toMatchObject({ requiresPairs: ['repo=web'], avoidPairs: ['tier=small'], preferPairs: ['zone=eu'], explicitRound: -1, explicitReason: '', removed: false, seq: 0 });
+  });
+});
+
+describe('TaskQueue.compact: only lanes with removed tasks are filtered', () => {
+  const demand = (runId: string, i: number, priority = 0) =>
+    ({ key: `${runId}/t${i}`, runId, taskId: `t${i}`, team: 'a', role: `R${i}`, cpuPercent: 10, memoryMb: 10, priority, requires: {}, enqueuedAt: i }) as TaskDemand;
+
+  it('drops removed tasks of each lane, keeps untouched lanes as they are, and drops lanes left empty', () => {
+    const q = new TaskQueue();
+    for (let i = 0; i < 3; i++) q.add(demand('r1', i));
+    for (let i = 0; i < 3; i++) q.add(demand('r2', i));
+    q.add(demand('r3', 0));
+    q.compact();
+    const [l1, l2] = q.lanes();
+    const untouched = l2!.items;
+    q.remove('r1/t0');
+    q.remove('r1/t2');
+    q.remove('r3/t0');
+    expect(l1!.removed).toBe(2);
+    q.compact();
+    expect(q.lanes().map((l) => [l.runId, l.items.map((i) => i.demand.taskId), l.removed])).toEqual([
+      ['r1', ['t1'], 0],
+      ['r2', ['t0', 't1', 't2'], 0],
+    ]);
+    expect(q.lanes()[1]!.items).toBe(untouched); // not copied
+    expect(q.size).toBe(4);
+    q.removeRun('r2');
+    expect(q.lanes().map((l) => l.runId)).toEqual(['r1']);
+    q.add(demand('r2', 9));
+    q.compact();
+    expect(q.lanes().map((l) => [l.runId, l.items.length, l.removed])).toEqual([
+      ['r1', 1, 0],
+      ['r2', 1, 0],
+    ]);
   });
 });

@@ -23,6 +23,8 @@ export interface Lane {
   readonly priority: number;
   items: QueuedTask[];
   sorted: boolean;
+  /** Items of `items` marked removed and not dropped yet (`compact` only filters lanes that have some). */
+  removed: number;
 }
 
 interface DemandClass {
@@ -71,7 +73,7 @@ export class TaskQueue {
     const laneKey = `${d.runId}\u0000${d.priority}`;
     let lane = this.laneMap.get(laneKey);
     if (!lane) {
-      lane = { runId: d.runId, priority: d.priority, items: [], sorted: true };
+      lane = { runId: d.runId, priority: d.priority, items: [], sorted: true, removed: 0 };
       this.laneMap.set(laneKey, lane);
     }
     const last = lane.items[lane.items.length - 1];
@@ -93,6 +95,7 @@ export class TaskQueue {
     this.dirty = true;
     this.byKey.delete(key);
     const runId = item.demand.runId;
+    this.laneMap.get(`${runId}\u0000${item.demand.priority}`)!.removed++;
     const left = (this.runCounts.get(runId) ?? 1) - 1;
     if (left > 0) this.runCounts.set(runId, left);
     else this.runCounts.delete(runId);
@@ -142,7 +145,10 @@ export class TaskQueue {
     if (!this.dirty) return;
     this.dirty = false;
     for (const [k, lane] of this.laneMap) {
-      if (lane.items.some((i) => i.removed)) lane.items = lane.items.filter((i) => !i.removed);
+      if (lane.removed > 0) {
+        lane.items = lane.items.filter((i) => !i.removed);
+        lane.removed = 0;
+      }
       if (lane.items.length === 0) this.laneMap.delete(k);
       else if (!lane.sorted) {
         lane.items.sort(byAge);
