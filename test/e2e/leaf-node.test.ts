@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PROTOCOL_VERSION, type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
-import { HUB_JS_DOMAIN, SecurityStore, connectNats, identitiesOf, leafLinkUsersOf, newUserKeys, renderNatsAuthorization, renderNatsServerConfig, siteLinkUserName, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
+import { SecurityStore, connectNats, newUserKeys, siteLinkUserName, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
+import { type NatsFiles, bootstrapSecurity } from '../../apps/cli/src/up/bootstrap.js';
 import { Disposables, type NatsLeafPair, type SpawnedProcess, freePort, spawnProcess, startNatsLeafPair, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
-import { renderLeafAuthorization, renderLeafServerConfig } from '../../apps/cli/src/leaf/leaf-config.js';
 import { ROOT } from '../support/cluster.js';
 
 /**
@@ -81,6 +81,7 @@ beforeAll(async () => {
   disposables.add(() => dir.dispose());
   work = dir.path;
   const natsDir = join(dir.path, 'nats');
+  mkdirSync(natsDir, { recursive: true, mode: 0o700 });
   store = SecurityStore.init(join(dir.path, 'security'));
   adminToken = store.adminToken()!;
   // every node generates its key on "its host" and is enrolled with the control host, as `shoal join` does
@@ -92,26 +93,35 @@ beforeAll(async () => {
   store.putLeafSite(SITE, bcrypt(linkPassword));
   const rogue = newUserKeys();
   rogueSeed = rogue.seed;
-  mkdirSync(natsDir, { recursive: true, mode: 0o700 });
-  // the hub: Shoal's own config with a leafnode listener and a JetStream domain; its users, as the
-  // coordinator renders them: the store's nkey identities and the site's link (rights of site-b-1 only)
-  authFile = join(natsDir, 'auth.conf');
-  writeSecretFile(authFile, renderNatsAuthorization(identitiesOf(store.snapshot, topo), leafLinkUsersOf(store.snapshot, topo)));
-  // the leaf: only the site's node — and, standing for a compromised site server, one user with every right
-  const leafAuth = renderLeafAuthorization(topo, [{ id: SITE_NODE, publicKey: keys[SITE_NODE].publicKey }], HUB_JS_DOMAIN).replace(
-    '  users = [\n',
-    `  users = [\n    { nkey: ${JSON.stringify(rogue.publicKey)}, permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } } },\n`,
-  );
-  writeSecretFile(join(natsDir, 'leaf-auth.conf'), leafAuth);
+  let hubFiles: NatsFiles | undefined;
+  const passwordFile = join(dir.path, 'link-password');
+  writeSecretFile(passwordFile, `${linkPassword}\n`);
+  const siteDir = join(dir.path, 'site');
   pair = await startNatsLeafPair({
     configDir: natsDir,
-    hubConfig: ({ port, leafPort }) =>
-      renderNatsServerConfig({ host: '127.0.0.1', port, storeDir: join(natsDir, 'js'), authFile: 'auth.conf', pidFile: join(natsDir, 'hub.pid'), leafListen: `127.0.0.1:${leafPort}`, jsDomain: HUB_JS_DOMAIN }),
-    leafConfig: ({ port, hubLeafPort }) =>
-      renderLeafServerConfig({ serverName: `site-${SITE}-${ns}`, host: '127.0.0.1', port, hubUrls: [`nats-leaf://127.0.0.1:${hubLeafPort}`], user: siteLinkUserName(SITE), password: linkPassword, jsDomain: HUB_JS_DOMAIN, authFile: 'leaf-auth.conf' }),
+    leafConfigDir: siteDir,
+    // the hub's files as `shoal up --leaf-port` writes them: a leafnode listener, JetStream domain
+    // shoal-hub, and auth.conf with the store's nkey users and the site's link user (rights of site-b-1 only)
+    hubConfig: ({ port, leafPort }) => {
+      hubFiles = bootstrapSecurity({ dataDir: dir.path, topo, host: '127.0.0.1', port, leafPort }).nats;
+      return readFileSync(hubFiles.conf, 'utf8');
+    },
+    // the site's files as `shoal leaf config` writes them (leaf.conf, auth.conf with the site's node)
+    leafConfig: ({ port, hubLeafPort }) => {
+      const argv = ['leaf', 'config', '--hub', `nats-leaf://127.0.0.1:${hubLeafPort}`, '--site', SITE, '--password-file', passwordFile, '--node', `${SITE_NODE}=${keys[SITE_NODE].publicKey}`];
+      execFileSync(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), ...argv, '--port', String(port), '--ns', ns, '--dir', siteDir, '--server-name', `site-${SITE}-${ns}`], { encoding: 'utf8' });
+      // standing for a compromised site server: one more user there, with every right
+      const auth = join(siteDir, 'auth.conf');
+      const rogueUser = `    { nkey: ${JSON.stringify(rogue.publicKey)}, permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } } },\n`;
+      writeSecretFile(auth, readFileSync(auth, 'utf8').replace('  users = [\n', `  users = [\n${rogueUser}`));
+      return readFileSync(join(siteDir, 'leaf.conf'), 'utf8');
+    },
     startTimeoutMs: 60_000,
   });
   disposables.add(() => pair.stop());
+  authFile = hubFiles!.auth;
+  // the server runs hub.conf (the same text plus monitoring): its pid file is the one nats.conf names
+  const pidFile = hubFiles!.pid;
 
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
@@ -124,7 +134,7 @@ beforeAll(async () => {
       SHOAL_NS: ns,
       SHOAL_SECURITY_DIR: store.dir,
       SHOAL_NATS_AUTH_FILE: authFile,
-      SHOAL_NATS_PID_FILE: join(natsDir, 'hub.pid'),
+      SHOAL_NATS_PID_FILE: pidFile,
       PORT: String(port),
       SHOAL_PUBLIC_URL: api,
       SHOAL_NODE_TTL_MS: '6000',

@@ -14,6 +14,7 @@ import { registerJoinCommand } from './commands/join.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { registerSendCommand } from './commands/send.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerLeafCommands } from './commands/leaf.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerUpCommand } from './commands/up.js';
 import { Output, argvAsksJson, usageError } from './output.js';
@@ -96,6 +97,6 @@ for (const action of ['retry', 'skip'] as const) {
 registerTokenCommands(program, nodesCommand, { api, out, act, output });
 registerEmergencyCommands(program, { api, out, act, output });
 
-for (const register of [registerSendCommand, registerKeysCommands, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand, registerDeployCommand, registerCacheCommands, registerMcpCommand]) register(program, { api, out, act, output });
+for (const register of [registerSendCommand, registerKeysCommands, registerCaptureCommand, registerAttachCommand, registerAnalyticsCommand, registerMonitorCommand, registerDashboardCommand, registerDeployCommand, registerCacheCommands, registerMcpCommand, registerLeafCommands]) register(program, { api, out, act, output });
 
 await program.parseAsync(process.argv);

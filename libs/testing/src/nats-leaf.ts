@@ -26,8 +26,10 @@ export interface LeafPorts {
 
 /** Options for {@link startNatsLeafPair}. */
 export interface StartNatsLeafPairOptions {
-  /** Where `hub.conf` and `leaf.conf` are written; files they `include` resolve from here. */
+  /** Where `hub.conf` (and `leaf.conf`, unless {@link leafConfigDir}) is written; files they `include` resolve from here. */
   configDir: string;
+  /** Where `leaf.conf` is written when the leaf's files live apart from the hub's (default {@link configDir}). */
+  leafConfigDir?: string;
   /**
    * The hub's config for its ports: client `listen` on 127.0.0.1, a `leafnodes { listen }` on
    * `leafPort`, JetStream (its store under `configDir` or elsewhere). The helper appends a
@@ -71,10 +73,10 @@ export async function startNatsLeafPair(opts: StartNatsLeafPairOptions): Promise
   try {
     const taken: number[] = [];
     const [hubPort, hubLeafPort, leafPort] = [await uniqueFreePort(taken), await uniqueFreePort(taken), await uniqueFreePort(taken)];
-    const start = async (name: string, conf: string) => {
+    const start = async (name: string, conf: string, configDir: string) => {
       const dir = tempDir(`shoal-nats-${name}-`);
       cleanup.add(() => dir.dispose());
-      const confPath = join(opts.configDir, `${name}.conf`);
+      const confPath = join(configDir, `${name}.conf`);
       // monitoring on a port the server picks (reported in its log)
       writeFileSync(confPath, `${conf.trimEnd()}\nhttp: "127.0.0.1:-1"\n`, { mode: 0o600 });
       const proc = new LocalNatsProcess(bin, `nats-server ${name}`, () => ['-c', confPath], timeoutMs);
@@ -82,8 +84,8 @@ export async function startNatsLeafPair(opts: StartNatsLeafPairOptions): Promise
       const info = await proc.start();
       return { handle: localHandle(proc, info.port, dir.path, () => dir.dispose()), monitorUrl: `http://127.0.0.1:${info.monitorPort}` };
     };
-    const hub = await start('hub', opts.hubConfig({ port: hubPort, leafPort: hubLeafPort }));
-    const leaf = await start('leaf', opts.leafConfig({ port: leafPort, hubLeafPort }));
+    const hub = await start('hub', opts.hubConfig({ port: hubPort, leafPort: hubLeafPort }), opts.configDir);
+    const leaf = await start('leaf', opts.leafConfig({ port: leafPort, hubLeafPort }), opts.leafConfigDir ?? opts.configDir);
     let stopping: Promise<void> | undefined;
     const stop = () => {
       // the leaf first, so the hub does not log a lost link as a failure of its own

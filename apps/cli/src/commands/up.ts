@@ -28,6 +28,7 @@ interface UpFlags {
   tlsCa?: string;
   tls?: string;
   runAs?: string;
+  leafPort?: number;
 }
 
 /**
@@ -69,6 +70,7 @@ export function registerUpCommand(program: Command, { out, act, output }: Pick<T
     .option('--tls-key <file>', 'its private key (PEM)')
     .option('--tls-ca <file>', 'CA (PEM) that signed it; handed to joining nodes')
     .option('--tls <mode>', "'generate': make a private CA (kept in <data-dir>/tls) and a server certificate with openssl")
+    .option('--leaf-port <port>', 'also accept NATS leaf nodes of remote sites on this port (docs/multi-cluster.md); gives JetStream the domain shoal-hub', intOption)
     .option('--insecure', 'no API tokens, anonymous NATS (the old behaviour; only on a machine you trust alone)')
     .option('-v, --verbose', 'show the logs of every process')
     .action(

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeInboxPrefix, type Topology } from '@shoal/protocol';
 import {
+  HUB_JS_DOMAIN,
   identitiesOf,
   leafLinkUsersOf,
   readNodeCredentials,
@@ -36,7 +37,7 @@ export interface SecureBootstrap {
  * admin token made on first use), the nats-server config (listen address, JetStream store, pid
  * file, TLS) and its authorization file with every known identity. Nothing anonymous gets in.
  */
-export function bootstrapSecurity(o: { dataDir: string; topo: Topology; host: string; port: number; tls?: TlsFiles }): SecureBootstrap {
+export function bootstrapSecurity(o: { dataDir: string; topo: Topology; host: string; port: number; tls?: TlsFiles; leafPort?: number }): SecureBootstrap {
   const securityDir = join(o.dataDir, 'security');
   const store = SecurityStore.init(securityDir);
   const adminToken = store.adminToken();
@@ -45,7 +46,7 @@ export function bootstrapSecurity(o: { dataDir: string; topo: Topology; host: st
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const nats: NatsFiles = { dir, conf: join(dir, 'nats.conf'), auth: join(dir, 'auth.conf'), pid: join(dir, 'nats.pid') };
   writeSecretFile(nats.auth, renderNatsAuthorization(identitiesOf(store.snapshot, o.topo), leafLinkUsersOf(store.snapshot, o.topo)));
-  writeFileSync(nats.conf, renderNatsServerConfig({ host: o.host, port: o.port, storeDir: dir, authFile: 'auth.conf', pidFile: nats.pid, tls: o.tls }), { mode: 0o600 });
+  writeFileSync(nats.conf, renderNatsServerConfig({ host: o.host, port: o.port, storeDir: dir, authFile: 'auth.conf', pidFile: nats.pid, tls: o.tls, ...(o.leafPort !== undefined ? { leafListen: `${o.host}:${o.leafPort}`, jsDomain: HUB_JS_DOMAIN } : {}) }), { mode: 0o600 });
   return { securityDir, store, adminToken, nats };
 }
 

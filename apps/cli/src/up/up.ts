@@ -40,6 +40,8 @@ export interface UpOptions {
   tls?: string;
   /** `off` or a user name; default `shoal-agent` when root. */
   runAs?: string;
+  /** Port of the leafnode listener for remote sites (docs/multi-cluster.md); secure mode only. */
+  leafPort?: number;
 }
 
 /** A started cluster. */
@@ -115,12 +117,13 @@ export async function up(o: UpOptions, sup: Supervisor, say: (s: string) => void
     let adminToken: string | undefined;
     let boot: SecureBootstrap | undefined;
     if (o.insecure) {
+      if (o.leafPort !== undefined) throw new Error('--leaf-port needs the secured bus: leaf sites authenticate against its users (docs/multi-cluster.md); drop --insecure');
       say(insecureWarning(o.listen));
       mkdirSync(join(o.dataDir, 'nats'), { recursive: true });
       natsArgv = [natsBin, '-js', '-sd', join(o.dataDir, 'nats'), '-a', o.listen, '-p', String(natsPort)];
       coordEnv = { ...env, SHOAL_INSECURE: '1' };
     } else {
-      boot = bootstrapSecurity({ dataDir: o.dataDir, topo, host: o.listen, port: natsPort, tls });
+      boot = bootstrapSecurity({ dataDir: o.dataDir, topo, host: o.listen, port: natsPort, tls, leafPort: o.leafPort });
       adminToken = boot.adminToken;
       natsArgv = [natsBin, '-c', boot.nats.conf];
       coordEnv = {

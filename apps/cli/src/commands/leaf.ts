@@ -1,0 +1,112 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import { UserPublicKey, topology, toNodeId } from '@shoal/protocol';
+import type { TaskCommandDeps } from './task-api.js';
+import { intOption } from './up.js';
+
+interface LeafConfigFlags {
+  hub: string[];
+  site: string;
+  passwordFile: string;
+  node: { id: string; publicKey: string }[];
+  credentials: string[];
+  listen: string;
+  port: number;
+  ns: string;
+  hubCa?: string;
+  dir: string;
+  serverName: string;
+}
+
+/** What `shoal leaf config` wrote. */
+export interface LeafConfigWritten {
+  conf: string;
+  auth: string;
+  nodes: string[];
+  /** The URL the site's node-agents connect to (their credentials' `servers`). */
+  natsUrl: string;
+  start: string[];
+}
+
+/** `--node <id>=<public key>`, repeatable. */
+function nodeOption(v: string, previous: { id: string; publicKey: string }[] = []): { id: string; publicKey: string }[] {
+  const [id, publicKey] = v.split('=');
+  if (!id || !publicKey || !UserPublicKey.safeParse(publicKey).success) throw new InvalidArgumentError('expected <node id>=<its public nkey U...> (the publicKey of its credentials.json)');
+  return [...previous, { id, publicKey }];
+}
+
+const collect = (v: string, previous: string[] = []) => [...previous, v];
+
+/**
+ * `shoal leaf config`: on a remote site's host, writes the config of the site's own nats-server (a
+ * NATS leaf node of the control host's, docs/multi-cluster.md) and its authorization with the
+ * site's nodes. Files only: it starts nothing and runs no shell (start the server yourself).
+ */
+export function registerLeafCommands(program: Command, { act, output }: Pick<TaskCommandDeps, 'out' | 'act' | 'output'>): void {
+  const leaf = program.command('leaf').description('remote sites attached through a NATS leaf node (docs/multi-cluster.md)');
+  leaf
+    .command('config')
+    .description("write a site's leaf nats-server config (leaf.conf) and its authorization (auth.conf), both 0600")
+    .requiredOption('--hub <url>', 'leafnode URL of the control host, e.g. nats-leaf://control.example:7422 (repeatable; no credentials in it)', collect)
+    .requiredOption('--site <name>', "the site's name (its link's user at the hub is leaf-<name>)")
+    .requiredOption('--password-file <file>', "file holding the link's password (its bcrypt hash is the site's entry at the control host)")
+    .option('--node <id=key>', "a node of this site and its public nkey (repeatable)", nodeOption)
+    .option('--credentials <file>', "a site node's credentials.json to take its id and public key from (repeatable)", collect)
+    .option('--listen <addr>', 'address the leaf server listens on for the nodes', '127.0.0.1')
+    .option('--port <port>', 'its client port', intOption, 4222)
+    .option('--ns <namespace>', "the cluster's namespace", process.env.SHOAL_NS ?? 'shoal')
+    .option('--hub-ca <file>', "CA (PEM) of the control host's certificate, when its leafnode listener has TLS")
+    .option('--dir <dir>', 'where the files go', join(homedir(), '.shoal', 'leaf'))
+    .option('--server-name <name>', 'server_name of the leaf (unique among the servers)', `leaf-${toNodeId(hostname())}`)
+    .action(
+      act(async (f: LeafConfigFlags) => {
+        // loaded here: @shoal/runtime is not needed by other commands at start-up
+        const { readNodeCredentials, writeSecretFile, HUB_JS_DOMAIN, siteLinkUserName } = await import('@shoal/runtime');
+        const { renderLeafAuthorization, renderLeafServerConfig } = await import('../leaf/leaf-config.js');
+        const fromFiles = (f.credentials ?? []).map((file) => {
+          const c = readNodeCredentials(file);
+          if (!c) throw new Error(`${file} does not exist`);
+          return { id: c.nodeId, publicKey: c.publicKey };
+        });
+        const nodes = [...(f.node ?? []), ...fromFiles];
+        if (!nodes.length) throw new Error("name the site's nodes with --node <id>=<public key> or --credentials <credentials.json>");
+        const password = readFileSync(f.passwordFile, 'utf8').trim();
+        if (password.length < 16) throw new Error(`${f.passwordFile}: the link password must have at least 16 characters`);
+        const dir = resolve(f.dir);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const written: LeafConfigWritten = {
+          conf: join(dir, 'leaf.conf'),
+          auth: join(dir, 'auth.conf'),
+          nodes: nodes.map((n) => n.id),
+          natsUrl: `nats://${f.listen === '0.0.0.0' ? '127.0.0.1' : f.listen}:${f.port}`,
+          start: ['nats-server', '-c', join(dir, 'leaf.conf')],
+        };
+        writeSecretFile(written.auth, renderLeafAuthorization(topology(f.ns), nodes, HUB_JS_DOMAIN));
+        writeSecretFile(
+          written.conf,
+          renderLeafServerConfig({
+            serverName: f.serverName,
+            host: f.listen,
+            port: f.port,
+            hubUrls: f.hub,
+            user: siteLinkUserName(f.site),
+            password,
+            jsDomain: HUB_JS_DOMAIN,
+            authFile: 'auth.conf',
+            pidFile: join(dir, 'leaf.pid'),
+            ...(f.hubCa ? { hubCaFile: resolve(f.hubCa) } : {}),
+          }),
+        );
+        output.show(written, (w) =>
+          [
+            `wrote ${w.conf} and ${w.auth} (site ${f.site}, nodes ${w.nodes.join(', ')})`,
+            `start it:  ${w.start.join(' ')}`,
+            `the nodes connect to ${w.natsUrl} (their credentials.json "servers"); they must be enrolled with --labels site=${f.site}`,
+          ].join('\n'),
+        );
+        return 0;
+      }),
+    );
+}
