@@ -1,8 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { UserPublicKey, topology, toNodeId } from '@shoal/protocol';
+import { clusterFile } from '../api-client.js';
+import { alive } from '../up/leftovers.js';
 import type { TaskCommandDeps } from './task-api.js';
 import { intOption } from './up.js';
 
@@ -109,4 +111,55 @@ export function registerLeafCommands(program: Command, { act, output }: Pick<Tas
         return 0;
       }),
     );
+
+  const site = leaf.command('site').description("a control host's leaf sites (in its security store; only while `shoal up` is stopped)");
+  const dataDirOption = ['--data-dir <dir>', "the control host's data dir", process.env.SHOAL_HOME ?? join(homedir(), '.shoal')] as const;
+  site
+    .command('add <name>')
+    .description("record a site: its link may connect as leaf-<name> with the rights of the nodes enrolled with --labels site=<name>")
+    .requiredOption('--password-hash-file <file>', "file holding the bcrypt hash ($2b$...) of the link's password (the site's `shoal leaf config --password-file` holds the password)")
+    .option(...dataDirOption)
+    .action(
+      act(async (name: string, f: { passwordHashFile: string; dataDir: string }) => {
+        const store = await stoppedStore(f.dataDir);
+        const record = store.putLeafSite(name, readFileSync(f.passwordHashFile, 'utf8').trim());
+        output.show({ name: record.name, user: `leaf-${record.name}`, createdAt: record.createdAt }, (r) => `site ${r.name} recorded: its link connects as ${r.user}; the next \`shoal up\` renders it (start it with --leaf-port)`);
+        return 0;
+      }),
+    );
+  site
+    .command('remove <name>')
+    .description('forget a site (its link is refused from the next `shoal up`)')
+    .option(...dataDirOption)
+    .action(
+      act(async (name: string, f: { dataDir: string }) => {
+        const removed = (await stoppedStore(f.dataDir)).removeLeafSite(name);
+        output.show({ removed: removed ? name : null }, (r) => (r.removed ? `site ${name} removed` : `no site ${name}`));
+        return removed ? 0 : 1;
+      }),
+    );
+  site
+    .command('list')
+    .description('the recorded sites and the nodes their links may act as')
+    .option(...dataDirOption)
+    .action(
+      act(async (f: { dataDir: string }) => {
+        const { SecurityStore, SITE_LABEL } = await import('@shoal/runtime');
+        const state = SecurityStore.open(join(f.dataDir, 'security')).snapshot;
+        const sites = (state.leafSites ?? []).map((s) => ({ name: s.name, createdAt: s.createdAt, nodes: state.nodes.filter((n) => n.labels?.[SITE_LABEL] === s.name).map((n) => n.id) }));
+        output.show(sites, (list) => (list.length ? list.map((s) => `${s.name}  nodes: ${s.nodes.join(', ') || '(none enrolled with site=' + s.name + ')'}`).join('\n') : 'no leaf sites'));
+        return 0;
+      }),
+    );
+}
+
+/** The control host's security store, refused while its `shoal up` runs (the running coordinator owns the file). */
+async function stoppedStore(dataDir: string) {
+  const file = clusterFile(dataDir);
+  if (existsSync(file)) {
+    const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
+    if (pid !== undefined && alive(pid)) throw new Error(`\`shoal up\` runs (pid ${pid}, ${file}) and its coordinator owns the security store: stop it first, then start it again with --leaf-port`);
+  }
+  const { SecurityStore } = await import('@shoal/runtime');
+  return SecurityStore.open(join(dataDir, 'security'));
 }
