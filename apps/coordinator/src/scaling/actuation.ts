@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type ScaleAction, type ScaleActuatorView, isShoalError } from '@shoal/protocol';
 import type { ScaleConfig } from '../config.js';
 import { ActuationPolicy, type DecisionInput } from './actuation-policy.js';
-import type { ScaleActuator } from './actuator.js';
+import type { ScaleActuator, ScaleRequest } from './actuator.js';
 import { CommandScaler } from './command-scaler.js';
 import { KubernetesScaler } from './kubernetes-scaler.js';
 
@@ -53,34 +53,32 @@ export class ScaleActuation {
     if (this.inFlight) return;
     const req = this.policy.next(d, busyNodes, this.now());
     if (!req) return;
-    const actuator = this.actuator;
-    this.inFlight = actuator
-      .apply(req)
-      .then(
-        (r) => {
-          this.failedInARow = 0;
-          this.policy.done(req, r.outcome, this.now());
-          this.last = { actuator: actuator.kind, at: this.now(), target: req.target, before: r.before, outcome: r.outcome, detail: r.detail };
-          this.log.log(`scale ${req.direction} to ${req.target} (${actuator.kind}): ${r.outcome}: ${r.detail}`);
-        },
-        (e: unknown) => {
-          this.policy.done(req, 'failed', this.now());
-          const code = isShoalError(e) ? e.code : undefined;
-          const detail = (e as Error).message ?? String(e);
-          this.last = { actuator: actuator.kind, at: this.now(), target: req.target, outcome: 'failed', detail, ...(code ? { code } : {}) };
-          this.failedInARow++;
-          // every failure is counted; the log says each new reason, then every 10th repeat
-          const repeated = this.failedInARow > 1 && this.lastFailure === detail;
-          if (!repeated || this.failedInARow % 10 === 0) {
-            this.log.warn(`could not scale ${req.direction} to ${req.target} (${actuator.kind}, attempt ${this.failedInARow}; retried on the next decision): ${detail}`);
-          }
-          this.lastFailure = detail;
-        },
-      )
-      .then(() => {
-        this.counter.add('scaleActions', { actuator: actuator.kind, outcome: this.last!.outcome });
-        this.inFlight = undefined;
-      });
+    this.inFlight = this.attempt(this.actuator, req).finally(() => {
+      this.inFlight = undefined;
+    });
+  }
+
+  /** One attempt: carried out, recorded, logged and counted; never rejects. */
+  private async attempt(actuator: ScaleActuator, req: ScaleRequest): Promise<void> {
+    try {
+      const r = await actuator.apply(req);
+      this.failedInARow = 0;
+      this.policy.done(req, r.outcome, this.now());
+      this.last = { actuator: actuator.kind, at: this.now(), target: req.target, before: r.before, outcome: r.outcome, detail: r.detail };
+      this.log.log(`scale ${req.direction} to ${req.target} (${actuator.kind}): ${r.outcome}: ${r.detail}`);
+    } catch (e) {
+      this.policy.done(req, 'failed', this.now());
+      const code = isShoalError(e) ? e.code : undefined;
+      const detail = e instanceof Error ? e.message : String(e);
+      this.last = { actuator: actuator.kind, at: this.now(), target: req.target, outcome: 'failed', detail, ...(code ? { code } : {}) };
+      this.failedInARow++;
+      // every failure is counted; the log says each new reason, then every 10th repeat
+      if (this.failedInARow === 1 || this.lastFailure !== detail || this.failedInARow % 10 === 0) {
+        this.log.warn(`could not scale ${req.direction} to ${req.target} (${actuator.kind}, attempt ${this.failedInARow}; retried on the next decision): ${detail}`);
+      }
+      this.lastFailure = detail;
+    }
+    this.counter.add('scaleActions', { actuator: actuator.kind, outcome: this.last.outcome });
   }
 
   /** The actuator's kind, target, last action and cool-down for `GET /scaling`. */
