@@ -142,3 +142,22 @@ describe('plan labels: keys and values', () => {
     expect(refused(plan({ requires: many(33) }))).toEqual([{ path: `${T}.requires`, message: 'at most 32 labels' }]);
   });
 });
+
+describe('plan enumerations not covered elsewhere', () => {
+  it.each(['notify', 'restart', 'fail'])('on_stall %s is accepted and kept', (on_stall) => {
+    expect(accepted(plan({ agent: 'claude', on_stall })).phases[0]!.tasks[0]!.on_stall).toBe(on_stall);
+  });
+  it.each(['notify', 'checkin'])('on_waiting %s is accepted and kept', (on_waiting) => {
+    expect(accepted(plan({ agent: 'claude', on_waiting })).phases[0]!.tasks[0]!.on_waiting).toBe(on_waiting);
+  });
+  it('refuses a value outside on_stall, on_waiting and done_when', () => {
+    for (const [field, value] of [['on_stall', 'ignore'], ['on_waiting', 'wait'], ['done_when', 'never']]) {
+      expect(refused(plan({ agent: 'claude', [field!]: value })).map((i) => i.path)).toEqual([`${T}.${field}`]);
+    }
+  });
+  it('interactive is a boolean and batch an id', () => {
+    expect(accepted(plan({ interactive: false, batch: 'b-1' })).phases[0]!.tasks[0]).toMatchObject({ interactive: false, batch: 'b-1' });
+    expect(refused(plan({ interactive: 'yes' })).map((i) => i.path)).toEqual([`${T}.interactive`]);
+    expect(refused(plan({ batch: 'B 1' })).map((i) => i.path)).toEqual([`${T}.batch`]);
+  });
+});
