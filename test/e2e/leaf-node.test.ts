@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PROTOCOL_VERSION, type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
-import { SecurityStore, connectNats, newUserKeys, siteLinkUserName, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
+import { SecurityStore, connectNats, newUserKeys, readNodeCredentials, siteLinkUserName, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
 import { type NatsFiles, bootstrapSecurity } from '../../apps/cli/src/up/bootstrap.js';
 import { Disposables, type NatsLeafPair, type SpawnedProcess, freePort, spawnProcess, startNatsLeafPair, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { ROOT } from '../support/cluster.js';
@@ -97,6 +97,13 @@ beforeAll(async () => {
   const passwordFile = join(dir.path, 'link-password');
   writeSecretFile(passwordFile, `${linkPassword}\n`);
   const siteDir = join(dir.path, 'site');
+  const port = await freePort();
+  api = `http://127.0.0.1:${port}`;
+  // each node's credentials as enrolment leaves them: the servers of the hub (a placeholder here)
+  const credentialsOf = (id: string) => join(dir.path, id, 'credentials.json');
+  for (const id of [HUB_NODE, SITE_NODE]) {
+    writeNodeCredentials(credentialsOf(id), { nodeId: id, namespace: ns, servers: ['nats://127.0.0.1:1'], seed: keys[id]!.seed, publicKey: keys[id]!.publicKey, inboxPrefix: nodeInboxPrefix(topo, id), coordinator: api });
+  }
   pair = await startNatsLeafPair({
     configDir: natsDir,
     leafConfigDir: siteDir,
@@ -106,10 +113,11 @@ beforeAll(async () => {
       hubFiles = bootstrapSecurity({ dataDir: dir.path, topo, host: '127.0.0.1', port, leafPort }).nats;
       return readFileSync(hubFiles.conf, 'utf8');
     },
-    // the site's files as `shoal leaf config` writes them (leaf.conf, auth.conf with the site's node)
-    leafConfig: ({ port, hubLeafPort }) => {
-      const argv = ['leaf', 'config', '--hub', `nats-leaf://127.0.0.1:${hubLeafPort}`, '--site', SITE, '--password-file', passwordFile, '--node', `${SITE_NODE}=${keys[SITE_NODE].publicKey}`];
-      execFileSync(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), ...argv, '--port', String(port), '--ns', ns, '--dir', siteDir, '--server-name', `site-${SITE}-${ns}`], { encoding: 'utf8' });
+    // the site's files as `shoal leaf config` writes them (leaf.conf; auth.conf with the site's node,
+    // taken from its credentials, which it points at the leaf server)
+    leafConfig: ({ port: leafPort, hubLeafPort }) => {
+      const argv = ['leaf', 'config', '--hub', `nats-leaf://127.0.0.1:${hubLeafPort}`, '--site', SITE, '--password-file', passwordFile, '--credentials', credentialsOf(SITE_NODE), '--point-nodes'];
+      execFileSync(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), ...argv, '--port', String(leafPort), '--ns', ns, '--dir', siteDir, '--server-name', `site-${SITE}-${ns}`], { encoding: 'utf8' });
       // standing for a compromised site server: one more user there, with every right
       const auth = join(siteDir, 'auth.conf');
       const rogueUser = `    { nkey: ${JSON.stringify(rogue.publicKey)}, permissions: { publish: { allow: [">"] }, subscribe: { allow: [">"] } } },\n`;
@@ -123,8 +131,6 @@ beforeAll(async () => {
   // the server runs hub.conf (the same text plus monitoring): its pid file is the one nats.conf names
   const pidFile = hubFiles!.pid;
 
-  const port = await freePort();
-  api = `http://127.0.0.1:${port}`;
   // the coordinator manages the hub's users (rewrites auth.conf on every enrolment, reloads nats-server)
   const coordinator = spawnProcess([process.execPath, join(ROOT, 'apps/coordinator/dist/main.js')], {
     name: 'coordinator',
@@ -151,7 +157,9 @@ beforeAll(async () => {
     const tmux = tmuxSocket();
     disposables.add(() => tmux.dispose());
     const dataDir = join(dir.path, a.id);
-    writeNodeCredentials(join(dataDir, 'credentials.json'), { nodeId: a.id, namespace: ns, servers: [a.url], seed: keys[a.id]!.seed, publicKey: keys[a.id]!.publicKey, inboxPrefix: nodeInboxPrefix(topo, a.id), coordinator: api });
+    // the hub node's credentials get the hub's URL; the site node's were pointed at the leaf by `shoal leaf config`
+    if (a.id === HUB_NODE) writeNodeCredentials(credentialsOf(a.id), { ...readNodeCredentials(credentialsOf(a.id))!, servers: [a.url] });
+    else expect(readNodeCredentials(credentialsOf(a.id))!.servers).toEqual([a.url]);
     return spawnAgent(a.id, a.labels, dataDir, tmux.name, a.url);
   });
   for (const p of agents) await p.waitForLine(/ready: governor/, 60_000);

@@ -20,6 +20,7 @@ interface LeafConfigFlags {
   hubCa?: string;
   dir: string;
   serverName: string;
+  pointNodes?: boolean;
 }
 
 /** What `shoal leaf config` wrote. */
@@ -62,16 +63,19 @@ export function registerLeafCommands(program: Command, { act, output }: Pick<Tas
     .option('--hub-ca <file>', "CA (PEM) of the control host's certificate, when its leafnode listener has TLS")
     .option('--dir <dir>', 'where the files go', join(homedir(), '.shoal', 'leaf'))
     .option('--server-name <name>', 'server_name of the leaf (unique among the servers)', `leaf-${toNodeId(hostname())}`)
+    .option('--point-nodes', 'also point the --credentials files at this leaf server (their "servers"; the CA of the hub is dropped: the leaf listens without TLS); restart those node-agents')
     .action(
       act(async (f: LeafConfigFlags) => {
         // loaded here: @shoal/runtime is not needed by other commands at start-up
-        const { readNodeCredentials, writeSecretFile, HUB_JS_DOMAIN, siteLinkUserName } = await import('@shoal/runtime');
+        const { readNodeCredentials, writeNodeCredentials, writeSecretFile, HUB_JS_DOMAIN, siteLinkUserName } = await import('@shoal/runtime');
         const { renderLeafAuthorization, renderLeafServerConfig } = await import('../leaf/leaf-config.js');
-        const fromFiles = (f.credentials ?? []).map((file) => {
+        if (f.pointNodes && !f.credentials?.length) throw new Error('--point-nodes rewrites the --credentials files: name them');
+        const creds = (f.credentials ?? []).map((file) => {
           const c = readNodeCredentials(file);
           if (!c) throw new Error(`${file} does not exist`);
-          return { id: c.nodeId, publicKey: c.publicKey };
+          return { file, c };
         });
+        const fromFiles = creds.map(({ c }) => ({ id: c.nodeId, publicKey: c.publicKey }));
         const nodes = [...(f.node ?? []), ...fromFiles];
         if (!nodes.length) throw new Error("name the site's nodes with --node <id>=<public key> or --credentials <credentials.json>");
         const password = readFileSync(f.passwordFile, 'utf8').trim();
@@ -101,6 +105,12 @@ export function registerLeafCommands(program: Command, { act, output }: Pick<Tas
             ...(f.hubCa ? { hubCaFile: resolve(f.hubCa) } : {}),
           }),
         );
+        if (f.pointNodes) {
+          for (const { file, c } of creds) {
+            const { caPem: _hubCa, ...rest } = c;
+            writeNodeCredentials(file, { ...rest, servers: [written.natsUrl] });
+          }
+        }
         output.show(written, (w) =>
           [
             `wrote ${w.conf} and ${w.auth} (site ${f.site}, nodes ${w.nodes.join(', ')})`,
