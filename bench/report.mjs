@@ -68,7 +68,7 @@ export function rows(results) {
       }
       out.push([`S1 ${st.nodes} nodes, ${st.tasksQueued} queued: heartbeat lag`, lat(st.heartbeatLagMs), `pulse ${s1.pulseMs} ms`, '', 'p99 < 1 pulse', verdict(st.heartbeatLagMs.p99 < s1.pulseMs)]);
       out.push([`S1 ${st.nodes} nodes: slot freed -> dispatch`, lat(st.refillMs), `queued -> dispatched ${lat(st.queuedToDispatchedMs)}`, '', 'p99 < 100 ms', verdict(st.refillMs.p99 < 100)]);
-      out.push([`S1 ${st.nodes} nodes: coordinator`, `CPU ${fmt(st.coordinatorCpuPercentOfCore)}% of a core, RSS max ${fmt(st.coordinatorRssMb.max)} MB`, `${fmt(st.dispatchesPerSec)} dispatches/s, KV ${fmt(st.kvWritesPerSec)} writes/s x ${fmt(st.kvMeanDocKb)} kB`, '', '< 1 core', verdict(st.coordinatorCpuPercentOfCore < 100)]);
+      out.push([`S1 ${st.nodes} nodes: coordinator`, `CPU ${fmt(st.coordinatorCpuPercentOfCore)}% of a core, RSS max ${fmt(st.coordinatorRssMb.max)} MB`, `${fmt(st.dispatchesPerSec)} dispatches/s (${fmt(st.coordinatorCpuMsPerDispatch)} ms CPU each), KV ${fmt(st.kvWritesPerSec)} writes/s x ${fmt(st.kvMeanDocKb)} kB`, '', '< 1 core', verdict(st.coordinatorCpuPercentOfCore < 100)]);
     }
     out.push(['S1 knee (first step missing a goal)', fmt(s1.knee), `last step meeting both: ${fmt(s1.lastMet)}`, '', '>= 1,000 nodes', '']);
   }

@@ -230,6 +230,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
       deliveryMs: summary(sim.delivery),
       queuedToDispatchedMs: summary(waits),
       dispatchesPerSec: +(sim.started / elapsedS).toFixed(1),
+      coordinatorCpuMsPerDispatch: cpu0 && cpu1 && sim.started ? +((((cpu1.ticks - cpu0.ticks) / CLK_TCK) * 1000) / sim.started).toFixed(2) : null,
       finishesPerSec: +(sim.finished / elapsedS).toFixed(1),
       heartbeatsSentPerSec: +(sim.heartbeats / elapsedS).toFixed(1),
       dispatchedTotal,
@@ -244,7 +245,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     r.goal.met = hb.p99 !== null && hb.p99 < PULSE_MS && refill.p99 !== null && refill.p99 < 100;
     log(
       `    CPU ${r.coordinatorCpuPercentOfCore}% of a core, RSS max ${r.coordinatorRssMb.max} MB; heartbeat lag p50 ${hb.p50} / p99 ${hb.p99} ms (n=${hb.n}); ` +
-        `slot freed -> dispatch p50 ${refill.p50} / p99 ${refill.p99} ms; ${r.dispatchesPerSec} dispatches/s; KV ${r.kvWritesPerSec} writes/s (${r.kvMeanDocKb} kB/doc); nats-server ${r.natsServerCpuPercentOfCore}%, simulator ${r.simulatorCpuPercentOfCore}%; load ${r.loadAvg.after[0]}`,
+        `slot freed -> dispatch p50 ${refill.p50} / p99 ${refill.p99} ms; ${r.dispatchesPerSec} dispatches/s (${r.coordinatorCpuMsPerDispatch} ms of coordinator CPU each); KV ${r.kvWritesPerSec} writes/s (${r.kvMeanDocKb} kB/doc); nats-server ${r.natsServerCpuPercentOfCore}%, simulator ${r.simulatorCpuPercentOfCore}%; load ${r.loadAvg.after[0]}`,
     );
     if (r.simErrors.length) log(`    simulator errors: ${r.simErrors.join(' | ')}`);
     return r;

@@ -3,7 +3,7 @@ import type { RunView } from '@shoal/protocol';
 import type { ActiveRun } from './run-table.js';
 import { Metrics } from './metrics.js';
 import type { NatsGateway } from './nats.gateway.js';
-import { RunTable } from './run-table.js';
+import { RunTable, storedText } from './run-table.js';
 import { casWrite } from './state-write.js';
 
 const conflict = () => new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence: 7' });
@@ -227,5 +227,30 @@ describe('RunTable: placed attempts (committed budgets, attempts per node)', () 
     expect(ids(table.placedOn('n1'))).toEqual([]);
     table.add(run, 2);
     expect(ids(table.placedOn('n1'))).toEqual(['t1']);
+  });
+});
+
+describe('storedText', () => {
+  it('stores a view without its waiting reasons and leaves the view in memory as it was', () => {
+    const view = {
+      id: 'r1',
+      state: 'running',
+      tasks: [
+        { id: 't1', state: 'queued', waitingReason: 'no node with label agent=gemini' },
+        { id: 't2', state: 'running', nodeId: 'n1' },
+      ],
+    } as unknown as RunView;
+    const text = storedText(view);
+    expect(JSON.parse(text)).toEqual({ id: 'r1', state: 'running', tasks: [{ id: 't1', state: 'queued' }, { id: 't2', state: 'running', nodeId: 'n1' }] });
+    expect(view.tasks[0]!.waitingReason).toBe('no node with label agent=gemini');
+    expect(Object.keys(view.tasks[0]!)).toEqual(['id', 'state', 'waitingReason']);
+  });
+
+  it('what a run writes to the store carries no waiting reasons', async () => {
+    const { bucket, table, run } = fixture();
+    (run.view as { tasks: unknown[] }).tasks = [{ id: 't1', state: 'queued', waitingReason: 'no room' }];
+    await table.create(run);
+    await table.persist('r1');
+    expect(bucket.docs.get('run.r1')!.text).not.toContain('waitingReason');
   });
 });

@@ -36,6 +36,26 @@ interface Slot {
   queued?: Promise<void>;
 }
 
+/**
+ * The text stored for a run view: the view without its tasks' waiting reasons. Those are
+ * recomputed by every placement round (a new leader's first round included) and were ~40% of the
+ * bytes of a run with many queued tasks, written again with every change of the run; the leader's
+ * API answers them from memory.
+ */
+export function storedText(view: RunView): string {
+  const held: [TaskView, string][] = [];
+  for (const t of view.tasks) {
+    if (t.waitingReason === undefined) continue;
+    held.push([t, t.waitingReason]);
+    t.waitingReason = undefined; // JSON.stringify leaves undefined fields out (the object keeps its shape)
+  }
+  try {
+    return JSON.stringify(view);
+  } finally {
+    for (const [t, reason] of held) t.waitingReason = reason;
+  }
+}
+
 /** Resolves on the next turn of the event loop, after the immediates already scheduled. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -96,7 +116,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
    */
   async create(run: ActiveRun): Promise<void> {
     const slot: Slot = { dirty: false };
-    slot.revision = await this.write(run.view.id, JSON.stringify(run.view), undefined);
+    slot.revision = await this.write(run.view.id, storedText(run.view), undefined);
     this.touched(run.view.id);
     this.runs.set(run.view.id, run);
     this.slots.set(run.view.id, slot);
@@ -244,7 +264,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     if (!slot.dirty || !run || this.slots.get(runId) !== slot) return;
     if (slot.fenced) throw this.failed(runId, 'conflict', new ConflictError(slot.fenced));
     slot.dirty = false;
-    const payload = JSON.stringify(run.view);
+    const payload = storedText(run.view);
     try {
       if (slot.unsure !== undefined) await this.settleUnsure(runId, slot);
       slot.revision = await this.write(runId, payload, slot.revision);

@@ -19,6 +19,7 @@ export interface TaskView {
   exitCode?: number | null;
   outcome?: TaskOutcome;
   reason?: string;
+  /** Why a queued task waits, as of the latest placement round (refreshed at most once a second; kept in the leader's memory, not stored in KV). */
   waitingReason?: string;
   outputTail?: string;
   /** Where the attempt runs in tmux (`tmux -L <socket> attach -t <session>:<window>` on `nodeId`). */
