@@ -118,12 +118,21 @@ export class Scaling implements OnModuleDestroy {
       usedCpu += committed.get(n.id)?.cpuPercent ?? 0;
     }
     for (const c of committed.values()) running += c.tasks;
-    const queued = this.table.all().flatMap((r) => r.view.tasks.filter((t) => t.state === 'queued').map((t) => r.plan.tasks.get(t.id)!));
-    const expected = queued.length ? queued.reduce((sum, t) => sum + this.estimates.expectedMs(t), 0) / queued.length : 0;
+    // one pass over the queued tasks: their expected run time, and how many wait for room more nodes
+    // would give (their waiting reason as the placer last wrote it into the run view)
+    let queued = 0;
+    let expectedSum = 0;
+    let waitingForRoom = 0;
+    for (const r of this.table.all()) {
+      for (const t of r.view.tasks) {
+        if (t.state !== 'queued') continue;
+        queued++;
+        expectedSum += this.estimates.expectedMs(r.plan.tasks.get(t.id)!);
+        if (t.waitingReason === undefined || waitsForRoom(t.waitingReason)) waitingForRoom++;
+      }
+    }
+    const expected = queued ? expectedSum / queued : 0;
     const stats = this.orchestrator.placer.stats();
-    // only when it matters (a task waited long enough to scale up): the reasons walk the whole queue
-    const waitingForRoom =
-      stats.depth > 0 && stats.oldestWaitMs >= this.config.scale.upWaitMs ? this.orchestrator.placer.waitingReasons().filter((w) => waitsForRoom(w.reason)).length : undefined;
     return {
       now,
       nodes: alive.length,
@@ -133,7 +142,7 @@ export class Scaling implements OnModuleDestroy {
       cpuUtilisation: capCpu > 0 ? usedCpu / capCpu : 0,
       expectedTaskMs: expected,
       slotsPerNode: alive.length ? slots / alive.length : 1,
-      ...(waitingForRoom !== undefined ? { waitingForRoom } : {}),
+      waitingForRoom,
     };
   }
 
