@@ -74,6 +74,23 @@ describe('Kubernetes scaler against an API server speaking the scale subresource
     expect(counted).toEqual(['kubernetes:failed', 'kubernetes:applied']);
   });
 
+  it('sends the resourceVersion it read: a change in between answers 409 (E_CONFLICT), and the next decision applies over it', async () => {
+    counted.length = 0;
+    api.replicas.set('shoal/node-agent-pool', 1);
+    const scaler = new KubernetesScaler({ namespace: 'shoal', deployment: 'node-agent-pool', kubeconfigPath: api.kubeconfig });
+    const act = new ScaleActuation({ minReplicas: 1, maxReplicas: 10, actuatorCoolDownMs: 60_000 }, scaler, counter, () => 0);
+    api.changeAfterNextRead('shoal/node-agent-pool', 2);
+    act.onDecision(up(3), 0);
+    await act.settled();
+    expect(act.view().last).toMatchObject({ outcome: 'failed', code: 'E_CONFLICT', detail: expect.stringMatching(/HTTP 409: Operation cannot be fulfilled/) });
+    expect(api.replicas.get('shoal/node-agent-pool')).toBe(2);
+    act.onDecision(hold(1), 0);
+    await act.settled();
+    expect(act.view().last).toMatchObject({ outcome: 'applied', before: 2, target: 3 });
+    expect(api.replicas.get('shoal/node-agent-pool')).toBe(3);
+    expect(counted).toEqual(['kubernetes:failed', 'kubernetes:applied']);
+  });
+
   it('leaves replicas that already go further in the decided direction, and names a missing Deployment', async () => {
     api.replicas.set('shoal/node-agent-pool', 6);
     const scaler = new KubernetesScaler({ namespace: 'shoal', deployment: 'node-agent-pool', kubeconfigPath: api.kubeconfig });

@@ -23,6 +23,8 @@ export interface FakeKubeApi {
   replicas: Map<string, number>;
   /** Answers the next `n` requests with this status (e.g. 500, 503) before behaving again. */
   failNext(status: number, n?: number): void;
+  /** Right after the next read of `key`, someone else sets its replicas (a new resourceVersion). */
+  changeAfterNextRead(key: string, replicas: number): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startFakeKubeApi(dir: string, deployments: Record<string, 
   const versions = new Map<string, number>();
   const requests: KubeRequest[] = [];
   let failing = { status: 0, left: 0 };
+  let concurrent: { key: string; replicas: number } | undefined;
   const scaleOf = (key: string, ns: string, name: string) => ({
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -60,7 +63,15 @@ export async function startFakeKubeApi(dir: string, deployments: Record<string, 
     if (!m) return status(404, `no route ${req.url}`);
     const key = `${m[1]}/${m[2]}`;
     if (!replicas.has(key)) return status(404, `deployments.apps "${m[2]}" not found`);
-    if (req.method === 'GET') return send(200, scaleOf(key, m[1]!, m[2]!));
+    if (req.method === 'GET') {
+      const code = send(200, scaleOf(key, m[1]!, m[2]!));
+      if (concurrent?.key === key) {
+        replicas.set(key, concurrent.replicas);
+        versions.set(key, (versions.get(key) ?? 1) + 1);
+        concurrent = undefined;
+      }
+      return code;
+    }
     const type = (req.headers['content-type'] ?? '').split(';')[0];
     const wanted = req.method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
     if (req.method !== 'PATCH' && req.method !== 'PUT') return status(405, `${req.method} not allowed`);
@@ -115,6 +126,9 @@ export async function startFakeKubeApi(dir: string, deployments: Record<string, 
     replicas,
     failNext: (s, n = 1) => {
       failing = { status: s, left: n };
+    },
+    changeAfterNextRead: (key, n) => {
+      concurrent = { key, replicas: n };
     },
     close: () =>
       new Promise<void>((resolve) => {
