@@ -1,0 +1,41 @@
+/**
+ * The decoder's nesting pre-check at exactly its limit, and siblings that must not add up
+ * (issue 15: a `>` turned `>=`, or a closing bracket that no longer lowers the depth, must fail).
+ */
+import { MAX_MESSAGE_DEPTH, decode } from './codec.js';
+import type { PayloadOf } from './subjects.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const heartbeat: PayloadOf<'heartbeat'> = {
+  v: 1,
+  kind: 'node.heartbeat',
+  nodeId: 'node-a',
+  hostname: 'a',
+  sentAt: 10,
+  startedAt: 1,
+  pulseMs: 2500,
+  labels: { zone: 'a' },
+  governor: 'none',
+  capacity: { cpuPercent: 200, memoryMb: 4096, maxTasks: 8 },
+  host: { cpuPercent: 1, memUsedMb: 1, memTotalMb: 4096, load1: 0, cores: 2 },
+  running: [],
+};
+const messageOf = (text: string) => {
+  const d = decode('heartbeat', bytes(text));
+  if (d.ok) throw new Error('expected a refusal');
+  return d.error.message;
+};
+
+describe('decode: the nesting limit, exactly', () => {
+  it(`${MAX_MESSAGE_DEPTH} levels reach the schema (which refuses the shape), ${MAX_MESSAGE_DEPTH + 1} are refused before parsing`, () => {
+    const nested = (levels: number) => `{"labels":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    expect(messageOf(nested(MAX_MESSAGE_DEPTH))).toMatch(/^invalid heartbeat message/);
+    expect(messageOf(nested(MAX_MESSAGE_DEPTH + 1))).toBe(`nested deeper than ${MAX_MESSAGE_DEPTH} levels`);
+  });
+
+  it('closing brackets lower the depth: many sibling objects and arrays are fine', () => {
+    const running = Array.from({ length: 40 }, (_, i) => ({ runId: 'r', taskId: `t${i}`, attempt: 1, cpuPercent: 1 }));
+    const msg = { ...heartbeat, running, labels: { a: '[[[[', b: ']]]]' } };
+    expect(decode('heartbeat', bytes(JSON.stringify(msg)))).toEqual({ ok: true, value: msg });
+  });
+});
