@@ -5,8 +5,11 @@ import { LogFollower } from '../../apps/node-agent/src/log-follower.js';
 import { readLogTail } from '../../apps/node-agent/src/logs/index.js';
 import { TmuxDriver } from '../../apps/node-agent/src/tmux/index.js';
 
-/** Prints numbered 100-byte lines quickly, forever. */
-const CHATTY = 'i=0; while :; do i=$((i+1)); printf "line %08d %s\\n" "$i" "$(printf "%0.s." $(seq 1 80))"; done';
+/**
+ * Prints numbered 95-byte lines quickly, forever: ten lines, then a 10 ms pause (two forks per line
+ * made it too slow on a loaded machine; none at all outran the follower before its first read).
+ */
+const CHATTY = 'd=$(printf "%080d" 0 | tr 0 .); i=0; while :; do i=$((i+1)); printf "line %08d %s\\n" "$i" "$d"; [ $((i % 10)) -eq 0 ] && sleep 0.01; done';
 
 describe('task log rotation by size (real tmux pipe-pane)', () => {
   const disposables = new Disposables();
@@ -27,8 +30,8 @@ describe('task log rotation by size (real tmux pipe-pane)', () => {
     const follower = new LogFollower(log, (t) => streamed.push(t), 100, 16 * 1024, { maxBytes: 64 * 1024, keep: 2 });
     follower.start();
     try {
-      await waitFor(() => existsSync(`${log}.2`), { timeoutMs: 30_000, what: 'two rotations' });
-      await waitFor(() => statSync(`${log}.1`).mtimeMs > statSync(`${log}.2`).mtimeMs && statSync(log).size > 0, { timeoutMs: 30_000, what: 'a third rotation and fresh output' });
+      await waitFor(() => existsSync(`${log}.2`), { timeoutMs: 60_000, what: 'two rotations' });
+      await waitFor(() => statSync(`${log}.1`).mtimeMs > statSync(`${log}.2`).mtimeMs && statSync(log).size > 0, { timeoutMs: 60_000, what: 'a third rotation and fresh output' });
     } finally {
       await follower.stop();
       await driver.killWindow(win.windowId).catch(() => undefined);
@@ -43,5 +46,5 @@ describe('task log rotation by size (real tmux pipe-pane)', () => {
     expect(numbers.length).toBeGreaterThan(100);
     expect(numbers.at(-1)).toBeGreaterThan(numbers[0]!);
     expect(streamed.join('')).toMatch(/line 0000000\d/);
-  }, 90_000);
+  }, 180_000);
 });
