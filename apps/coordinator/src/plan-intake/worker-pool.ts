@@ -9,7 +9,11 @@ export interface WorkerPoolOptions<In = unknown> {
   size: number;
   /** Jobs waiting for a worker at most; one more is refused (busy) instead of queued. */
   maxQueue: number;
-  /** A job running longer is abandoned: its worker is terminated (and replaced on the next job). */
+  /**
+   * A job running longer is abandoned: its worker is terminated (and replaced on the next job).
+   * The first job of a new thread gets {@link WORKER_BOOT_MS} more: the thread's start (loading
+   * its modules, slow on a loaded host) is not the job's.
+   */
   timeoutMs: number;
   /** Heap limit of each worker (MB): a job that needs more kills only its worker. */
   maxHeapMb: number;
@@ -29,8 +33,13 @@ interface Job<In, Out> {
   reject: (e: Error) => void;
 }
 
+/** What a new worker thread's first job gets on top of its deadline for the thread's start. */
+export const WORKER_BOOT_MS = 10_000;
+
 interface Slot<In, Out> {
   worker: Worker;
+  /** The thread has answered a job (it is started: later jobs get only their own deadline). */
+  served: boolean;
   job?: Job<In, Out>;
   timer?: NodeJS.Timeout;
 }
@@ -102,7 +111,7 @@ export class WorkerPool<In, Out> {
 
   private spawn(): Slot<In, Out> {
     const worker = new Worker(this.opts.script, { resourceLimits: { maxOldGenerationSizeMb: this.opts.maxHeapMb } });
-    const slot: Slot<In, Out> = { worker };
+    const slot: Slot<In, Out> = { worker, served: false };
     worker.on('message', (out: Out) => this.finish(slot, (job) => job.resolve(out)));
     worker.on('error', (e) => this.retire(slot, new TransportError(`${this.opts.what} failed: ${e.message}`, { cause: e })));
     worker.on('exit', (code) => this.retire(slot, new TransportError(`${this.opts.what}: worker exited (${code})`)));
@@ -112,10 +121,11 @@ export class WorkerPool<In, Out> {
 
   private start(slot: Slot<In, Out>, job: Job<In, Out>): void {
     slot.job = job;
+    const ms = this.opts.timeoutMs + (slot.served ? 0 : WORKER_BOOT_MS);
     slot.timer = setTimeout(() => {
-      this.retire(slot, new TimeoutError(`${this.opts.what} took longer than ${this.opts.timeoutMs} ms`));
+      this.retire(slot, new TimeoutError(`${this.opts.what} took longer than ${this.opts.timeoutMs} ms${slot.served ? '' : ` (on a new worker thread, given ${WORKER_BOOT_MS / 1000} s more to start)`}`));
       void slot.worker.terminate();
-    }, this.opts.timeoutMs);
+    }, ms);
     slot.worker.postMessage(job.input);
   }
 
@@ -123,6 +133,7 @@ export class WorkerPool<In, Out> {
     const job = slot.job;
     clearTimeout(slot.timer);
     slot.job = undefined;
+    slot.served = true;
     if (job) settle(job);
     this.next();
   }
