@@ -8,7 +8,7 @@ import { EventBus } from './event-bus.js';
 import { Metrics } from './metrics.js';
 import type { NatsGateway } from './nats.gateway.js';
 import { NodeRegistry } from './node-registry.js';
-import { Orchestrator } from './orchestrator.js';
+import { Orchestrator, waitingReasonsEveryMs } from './orchestrator.js';
 import { ResultCache } from './result-cache.js';
 import { type ActiveRun, RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
@@ -240,6 +240,10 @@ describe('Orchestrator hot paths', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(run.view.tasks[0]!.waitingReason).toBe('stale'); // within the second: not written again yet
     await until(() => run.view.tasks[0]!.waitingReason === 'no node with label agent=gemini', 5000);
+  });
+
+  it('waiting reasons of a deep queue are written less often: 1 s up to 10,000 queued, 0.1 ms per task above, at most 10 s', () => {
+    expect([1, 10_000, 20_000, 100_000, 1_000_000].map(waitingReasonsEveryMs)).toEqual([1000, 1000, 2000, 10_000, 10_000]);
   });
 
   it('rounds asked for by routine heartbeats are coalesced into one within 100 ms', async () => {

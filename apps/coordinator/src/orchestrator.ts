@@ -15,8 +15,18 @@ import { ResultCache } from './result-cache.js';
 import { RunTable, type ActiveRun } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 
-/** Waiting reasons are written into the run views at most this often (see `noteWaitingReasons`). */
+/**
+ * Waiting reasons are written into the run views at most this often (see `noteWaitingReasons`),
+ * and at most once per {@link WAITING_REASONS_MS_PER_TASK} per queued task: 10 s with 100,000 queued.
+ */
 export const WAITING_REASONS_EVERY_MS = 1000;
+export const WAITING_REASONS_MS_PER_TASK = 0.1;
+const WAITING_REASONS_MAX_MS = 10_000;
+
+/** How long waiting reasons are kept before they are written again, for a queue of `depth` tasks. */
+export function waitingReasonsEveryMs(depth: number): number {
+  return Math.min(WAITING_REASONS_MAX_MS, Math.max(WAITING_REASONS_EVERY_MS, depth * WAITING_REASONS_MS_PER_TASK));
+}
 /** A placement round asked for by a routine heartbeat runs within this (see `kickSoon`). */
 export const HEARTBEAT_ROUND_MS = 100;
 
@@ -316,13 +326,14 @@ export class Orchestrator implements OnModuleDestroy {
   }
 
   /**
-   * Writes why each queued task waits into its run view: at once when the last time was at least
-   * {@link WAITING_REASONS_EVERY_MS} ago, else once that much time has passed. Listing every
-   * queued task each round cost more than the round itself (100,000 queued tasks: ~10 ms a round).
+   * Writes why each queued task waits into its run view: at once when the last time was long
+   * enough ago ({@link WAITING_REASONS_EVERY_MS}, longer for a deep queue), else once that much
+   * time has passed. Listing every queued task each round cost more than the round itself
+   * (100,000 queued tasks: ~10 ms a round), and once a second still ~11% of the coordinator's CPU.
    */
   private noteWaitingReasons(): void {
     if (this.reasonsTimer) return;
-    const wait = this.reasonsNotedAt + WAITING_REASONS_EVERY_MS - Date.now();
+    const wait = this.reasonsNotedAt + waitingReasonsEveryMs(this.placer.depth()) - Date.now();
     if (wait <= 0) return this.writeWaitingReasons();
     this.reasonsTimer = setTimeout(() => {
       this.reasonsTimer = undefined;
