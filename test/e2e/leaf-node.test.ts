@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { PROTOCOL_VERSION, type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
+import { type LeafSiteView, PROTOCOL_VERSION, type RunView, type TaskCaptureReply, type TaskView, nodeInboxPrefix, topology } from '@shoal/protocol';
 import { SecurityStore, connectNats, newUserKeys, readNodeCredentials, siteLinkUserName, writeNodeCredentials, writeSecretFile } from '@shoal/runtime';
 import { type NatsFiles, bootstrapSecurity } from '../../apps/cli/src/up/bootstrap.js';
 import { Disposables, type NatsLeafPair, type SpawnedProcess, freePort, spawnProcess, startNatsLeafPair, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
@@ -231,6 +231,25 @@ describe('a node-agent attached through a NATS leaf node', () => {
     expect(task(done!, 'anywhere')).toMatchObject({ state: 'succeeded', exitCode: 0 });
     expect([HUB_NODE, SITE_NODE]).toContain(task(done!, 'anywhere').nodeId);
   }, 120_000);
+
+  it('records and forgets a site through the API (`shoal leaf site add`): the hub accepts its link user at once, then refuses it', async () => {
+    const password = randomBytes(24).toString('base64url');
+    const hashFile = join(work, 'site-c.hash');
+    writeSecretFile(hashFile, `${bcrypt(password)}\n`);
+    const shoal = (...args: string[]) => run(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), '--api', api, '--token', adminToken, '--json', ...args, '--data-dir', join(work, 'no-local-store')]);
+    const added = JSON.parse((await shoal('leaf', 'site', 'add', 'c', '--password-hash-file', hashFile)).stdout) as LeafSiteView;
+    expect(added).toMatchObject({ name: 'c', user: 'leaf-c', nodes: [] });
+    // answered once the bus runs the new users: the link's user logs in (as a client, with the same rights)
+    const asSite = () => connect({ servers: pair.hub.url, user: 'leaf-c', pass: password, reconnect: false, timeout: 5000 });
+    await (await asSite()).close();
+    const listed = await json<LeafSiteView[]>('/leaf-sites');
+    expect(listed.map((x) => [x.name, x.nodes])).toEqual([
+      [SITE, [SITE_NODE]],
+      ['c', []],
+    ]);
+    await json('/leaf-sites/c', { method: 'DELETE' });
+    await expect(asSite()).rejects.toThrow(/Authorization Violation/i);
+  }, 60_000);
 
   it("keeps a compromised site inside its nodes' rights: its forged work for a hub node never reaches the hub", async () => {
     let watcher: NatsConnection | undefined;

@@ -13,6 +13,8 @@ import type {
   CreateJoinTokenRequest,
   CreateTokenRequest,
   EstimatesReply,
+  LeafSiteRemovedReply,
+  LeafSiteView,
   MintedApiToken,
   MintedJoinToken,
   NodeActionName,
@@ -228,6 +230,15 @@ export class ApiClient {
   }
   joinToken(req: CreateJoinTokenRequest = {}): Promise<MintedJoinToken> {
     return this.json('POST', '/tokens/join', req);
+  }
+  leafSites(): Promise<LeafSiteView[]> {
+    return this.json('GET', '/leaf-sites');
+  }
+  putLeafSite(name: string, passwordHash: string): Promise<LeafSiteView> {
+    return this.json('PUT', `/leaf-sites/${encodeURIComponent(name)}`, { passwordHash });
+  }
+  removeLeafSite(name: string): Promise<LeafSiteRemovedReply> {
+    return this.json('DELETE', `/leaf-sites/${encodeURIComponent(name)}`);
   }
   scaling(): Promise<ScalingReply> {
     return this.json('GET', '/scaling');

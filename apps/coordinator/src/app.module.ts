@@ -48,12 +48,14 @@ import { EnrolmentController } from './security/enrolment.controller.js';
 import { EnrolmentService } from './security/enrolment.service.js';
 import { securityContextProvider } from './security/security-context.js';
 import { TokensController } from './security/tokens.controller.js';
+import { LeafSitesController } from './security/leaf-sites.controller.js';
+import { LeafSitesService } from './security/leaf-sites.service.js';
 import { FleetMetrics } from './telemetry/fleet-metrics.js';
 import { RunMetrics } from './telemetry/run-metrics.js';
 
 /** The coordinator: one module, thin controllers, services that inject only what they use. */
 @Module({
-  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController, SharedCacheController, McpController],
+  controllers: [RunsController, NodesController, TaskLogsController, SchedulesController, SchedulingController, TokensController, LeafSitesController, EnrolmentController, LeadershipController, AnalyticsController, DashboardController, FleetEventsController, SharedCacheController, McpController],
   providers: [
     { provide: COORDINATOR_CONFIG, useFactory: () => loadCoordinatorConfig() },
     { provide: APP_FILTER, useClass: ShoalExceptionFilter },
@@ -61,6 +63,7 @@ import { RunMetrics } from './telemetry/run-metrics.js';
     securityContextProvider,
     BusAuthorization,
     EnrolmentService,
+    LeafSitesService,
     Metrics,
     RunMetrics,
     FleetMetrics,

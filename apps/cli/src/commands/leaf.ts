@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { UserPublicKey, topology, toNodeId } from '@shoal/protocol';
+import { type LeafSiteView, UserPublicKey, topology, toNodeId } from '@shoal/protocol';
 import { clusterFile } from '../api-client.js';
 import { alive } from '../up/leftovers.js';
 import type { TaskCommandDeps } from './task-api.js';
@@ -47,7 +47,7 @@ const collect = (v: string, previous: string[] = []) => [...previous, v];
  * NATS leaf node of the control host's, docs/multi-cluster.md) and its authorization with the
  * site's nodes. Files only: it starts nothing and runs no shell (start the server yourself).
  */
-export function registerLeafCommands(program: Command, { act, output }: Pick<TaskCommandDeps, 'out' | 'act' | 'output'>): void {
+export function registerLeafCommands(program: Command, { api, act, output }: TaskCommandDeps): void {
   const leaf = program.command('leaf').description('remote sites attached through a NATS leaf node (docs/multi-cluster.md)');
   leaf
     .command('config')
@@ -122,8 +122,10 @@ export function registerLeafCommands(program: Command, { act, output }: Pick<Tas
       }),
     );
 
-  const site = leaf.command('site').description("a control host's leaf sites (in its security store; only while `shoal up` is stopped)");
-  const dataDirOption = ['--data-dir <dir>', "the control host's data dir", process.env.SHOAL_HOME ?? join(homedir(), '.shoal')] as const;
+  const site = leaf
+    .command('site')
+    .description("a control host's leaf sites: through the API of a running coordinator (admin token), else in the stopped control host's security store");
+  const dataDirOption = ['--data-dir <dir>', "the control host's data dir (used when no coordinator answers)", process.env.SHOAL_HOME ?? join(homedir(), '.shoal')] as const;
   site
     .command('add <name>')
     .description("record a site: its link may connect as leaf-<name> with the rights of the nodes enrolled with --labels site=<name>")
@@ -131,18 +133,24 @@ export function registerLeafCommands(program: Command, { act, output }: Pick<Tas
     .option(...dataDirOption)
     .action(
       act(async (name: string, f: { passwordHashFile: string; dataDir: string }) => {
-        const store = await stoppedStore(f.dataDir);
-        const record = store.putLeafSite(name, readFileSync(f.passwordHashFile, 'utf8').trim());
-        output.show({ name: record.name, user: `leaf-${record.name}`, createdAt: record.createdAt }, (r) => `site ${r.name} recorded: its link connects as ${r.user}; the next \`shoal up\` renders it (start it with --leaf-port)`);
+        const hash = readFileSync(f.passwordHashFile, 'utf8').trim();
+        const view = (await viaApi(f.dataDir))
+          ? await api().putLeafSite(name, hash)
+          : siteView((await stoppedStore(f.dataDir)).putLeafSite(name, hash));
+        output.show(view, (v) => `site ${v.name} recorded: its link connects as ${v.user}${v.nodes.length ? ` with the rights of ${v.nodes.join(', ')}` : ''} (the hub needs \`shoal up --leaf-port\`)`);
         return 0;
       }),
     );
   site
     .command('remove <name>')
-    .description('forget a site (its link is refused from the next `shoal up`)')
+    .description("forget a site: its link is refused (at once through the API)")
     .option(...dataDirOption)
     .action(
       act(async (name: string, f: { dataDir: string }) => {
+        if (await viaApi(f.dataDir)) {
+          output.show(await api().removeLeafSite(name), (r) => `site ${r.removed} removed: its link is refused`);
+          return 0;
+        }
         const removed = (await stoppedStore(f.dataDir)).removeLeafSite(name);
         output.show({ removed: removed ? name : null }, (r) => (r.removed ? `site ${name} removed` : `no site ${name}`));
         return removed ? 0 : 1;
@@ -154,22 +162,43 @@ export function registerLeafCommands(program: Command, { act, output }: Pick<Tas
     .option(...dataDirOption)
     .action(
       act(async (f: { dataDir: string }) => {
-        const { SecurityStore, SITE_LABEL } = await import('@shoal/runtime');
-        const state = SecurityStore.open(join(f.dataDir, 'security')).snapshot;
-        const sites = (state.leafSites ?? []).map((s) => ({ name: s.name, createdAt: s.createdAt, nodes: state.nodes.filter((n) => n.labels?.[SITE_LABEL] === s.name).map((n) => n.id) }));
-        output.show(sites, (list) => (list.length ? list.map((s) => `${s.name}  nodes: ${s.nodes.join(', ') || '(none enrolled with site=' + s.name + ')'}`).join('\n') : 'no leaf sites'));
+        let sites: LeafSiteView[];
+        if (await viaApi(f.dataDir)) sites = await api().leafSites();
+        else {
+          const { SecurityStore, SITE_LABEL } = await import('@shoal/runtime');
+          const state = SecurityStore.open(join(f.dataDir, 'security')).snapshot;
+          sites = (state.leafSites ?? []).map((s) => ({ ...siteView(s), nodes: state.nodes.filter((n) => n.labels?.[SITE_LABEL] === s.name).map((n) => n.id) }));
+        }
+        output.show(sites, (list) => (list.length ? list.map((s) => `${s.name}  nodes: ${s.nodes.join(', ') || `(none enrolled with site=${s.name})`}`).join('\n') : 'no leaf sites'));
         return 0;
       }),
     );
+
+  /**
+   * Through the API when a coordinator owns the store: the local `shoal up` runs, or there is no
+   * local store at all (a remote control host, reached with --api/SHOAL_API and an admin token).
+   */
+  async function viaApi(dataDir: string): Promise<boolean> {
+    return localControlHostRuns(dataDir) !== undefined || !existsSync(join(dataDir, 'security'));
+  }
 }
 
-/** The control host's security store, refused while its `shoal up` runs (the running coordinator owns the file). */
-async function stoppedStore(dataDir: string) {
+function siteView(s: { name: string; createdAt: number }): LeafSiteView {
+  return { name: s.name, user: `leaf-${s.name}`, createdAt: s.createdAt, nodes: [] };
+}
+
+/** The pid of the local `shoal up` when it runs. */
+function localControlHostRuns(dataDir: string): number | undefined {
   const file = clusterFile(dataDir);
-  if (existsSync(file)) {
-    const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
-    if (pid !== undefined && alive(pid)) throw new Error(`\`shoal up\` runs (pid ${pid}, ${file}) and its coordinator owns the security store: stop it first, then start it again with --leaf-port`);
-  }
+  if (!existsSync(file)) return undefined;
+  const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
+  return pid !== undefined && alive(pid) ? pid : undefined;
+}
+
+/** The stopped control host's security store (a running coordinator owns the file). */
+async function stoppedStore(dataDir: string) {
+  const pid = localControlHostRuns(dataDir);
+  if (pid !== undefined) throw new Error(`\`shoal up\` runs (pid ${pid}) and its coordinator owns the security store`);
   const { SecurityStore } = await import('@shoal/runtime');
   return SecurityStore.open(join(dataDir, 'security'));
 }

@@ -67,6 +67,9 @@ describe('API access declarations', () => {
       'GET /tokens': 'admin',
       'DELETE /tokens/:id': 'admin',
       'POST /tokens/join': 'admin',
+      'GET /leaf-sites': 'admin',
+      'PUT /leaf-sites/:name': 'admin',
+      'DELETE /leaf-sites/:name': 'admin',
       'DELETE /nodes/:id': 'admin',
       // the shared cache checks its tokens itself (CacheAccess: API tokens read/operate, or an agent's cache token)
       'GET /cache/:ns': 'public',

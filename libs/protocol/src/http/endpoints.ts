@@ -8,6 +8,7 @@ import type { FleetStreamMessage, RunStreamMessage, RunSummary, SendTextRequest,
 import type { CacheDeleteReply, CacheEntryView, CacheListReply, PutCacheRequest } from './cache.js';
 import type { ScheduleRemovedReply, ScheduleView } from './schedules.js';
 import type { ApiTokenView, MintedApiToken, MintedJoinToken, RevokedTokenReply } from './tokens.js';
+import type { LeafSiteRemovedReply, LeafSiteView, PutLeafSiteRequest } from './leaf-sites.js';
 import type { ChooseOptionRequest, SendKeysRequest, TaskChooseReply, TaskKeysReply } from '../menus.js';
 
 /** The body of every non-2xx answer of the API (`issues` on 400 validation errors). */
@@ -26,7 +27,7 @@ export type PlanBody = string | Record<string, unknown>;
  * Every HTTP endpoint of the coordinator: `'<METHOD> <path>'` to its request `body` (a zod
  * schema of this package where the coordinator validates one), `query` and `reply`. Streams
  * (`text/event-stream`) give the messages they send as `stream`. Scopes: `read` for GETs,
- * `operate` for runs, tasks, schedules and node actions, `admin` for tokens and node removal;
+ * `operate` for runs, tasks, schedules and node actions, `admin` for tokens, leaf sites and node removal;
  * `/healthz`, `/enrol` and the dashboard's page and assets are public.
  */
 export interface HttpApi {
@@ -62,6 +63,11 @@ export interface HttpApi {
   'DELETE /tokens/:id': { reply: RevokedTokenReply };
   'POST /tokens/join': { body: CreateJoinTokenRequest; reply: MintedJoinToken };
 
+  /** Remote sites linked as NATS leaf nodes (docs/multi-cluster.md). */
+  'GET /leaf-sites': { reply: LeafSiteView[] };
+  'PUT /leaf-sites/:name': { body: PutLeafSiteRequest; reply: LeafSiteView };
+  'DELETE /leaf-sites/:name': { reply: LeafSiteRemovedReply };
+
   'GET /scaling': { reply: ScalingReply };
   'GET /breakers': { reply: BreakersReply };
   'GET /estimates': { reply: EstimatesReply };
@@ -94,6 +100,7 @@ export const HTTP_ENDPOINTS = [
   'POST /runs/:id/tasks/:task/send', 'POST /runs/:id/tasks/:task/keys', 'POST /runs/:id/tasks/:task/choose', 'GET /runs/:id/tasks/:task/capture', 'GET /runs/:id/tasks/:task/logs', 'GET /runs/:id/events', 'GET /events',
   'GET /nodes', 'POST /nodes/:id/:action', 'POST /emergency/stop-all', 'DELETE /nodes/:id', 'POST /enrol',
   'POST /tokens', 'GET /tokens', 'DELETE /tokens/:id', 'POST /tokens/join',
+  'GET /leaf-sites', 'PUT /leaf-sites/:name', 'DELETE /leaf-sites/:name',
   'GET /scaling', 'GET /breakers', 'GET /estimates',
   'POST /schedules', 'GET /schedules', 'DELETE /schedules/:name',
   'GET /analytics',
