@@ -245,7 +245,7 @@ describe('cron fire claims on real JetStream KV', () => {
     const config = { ...loadCoordinatorConfig({ NATS_URL: plain.url, SHOAL_NS: `${cluster.ns}x`, SHOAL_INSECURE: '1' }) };
     const gateways: NatsGateway[] = [];
     const started: string[] = [];
-    const runs = { submit: async () => ({ id: `fired-${started.push('x')}` }) } as unknown as RunsService;
+    const runs = { submit: async () => ({ view: { id: `fired-${started.push('x')}` }, replayed: false }) } as unknown as RunsService;
     const service = async () => {
       const gw = new NatsGateway(config, new Metrics(), SecurityContext.open(config.security));
       gateways.push(gw);

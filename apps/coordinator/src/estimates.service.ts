@@ -14,17 +14,25 @@ export class Estimates implements OnModuleDestroy {
   private readonly log = new Logger('estimates');
   private estimator = new RuntimeEstimator();
   private saveTimer?: NodeJS.Timeout;
+  /** The stored estimates have been read: until then nothing is stored (it would overwrite them). */
+  private loaded = false;
+  private stopping = false;
 
   constructor(private readonly nats: NatsGateway) {}
 
-  /** Loads what earlier coordinators learned. */
-  async load(): Promise<void> {
+  /**
+   * Loads what earlier coordinators learned; what this one learned since it started is kept over
+   * it. A failed read is logged and tried again before the next store.
+   */
+  async load(): Promise<boolean> {
     try {
       const saved = await this.nats.getRun<Record<string, KindEstimate>>(KEY);
-      if (saved) this.estimator = new RuntimeEstimator({}, saved);
+      this.estimator = new RuntimeEstimator({}, { ...saved, ...this.estimator.toJSON() });
+      this.loaded = true;
     } catch (e) {
       this.log.warn(`could not load runtime estimates: ${(e as Error).message}`);
     }
+    return this.loaded;
   }
 
   /** Learns one successful attempt's duration. */
@@ -50,6 +58,7 @@ export class Estimates implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     if (this.saveTimer) {
       clearTimeout(this.saveTimer);
       this.saveTimer = undefined;
@@ -66,6 +75,11 @@ export class Estimates implements OnModuleDestroy {
   }
 
   private async save(): Promise<void> {
+    if (!this.loaded && !(await this.load())) {
+      this.log.warn(`runtime estimates not stored: the stored ones could not be read (storing now would overwrite them)${this.stopping ? '' : '; trying again'}`);
+      if (!this.stopping) this.scheduleSave();
+      return;
+    }
     try {
       await this.nats.putRun(KEY, this.estimator.toJSON());
     } catch (e) {
