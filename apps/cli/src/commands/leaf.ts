@@ -134,7 +134,7 @@ export function registerLeafCommands(program: Command, { api, act, output }: Tas
     .action(
       act(async (name: string, f: { passwordHashFile: string; dataDir: string }) => {
         const hash = readFileSync(f.passwordHashFile, 'utf8').trim();
-        const view = (await viaApi(f.dataDir))
+        const view = viaApi(f.dataDir)
           ? await api().putLeafSite(name, hash)
           : siteView((await stoppedStore(f.dataDir)).putLeafSite(name, hash));
         output.show(view, (v) => `site ${v.name} recorded: its link connects as ${v.user}${v.nodes.length ? ` with the rights of ${v.nodes.join(', ')}` : ''} (the hub needs \`shoal up --leaf-port\`)`);
@@ -147,7 +147,7 @@ export function registerLeafCommands(program: Command, { api, act, output }: Tas
     .option(...dataDirOption)
     .action(
       act(async (name: string, f: { dataDir: string }) => {
-        if (await viaApi(f.dataDir)) {
+        if (viaApi(f.dataDir)) {
           output.show(await api().removeLeafSite(name), (r) => `site ${r.removed} removed: its link is refused`);
           return 0;
         }
@@ -163,7 +163,7 @@ export function registerLeafCommands(program: Command, { api, act, output }: Tas
     .action(
       act(async (f: { dataDir: string }) => {
         let sites: LeafSiteView[];
-        if (await viaApi(f.dataDir)) sites = await api().leafSites();
+        if (viaApi(f.dataDir)) sites = await api().leafSites();
         else {
           const { SecurityStore, SITE_LABEL } = await import('@shoal/runtime');
           const state = SecurityStore.open(join(f.dataDir, 'security')).snapshot;
@@ -178,7 +178,7 @@ export function registerLeafCommands(program: Command, { api, act, output }: Tas
    * Through the API when a coordinator owns the store: the local `shoal up` runs, or there is no
    * local store at all (a remote control host, reached with --api/SHOAL_API and an admin token).
    */
-  async function viaApi(dataDir: string): Promise<boolean> {
+  function viaApi(dataDir: string): boolean {
     return localControlHostRuns(dataDir) !== undefined || !existsSync(join(dataDir, 'security'));
   }
 }
