@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkPasswordHash } from '../../apps/cli/src/leaf/link-password.js';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type NatsConnection, connect } from '@nats-io/transport-node';
@@ -31,13 +32,8 @@ let rogueSeed: string;
 let store: SecurityStore;
 let authFile: string;
 
-/** bcrypt of the link password (nats-server keeps only the hash); libxcrypt through Python's crypt, passed as argv. */
-function bcrypt(password: string): string {
-  const script = 'import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))';
-  const hash = execFileSync('python3', ['-W', 'ignore', '-c', script, password], { encoding: 'utf8' }).trim();
-  if (!/^\$2[aby]\$/.test(hash)) throw new Error(`python3 crypt gave no bcrypt hash: ${hash}`);
-  return hash;
-}
+/** bcrypt of the link password (nats-server keeps only the hash), as `shoal leaf site add --password-file` makes it. */
+const bcrypt = linkPasswordHash;
 
 const authorized = (url: string, init: RequestInit = {}) =>
   fetch(url, { signal: AbortSignal.timeout(20_000), ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${adminToken}` } });
@@ -233,12 +229,13 @@ describe('a node-agent attached through a NATS leaf node', () => {
   }, 120_000);
 
   it('records and forgets a site through the API (`shoal leaf site add`): the hub accepts its link user at once, then refuses it', async () => {
-    const password = randomBytes(24).toString('base64url');
-    const hashFile = join(work, 'site-c.hash');
-    writeSecretFile(hashFile, `${bcrypt(password)}\n`);
+    const passwordFile = join(work, 'site-c.password');
     const shoal = (...args: string[]) => run(process.execPath, [join(ROOT, 'apps/cli/dist/main.js'), '--api', api, '--token', adminToken, '--json', ...args, '--data-dir', join(work, 'no-local-store')]);
-    const added = JSON.parse((await shoal('leaf', 'site', 'add', 'c', '--password-hash-file', hashFile)).stdout) as LeafSiteView;
+    const added = JSON.parse((await shoal('leaf', 'site', 'add', 'c', '--password-file', passwordFile)).stdout) as LeafSiteView; // the password is made
     expect(added).toMatchObject({ name: 'c', user: 'leaf-c', nodes: [] });
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const password = readFileSync(passwordFile, 'utf8').trim();
+    expect(password).toMatch(/^[0-9a-f]{64}$/);
     // answered once the bus runs the new users: the link's user logs in (as a client, with the same rights)
     const asSite = () => connect({ servers: pair.hub.url, user: 'leaf-c', pass: password, reconnect: false, timeout: 5000 });
     await (await asSite()).close();

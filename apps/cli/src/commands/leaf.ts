@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { type LeafSiteView, UserPublicKey, topology, toNodeId } from '@shoal/protocol';
+import { type LeafSiteView, UserPublicKey, ValidationError, topology, toNodeId } from '@shoal/protocol';
 import { clusterFile } from '../api-client.js';
 import { alive } from '../up/leftovers.js';
 import type { TaskCommandDeps } from './task-api.js';
@@ -129,11 +129,19 @@ export function registerLeafCommands(program: Command, { api, act, output }: Tas
   site
     .command('add <name>')
     .description("record a site: its link may connect as leaf-<name> with the rights of the nodes enrolled with --labels site=<name>")
-    .requiredOption('--password-hash-file <file>', "file holding the bcrypt hash ($2b$...) of the link's password (the site's `shoal leaf config --password-file` holds the password)")
+    .option('--password-file <file>', "the link's password (made, 64 hex digits in a 0600 file, when the file does not exist): copy it to the site for `shoal leaf config --password-file`; only its bcrypt hash is recorded")
+    .option('--password-hash-file <file>', "instead: a file holding the bcrypt hash ($2b$...) of a password you made")
     .option(...dataDirOption)
     .action(
-      act(async (name: string, f: { passwordHashFile: string; dataDir: string }) => {
-        const hash = readFileSync(f.passwordHashFile, 'utf8').trim();
+      act(async (name: string, f: { passwordFile?: string; passwordHashFile?: string; dataDir: string }) => {
+        if (!f.passwordFile === !f.passwordHashFile) throw new ValidationError([{ path: '--password-file', message: 'give exactly one of --password-file (a password, made if the file is missing) and --password-hash-file (its bcrypt hash)' }]);
+        let hash: string;
+        if (f.passwordFile) {
+          const { siteLinkPassword } = await import('../leaf/link-password.js'); // bcrypt loads only here
+          const made = siteLinkPassword(f.passwordFile);
+          if (made.created) output.text(`made the link password of site ${name} in ${f.passwordFile} (0600): copy it to the site host`);
+          hash = made.hash;
+        } else hash = readFileSync(f.passwordHashFile!, 'utf8').trim();
         const view = viaApi(f.dataDir)
           ? await api().putLeafSite(name, hash)
           : siteView((await stoppedStore(f.dataDir)).putLeafSite(name, hash));
