@@ -66,7 +66,18 @@ export class SimNode {
     this.nc = await connect({ servers: natsUrl, name: `shoal-node-${nodeId}`, maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(this.nc);
     if (!topologyReady) await ensureTopology(this.nc, this.topo);
-    await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(nodeId), this.topo.work(nodeId), WORK_DELIVERY.ackWaitMs, WORK_DELIVERY.maxDeliver);
+    // a JetStream API busy with thousands of joins times out: tried again (a node-agent that failed
+    // here would exit and be restarted by its supervisor)
+    for (let tries = 1; ; tries++) {
+      try {
+        await ensureConsumer(jsm, this.topo.workStream, this.topo.nodeConsumer(nodeId), this.topo.work(nodeId), WORK_DELIVERY.ackWaitMs, WORK_DELIVERY.maxDeliver);
+        break;
+      } catch (e) {
+        if (tries >= 10) throw e;
+        this.o.stats.errors.push(`ensureConsumer ${nodeId} (try ${tries}): ${e.message}`);
+        await new Promise((r) => setTimeout(r, 1000 * tries));
+      }
+    }
     this.js = jetstream(this.nc);
     this.heartbeat();
     const first = Math.floor(Math.random() * this.o.pulseMs);
@@ -193,7 +204,7 @@ async function main() {
   const nc = await setup;
   await ensureTopology(nc, topology(cfg.ns)); // once per process; each node then ensures only its consumer
   await nc.close();
-  await pool(nodes, 25, (n) => n.start({ topologyReady: true }));
+  await pool(nodes, 10, (n) => n.start({ topologyReady: true }));
   process.send({ type: 'ready', nodes: nodes.length });
   process.on('message', async (msg) => {
     if (msg.type === 'report') {

@@ -33,7 +33,8 @@ export class Reconciler {
    * Compares one heartbeat with the run table. A missing attempt is counted only when the
    * coordinator may judge (`judgeFrom`, see LivenessGate) for a full node TTL already, and only
    * when the node has no report waiting in its outbox: after an outage, results the node kept
-   * arrive before anything it no longer runs is called lost.
+   * arrive before anything it no longer runs is called lost. Only the attempts placed on that
+   * node are looked at ({@link RunTable.placedOn}).
    */
   onHeartbeat(hb: Heartbeat, now: number, judgeFrom: number | undefined): void {
     const reported = new Set(hb.running.map((r) => `${r.runId}/${r.taskId}#${r.attempt}`));
