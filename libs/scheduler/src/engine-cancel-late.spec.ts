@@ -10,7 +10,13 @@ import { ofKind, setup } from './engine.spec-support.js';
 
 const brief = (fx: Effect[]) =>
   fx.map((e) => {
-    if (e.kind === 'event') return `${e.event.type}:${e.event.type === 'run' ? 'run' : e.event.type === 'phase' ? e.event.phaseId : e.event.taskId}:${e.event.state}`;
+    if (e.kind === 'event') {
+      const ev = e.event;
+      if (ev.type === 'run') return `run:run:${ev.state}`;
+      if (ev.type === 'phase') return `phase:${ev.phaseId}:${ev.state}`;
+      if (ev.type === 'task') return `task:${ev.taskId}:${ev.state}`;
+      return ev.type;
+    }
     if (e.kind === 'stop') return `stop:${e.taskId}#${e.attempt}@${e.nodeId}`;
     if (e.kind === 'dequeue') return `dequeue:${e.taskId}`;
     return e.kind;
