@@ -23,7 +23,10 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: tmux, procps (ps/pkill), git (worktrees), util-linux (setpriv, nsenter) ---
 FROM node:20.20.0-bookworm-slim AS node-agent-base
-ENV NODE_ENV=production
+# LANG: tmux needs a UTF-8 locale, else it prints the tabs of Shoal's list formats as `_` and the
+# node-agent fails at start ("Cannot read properties of undefined (reading 'startsWith')"); the
+# node image sets no LANG. C.UTF-8 ships with Debian's libc.
+ENV NODE_ENV=production LANG=C.UTF-8
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tmux procps git util-linux ca-certificates \

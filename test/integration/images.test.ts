@@ -64,6 +64,8 @@ describe('container images', () => {
     const text = readFileSync(join(repo, 'deploy/docker/node-agent.Dockerfile'), 'utf8');
     const install = (parseDockerfile(text) as Array<{ keyword: string; args: string }>).find((i) => /apt-get install/.test(i.args))!;
     for (const pkg of ['tmux', 'procps', 'git', 'util-linux']) expect(install.args.split(/\s+/)).toContain(pkg);
+    // without a UTF-8 locale tmux prints the tabs of Shoal's list formats as `_` and the node-agent fails at start
+    expect((parseDockerfile(text) as Array<{ keyword: string; args: string }>).some((i) => i.keyword === 'ENV' && /\bLANG=C\.UTF-8\b/.test(i.args))).toBe(true);
     expect(text).toMatch(/FROM node-agent-base AS node-agent-clis\nARG AGENT_CLIS=""\n/);
     expect(text.trim().split('\n').at(-1)).toBe('FROM node-agent-base AS node-agent');
     const withClis = buildCommands('docker', { tag: '9.9.9', agentClis: true }) as string[][];
