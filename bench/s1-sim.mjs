@@ -142,9 +142,15 @@ async function kvState(jsm, ns) {
 
 /** Scrapes one gauge of GET /metrics (seconds -> ms). */
 async function gaugeMs(api, name) {
-  const text = await (await fetch(`${api}/metrics`)).text();
+  const text = await fetch(`${api}/metrics`).then((r) => r.text(), () => '');
   const m = text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm'));
   return m ? +(Number(m[1]) * 1000).toFixed(1) : null;
+}
+
+/** ' (the coordinator exited: ...)' when it did, with its last lines; else ''. */
+function coordinatorGone(coordinator) {
+  const alive = procSample(coordinator.pid) !== undefined;
+  return alive ? '' : ` (the coordinator exited; last lines: ${coordinator.lines.slice(-5).join(' | ').slice(0, 400)})`;
 }
 
 /** One step: a fresh NATS + coordinator, the plans, `nodes` simulated nodes, warm-up, then the measured window. */
@@ -204,7 +210,9 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     const waits = [];
     let dispatchedTotal = 0;
     for (const id of runIds) {
-      const run = await json(api, `/runs/${id}`);
+      const run = await json(api, `/runs/${id}`).catch((e) => {
+        throw new Error(`GET /runs/${id} after the window: ${e.message}${coordinatorGone(coordinator)}`);
+      });
       for (const t of run.tasks) {
         if (t.dispatchedAt === undefined) continue;
         dispatchedTotal++;
