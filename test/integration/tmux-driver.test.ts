@@ -286,5 +286,22 @@ describe('TmuxDriver (real tmux, private socket)', () => {
       await other.dispose();
     }
   });
-});
 
+  it("reads sessions and windows without a UTF-8 locale (a container's empty environment)", async () => {
+    const other = tmuxSocket();
+    const saved = { LANG: process.env.LANG, LC_ALL: process.env.LC_ALL, LC_CTYPE: process.env.LC_CTYPE };
+    for (const k of Object.keys(saved)) delete process.env[k];
+    let next: TmuxDriver | undefined;
+    try {
+      next = await TmuxDriver.connect({ socketName: other.name }); // its tmux client starts with this environment
+      await next.ensureSession('Task-locale');
+      await next.newWindow({ session: 'Task-locale', window: 'Locale-Dev', argv: ['sleep', '30'] });
+      expect((await next.listSessions()).map((x) => x.name)).toEqual(['Task-locale']);
+      expect((await next.listWindows('Task-locale')).map((w) => w.name)).toEqual(['Locale-Dev']);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+      await next?.close();
+      await other.dispose();
+    }
+  });
+});

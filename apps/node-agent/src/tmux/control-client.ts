@@ -160,7 +160,8 @@ export class TmuxControlClient extends EventEmitter<ControlClientEvents> {
     for (const name of PRIVATE_ENV) delete env[name];
     // secrets the node-agent resolves for tasks that name them (SHOAL_SECRET_<NAME>) never reach every agent
     for (const name of Object.keys(env)) if (name.startsWith('SHOAL_SECRET_')) delete env[name];
-    const argv = ['-f', this.options.configFile ?? '/dev/null', '-L', this.options.socketName, '-C'];
+    // -u: without a UTF-8 locale (a container's empty environment) tmux prints the tabs of our list formats as `_`
+    const argv = ['-u', '-f', this.options.configFile ?? '/dev/null', '-L', this.options.socketName, '-C'];
     argv.push('new-session', '-A', '-s', this.bootstrap, '-n', 'control', '-x', String(cols), '-y', String(rows), '--', 'cat');
     const child = spawn(this.bin, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const generation = ++this.generation;
