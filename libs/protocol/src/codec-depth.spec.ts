@@ -38,4 +38,23 @@ describe('decode: the nesting limit, exactly', () => {
     const msg = { ...heartbeat, running, labels: { a: '[[[[', b: ']]]]' } };
     expect(decode('heartbeat', bytes(JSON.stringify(msg)))).toEqual({ ok: true, value: msg });
   });
+
+  it('closing square brackets lower the depth too: 20 sibling arrays reach the schema', () => {
+    const labels = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, []]));
+    expect(messageOf(JSON.stringify({ ...heartbeat, labels }))).toMatch(/^invalid heartbeat message/);
+  });
+
+  it('an escaped quote does not end a string: the brackets after it are text', () => {
+    const msg = { ...heartbeat, hostname: `a"${'['.repeat(20)}` };
+    expect(decode('heartbeat', bytes(JSON.stringify(msg)))).toEqual({ ok: true, value: msg });
+  });
+});
+
+describe('decode: malformed JSON', () => {
+  it('keeps the parser error as the cause', () => {
+    const d = decode('heartbeat', bytes('{"v":1,'));
+    if (d.ok) throw new Error('expected a refusal');
+    expect(d.error.message).toBe('not valid UTF-8 JSON');
+    expect(d.error.cause).toBeInstanceOf(SyntaxError);
+  });
 });
