@@ -4,6 +4,7 @@
  */
 import type { FieldIssue } from './errors.js';
 import { MAX_ISSUES, MAX_PLAN_BYTES, type Result, capIssues, parsePlanText, validatePlanObject } from './plan-loader.js';
+import { DEFAULT_PLAN_LIMITS } from './plan.js';
 
 type Obj = Record<string, any>;
 const plan = (top: Obj = {}): Obj => ({
@@ -85,5 +86,24 @@ describe('the text pre-check of nesting', () => {
     expect(issue!.path).toBe('');
     expect(issue!.message).toMatch(/^not valid YAML or JSON: \S/);
     expect(issue!.message).not.toContain('\n');
+  });
+});
+
+describe('plan loader messages (plan-loader.ts survivors, lines 66-130)', () => {
+  const TASK = '{id: a, team: t, role: R, command: ["true"]}';
+
+  it('lists every unknown field, comma separated', () => {
+    expect(parsePlanText(`name: x\nteams: [{name: t}]\nbogus: 1\nalso: 2\nphases: [{id: p, tasks: [${TASK}]}]\n`)).toEqual({ ok: false, issues: [{ path: '', message: 'unknown field(s): bogus, also' }] });
+  });
+
+  it('says a missing field is required, with its type, not zod\'s wording', () => {
+    expect(parsePlanText(`teams: [{name: t}]\nphases: [{id: p, tasks: [${TASK}]}]\n`)).toEqual({ ok: false, issues: [{ path: 'name', message: 'is required (string)' }] });
+  });
+
+  it('counts tasks past a null phase without reading it (the count check runs before the schema)', () => {
+    const r = parsePlanText(`name: x\nteams: [{name: t}]\nphases: [null, {id: p, tasks: [${TASK}]}]\n`);
+    expect(r).toEqual({ ok: false, issues: [{ path: 'phases[0]', message: expect.stringMatching(/expected object, received null/) }] });
+    const tooMany = parsePlanText(`name: x\nteams: [{name: t}]\nphases: [null, {id: p, tasks: [${TASK}, ${TASK.replace('id: a', 'id: b')}]}]\n`, { ...DEFAULT_PLAN_LIMITS, maxTasks: 1 });
+    expect(tooMany).toEqual({ ok: false, issues: [{ path: 'phases', message: 'at most 1 tasks in all' }] });
   });
 });
