@@ -16,7 +16,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startNats } from '../libs/testing/dist/index.js';
 import { CLK_TCK, Cleanup, freePort, json, procSample, rand, sleep, startChild, summary } from './lib.mjs';
-import { pool } from './sim-nodes.mjs';
+import { SimNode, SimStats, pool } from './sim-nodes.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const PULSE_MS = 2500;
@@ -50,6 +50,27 @@ export async function startCoordinator(nats, ns, cleanup, extraEnv = {}) {
     }
   }
   return { api, coordinator };
+}
+
+/**
+ * A fresh nats-server, a coordinator on it and one in-process simulated node (`nodeId`, `maxTasks`
+ * slots, no run time) registered as alive: the stack of W1 and W3.
+ */
+export async function startOneSimStack({ nodeId, maxTasks, keepDispatches = false }, cleanup) {
+  const nats = await startNats({ mode: 'local' });
+  cleanup.add(() => nats.stop());
+  const ns = `w${rand()}`;
+  const { api } = await startCoordinator(nats, ns, cleanup);
+  const stats = new SimStats();
+  const node = new SimNode({ natsUrl: nats.url, ns, nodeId, maxTasks, runMs: 0, stats, keepDispatches });
+  cleanup.add(() => node.stop());
+  await node.start();
+  const deadline = Date.now() + 30_000;
+  while (!(await json(api, '/nodes')).some((x) => x.id === nodeId && x.state === 'alive')) {
+    if (Date.now() > deadline) throw new Error('the simulated node did not register within 30 s');
+    await sleep(100);
+  }
+  return { nats, ns, api, node, stats };
 }
 
 /** Forks simulated-node processes holding `ids` (at most `perProcess` each); resolves once every node is up. */

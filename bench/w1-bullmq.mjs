@@ -9,9 +9,8 @@
 //   until the N-th `completed` event.
 import { existsSync } from 'node:fs';
 import { Cleanup, freePort, json, rand, ratio, sleep, startChild } from './lib.mjs';
-import { startNats, tempDir } from '../libs/testing/dist/index.js';
-import { startCoordinator } from './s1-sim.mjs';
-import { SimNode, SimStats } from './sim-nodes.mjs';
+import { tempDir } from '../libs/testing/dist/index.js';
+import { startOneSimStack } from './s1-sim.mjs';
 
 const REDIS = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
 const PLAN_MAX = 2000;
@@ -32,19 +31,7 @@ function plans(n) {
 async function shoal(n, c) {
   const cleanup = new Cleanup();
   try {
-    const nats = await startNats({ mode: 'local' });
-    cleanup.add(() => nats.stop());
-    const ns = `w${rand()}`;
-    const { api } = await startCoordinator(nats, ns, cleanup);
-    const stats = new SimStats();
-    const node = new SimNode({ natsUrl: nats.url, ns, nodeId: 'sim-w1', maxTasks: c, runMs: 0, stats });
-    cleanup.add(() => node.stop());
-    await node.start();
-    const deadline = Date.now() + 30_000;
-    while (!(await json(api, '/nodes')).some((x) => x.id === 'sim-w1' && x.state === 'alive')) {
-      if (Date.now() > deadline) throw new Error('the simulated node did not register within 30 s');
-      await sleep(100);
-    }
+    const { api, stats } = await startOneSimStack({ nodeId: 'sim-w1', maxTasks: c }, cleanup);
     const bodies = plans(n);
     const t0 = Date.now();
     const ids = [];

@@ -5,10 +5,8 @@
 // clock, set when the last finish was applied) to the first work message of the next phase leaving
 // the coordinator (`dispatchedAt` of the TaskDispatched, coordinator clock, set at publish: after
 // the dispatched transition was stored). Chains of 100 phases x 10 tasks and 10 x 100 (quick: 10 x 10).
-import { Cleanup, json, rand, sleep, summary } from './lib.mjs';
-import { startNats } from '../libs/testing/dist/index.js';
-import { startCoordinator } from './s1-sim.mjs';
-import { SimNode, SimStats } from './sim-nodes.mjs';
+import { Cleanup, json, sleep, summary } from './lib.mjs';
+import { startOneSimStack } from './s1-sim.mjs';
 
 /** A chain of `phases` phases of `tasks` tasks each (JSON plan). */
 export function chainPlanJson(name, phases, tasks) {
@@ -59,19 +57,7 @@ export async function run({ quick, log }) {
   for (const { phases, tasks } of shapes) {
     const cleanup = new Cleanup();
     try {
-      const nats = await startNats({ mode: 'local' });
-      cleanup.add(() => nats.stop());
-      const ns = `w${rand()}`;
-      const { api } = await startCoordinator(nats, ns, cleanup);
-      const stats = new SimStats();
-      const node = new SimNode({ natsUrl: nats.url, ns, nodeId: 'sim-w3', maxTasks: tasks, runMs: 0, stats, keepDispatches: true });
-      cleanup.add(() => node.stop());
-      await node.start();
-      const deadline = Date.now() + 30_000;
-      while (!(await json(api, '/nodes')).some((n) => n.id === 'sim-w3' && n.state === 'alive')) {
-        if (Date.now() > deadline) throw new Error('the simulated node did not register within 30 s');
-        await sleep(100);
-      }
+      const { api, stats } = await startOneSimStack({ nodeId: 'sim-w3', maxTasks: tasks, keepDispatches: true }, cleanup);
       log(`  W3: chain of ${phases} phases x ${tasks} tasks, one simulated node with ${tasks} slots`);
       await runToEnd(api, chainPlanJson('w3-warm', 3, tasks), 60_000); // warm-up: JIT, consumers, KV
       const { run: r, wallMs } = await runToEnd(api, chainPlanJson('w3', phases, tasks), 600_000);
