@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Disposables, waitFor } from '@shoal/testing';
 import { isAlive } from '../support/processes.js';
@@ -117,5 +117,12 @@ describe('shoal up supervises what it starts', () => {
     const third = await second.cli(['up', '--data-dir', second.dir, '--port', '0', '--nats-port', '-1', '--run-as', 'off']);
     expect(third.code).toBe(2);
     expect(third.stderr).toMatch(/a cluster is already up with this data dir \(shoal up pid \d+/);
-  }, 240_000);
+    // Its credentials lost (deleted, or another data dir): the next `up` revokes the old identity and enrols the node again.
+    await second.proc.stop('SIGINT', 30_000);
+    rmSync(credentials);
+    const fourth = await startShoalUp(disposables, { nodeId, again: second });
+    const renewed = JSON.parse(readFileSync(credentials, 'utf8')) as { publicKey: string };
+    expect(renewed.publicKey).not.toBe(key);
+    await waitFor(async () => ((await (await fourth.fetch('/nodes')).json()) as { id: string; state: string }[]).some((n) => n.id === nodeId && n.state === 'alive'), { timeoutMs: 60_000, what: 'the re-enrolled node alive' });
+  }, 360_000);
 });

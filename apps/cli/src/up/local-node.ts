@@ -35,6 +35,12 @@ export async function launchLocalNode(o: LocalNodeOptions, client: ApiClient, su
   const credentials = join(o.dir, 'credentials.json');
   let firstEnv = o.env;
   if (o.boot && !reuseLocalCredentials(credentials, o.boot.store, o.topo, [o.natsLocal], o.caPem)) {
+    // this host's own node, enrolled before with credentials it no longer has (deleted, or another
+    // data dir): its old identity is revoked so that it can enrol again with new ones
+    if (o.boot.store.snapshot.nodes.some((n) => n.id === o.nodeId)) {
+      await client.removeNode(o.nodeId);
+      o.echo?.(`node ${o.nodeId}: its enrolled credentials are gone from ${o.dir}; the old identity is revoked and the node enrols again`);
+    }
     const { token } = await client.joinToken();
     firstEnv = { ...o.env, SHOAL_JOIN_URL: o.api, SHOAL_JOIN_TOKEN: token };
   }
