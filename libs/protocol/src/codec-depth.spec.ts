@@ -3,23 +3,9 @@
  * (issue 15: a `>` turned `>=`, or a closing bracket that no longer lowers the depth, must fail).
  */
 import { MAX_MESSAGE_DEPTH, decode } from './codec.js';
-import type { PayloadOf } from './subjects.js';
+import { bytes, sampleHeartbeat } from './messages.spec-support.js';
 
-const bytes = (s: string) => new TextEncoder().encode(s);
-const heartbeat: PayloadOf<'heartbeat'> = {
-  v: 1,
-  kind: 'node.heartbeat',
-  nodeId: 'node-a',
-  hostname: 'a',
-  sentAt: 10,
-  startedAt: 1,
-  pulseMs: 2500,
-  labels: { zone: 'a' },
-  governor: 'none',
-  capacity: { cpuPercent: 200, memoryMb: 4096, maxTasks: 8 },
-  host: { cpuPercent: 1, memUsedMb: 1, memTotalMb: 4096, load1: 0, cores: 2 },
-  running: [],
-};
+const heartbeat = sampleHeartbeat;
 const messageOf = (text: string) => {
   const d = decode('heartbeat', bytes(text));
   if (d.ok) throw new Error('expected a refusal');

@@ -4,6 +4,7 @@
  */
 import { decode } from './codec.js';
 import type { SubjectKind } from './subjects.js';
+import { sampleHeartbeat } from './messages.spec-support.js';
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const ok = (kind: SubjectKind, msg: object) => {
@@ -18,20 +19,7 @@ const refusedAt = (kind: SubjectKind, msg: object): string[] => {
 };
 
 const ref = { runId: 'run-1', taskId: 'build', attempt: 1 };
-const heartbeat = {
-  v: 1,
-  kind: 'node.heartbeat',
-  nodeId: 'node-a',
-  hostname: 'a',
-  sentAt: 10,
-  startedAt: 1,
-  pulseMs: 2500,
-  labels: {},
-  governor: 'none',
-  capacity: { cpuPercent: 200, memoryMb: 4096, maxTasks: 8 },
-  host: { cpuPercent: 1, memUsedMb: 1, memTotalMb: 4096, load1: 0, cores: 2 },
-  running: [],
-};
+const heartbeat = { ...sampleHeartbeat, labels: {} };
 const scale = { v: 1, kind: 'scale.decided', current: 1, desired: 1, direction: 'hold', reasons: [], queueDepth: 0, oldestWaitMs: 0, cpuUtilisation: 0, expectedTaskMs: 0, decidedAt: 1 };
 
 describe('attempt numbers: 1 to 100', () => {
