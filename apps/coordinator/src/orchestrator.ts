@@ -14,19 +14,8 @@ import { NodeRegistry } from './node-registry.js';
 import { ResultCache } from './result-cache.js';
 import { RunTable, type ActiveRun } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
+import { WaitingReasons } from './waiting-reasons.js';
 
-/**
- * Waiting reasons are written into the run views at most this often (see `noteWaitingReasons`),
- * and at most once per {@link WAITING_REASONS_MS_PER_TASK} per queued task: 10 s with 100,000 queued.
- */
-export const WAITING_REASONS_EVERY_MS = 1000;
-export const WAITING_REASONS_MS_PER_TASK = 0.1;
-const WAITING_REASONS_MAX_MS = 10_000;
-
-/** How long waiting reasons are kept before they are written again, for a queue of `depth` tasks. */
-export function waitingReasonsEveryMs(depth: number): number {
-  return Math.min(WAITING_REASONS_MAX_MS, Math.max(WAITING_REASONS_EVERY_MS, depth * WAITING_REASONS_MS_PER_TASK));
-}
 /** A placement round asked for by a routine heartbeat runs within this (see `kickSoon`). */
 export const HEARTBEAT_ROUND_MS = 100;
 
@@ -46,9 +35,8 @@ export class Orchestrator implements OnModuleDestroy {
   private roundScheduled = false;
   /** Pending round asked for by a routine heartbeat (see {@link kickSoon}). */
   private soonTimer?: NodeJS.Timeout;
-  /** When waiting reasons were last written into the views, and the pending later write. */
-  private reasonsNotedAt = -Infinity;
-  private reasonsTimer?: NodeJS.Timeout;
+  /** Why queued tasks wait, written into their views now and then. */
+  private readonly reasons: WaitingReasons;
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Dispatches in a row whose `dispatched` transition could not be stored (0 after one is stored). */
   private unstoredDispatches = 0;
@@ -71,6 +59,7 @@ export class Orchestrator implements OnModuleDestroy {
       nodeBreakers: breakers.nodes,
       presetBreakers: breakers.presets,
     });
+    this.reasons = new WaitingReasons(this.placer, table);
   }
 
   /** Applies a change to a run through its engine, then carries out the effects and persists. */
@@ -229,7 +218,7 @@ export class Orchestrator implements OnModuleDestroy {
   onModuleDestroy(): void {
     for (const t of this.timers) clearTimeout(t);
     clearTimeout(this.soonTimer);
-    clearTimeout(this.reasonsTimer);
+    this.reasons.stop();
   }
 
   private apply(run: ActiveRun, fx: Effect[]): void {
@@ -315,38 +304,13 @@ export class Orchestrator implements OnModuleDestroy {
     this.roundScheduled = false;
     if (!this.mayDispatch()) return;
     const { placed } = this.placer.round(this.nodes.views(this.table.committed()), { waiting: false });
-    this.noteWaitingReasons();
+    this.reasons.note();
     for (const p of placed) {
       const [runId, taskId] = p.key.split('/') as [string, string];
       const run = this.table.get(runId);
       const task = run && findTask(run.view, taskId);
       if (!run || !task || task.state !== 'queued') continue;
       void this.dispatch(run, taskId, task.attempt, p.nodeId);
-    }
-  }
-
-  /**
-   * Writes why each queued task waits into its run view: at once when the last time was long
-   * enough ago ({@link WAITING_REASONS_EVERY_MS}, longer for a deep queue), else once that much
-   * time has passed. Listing every queued task each round cost more than the round itself
-   * (100,000 queued tasks: ~10 ms a round), and once a second still ~11% of the coordinator's CPU.
-   */
-  private noteWaitingReasons(): void {
-    if (this.reasonsTimer) return;
-    const wait = this.reasonsNotedAt + waitingReasonsEveryMs(this.placer.depth()) - Date.now();
-    if (wait <= 0) return this.writeWaitingReasons();
-    this.reasonsTimer = setTimeout(() => {
-      this.reasonsTimer = undefined;
-      this.writeWaitingReasons();
-    }, wait);
-  }
-
-  private writeWaitingReasons(): void {
-    this.reasonsNotedAt = Date.now();
-    for (const w of this.placer.waitingReasons()) {
-      const [runId, taskId] = w.key.split('/') as [string, string];
-      const run = this.table.get(runId);
-      if (run) run.engine.waiting(run.view, taskId, w.reason);
     }
   }
 
