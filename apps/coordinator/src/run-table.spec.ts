@@ -17,10 +17,17 @@ class FakeBucket {
   script: Array<{ error: () => Error; landed?: boolean }> = [];
   writes = 0;
   delayMs = 0;
+  /** Runs before the next write is checked: another write the store commits first. */
+  beforeNextWrite?: () => void;
+  /** Documents the next reads return instead of the stored one (a replica that lags). */
+  staleReads: Array<{ text: string; revision: number }> = [];
 
   async casRun(key: string, text: string, revision: number | undefined): Promise<number> {
     this.writes += 1;
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const before = this.beforeNextWrite;
+    this.beforeNextWrite = undefined;
+    before?.();
     const next = this.script.shift();
     const cur = this.docs.get(key);
     if (next && !next.landed) throw next.error();
@@ -30,7 +37,7 @@ class FakeBucket {
     return this.seq;
   }
   async getRunText(key: string) {
-    return this.docs.get(key);
+    return this.staleReads.shift() ?? this.docs.get(key);
   }
   async putRun(key: string, value: unknown): Promise<number> {
     this.docs.set(key, { text: JSON.stringify(value), revision: ++this.seq });
@@ -120,6 +127,35 @@ describe('RunTable', () => {
     (run.view as unknown as { n: number }).n = 3;
     await table.persist('r1');
     expect(stored(bucket)).toMatchObject({ state: 'failed', n: 3 });
+  });
+
+  it('a failed write the store commits late (after the next write read the document) is ours: the next write goes on from it, not fenced', async () => {
+    const { bucket, table, run, metrics } = fixture(100);
+    await table.create(run);
+    run.view.state = 'failed';
+    const inDoubt = storedText(run.view);
+    bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
+    await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    expect(stored(bucket).state).toBe('running'); // not stored yet: its leader lost quorum
+    bucket.script = [];
+    bucket.beforeNextWrite = () => bucket.docs.set('run.r1', { text: inDoubt, revision: ++bucket.seq }); // quorum back: committed now
+    (run.view as unknown as { n: number }).n = 2;
+    await table.persist('r1');
+    expect(stored(bucket)).toMatchObject({ state: 'failed', n: 2 });
+    expect(table.revision('r1')).toBe(bucket.seq);
+    expect(await metrics.value('shoal_state_write_failures_total{reason="conflict"}')).toBe(0);
+  });
+
+  it('a conflict read back from a lagging replica (a revision not past ours) is read again, not taken for another writer', async () => {
+    const { bucket, table, run } = fixture(2000);
+    await table.create(run);
+    const old = bucket.docs.get('run.r1')!;
+    bucket.beforeNextWrite = () => bucket.docs.set('run.r1', { text: '{"state":"cancelled"}', revision: ++bucket.seq }); // another writer
+    bucket.staleReads = [old, old];
+    run.view.state = 'failed';
+    await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_CONFLICT' });
+    expect(bucket.staleReads).toEqual([]); // both lagging reads were passed over before the verdict
+    expect(stored(bucket).state).toBe('cancelled');
   });
 
   it('a failed write rejects loudly, the run stays dirty, and the next change stores everything', async () => {

@@ -29,7 +29,7 @@ interface Slot {
   dirty: boolean;
   /** Set after a revision conflict: another writer owns the document; never overwritten. */
   fenced?: string;
-  /** Payloads of the latest writes that failed in transport (at most 3): one may have been stored all the same. */
+  /** Payloads of the latest writes that failed in transport ({@link UNSURE_KEPT} at most): one may have been stored all the same, even later. */
   unsure?: string[];
   inflight?: Promise<void>;
   /** The next write, not started yet: every change made before it starts is in it. */
@@ -63,6 +63,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const TRY_TIMEOUT_MS = 2000;
 /** How often runs whose last write failed are written again without waiting for a change. */
 const DIRTY_RETRY_MS = 5000;
+/** Payloads of failed writes kept per run: any one of them may still be stored by the bus. */
+const UNSURE_KEPT = 4;
 
 /**
  * The runs in memory, written through to the JetStream KV bucket after every change. Every write
@@ -116,7 +118,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
    */
   async create(run: ActiveRun): Promise<void> {
     const slot: Slot = { dirty: false };
-    slot.revision = await this.write(run.view.id, storedText(run.view), undefined);
+    slot.revision = await this.write(run.view.id, storedText(run.view), slot);
     this.touched(run.view.id);
     this.runs.set(run.view.id, run);
     this.slots.set(run.view.id, slot);
@@ -161,7 +163,14 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     };
     try {
       await casWrite(
-        { what: `the plan of run ${runId}`, attempt: () => this.nats.createRun(key, { text: planText }), ownWriteLanded: storedRevision },
+        {
+          what: `the plan of run ${runId}`,
+          attempt: () => this.nats.createRun(key, { text: planText }),
+          onConflict: async () => {
+            const revision = await storedRevision();
+            return revision === undefined ? { kind: 'theirs' } : { kind: 'landed', revision };
+          },
+        },
         { deadlineMs: this.config.stateWriteDeadlineMs },
       );
     } catch (e) {
@@ -266,37 +275,39 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     slot.dirty = false;
     const payload = storedText(run.view);
     try {
-      if (slot.unsure !== undefined) await this.settleUnsure(runId, slot);
-      slot.revision = await this.write(runId, payload, slot.revision);
+      slot.revision = await this.write(runId, payload, slot);
       slot.unsure = undefined;
     } catch (e) {
       slot.dirty = true;
       const conflict = (e as { code?: string }).code === 'E_CONFLICT';
       if (conflict) slot.fenced = (e as Error).message;
-      else slot.unsure = [...(slot.unsure ?? []), payload].slice(-3);
+      else slot.unsure = [...(slot.unsure ?? []).filter((p) => p !== payload), payload].slice(-UNSURE_KEPT);
       throw this.failed(runId, conflict ? 'conflict' : 'transport', e as Error);
     }
   }
 
   /**
-   * After a failed write: when the store holds exactly what that write carried (a timed-out try
-   * that landed), its revision is ours, not another writer's.
+   * One write of the run's document at the slot's revision. On a conflict the stored document is
+   * read back: exactly this payload is a try that landed; one of the slot's unsure payloads is an
+   * earlier write of ours that the store committed late (a leader that regained its quorum), so
+   * the write goes on from its revision; a revision not past ours is a read that lags (a replica
+   * behind), so it is read again. Only a newer document that is not ours fences the run.
    */
-  private async settleUnsure(runId: string, slot: Slot): Promise<void> {
-    const stored = await this.nats.getRunText(`run.${runId}`);
-    if (stored && slot.unsure?.includes(stored.text)) slot.revision = stored.revision;
-    slot.unsure = undefined;
-  }
-
-  private write(runId: string, payload: string, revision: number | undefined): Promise<number> {
+  private write(runId: string, payload: string, slot: Slot): Promise<number> {
     const key = `run.${runId}`;
+    let revision = slot.revision;
     return casWrite(
       {
         what: `run ${runId}`,
         attempt: () => this.nats.casRun(key, payload, revision, TRY_TIMEOUT_MS),
-        ownWriteLanded: async () => {
+        onConflict: async () => {
           const stored = await this.nats.getRunText(key);
-          return stored?.text === payload ? stored.revision : undefined;
+          if (!stored) return { kind: 'theirs' };
+          if (stored.text === payload) return { kind: 'landed', revision: stored.revision };
+          if (revision !== undefined && stored.revision <= revision) return { kind: 'rebase', revision };
+          if (!slot.unsure?.includes(stored.text)) return { kind: 'theirs' };
+          revision = stored.revision;
+          return { kind: 'rebase', revision };
         },
       },
       { deadlineMs: this.config.stateWriteDeadlineMs },

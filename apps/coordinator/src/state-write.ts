@@ -12,17 +12,29 @@ export interface StateWriteOptions {
   now?: () => number;
 }
 
+/**
+ * What the stored document shows after a revision conflict: `landed`, it is exactly this write
+ * (a timed-out try that was stored all the same): done; `rebase`, it is an earlier write of this
+ * writer that was stored late (or the read lags behind the conflict): try again on `revision`;
+ * `theirs`, another writer changed it.
+ */
+export type ConflictVerdict = { kind: 'landed'; revision: number } | { kind: 'rebase'; revision: number } | { kind: 'theirs' };
+
 /** What one compare-and-swap write of a KV document does. */
 export interface CasWrite {
   /** What is written, for messages (e.g. `run r-1`). */
   what: string;
   /** Writes; resolves with the new revision; throws on failure (a CAS conflict included). */
   attempt: () => Promise<number>;
-  /**
-   * After a conflict that follows an ambiguous failure (a timeout: the server may have stored
-   * it): the revision when the stored document is exactly ours, else undefined.
-   */
-  ownWriteLanded?: () => Promise<number | undefined>;
+  /** Reads the stored document after a conflict; without it every conflict is `theirs`. */
+  onConflict?: () => Promise<ConflictVerdict>;
+}
+
+/** A conflict that turned out to be this writer's own earlier write: tried again, never reported. */
+class Rebased extends Error {
+  constructor(revision: number) {
+    super(`the document moved to revision ${revision} by an earlier write of ours (or a read lagged); tried again`);
+  }
 }
 
 /** True for a JetStream "wrong last sequence": the document's revision is not the one expected. */
@@ -41,13 +53,13 @@ function isPermanent(e: unknown): boolean {
  * without quorum, a reconnecting client) are retried with exponential backoff until the
  * deadline, then the write rejects with a {@link TransportError}; a revision conflict rejects
  * at once with a {@link ConflictError} (another writer changed the document; it is not
- * overwritten). Resolves with the new revision.
+ * overwritten) unless {@link CasWrite.onConflict} shows the stored document is this writer's own.
+ * Resolves with the new revision.
  */
 export async function casWrite(w: CasWrite, opts: StateWriteOptions): Promise<number> {
   const now = opts.now ?? Date.now;
   const started = now();
   let tries = 0;
-  let ambiguous = false;
   const policy = retry(
     handleWhen((e) => !isPermanent(e) && now() - started < opts.deadlineMs),
     { maxAttempts: Number.MAX_SAFE_INTEGER, backoff: new ExponentialBackoff({ initialDelay: opts.initialDelayMs ?? 100, maxDelay: opts.maxDelayMs ?? 2000 }) },
@@ -58,11 +70,10 @@ export async function casWrite(w: CasWrite, opts: StateWriteOptions): Promise<nu
       try {
         return await w.attempt();
       } catch (e) {
-        if (isCasConflict(e) && ambiguous && w.ownWriteLanded) {
-          const landed = await w.ownWriteLanded();
-          if (landed !== undefined) return landed;
-        }
-        if (!isPermanent(e)) ambiguous = true;
+        if (!isCasConflict(e) || !w.onConflict) throw e;
+        const verdict = await w.onConflict();
+        if (verdict.kind === 'landed') return verdict.revision;
+        if (verdict.kind === 'rebase') throw new Rebased(verdict.revision);
         throw e;
       }
     });
