@@ -98,7 +98,9 @@ export class Placer {
     // a full fleet still takes batch members joining a session whose budget is held (no room needed)
     let heldLeft: boolean | undefined;
     const open = () => table.openNodes > 0 || (heldLeft ??= this.anyHeldQueued(table));
-    while (heap.size > 0 && open() && failed.count < this.queue.classCount) {
+    // a batch member is tried though its class failed: it may join a budget its batch holds (tryPlace)
+    const skipped = (t: QueuedTask) => failed.reasons[t.classId] !== undefined && !this.queuedBatch.has(t.demand.key);
+    while (heap.size > 0 && open() && (failed.count < this.queue.classCount || this.queuedBatch.size > 0)) {
       const cur = heap.pop()!;
       const rp = runPlaced.get(cur.lane.runId) ?? 0;
       if (cur.runPlaced !== rp) {
@@ -108,10 +110,10 @@ export class Placer {
       }
       const items = cur.lane.items;
       const task = items[cur.pos]!;
-      if (failed.reasons[task.classId] !== undefined) {
+      if (skipped(task)) {
         // skip the tasks whose class already failed this round without touching the heap
         let i = cur.pos + 1;
-        while (i < items.length && failed.reasons[items[i]!.classId] !== undefined) i++;
+        while (i < items.length && skipped(items[i]!)) i++;
         cur.pos = i;
       } else if (table.openNodes === 0 && !this.heldFor(task.demand.key, table)) {
         cur.pos++; // the fleet is full: only members joining a budget their batch holds are placed
@@ -294,8 +296,10 @@ class ClassFailures {
     this.reasons = new Array<string | undefined>(classes).fill(undefined);
   }
 
+  /** Records why a class failed; a class keeps the reason of its first failure this round. */
   add(classId: number, reason: string): void {
-    if (this.reasons[classId] === undefined) this.count++;
+    if (this.reasons[classId] !== undefined) return;
+    this.count++;
     this.reasons[classId] = reason;
   }
 }
