@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { PROTOCOL_VERSION, type RunView, type TaskDispatched, encode, topology } from '@shoal/protocol';
+import { PROTOCOL_VERSION, type RunView, type TaskDispatched, type TaskView, encode, topology } from '@shoal/protocol';
 import { Disposables, startNats, startNatsCluster, waitFor } from '@shoal/testing';
 import { ensureConsumer, ensureTopology } from '@shoal/runtime';
 import { context } from '@opentelemetry/api';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
 import { Metrics } from '../../apps/coordinator/src/metrics.js';
 import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
+import { PAGE_SIZE } from '../../apps/coordinator/src/run-store/run-pages.js';
 import { type ActiveRun, RunTable } from '../../apps/coordinator/src/run-table.js';
 import { SecurityContext } from '../../apps/coordinator/src/security/security-context.js';
 
@@ -65,9 +66,9 @@ describe('run writes on real JetStream KV', () => {
     const run = activeRun('r-cas');
     await a.table.create(run);
     const rev = a.table.revision('r-cas')!;
-    const stored = await b.gateway.getRunEntry<RunView>('run.r-cas');
+    const stored = await b.table.readStored('r-cas');
     expect(stored?.revision).toBe(rev);
-    b.table.add({ ...activeRun('r-cas'), view: { ...stored!.value, state: 'cancelled' } }, stored!.revision);
+    b.table.add({ ...activeRun('r-cas'), view: { ...stored!.view, state: 'cancelled' } }, stored);
     await b.table.persist('r-cas');
     run.view.state = 'succeeded';
     await expect(a.table.persist('r-cas')).rejects.toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining('another writer') });
@@ -125,6 +126,33 @@ describe('run writes on real JetStream KV', () => {
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(applied).toBe(1);
     expect(c.table.isDirty('r-ack')).toBe(false);
+  });
+});
+
+describe('runs stored as a head and pages of tasks (real JetStream KV)', () => {
+  it('a change of one task stores one page and the head; the replaced page is purged without a delete marker; a second coordinator reads the run whole', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const a = await coordinatorParts(nats.url);
+    const run = activeRun('r-pages');
+    run.view.tasks = Array.from({ length: 300 }, (_, i) => ({ id: `t${i}`, phaseId: 'p', team: 'a', role: 'A-Dev', state: 'queued', attempt: 1, maxAttempts: 1 }) as TaskView);
+    await a.table.create(run);
+    const jsm = await jetstreamManager(await client(nats.url));
+    const stream = `KV_${a.gateway.topo.runsBucket}`;
+    const messages = async () => (await jsm.streams.info(stream)).state.messages;
+    expect(await messages()).toBe(1 + Math.ceil(300 / PAGE_SIZE)); // the head and its pages
+    const bytesBefore = (await jsm.streams.info(stream)).state.bytes;
+    run.view.tasks[250]!.state = 'dispatched';
+    run.view.tasks[250]!.nodeId = 'n1';
+    await a.table.persist('r-pages');
+    // the replaced page is purged after the head is stored (best effort, not awaited by persist)
+    await waitFor(async () => (await messages()) === 1 + Math.ceil(300 / PAGE_SIZE), { what: 'the replaced page purged, no marker left', timeoutMs: 10_000 });
+    expect((await jsm.streams.info(stream)).state.bytes).toBeLessThan(bytesBefore * 1.1);
+    const b = await coordinatorParts(nats.url, { SHOAL_NS: a.config.namespace });
+    const back = await b.table.readStored('r-pages');
+    expect(back?.revision).toBe(a.table.revision('r-pages'));
+    expect(back?.view.tasks).toHaveLength(300);
+    expect(back?.view.tasks[250]).toMatchObject({ state: 'dispatched', nodeId: 'n1' });
+    expect(back?.view).toEqual(JSON.parse(JSON.stringify(run.view)));
   });
 });
 

@@ -309,6 +309,16 @@ export class NatsGateway implements OnModuleDestroy {
     return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision } : undefined;
   }
 
+  /** Stores an encoded document in the runs bucket (no revision check); resolves with its revision. */
+  async putRunText(key: string, text: string, timeoutMs: number): Promise<number> {
+    return this.bucket.put(key, text, { timeout: timeoutMs });
+  }
+
+  /** Removes every revision of a runs-bucket key from its stream, leaving no delete marker behind. */
+  async purgeRun(key: string): Promise<void> {
+    await this.manager.streams.purge(`KV_${this.topo.runsBucket}`, { filter: `$KV.${this.topo.runsBucket}.${key}` });
+  }
+
   async deleteRun(key: string): Promise<void> {
     await this.bucket.delete(key);
   }

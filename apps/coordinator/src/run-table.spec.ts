@@ -1,49 +1,11 @@
-import { JetStreamApiError } from '@nats-io/jetstream';
-import type { RunView } from '@shoal/protocol';
+import type { RunView, TaskView } from '@shoal/protocol';
 import type { ActiveRun } from './run-table.js';
 import { Metrics } from './metrics.js';
 import type { NatsGateway } from './nats.gateway.js';
-import { RunTable, storedText } from './run-table.js';
+import { FakeRunsBucket as FakeBucket, conflict, timeout } from './run-store/fake-runs-bucket.spec-support.js';
+import { headText, pageTexts } from './run-store/run-pages.js';
+import { RunTable } from './run-table.js';
 import { casWrite } from './state-write.js';
-
-const conflict = () => new JetStreamApiError({ code: 400, err_code: 10071, description: 'wrong last sequence: 7' });
-const timeout = () => Object.assign(new Error('TIMEOUT'), { name: 'TimeoutError' });
-
-/** An in-memory runs bucket with CAS semantics and scripted failures. */
-class FakeBucket {
-  docs = new Map<string, { text: string; revision: number }>();
-  seq = 0;
-  /** Failures thrown by the next writes, in order; `landed` ones are stored before throwing (an ambiguous timeout). */
-  script: Array<{ error: () => Error; landed?: boolean }> = [];
-  writes = 0;
-  delayMs = 0;
-  /** Runs before the next write is checked: another write the store commits first. */
-  beforeNextWrite?: () => void;
-  /** Documents the next reads return instead of the stored one (a replica that lags). */
-  staleReads: Array<{ text: string; revision: number }> = [];
-
-  async casRun(key: string, text: string, revision: number | undefined): Promise<number> {
-    this.writes += 1;
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-    const before = this.beforeNextWrite;
-    this.beforeNextWrite = undefined;
-    before?.();
-    const next = this.script.shift();
-    const cur = this.docs.get(key);
-    if (next && !next.landed) throw next.error();
-    if ((revision === undefined && cur) || (revision !== undefined && cur?.revision !== revision)) throw conflict();
-    this.docs.set(key, { text, revision: ++this.seq });
-    if (next) throw next.error();
-    return this.seq;
-  }
-  async getRunText(key: string) {
-    return this.staleReads.shift() ?? this.docs.get(key);
-  }
-  async putRun(key: string, value: unknown): Promise<number> {
-    this.docs.set(key, { text: JSON.stringify(value), revision: ++this.seq });
-    return this.seq;
-  }
-}
 
 function fixture(deadlineMs = 300) {
   const bucket = new FakeBucket();
@@ -133,7 +95,7 @@ describe('RunTable', () => {
     const { bucket, table, run, metrics } = fixture(100);
     await table.create(run);
     run.view.state = 'failed';
-    const inDoubt = storedText(run.view);
+    const inDoubt = headText(run.view, []);
     bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
     await expect(table.persist('r1')).rejects.toMatchObject({ code: 'E_TRANSPORT' });
     expect(stored(bucket).state).toBe('running'); // not stored yet: its leader lost quorum
@@ -261,25 +223,21 @@ describe('RunTable: placed attempts (committed budgets, attempts per node)', () 
     table.remove('r1');
     expect(table.committed().size).toBe(0);
     expect(ids(table.placedOn('n1'))).toEqual([]);
-    table.add(run, 2);
+    table.add(run, { revision: 2, pages: { keys: [], texts: [] } });
     expect(ids(table.placedOn('n1'))).toEqual(['t1']);
   });
 });
 
-describe('storedText', () => {
-  it('stores a view without its waiting reasons and leaves the view in memory as it was', () => {
-    const view = {
-      id: 'r1',
-      state: 'running',
-      tasks: [
-        { id: 't1', state: 'queued', waitingReason: 'no node with label agent=gemini' },
-        { id: 't2', state: 'running', nodeId: 'n1' },
-      ],
-    } as unknown as RunView;
-    const text = storedText(view);
-    expect(JSON.parse(text)).toEqual({ id: 'r1', state: 'running', tasks: [{ id: 't1', state: 'queued' }, { id: 't2', state: 'running', nodeId: 'n1' }] });
-    expect(view.tasks[0]!.waitingReason).toBe('no node with label agent=gemini');
-    expect(Object.keys(view.tasks[0]!)).toEqual(['id', 'state', 'waitingReason']);
+describe('what a run stores', () => {
+  it('a page holds its tasks without their waiting reasons, and the view in memory keeps them', () => {
+    const tasks = [
+      { id: 't1', state: 'queued', waitingReason: 'no node with label agent=gemini' },
+      { id: 't2', state: 'running', nodeId: 'n1' },
+    ] as unknown as TaskView[];
+    const [text, ...more] = pageTexts(tasks);
+    expect(more).toEqual([]);
+    expect(JSON.parse(text!)).toEqual([{ id: 't1', state: 'queued' }, { id: 't2', state: 'running', nodeId: 'n1' }]);
+    expect(tasks[0]!.waitingReason).toBe('no node with label agent=gemini');
   });
 
   it('what a run writes to the store carries no waiting reasons', async () => {
@@ -287,6 +245,6 @@ describe('storedText', () => {
     (run.view as { tasks: unknown[] }).tasks = [{ id: 't1', state: 'queued', waitingReason: 'no room' }];
     await table.create(run);
     await table.persist('r1');
-    expect(bucket.docs.get('run.r1')!.text).not.toContain('waitingReason');
+    expect([...bucket.docs.values()].map((d) => d.text).join('\n')).not.toContain('waitingReason');
   });
 });

@@ -5,6 +5,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import type { Committed } from './node-registry.js';
+import { type StoreSlot, type StoredRun, RunStore } from './run-store/run-store.js';
 import { casWrite } from './state-write.js';
 
 /** A run the coordinator is driving. */
@@ -21,50 +22,22 @@ export interface PlacedAttempt {
   spec: CompiledTask;
 }
 
-/** Write state of one run's KV document. */
-interface Slot {
-  /** KV revision of `run.<id>` as last written or read; undefined until the document exists. */
-  revision?: number;
+/** Write state of one run's stored documents. */
+interface Slot extends StoreSlot {
   /** The view in memory has changes the KV store does not have. */
   dirty: boolean;
   /** Set after a revision conflict: another writer owns the document; never overwritten. */
   fenced?: string;
-  /** Payloads of the latest writes that failed in transport ({@link UNSURE_KEPT} at most): one may have been stored all the same, even later. */
-  unsure?: string[];
   inflight?: Promise<void>;
   /** The next write, not started yet: every change made before it starts is in it. */
   queued?: Promise<void>;
 }
 
-/**
- * The text stored for a run view: the view without its tasks' waiting reasons. Those are
- * recomputed by every placement round (a new leader's first round included) and were ~40% of the
- * bytes of a run with many queued tasks, written again with every change of the run; the leader's
- * API answers them from memory.
- */
-export function storedText(view: RunView): string {
-  const held: [TaskView, string][] = [];
-  for (const t of view.tasks) {
-    if (t.waitingReason === undefined) continue;
-    held.push([t, t.waitingReason]);
-    t.waitingReason = undefined; // JSON.stringify leaves undefined fields out (the object keeps its shape)
-  }
-  try {
-    return JSON.stringify(view);
-  } finally {
-    for (const [t, reason] of held) t.waitingReason = reason;
-  }
-}
-
 /** Resolves on the next turn of the event loop, after the immediates already scheduled. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Per-try timeout of one KV write (the whole write is bounded by `stateWriteDeadlineMs`). */
-const TRY_TIMEOUT_MS = 2000;
 /** How often runs whose last write failed are written again without waiting for a change. */
 const DIRTY_RETRY_MS = 5000;
-/** Payloads of failed writes kept per run: any one of them may still be stored by the bus. */
-const UNSURE_KEPT = 4;
 
 /**
  * The runs in memory, written through to the JetStream KV bucket after every change. Every write
@@ -87,12 +60,14 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   private readonly placedCache = new Map<string, { at: number; run: ActiveRun; list: PlacedAttempt[] }>();
   /** Placed attempts by node id as of {@link changes}. */
   private byNode?: { at: number; map: Map<string, PlacedAttempt[]> };
+  private readonly store: RunStore;
 
   constructor(
     private readonly nats: NatsGateway,
     private readonly metrics: Metrics,
     @Inject(COORDINATOR_CONFIG) private readonly config: Pick<CoordinatorConfig, 'stateWriteDeadlineMs'>,
   ) {
+    this.store = new RunStore(nats, config.stateWriteDeadlineMs);
     metrics.observe('stateDirtyRuns', () => [...this.slots.values()].filter((s) => s.dirty).length);
   }
 
@@ -105,11 +80,16 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.retryTimer);
   }
 
-  /** Adds a run read back from KV at `revision` (recovery). */
-  add(run: ActiveRun, revision?: number): void {
+  /** A run as stored, read whole (recovery); undefined when there is none. */
+  readStored(runId: string): Promise<StoredRun | undefined> {
+    return this.store.read(runId);
+  }
+
+  /** Adds a run read back from the store (recovery): its next write is a compare-and-swap on `stored.revision`. */
+  add(run: ActiveRun, stored?: Pick<StoredRun, 'revision' | 'pages'>): void {
     this.touched(run.view.id);
     this.runs.set(run.view.id, run);
-    this.slots.set(run.view.id, { revision, dirty: false });
+    this.slots.set(run.view.id, { revision: stored?.revision, pages: stored?.pages, dirty: false });
   }
 
   /**
@@ -118,7 +98,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
    */
   async create(run: ActiveRun): Promise<void> {
     const slot: Slot = { dirty: false };
-    slot.revision = await this.write(run.view.id, storedText(run.view), slot);
+    await this.store.write(run.view, slot);
     this.touched(run.view.id);
     this.runs.set(run.view.id, run);
     this.slots.set(run.view.id, slot);
@@ -273,45 +253,14 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     if (!slot.dirty || !run || this.slots.get(runId) !== slot) return;
     if (slot.fenced) throw this.failed(runId, 'conflict', new ConflictError(slot.fenced));
     slot.dirty = false;
-    const payload = storedText(run.view);
     try {
-      slot.revision = await this.write(runId, payload, slot);
-      slot.unsure = undefined;
+      await this.store.write(run.view, slot);
     } catch (e) {
       slot.dirty = true;
       const conflict = (e as { code?: string }).code === 'E_CONFLICT';
       if (conflict) slot.fenced = (e as Error).message;
-      else slot.unsure = [...(slot.unsure ?? []).filter((p) => p !== payload), payload].slice(-UNSURE_KEPT);
       throw this.failed(runId, conflict ? 'conflict' : 'transport', e as Error);
     }
-  }
-
-  /**
-   * One write of the run's document at the slot's revision. On a conflict the stored document is
-   * read back: exactly this payload is a try that landed; one of the slot's unsure payloads is an
-   * earlier write of ours that the store committed late (a leader that regained its quorum), so
-   * the write goes on from its revision; a revision not past ours is a read that lags (a replica
-   * behind), so it is read again. Only a newer document that is not ours fences the run.
-   */
-  private write(runId: string, payload: string, slot: Slot): Promise<number> {
-    const key = `run.${runId}`;
-    let revision = slot.revision;
-    return casWrite(
-      {
-        what: `run ${runId}`,
-        attempt: () => this.nats.casRun(key, payload, revision, TRY_TIMEOUT_MS),
-        onConflict: async () => {
-          const stored = await this.nats.getRunText(key);
-          if (!stored) return { kind: 'theirs' };
-          if (stored.text === payload) return { kind: 'landed', revision: stored.revision };
-          if (revision !== undefined && stored.revision <= revision) return { kind: 'rebase', revision };
-          if (!slot.unsure?.includes(stored.text)) return { kind: 'theirs' };
-          revision = stored.revision;
-          return { kind: 'rebase', revision };
-        },
-      },
-      { deadlineMs: this.config.stateWriteDeadlineMs },
-    );
   }
 
   private failed(runId: string, reason: 'transport' | 'conflict', e: Error): Error {

@@ -23,6 +23,7 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
 import { Orchestrator } from './orchestrator.js';
 import { PlanIntake } from './plan-intake/plan-intake.service.js';
+import { readStoredRun } from './run-store/run-store.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 
@@ -87,7 +88,7 @@ export class RunsService {
    * undefined when there is none; a ConflictError when the key was used for another plan.
    */
   private async priorSubmission(runId: string, key: IdempotencyKey, planText: string): Promise<RunView | undefined> {
-    const prior = this.table.get(runId)?.view ?? (await this.nats.getRun<RunView>(`run.${runId}`));
+    const prior = this.table.get(runId)?.view ?? (await readStoredRun(this.nats, runId));
     if (!prior) return undefined;
     const stored = await this.nats.getRun<{ text: string }>(`plan.${runId}`);
     if (prior.idempotencyKey !== key || stored?.text !== planText) {
@@ -101,7 +102,7 @@ export class RunsService {
   async get(runId: string): Promise<RunView> {
     const live = this.table.get(runId);
     if (live) return this.agents.merge(live.view);
-    const stored = await this.nats.getRun<RunView>(`run.${runId}`);
+    const stored = await readStoredRun(this.nats, runId);
     if (!stored) throw new NotFoundError(`no run ${runId}`);
     return this.agents.merge(stored);
   }
@@ -172,9 +173,11 @@ export class RunsService {
   async recover(): Promise<number> {
     let resumed = 0;
     for (const key of await this.nats.runKeys('run.>')) {
-      const entry = await this.nats.getRunEntry<RunView>(key);
-      const view = entry?.value;
-      if (!entry || !view || TERMINAL_RUN.includes(view.state) || this.table.get(view.id)) continue;
+      const runId = key.slice('run.'.length);
+      if (this.table.get(runId)) continue;
+      const stored = await this.table.readStored(runId).catch((e: Error) => this.log.error(`run ${runId}: stored state unreadable, cannot resume: ${e.message}`));
+      const view = stored?.view;
+      if (!stored || !view || TERMINAL_RUN.includes(view.state)) continue;
       const plan = await this.nats.getRun<{ text: string }>(`plan.${view.id}`);
       const parsed = plan ? parsePlanText(plan.text, this.config.planLimits) : undefined;
       const compiled = parsed?.ok ? compilePlan(parsed.value) : undefined;
@@ -182,7 +185,7 @@ export class RunsService {
         this.log.error(`run ${view.id}: stored plan unreadable, cannot resume`);
         continue;
       }
-      this.table.add({ view, engine: this.engine(compiled.value, view.id), plan: compiled.value }, entry.revision);
+      this.table.add({ view, engine: this.engine(compiled.value, view.id), plan: compiled.value }, stored);
       // a write that fails here is logged and counted by the run table and retried while the run stays dirty
       await this.orchestrator.resume(view.id).catch((e: Error) => this.log.error(`run ${view.id} resumed, but its state is not stored yet: ${e.message}`));
       resumed += 1;

@@ -1,0 +1,74 @@
+import { DecodeError, type RunView, type TaskView } from '@shoal/protocol';
+
+/** Tasks per stored page: a change rewrites the page of each changed task, not the whole run. */
+export const PAGE_SIZE = 64;
+
+/**
+ * The head of a stored run, `run.<id>` in the runs bucket: the run without its tasks, and the keys
+ * of the pages that hold them, in order. Every write of a run is a compare-and-swap on its head
+ * (the fencing point: a head another writer changed is never overwritten); pages are written first,
+ * each under a key never used before, so a head always names pages that are complete.
+ */
+export type StoredRunHead = Omit<RunView, 'tasks'> & {
+  /** Format version: 2 (version 1, the whole view in one document, is still read). */
+  v: 2;
+  taskCount: number;
+  pages: string[];
+};
+
+/** Key prefix of task pages; outside `run.>` so listing runs never lists pages. */
+const PAGE_PREFIX = 'page';
+
+/** Key of one written page: unique per writer (`writer`, random per coordinator) and write (`n`). */
+export function pageKey(runId: string, index: number, writer: string, n: number): string {
+  return `${PAGE_PREFIX}.${runId}.${index}.${writer}-${n}`;
+}
+
+/** Filter that lists every page of a run (current and unreferenced). */
+export function pageFilter(runId: string): string {
+  return `${PAGE_PREFIX}.${runId}.>`;
+}
+
+/**
+ * The stored text of each page of a run's tasks: JSON arrays of {@link PAGE_SIZE} tasks without
+ * their waiting reasons (recomputed by every placement round and answered from the leader's memory).
+ */
+export function pageTexts(tasks: readonly TaskView[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tasks.length; i += PAGE_SIZE) out.push(JSON.stringify(tasks.slice(i, i + PAGE_SIZE), withoutWaitingReason));
+  return out;
+}
+
+function withoutWaitingReason(key: string, value: unknown): unknown {
+  return key === 'waitingReason' ? undefined : value;
+}
+
+/** The stored text of a run's head, naming `pages` (one key per page, in task order). */
+export function headText(view: RunView, pages: readonly string[]): string {
+  const { tasks, ...run } = view;
+  const head: StoredRunHead = { ...run, v: 2, taskCount: tasks.length, pages: [...pages] };
+  return JSON.stringify(head);
+}
+
+/** True when a stored run document is a head (format 2) rather than a whole view (format 1). */
+export function isHead(doc: unknown): doc is StoredRunHead {
+  return typeof doc === 'object' && doc !== null && (doc as { v?: unknown }).v === 2 && Array.isArray((doc as { pages?: unknown }).pages);
+}
+
+/**
+ * The run view a stored document describes: a whole view (format 1) as it is; a head (format 2)
+ * with its pages read through `readPage` (in parallel) and its tasks put back in order. A page
+ * missing, or pages that do not hold the head's task count, is a DecodeError.
+ */
+export async function assembleRun(doc: unknown, readPage: (key: string) => Promise<string | undefined>): Promise<RunView> {
+  if (!isHead(doc)) return doc as RunView;
+  const { v: _v, taskCount, pages, ...run } = doc;
+  const texts = await Promise.all(pages.map(readPage));
+  const tasks: TaskView[] = [];
+  texts.forEach((text, i) => {
+    if (text === undefined) throw new DecodeError(`run ${run.id}: page ${pages[i]} named by its head is missing`);
+    tasks.push(...(JSON.parse(text) as TaskView[]));
+  });
+  if (tasks.length !== taskCount) throw new DecodeError(`run ${run.id}: its pages hold ${tasks.length} tasks, its head says ${taskCount}`);
+  return { ...run, tasks };
+}

@@ -1,0 +1,134 @@
+import type { RunView, TaskView } from '@shoal/protocol';
+import type { NatsGateway } from '../nats.gateway.js';
+import { FakeRunsBucket, timeout } from './fake-runs-bucket.spec-support.js';
+import { PAGE_SIZE, assembleRun, headText, isHead, pageTexts } from './run-pages.js';
+import { RunStore, type StoreSlot, readStoredRun } from './run-store.js';
+
+function run(tasks: number): RunView {
+  const list = Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, phaseId: 'p', team: 'a', role: 'A-Dev', state: 'queued', attempt: 1, maxAttempts: 1 }) as TaskView);
+  return { id: 'r1', plan: 'big', state: 'running', submittedAt: 1, phases: [{ id: 'p', state: 'running', dependsOn: [] }], tasks: list };
+}
+
+function fixture(deadlineMs = 300) {
+  const bucket = new FakeRunsBucket();
+  return { bucket, store: new RunStore(bucket as unknown as NatsGateway, deadlineMs) };
+}
+
+const pageKeys = (b: FakeRunsBucket) => [...b.docs.keys()].filter((k) => k.startsWith('page.'));
+const head = (b: FakeRunsBucket) => JSON.parse(b.docs.get('run.r1')!.text) as { pages: string[]; taskCount: number; tasks?: unknown };
+
+describe('RunStore', () => {
+  it('stores a run as a head naming pages of PAGE_SIZE tasks, and reads it back whole', async () => {
+    const { bucket, store } = fixture();
+    const view = run(PAGE_SIZE * 2 + 1);
+    await store.write(view, {});
+    expect(head(bucket)).toMatchObject({ id: 'r1', state: 'running', taskCount: PAGE_SIZE * 2 + 1 });
+    expect(head(bucket).tasks).toBeUndefined();
+    expect(head(bucket).pages).toHaveLength(3);
+    expect(pageKeys(bucket).sort()).toEqual([...head(bucket).pages].sort());
+    const back = await store.read('r1');
+    expect(back!.view).toEqual(view);
+    expect(back!.pages.keys).toEqual(head(bucket).pages);
+    expect(await readStoredRun(bucket as unknown as NatsGateway, 'r1')).toEqual(view);
+    expect(await readStoredRun(bucket as unknown as NatsGateway, 'nope')).toBeUndefined();
+  });
+
+  it('a change of one task writes its page and the head only; the page it replaces is deleted', async () => {
+    const { bucket, store } = fixture();
+    const view = run(PAGE_SIZE * 4);
+    const slot: StoreSlot = {};
+    await store.write(view, slot);
+    const first = head(bucket).pages;
+    const writes = bucket.pageWrites;
+    view.tasks[PAGE_SIZE * 2 + 3]!.state = 'dispatched';
+    await store.write(view, slot);
+    expect(bucket.pageWrites - writes).toBe(1);
+    const second = head(bucket).pages;
+    expect(second.filter((k, i) => k !== first[i])).toEqual([second[2]]);
+    expect(bucket.docs.has(first[2]!)).toBe(false);
+    expect(pageKeys(bucket)).toHaveLength(4);
+    expect((await store.read('r1'))!.view.tasks[PAGE_SIZE * 2 + 3]!.state).toBe('dispatched');
+  });
+
+  it('a write that changes nothing in the tasks writes the head only', async () => {
+    const { bucket, store } = fixture();
+    const view = run(10);
+    const slot: StoreSlot = {};
+    await store.write(view, slot);
+    const writes = bucket.pageWrites;
+    view.state = 'cancelling' as RunView['state'];
+    await store.write(view, slot);
+    expect(bucket.pageWrites).toBe(writes);
+    expect(head(bucket)).toMatchObject({ state: 'cancelling' });
+  });
+
+  it('pages of a write whose head was not stored are kept (that head may still land), and deleted once a later head is stored', async () => {
+    const { bucket, store } = fixture(100);
+    const view = run(3);
+    const slot: StoreSlot = {};
+    await store.write(view, slot);
+    view.tasks[0]!.state = 'dispatched';
+    bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
+    await expect(store.write(view, slot)).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    const inDoubt = slot.unconfirmed!;
+    expect(inDoubt).toHaveLength(1);
+    expect(bucket.docs.has(inDoubt[0]!)).toBe(true);
+    bucket.script = [];
+    view.tasks[1]!.state = 'dispatched';
+    await store.write(view, slot);
+    expect(bucket.docs.has(inDoubt[0]!)).toBe(false);
+    expect(pageKeys(bucket)).toEqual(head(bucket).pages);
+    expect(slot.unconfirmed).toBeUndefined();
+  });
+
+  it('a head stored late by the bus names pages that are still there: the run reads whole, and the next write goes on from it', async () => {
+    const { bucket, store } = fixture(100);
+    const view = run(3);
+    const slot: StoreSlot = {};
+    await store.write(view, slot);
+    view.tasks[0]!.state = 'dispatched';
+    bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
+    await expect(store.write(view, slot)).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    const late = slot.unsure!.at(-1)!;
+    bucket.docs.set('run.r1', { text: late, revision: ++bucket.seq }); // quorum back: the in-doubt head is committed
+    expect((await store.read('r1'))!.view.tasks[0]!.state).toBe('dispatched');
+    bucket.script = [];
+    view.tasks[2]!.state = 'running';
+    await store.write(view, slot);
+    expect((await store.read('r1'))!.view.tasks.map((t) => t.state)).toEqual(['dispatched', 'queued', 'running']);
+  });
+
+  it('a head that names a missing page is a DecodeError that names the page', async () => {
+    const { bucket, store } = fixture();
+    await store.write(run(3), {});
+    const missing = head(bucket).pages[0]!;
+    bucket.docs.delete(missing);
+    await expect(store.read('r1')).rejects.toMatchObject({ code: 'E_DECODE', message: expect.stringContaining(missing) });
+  });
+
+  it('a run stored whole (format 1, before pages) is read as it is; its next write stores every page', async () => {
+    const { bucket, store } = fixture();
+    const view = run(PAGE_SIZE + 1);
+    bucket.docs.set('run.r1', { text: JSON.stringify(view), revision: ++bucket.seq });
+    const back = (await store.read('r1'))!;
+    expect(back.view).toEqual(view);
+    expect(back.pages).toEqual({ keys: [], texts: [] });
+    const slot: StoreSlot = { revision: back.revision, pages: back.pages };
+    await store.write(view, slot);
+    expect(bucket.pageWrites).toBe(2);
+    expect((await store.read('r1'))!.view).toEqual(view);
+  });
+});
+
+describe('run pages', () => {
+  it('a head is told from a whole view, and assembling checks the task count', async () => {
+    const view = run(2);
+    const texts = pageTexts(view.tasks);
+    const doc = JSON.parse(headText(view, ['k0'])) as unknown;
+    expect(isHead(doc)).toBe(true);
+    expect(isHead(view)).toBe(false);
+    expect(await assembleRun(doc, async () => texts[0])).toEqual(view);
+    const short = JSON.parse(headText({ ...view, tasks: [...view.tasks, view.tasks[0]!] }, ['k0'])) as unknown;
+    await expect(assembleRun(short, async () => texts[0])).rejects.toMatchObject({ code: 'E_DECODE', message: expect.stringContaining('hold 2 tasks, its head says 3') });
+  });
+});
