@@ -18,7 +18,8 @@ beforeAll(async () => {
   socket = tmux.name;
   disposables.add(() => tmux.dispose());
   dataDir = join(dir.path, 'node-r');
-  cluster = await startCluster([{ nodeId: 'node-r', tmuxSocket: socket, dataDir }], disposables);
+  // a node TTL of 15 s: a node-agent restarted on a loaded 2-core machine (10 s and more) is still back before it
+  cluster = await startCluster([{ nodeId: 'node-r', tmuxSocket: socket, dataDir }], disposables, { SHOAL_NODE_TTL_MS: '15000' });
 }, 180_000);
 
 afterAll(() => disposables.disposeAll(), 120_000);
