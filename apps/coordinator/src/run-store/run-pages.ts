@@ -29,18 +29,36 @@ export function pageFilter(runId: string): string {
   return `${PAGE_PREFIX}.${runId}.>`;
 }
 
+/** The stored text of one page: a JSON array of its tasks without their waiting reasons. */
+export function pageText(tasks: readonly TaskView[]): string {
+  return JSON.stringify(tasks.map((t) => (t.waitingReason === undefined ? t : { ...t, waitingReason: undefined })));
+}
+
 /**
- * The stored text of each page of a run's tasks: JSON arrays of {@link PAGE_SIZE} tasks without
- * their waiting reasons (recomputed by every placement round and answered from the leader's memory).
+ * The stored text of each page of a run's tasks, {@link PAGE_SIZE} tasks a page, without their
+ * waiting reasons (recomputed by every placement round and answered from the leader's memory).
  */
 export function pageTexts(tasks: readonly TaskView[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < tasks.length; i += PAGE_SIZE) out.push(JSON.stringify(tasks.slice(i, i + PAGE_SIZE), withoutWaitingReason));
+  for (let i = 0; i < tasks.length; i += PAGE_SIZE) out.push(pageText(tasks.slice(i, i + PAGE_SIZE)));
   return out;
 }
 
-function withoutWaitingReason(key: string, value: unknown): unknown {
-  return key === 'waitingReason' ? undefined : value;
+/** Fields of a task view that are not stored: answered from the leader's memory. */
+const UNSTORED: ReadonlySet<string> = new Set(['waitingReason', 'agent']);
+
+/**
+ * True when a task view stores as its earlier shallow copy `was` did: every stored field the same
+ * value (nested fields such as `tmux` or `lostAttempts` are replaced on change, never edited in
+ * place, so they compare by reference). Much cheaper than serialising the task to compare.
+ */
+export function storesAs(task: TaskView, was: TaskView | undefined): boolean {
+  if (!was) return false;
+  const a = task as unknown as Record<string, unknown>;
+  const b = was as unknown as Record<string, unknown>;
+  for (const k in a) if (a[k] !== b[k] && !UNSTORED.has(k)) return false;
+  for (const k in b) if (!(k in a) && b[k] !== undefined && !UNSTORED.has(k)) return false;
+  return true;
 }
 
 /** The stored text of a run's head, naming `pages` (one key per page, in task order). */

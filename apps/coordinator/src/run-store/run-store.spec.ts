@@ -1,7 +1,7 @@
 import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { FakeRunsBucket, timeout } from './fake-runs-bucket.spec-support.js';
-import { PAGE_SIZE, assembleRun, headText, isHead, pageTexts } from './run-pages.js';
+import { PAGE_SIZE, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
 import { RunStore, type StoreSlot, readStoredRun } from './run-store.js';
 
 function run(tasks: number): RunView {
@@ -112,7 +112,7 @@ describe('RunStore', () => {
     bucket.docs.set('run.r1', { text: JSON.stringify(view), revision: ++bucket.seq });
     const back = (await store.read('r1'))!;
     expect(back.view).toEqual(view);
-    expect(back.pages).toEqual({ keys: [], texts: [] });
+    expect(back.pages).toEqual({ keys: [], tasks: [] });
     const slot: StoreSlot = { revision: back.revision, pages: back.pages };
     await store.write(view, slot);
     expect(bucket.pageWrites).toBe(2);
@@ -121,6 +121,35 @@ describe('RunStore', () => {
 });
 
 describe('run pages', () => {
+  it('a task stores as its earlier copy unless a stored field changed: a replaced nested field or a field cleared counts, a waiting reason does not', () => {
+    const t = { id: 't', state: 'running', attempt: 1, nodeId: 'n1', tmux: { socket: 's', session: 'S', window: 'W' } } as TaskView;
+    const copy = { ...t };
+    expect(storesAs(t, copy)).toBe(true);
+    expect(storesAs(t, undefined)).toBe(false);
+    expect(storesAs({ ...t, waitingReason: 'no room' }, copy)).toBe(true);
+    expect(storesAs({ ...t, tmux: { ...t.tmux! } }, copy)).toBe(false);
+    expect(storesAs({ ...t, nodeId: undefined }, copy)).toBe(false);
+    const { nodeId: _n, ...without } = t;
+    expect(storesAs(without as TaskView, copy)).toBe(false);
+    expect(storesAs({ ...t, reason: 'late' }, copy)).toBe(false);
+    expect(storesAs(t, { ...copy, nodeId: undefined })).toBe(false);
+  });
+
+  it('a change made while a write is in flight is written by the next write (the stored copies are taken when the pages are)', async () => {
+    const { bucket, store } = fixture();
+    const view = run(3);
+    const slot: StoreSlot = {};
+    await store.write(view, slot);
+    bucket.delayMs = 20;
+    view.tasks[1]!.state = 'dispatched';
+    const first = store.write(view, slot);
+    view.tasks[1]!.state = 'running'; // after the first write took its pages, before it is stored
+    await first;
+    bucket.delayMs = 0;
+    await store.write(view, slot);
+    expect((await store.read('r1'))!.view.tasks[1]!.state).toBe('running');
+  });
+
   it('a head is told from a whole view, and assembling checks the task count', async () => {
     const view = run(2);
     const texts = pageTexts(view.tasks);

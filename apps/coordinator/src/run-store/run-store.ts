@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { RunView } from '@shoal/protocol';
+import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { casWrite } from '../state-write.js';
-import { assembleRun, headText, isHead, pageKey, pageTexts } from './run-pages.js';
+import { PAGE_SIZE, assembleRun, headText, isHead, pageKey, pageText, storesAs } from './run-pages.js';
 
 /** Per-try timeout of one KV write (the whole write is bounded by `stateWriteDeadlineMs`). */
 const TRY_TIMEOUT_MS = 2000;
@@ -13,19 +13,26 @@ const UNSURE_KEPT = 4;
 export interface StoreSlot {
   /** KV revision of the head `run.<id>` as last written or read; undefined until it exists. */
   revision?: number;
-  /** The pages the stored head names, with the text each holds. */
-  pages?: { keys: string[]; texts: string[] };
+  /** The pages the stored head names, and shallow copies of the tasks as they were stored (by index). */
+  pages?: StoredPages;
   /** Heads of the latest writes that failed in transport: one may have been stored all the same, even later. */
   unsure?: string[];
   /** Pages written for heads that were never confirmed: deleted once a later head is stored. */
   unconfirmed?: string[];
 }
 
+/** The pages a stored head names, and what their tasks were when stored. */
+export interface StoredPages {
+  keys: string[];
+  /** Shallow copies of the tasks as stored, by index: a task that still {@link storesAs} its copy needs no write. */
+  tasks: TaskView[];
+}
+
 /** A stored run with the revision of its head and the pages it names. */
 export interface StoredRun {
   view: RunView;
   revision: number;
-  pages: { keys: string[]; texts: string[] };
+  pages: StoredPages;
 }
 
 /**
@@ -51,29 +58,37 @@ export class RunStore {
    */
   async write(view: RunView, slot: StoreSlot): Promise<void> {
     const runId = view.id;
-    const texts = pageTexts(view.tasks);
+    const { tasks } = view;
+    const was = slot.pages;
     const keys: string[] = [];
-    const fresh: number[] = [];
-    texts.forEach((text, i) => {
-      if (slot.pages?.texts[i] === text) {
-        keys.push(slot.pages.keys[i]!);
-      } else {
-        keys.push(pageKey(runId, i, this.writer, ++this.written));
-        fresh.push(i);
+    const fresh: Array<{ key: string; text: string }> = [];
+    const copies: TaskView[] = new Array<TaskView>(tasks.length);
+    for (let start = 0, page = 0; start < tasks.length; start += PAGE_SIZE, page++) {
+      const end = Math.min(start + PAGE_SIZE, tasks.length);
+      let same = was !== undefined && page < was.keys.length;
+      for (let i = start; same && i < end; i++) same = storesAs(tasks[i]!, was!.tasks[i]);
+      if (same && Math.min(start + PAGE_SIZE, was!.tasks.length) === end) {
+        keys.push(was!.keys[page]!);
+        for (let i = start; i < end; i++) copies[i] = was!.tasks[i]!;
+        continue;
       }
-    });
+      const key = pageKey(runId, page, this.writer, ++this.written);
+      keys.push(key);
+      fresh.push({ key, text: pageText(tasks.slice(start, end)) });
+      for (let i = start; i < end; i++) copies[i] = { ...tasks[i]! };
+    }
     const head = headText(view, keys);
     try {
-      await Promise.all(fresh.map((i) => this.put(keys[i]!, texts[i]!, `page ${i} of run ${runId}`)));
+      await Promise.all(fresh.map((p) => this.put(p.key, p.text, `a page of run ${runId}`)));
       slot.revision = await this.writeHead(runId, head, slot);
     } catch (e) {
       if ((e as { code?: string }).code !== 'E_CONFLICT') slot.unsure = [...(slot.unsure ?? []).filter((h) => h !== head), head].slice(-UNSURE_KEPT);
-      slot.unconfirmed = [...(slot.unconfirmed ?? []), ...fresh.map((i) => keys[i]!)];
+      slot.unconfirmed = [...(slot.unconfirmed ?? []), ...fresh.map((p) => p.key)];
       throw e;
     }
     const named = new Set(keys);
     const gone = [...(slot.unconfirmed ?? []), ...(slot.pages?.keys ?? [])].filter((k) => !named.has(k));
-    slot.pages = { keys, texts };
+    slot.pages = { keys, tasks: copies };
     slot.unsure = slot.unconfirmed = undefined;
     this.deletePages(gone);
   }
@@ -83,14 +98,9 @@ export class RunStore {
     const head = await this.nats.getRunText(`run.${runId}`);
     if (!head) return undefined;
     const doc = JSON.parse(head.text) as unknown;
-    const texts = new Map<string, string>();
-    const view = await assembleRun(doc, async (k) => {
-      const text = (await this.nats.getRunText(k))?.text;
-      if (text !== undefined) texts.set(k, text);
-      return text;
-    });
+    const view = await assembleRun(doc, async (k) => (await this.nats.getRunText(k))?.text);
     const keys = isHead(doc) ? doc.pages : [];
-    return { view, revision: head.revision, pages: { keys, texts: keys.map((k) => texts.get(k)!) } };
+    return { view, revision: head.revision, pages: { keys, tasks: keys.length ? view.tasks.map((t) => ({ ...t })) : [] } };
   }
 
   /**
