@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { open, stat } from 'node:fs/promises';
 import { DEFAULT_PANE_SIZE, type PaneSize, TerminalRenderer, renderTerminal } from '@shoal/runtime';
 import { type RotationPolicy, rotateIfNeeded } from './logs/log-rotation.js';
@@ -12,6 +13,31 @@ export async function readTail(path: string, chars = 4096, size: PaneSize = DEFA
   const bytes = await readLogEnd(path, Math.max(64 * 1024, chars * 16));
   if (bytes.length === 0) return '';
   return (await renderTerminal(bytes, size)).slice(-chars);
+}
+
+/** The longest the log is waited for to catch up with its pane's last line at exit. */
+const CATCH_UP_MS = 2000;
+
+/**
+ * The log's tail once it holds the pane's last line: at exit, tmux hands the pane's last output to
+ * pipe-pane's `cat`, which a loaded host may not have run yet, so a tail read at once could miss the
+ * output's end (or all of it). `screen` is the dead pane's text (`capture-pane`); its last line
+ * other than tmux's "Pane is dead" is looked for in the rendered tail, whitespace ignored (wrapping
+ * differs), every 25 ms for at most 2 s; without a screen the tail is read once.
+ */
+export async function readFinalTail(path: string, screen: string | undefined, chars = 4096, now: () => number = Date.now): Promise<string> {
+  const last = screen
+    ?.split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('Pane is dead'))
+    .at(-1)
+    ?.replace(/\s+/g, '')
+    .slice(-40);
+  const deadline = now() + CATCH_UP_MS;
+  for (;;) {
+    const tail = await readTail(path, chars);
+    if (!last || tail.replace(/\s+/g, '').includes(last) || now() >= deadline) return tail;
+    await sleep(25);
+  }
 }
 
 /** While output keeps coming (a spinner), the changed screen is still shown this often. */

@@ -2,7 +2,7 @@ import { type Span, SpanStatusCode } from '@opentelemetry/api';
 import { PROTOCOL_VERSION, type TaskDispatched, type TaskFinished, type TaskOutcome, teamSession, taskKey } from '@shoal/protocol';
 import type { GovernedTask, Verdict } from './governor/index.js';
 import type { RotationPolicy } from './logs/index.js';
-import { LogFollower, readTail } from './log-follower.js';
+import { LogFollower, readFinalTail } from './log-follower.js';
 import type { NewWindowOptions, NewWindowResult, PaneExit, TmuxDriver } from './tmux/index.js';
 import type { WindowKeeper } from './window-keeper.js';
 
@@ -183,7 +183,7 @@ export class TaskAttempt {
       reason,
       startedAt: this.startedAt,
       finishedAt: this.deps.now(),
-      outputTail: (await readTail(this.logFile, 4096)).slice(-4096),
+      outputTail: (await readFinalTail(this.logFile, await this.deps.tmux.capturePane(this.paneId!).catch(() => undefined), 4096, this.deps.now)).slice(-4096),
     };
   }
 

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, waitFor } from '@shoal/testing';
-import { LogFollower, readTail } from '../log-follower.js';
+import { LogFollower, readFinalTail, readTail } from '../log-follower.js';
 import { cleanStart, readLogEnd } from './log-tail.js';
 import { readLogTail } from './log-rotation.js';
 
@@ -13,6 +13,41 @@ describe('task log tails and the live stream, rendered', () => {
     expect(cleanStart(Buffer.from('2;3Hrest\u001b[1mbold'))).toBe(8);
     expect(cleanStart(Buffer.from('partial line\nnext'))).toBe(13);
     expect(cleanStart(Buffer.from('no clean point'))).toBe(0);
+  });
+
+  it('the final tail waits for the log to catch up with the dead pane\'s last line (pipe-pane\'s cat may lag at exit)', async () => {
+    const dir = tempDir();
+    try {
+      const log = join(dir.path, 'late.log');
+      writeFileSync(log, 'first line\r\n');
+      const screen = 'first line\nslow   done\n\nPane is dead (status 0, Sun Nov 29 15:00:00 2026)';
+      let reads = 0;
+      const clock = () => {
+        if (++reads === 3) appendFileSync(log, 'slow done\r\n'); // the late writer, on the third look
+        return 0;
+      };
+      const tail = await readFinalTail(log, screen, 4096, clock);
+      expect(tail).toContain('slow done');
+      expect(reads).toBeGreaterThanOrEqual(3);
+    } finally {
+      await dir.dispose();
+    }
+  });
+
+  it('the final tail is read once without a screen, and given up on at the deadline when the line never comes', async () => {
+    const dir = tempDir();
+    try {
+      const log = join(dir.path, 'never.log');
+      writeFileSync(log, 'only this\r\n');
+      expect(await readFinalTail(log, undefined)).toContain('only this');
+      expect(await readFinalTail(log, 'Pane is dead (status 1, Sun Nov 29 15:00:00 2026)')).toContain('only this');
+      let t = 0;
+      const clock = () => (t += 1500); // the 2 s deadline passes on the second look
+      expect(await readFinalTail(log, 'never written', 4096, clock)).toContain('only this');
+      expect(t).toBeLessThanOrEqual(4500);
+    } finally {
+      await dir.dispose();
+    }
   });
 
   it('readLogTail gives the bytes as recorded, readTail the text a person reads', async () => {
