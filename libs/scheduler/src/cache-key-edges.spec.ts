@@ -27,14 +27,17 @@ describe('cacheKey: refusals', () => {
 });
 
 describe('decideCache at the TTL edge', () => {
-  const key = cacheKey({ command: ['make'] });
+  // the key is made inside each test: a call at describe time would make Stryker treat mutants as static
+  const makeKey = () => cacheKey({ command: ['make'] });
 
   it('a result exactly as old as the TTL is still a hit; one millisecond older is not', () => {
+    const key = makeKey();
     expect(decideCache(key, { key, storedAt: 0 }, 120_000, 120_000)).toEqual({ hit: true, reason: `cache hit: result stored 120 s ago (key ${key.slice(0, 12)})` });
     expect(decideCache(key, { key, storedAt: 0 }, 120_001, 120_000).hit).toBe(false);
   });
 
   it('says why an absent result misses', () => {
+    const key = makeKey();
     expect(decideCache(key, undefined, 0, 1)).toEqual({ hit: false, reason: 'cache miss: no stored result' });
   });
 });

@@ -60,7 +60,8 @@ describe('NodeTable: the ledger of a round', () => {
 });
 
 describe('NodeTable: labels', () => {
-  const t = new NodeTable(
+  // built inside each test: a table built at describe time would make Stryker treat its mutants as static
+  const table = () => new NodeTable(
     [
       nodeView('a', { labels: { agent: 'codex', repo: 'web' } }),
       nodeView('b', { labels: { agent: 'codex' } }),
@@ -71,6 +72,7 @@ describe('NodeTable: labels', () => {
   );
 
   it('matching: every required pair, none of the avoided ones; no selector is every node', () => {
+    const t = table();
     expect(t.matching(['agent=codex', 'repo=web'], [])).toEqual([0]);
     expect(t.matching(['repo=web', 'agent=codex'], [])).toEqual([0]);
     expect(t.matching(['agent=codex'], ['zone=x'])).toEqual([0, 1]);
@@ -80,6 +82,7 @@ describe('NodeTable: labels', () => {
   });
 
   it('withLabel lists the nodes carrying a pair', () => {
+    const t = table();
     expect(t.withLabel('agent=codex')).toEqual([0, 1, 3]);
     expect(t.withLabel('agent=none')).toEqual([]);
   });
@@ -193,6 +196,28 @@ describe('LoadIndex', () => {
     expect([idx.has(3), idx.has(0)]).toEqual([true, false]);
     idx.put(1, 0.3);
     expect(members(idx)).toEqual([3, 1]);
+  });
+
+  it('keeps the links right when node 0 comes first and a node after it is removed', () => {
+    const idx = new LoadIndex(3);
+    for (const i of [0, 1, 2]) idx.put(i, 0.2);
+    expect(members(idx)).toEqual([0, 1, 2]);
+    idx.remove(1);
+    expect(members(idx)).toEqual([0, 2]);
+    idx.remove(2);
+    idx.put(1, 0.2);
+    expect(members(idx)).toEqual([0, 1]);
+  });
+
+  it('keeps the links right when node 0 follows a removed node, then is removed itself', () => {
+    const idx = new LoadIndex(3);
+    idx.put(1, 0.2);
+    idx.put(0, 0.2);
+    idx.remove(1);
+    idx.remove(0);
+    expect(members(idx)).toEqual([]);
+    idx.put(2, 0.2);
+    expect(members(idx)).toEqual([2]);
   });
 
   it('find stops at the first member visit accepts and tolerates the visitor removing it', () => {
