@@ -8,7 +8,7 @@ import { context } from '@opentelemetry/api';
 import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
 import { Metrics } from '../../apps/coordinator/src/metrics.js';
 import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
-import { PAGE_SIZE } from '../../apps/coordinator/src/run-store/run-pages.js';
+import { OVERLAY_MAX, PAGE_SIZE } from '../../apps/coordinator/src/run-store/run-pages.js';
 import { type ActiveRun, RunTable } from '../../apps/coordinator/src/run-table.js';
 import { SecurityContext } from '../../apps/coordinator/src/security/security-context.js';
 
@@ -130,7 +130,7 @@ describe('run writes on real JetStream KV', () => {
 });
 
 describe('runs stored as a head and pages of tasks (real JetStream KV)', () => {
-  it('a change of one task stores one page and the head; the replaced page is purged without a delete marker; a second coordinator reads the run whole', async () => {
+  it('a change of one task is a write of the head alone; past the overlay its pages are written and the replaced ones purged without a delete marker; a second coordinator reads the run whole', async () => {
     const nats = cleanup.use(await startNats({ mode: 'local' }));
     const a = await coordinatorParts(nats.url);
     const run = activeRun('r-pages');
@@ -138,15 +138,20 @@ describe('runs stored as a head and pages of tasks (real JetStream KV)', () => {
     await a.table.create(run);
     const jsm = await jetstreamManager(await client(nats.url));
     const stream = `KV_${a.gateway.topo.runsBucket}`;
-    const messages = async () => (await jsm.streams.info(stream)).state.messages;
-    expect(await messages()).toBe(1 + Math.ceil(300 / PAGE_SIZE)); // the head and its pages
-    const bytesBefore = (await jsm.streams.info(stream)).state.bytes;
+    const state = async () => (await jsm.streams.info(stream)).state;
+    const pages = Math.ceil(300 / PAGE_SIZE);
+    expect((await state()).messages).toBe(1 + pages); // the head and its pages
+    const first = await state();
     run.view.tasks[250]!.state = 'dispatched';
     run.view.tasks[250]!.nodeId = 'n1';
     await a.table.persist('r-pages');
-    // the replaced page is purged after the head is stored (best effort, not awaited by persist)
-    await waitFor(async () => (await messages()) === 1 + Math.ceil(300 / PAGE_SIZE), { what: 'the replaced page purged, no marker left', timeoutMs: 10_000 });
-    expect((await jsm.streams.info(stream)).state.bytes).toBeLessThan(bytesBefore * 1.1);
+    const second = await state();
+    expect(second.last_seq - first.last_seq).toBe(1); // one message: the head
+    expect(second.messages).toBe(1 + pages);
+    for (let i = 0; i < OVERLAY_MAX; i++) run.view.tasks[i]!.state = 'running';
+    await a.table.persist('r-pages');
+    expect((await state()).last_seq - second.last_seq).toBe(3); // pages 0 and 3 (task 250), then the head
+    await waitFor(async () => (await state()).messages === 1 + pages, { what: 'the replaced pages purged, no marker left', timeoutMs: 10_000 });
     const b = await coordinatorParts(nats.url, { SHOAL_NS: a.config.namespace });
     const back = await b.table.readStored('r-pages');
     expect(back?.revision).toBe(a.table.revision('r-pages'));

@@ -75,8 +75,10 @@ class FakeNats {
   stored(runId: string): RunView | undefined {
     const d = this.docs.get(`run.${runId}`);
     if (!d) return undefined;
-    const head = JSON.parse(d.text) as { pages: string[] };
-    return { ...head, tasks: head.pages.flatMap((k) => JSON.parse(this.docs.get(k)!.text) as RunView['tasks']) } as unknown as RunView;
+    const head = JSON.parse(d.text) as { pages: string[]; overlay: Array<[number, RunView['tasks'][number]]> };
+    const tasks = head.pages.flatMap((k) => JSON.parse(this.docs.get(k)!.text) as RunView['tasks']);
+    for (const [i, t] of head.overlay) tasks[i] = t;
+    return { ...head, tasks } as unknown as RunView;
   }
 }
 

@@ -223,7 +223,7 @@ describe('RunTable: placed attempts (committed budgets, attempts per node)', () 
     table.remove('r1');
     expect(table.committed().size).toBe(0);
     expect(ids(table.placedOn('n1'))).toEqual([]);
-    table.add(run, { revision: 2, pages: { keys: [], tasks: [] } });
+    table.add(run, { revision: 2, pages: { keys: [], tasks: [], overlay: [] } });
     expect(ids(table.placedOn('n1'))).toEqual(['t1']);
   });
 });

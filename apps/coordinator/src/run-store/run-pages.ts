@@ -3,17 +3,24 @@ import { DecodeError, type RunView, type TaskView } from '@shoal/protocol';
 /** Tasks per stored page: a change rewrites the page of each changed task, not the whole run. */
 export const PAGE_SIZE = 64;
 
+/** At most this many tasks ride in a head's overlay; more, and their pages are written again. */
+export const OVERLAY_MAX = 64;
+
 /**
- * The head of a stored run, `run.<id>` in the runs bucket: the run without its tasks, and the keys
- * of the pages that hold them, in order. Every write of a run is a compare-and-swap on its head
- * (the fencing point: a head another writer changed is never overwritten); pages are written first,
- * each under a key never used before, so a head always names pages that are complete.
+ * The head of a stored run, `run.<id>` in the runs bucket: the run without its tasks, the keys of
+ * the pages that hold them, in order, and an overlay of the tasks that changed since their page
+ * was written. Every write of a run is a compare-and-swap on its head (the fencing point: a head
+ * another writer changed is never overwritten): most writes are the head alone (the changed tasks
+ * join the overlay); once the overlay would pass {@link OVERLAY_MAX} tasks, the pages of its tasks
+ * are written first, each under a key never used before, so a head always names complete pages.
  */
 export type StoredRunHead = Omit<RunView, 'tasks'> & {
   /** Format version: 2 (version 1, the whole view in one document, is still read). */
   v: 2;
   taskCount: number;
   pages: string[];
+  /** Tasks newer than their page, by index in the run: `[index, task]`. */
+  overlay: Array<[number, TaskView]>;
 };
 
 /** Key prefix of task pages; outside `run.>` so listing runs never lists pages. */
@@ -24,14 +31,14 @@ export function pageKey(runId: string, index: number, writer: string, n: number)
   return `${PAGE_PREFIX}.${runId}.${index}.${writer}-${n}`;
 }
 
-/** Filter that lists every page of a run (current and unreferenced). */
-export function pageFilter(runId: string): string {
-  return `${PAGE_PREFIX}.${runId}.>`;
+/** A task as stored: without its waiting reason (the task itself when it has none). */
+function stored(t: TaskView): TaskView {
+  return t.waitingReason === undefined ? t : { ...t, waitingReason: undefined };
 }
 
 /** The stored text of one page: a JSON array of its tasks without their waiting reasons. */
 export function pageText(tasks: readonly TaskView[]): string {
-  return JSON.stringify(tasks.map((t) => (t.waitingReason === undefined ? t : { ...t, waitingReason: undefined })));
+  return JSON.stringify(tasks.map(stored));
 }
 
 /**
@@ -61,10 +68,13 @@ export function storesAs(task: TaskView, was: TaskView | undefined): boolean {
   return true;
 }
 
-/** The stored text of a run's head, naming `pages` (one key per page, in task order). */
-export function headText(view: RunView, pages: readonly string[]): string {
+/**
+ * The stored text of a run's head, naming `pages` (one key per page, in task order) and carrying
+ * the tasks at `overlay` (indices into the run's tasks) as they are now.
+ */
+export function headText(view: RunView, pages: readonly string[], overlay: readonly number[] = []): string {
   const { tasks, ...run } = view;
-  const head: StoredRunHead = { ...run, v: 2, taskCount: tasks.length, pages: [...pages] };
+  const head: StoredRunHead = { ...run, v: 2, taskCount: tasks.length, pages: [...pages], overlay: overlay.map((i) => [i, stored(tasks[i]!)]) };
   return JSON.stringify(head);
 }
 
@@ -75,12 +85,13 @@ export function isHead(doc: unknown): doc is StoredRunHead {
 
 /**
  * The run view a stored document describes: a whole view (format 1) as it is; a head (format 2)
- * with its pages read through `readPage` (in parallel) and its tasks put back in order. A page
+ * with its pages read through `readPage` (in parallel), its tasks put back in order and its
+ * overlay's tasks over them. A page
  * missing, or pages that do not hold the head's task count, is a DecodeError.
  */
 export async function assembleRun(doc: unknown, readPage: (key: string) => Promise<string | undefined>): Promise<RunView> {
   if (!isHead(doc)) return doc as RunView;
-  const { v: _v, taskCount, pages, ...run } = doc;
+  const { v: _v, taskCount, pages, overlay = [], ...run } = doc;
   const texts = await Promise.all(pages.map(readPage));
   const tasks: TaskView[] = [];
   texts.forEach((text, i) => {
@@ -88,5 +99,9 @@ export async function assembleRun(doc: unknown, readPage: (key: string) => Promi
     tasks.push(...(JSON.parse(text) as TaskView[]));
   });
   if (tasks.length !== taskCount) throw new DecodeError(`run ${run.id}: its pages hold ${tasks.length} tasks, its head says ${taskCount}`);
+  for (const [i, t] of overlay) {
+    if (!(i >= 0 && i < tasks.length)) throw new DecodeError(`run ${run.id}: its head's overlay names task ${i} of ${tasks.length}`);
+    tasks[i] = t;
+  }
   return { ...run, tasks };
 }

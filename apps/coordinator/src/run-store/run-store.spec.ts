@@ -1,7 +1,7 @@
 import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { FakeRunsBucket, timeout } from './fake-runs-bucket.spec-support.js';
-import { PAGE_SIZE, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
+import { OVERLAY_MAX, PAGE_SIZE, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
 import { RunStore, type StoreSlot, readStoredRun } from './run-store.js';
 
 function run(tasks: number): RunView {
@@ -15,7 +15,7 @@ function fixture(deadlineMs = 300) {
 }
 
 const pageKeys = (b: FakeRunsBucket) => [...b.docs.keys()].filter((k) => k.startsWith('page.'));
-const head = (b: FakeRunsBucket) => JSON.parse(b.docs.get('run.r1')!.text) as { pages: string[]; taskCount: number; tasks?: unknown };
+const head = (b: FakeRunsBucket) => JSON.parse(b.docs.get('run.r1')!.text) as { pages: string[]; taskCount: number; tasks?: unknown; overlay: unknown[] };
 
 describe('RunStore', () => {
   it('stores a run as a head naming pages of PAGE_SIZE tasks, and reads it back whole', async () => {
@@ -33,7 +33,7 @@ describe('RunStore', () => {
     expect(await readStoredRun(bucket as unknown as NatsGateway, 'nope')).toBeUndefined();
   });
 
-  it('a change of one task writes its page and the head only; the page it replaces is deleted', async () => {
+  it('a change of one task rides in the head\'s overlay (no page written); past OVERLAY_MAX changed tasks their pages are written, the overlay empties and the replaced pages are deleted', async () => {
     const { bucket, store } = fixture();
     const view = run(PAGE_SIZE * 4);
     const slot: StoreSlot = {};
@@ -42,12 +42,18 @@ describe('RunStore', () => {
     const writes = bucket.pageWrites;
     view.tasks[PAGE_SIZE * 2 + 3]!.state = 'dispatched';
     await store.write(view, slot);
-    expect(bucket.pageWrites - writes).toBe(1);
-    const second = head(bucket).pages;
-    expect(second.filter((k, i) => k !== first[i])).toEqual([second[2]]);
-    expect(bucket.docs.has(first[2]!)).toBe(false);
-    expect(pageKeys(bucket)).toHaveLength(4);
+    expect(bucket.pageWrites).toBe(writes);
+    expect(head(bucket)).toMatchObject({ pages: first, overlay: [[PAGE_SIZE * 2 + 3, expect.objectContaining({ state: 'dispatched' })]] });
     expect((await store.read('r1'))!.view.tasks[PAGE_SIZE * 2 + 3]!.state).toBe('dispatched');
+    for (let i = 0; i < OVERLAY_MAX; i++) view.tasks[PAGE_SIZE - 10 + i]!.state = 'running'; // pages 0 and 1, plus the earlier change on page 2
+    await store.write(view, slot);
+    expect(bucket.pageWrites - writes).toBe(3);
+    const second = head(bucket).pages;
+    expect(second.map((k, i) => k !== first[i])).toEqual([true, true, true, false]);
+    expect(head(bucket)).toMatchObject({ overlay: [] });
+    expect(first.slice(0, 3).filter((k) => bucket.docs.has(k))).toEqual([]);
+    expect(pageKeys(bucket).sort()).toEqual([...second].sort());
+    expect((await store.read('r1'))!.view).toEqual(view);
   });
 
   it('a write that changes nothing in the tasks writes the head only', async () => {
@@ -64,19 +70,19 @@ describe('RunStore', () => {
 
   it('pages of a write whose head was not stored are kept (that head may still land), and deleted once a later head is stored', async () => {
     const { bucket, store } = fixture(100);
-    const view = run(3);
+    const view = run(PAGE_SIZE * 2);
     const slot: StoreSlot = {};
     await store.write(view, slot);
-    view.tasks[0]!.state = 'dispatched';
+    for (let i = 0; i <= OVERLAY_MAX; i++) view.tasks[i]!.state = 'dispatched'; // too many for the overlay: pages 0 and 1 are written
     bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
     await expect(store.write(view, slot)).rejects.toMatchObject({ code: 'E_TRANSPORT' });
     const inDoubt = slot.unconfirmed!;
-    expect(inDoubt).toHaveLength(1);
-    expect(bucket.docs.has(inDoubt[0]!)).toBe(true);
+    expect(inDoubt).toHaveLength(2);
+    expect(inDoubt.every((k) => bucket.docs.has(k))).toBe(true);
     bucket.script = [];
-    view.tasks[1]!.state = 'dispatched';
+    view.tasks[PAGE_SIZE + 5]!.state = 'running';
     await store.write(view, slot);
-    expect(bucket.docs.has(inDoubt[0]!)).toBe(false);
+    expect(inDoubt.filter((k) => bucket.docs.has(k))).toEqual([]);
     expect(pageKeys(bucket)).toEqual(head(bucket).pages);
     expect(slot.unconfirmed).toBeUndefined();
   });
@@ -98,6 +104,12 @@ describe('RunStore', () => {
     expect((await store.read('r1'))!.view.tasks.map((t) => t.state)).toEqual(['dispatched', 'queued', 'running']);
   });
 
+  it('a head whose overlay names a task the run does not have is a DecodeError', async () => {
+    const view = run(2);
+    const doc = { ...(JSON.parse(headText(view, ['k0'])) as object), overlay: [[5, view.tasks[0]]] };
+    await expect(assembleRun(doc, async () => pageTexts(view.tasks)[0])).rejects.toMatchObject({ code: 'E_DECODE', message: expect.stringContaining('overlay names task 5 of 2') });
+  });
+
   it('a head that names a missing page is a DecodeError that names the page', async () => {
     const { bucket, store } = fixture();
     await store.write(run(3), {});
@@ -112,7 +124,7 @@ describe('RunStore', () => {
     bucket.docs.set('run.r1', { text: JSON.stringify(view), revision: ++bucket.seq });
     const back = (await store.read('r1'))!;
     expect(back.view).toEqual(view);
-    expect(back.pages).toEqual({ keys: [], tasks: [] });
+    expect(back.pages).toEqual({ keys: [], tasks: [], overlay: [] });
     const slot: StoreSlot = { revision: back.revision, pages: back.pages };
     await store.write(view, slot);
     expect(bucket.pageWrites).toBe(2);

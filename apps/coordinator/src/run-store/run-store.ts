@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { casWrite } from '../state-write.js';
-import { PAGE_SIZE, assembleRun, headText, isHead, pageKey, pageText, storesAs } from './run-pages.js';
+import { OVERLAY_MAX, PAGE_SIZE, assembleRun, headText, isHead, pageKey, pageText, storesAs } from './run-pages.js';
 
 /** Per-try timeout of one KV write (the whole write is bounded by `stateWriteDeadlineMs`). */
 const TRY_TIMEOUT_MS = 2000;
@@ -21,11 +21,13 @@ export interface StoreSlot {
   unconfirmed?: string[];
 }
 
-/** The pages a stored head names, and what their tasks were when stored. */
+/** The pages a stored head names, its overlay, and what the tasks were when stored. */
 export interface StoredPages {
   keys: string[];
-  /** Shallow copies of the tasks as stored, by index: a task that still {@link storesAs} its copy needs no write. */
+  /** Shallow copies of the tasks as stored (pages and overlay), by index: a task that still {@link storesAs} its copy needs no write. */
   tasks: TaskView[];
+  /** Indices of the tasks the stored head's overlay carries (newer than their page). */
+  overlay: number[];
 }
 
 /** A stored run with the revision of its head and the pages it names. */
@@ -37,9 +39,10 @@ export interface StoredRun {
 
 /**
  * Reads and writes runs in the runs bucket as a head (`run.<id>`, compare-and-swap, the fencing
- * point) and pages of tasks (`page.<id>.<n>.<writer>-<k>`, each key written once). A write stores
- * only the pages whose text changed, then the head that names them; a change of one task writes
- * one page of {@link PAGE_SIZE} tasks and a head of a few hundred bytes, whatever the run's size.
+ * point) and pages of tasks (`page.<id>.<n>.<writer>-<k>`, each key written once), see
+ * {@link StoredRunHead}. Most writes are one small head: the changed tasks ride in its overlay;
+ * every {@link OVERLAY_MAX} or so changed tasks, their pages are written first. The cost of a write
+ * follows the change, not the run's size.
  */
 export class RunStore {
   /** Random per coordinator: two writers never write the same page key. */
@@ -58,26 +61,8 @@ export class RunStore {
    */
   async write(view: RunView, slot: StoreSlot): Promise<void> {
     const runId = view.id;
-    const { tasks } = view;
-    const was = slot.pages;
-    const keys: string[] = [];
-    const fresh: Array<{ key: string; text: string }> = [];
-    const copies: TaskView[] = new Array<TaskView>(tasks.length);
-    for (let start = 0, page = 0; start < tasks.length; start += PAGE_SIZE, page++) {
-      const end = Math.min(start + PAGE_SIZE, tasks.length);
-      let same = was !== undefined && page < was.keys.length;
-      for (let i = start; same && i < end; i++) same = storesAs(tasks[i]!, was!.tasks[i]);
-      if (same && Math.min(start + PAGE_SIZE, was!.tasks.length) === end) {
-        keys.push(was!.keys[page]!);
-        for (let i = start; i < end; i++) copies[i] = was!.tasks[i]!;
-        continue;
-      }
-      const key = pageKey(runId, page, this.writer, ++this.written);
-      keys.push(key);
-      fresh.push({ key, text: pageText(tasks.slice(start, end)) });
-      for (let i = start; i < end; i++) copies[i] = { ...tasks[i]! };
-    }
-    const head = headText(view, keys);
+    const { keys, fresh, overlay, copies } = this.plan(view, slot.pages);
+    const head = headText(view, keys, overlay);
     try {
       await Promise.all(fresh.map((p) => this.put(p.key, p.text, `a page of run ${runId}`)));
       slot.revision = await this.writeHead(runId, head, slot);
@@ -88,9 +73,44 @@ export class RunStore {
     }
     const named = new Set(keys);
     const gone = [...(slot.unconfirmed ?? []), ...(slot.pages?.keys ?? [])].filter((k) => !named.has(k));
-    slot.pages = { keys, tasks: copies };
+    slot.pages = { keys, tasks: copies, overlay };
     slot.unsure = slot.unconfirmed = undefined;
     this.deletePages(gone);
+  }
+
+  /**
+   * What a write of `view` stores, given what is stored (`was`): the tasks that changed since
+   * (compared with their stored copies) join the head's overlay; once it would pass
+   * {@link OVERLAY_MAX}, the pages of its tasks are written again (`fresh`) and it empties. A run
+   * stored without pages (its first write, or format 1) gets all its pages. `copies` are taken now:
+   * a change made while the write is in flight is seen by the next one.
+   */
+  private plan(view: RunView, was: StoredPages | undefined): { keys: string[]; fresh: Array<{ key: string; text: string }>; overlay: number[]; copies: TaskView[] } {
+    const { tasks } = view;
+    const pageCount = Math.ceil(tasks.length / PAGE_SIZE);
+    const paged = was !== undefined && was.tasks.length === tasks.length && was.keys.length === pageCount;
+    const copies = paged ? [...was.tasks] : new Array<TaskView>(tasks.length);
+    const changed = new Set(paged ? was.overlay : []);
+    for (let i = 0; i < tasks.length; i++) {
+      if (paged && storesAs(tasks[i]!, was.tasks[i])) continue;
+      changed.add(i);
+      copies[i] = { ...tasks[i]! };
+    }
+    const overlay = [...changed].sort((x, y) => x - y);
+    if (paged && overlay.length <= OVERLAY_MAX) return { keys: was.keys, fresh: [], overlay, copies };
+    const stale = new Set(overlay.map((i) => Math.floor(i / PAGE_SIZE)));
+    const keys: string[] = [];
+    const fresh: Array<{ key: string; text: string }> = [];
+    for (let page = 0; page < pageCount; page++) {
+      if (paged && !stale.has(page)) {
+        keys.push(was.keys[page]!);
+        continue;
+      }
+      const key = pageKey(view.id, page, this.writer, ++this.written);
+      keys.push(key);
+      fresh.push({ key, text: pageText(tasks.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)) });
+    }
+    return { keys, fresh, overlay: [], copies };
   }
 
   /** A run as stored (either format), with its head's revision; undefined when there is none. */
@@ -100,7 +120,8 @@ export class RunStore {
     const doc = JSON.parse(head.text) as unknown;
     const view = await assembleRun(doc, async (k) => (await this.nats.getRunText(k))?.text);
     const keys = isHead(doc) ? doc.pages : [];
-    return { view, revision: head.revision, pages: { keys, tasks: keys.length ? view.tasks.map((t) => ({ ...t })) : [] } };
+    const overlay = isHead(doc) ? (doc.overlay ?? []).map(([i]) => i) : [];
+    return { view, revision: head.revision, pages: { keys, tasks: keys.length ? view.tasks.map((t) => ({ ...t })) : [], overlay } };
   }
 
   /**
