@@ -2,7 +2,11 @@ import type { PhaseState, RunState, TaskState } from './lifecycle.js';
 import type { TaskOutcome } from './messages.js';
 import type { AgentStateName, AgentStatus } from './observe.js';
 
-/** What the API returns for a task, and what the coordinator keeps in KV. */
+/**
+ * What the API returns for a task, and what the coordinator keeps in KV. Nested fields (`tmux`,
+ * `lostAttempts`) are replaced when they change, never edited in place: the coordinator's store
+ * finds changed tasks by comparing fields by reference.
+ */
 export interface TaskView {
   id: string;
   phaseId: string;
