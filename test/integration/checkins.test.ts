@@ -48,7 +48,7 @@ describe('check-ins to a fake interactive agent (real tmux)', () => {
       tmux: driver,
       paneId,
       preset: PRESETS.shell,
-      intervalMs: 40,
+      intervalMs: 300, // also the reply's deadline (min of replyTimeoutMs and the interval): 40 ms missed replies on a loaded machine
       prompt: PROMPT,
       pollMs: 25,
       settleMs: 120,
