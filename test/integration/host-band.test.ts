@@ -76,9 +76,10 @@ describe('host CPU band (real governor, real busy processes)', () => {
     console.info(
       `${governor.kind}: before high ${highBefore!.toFixed(1)}% low ${lowBefore!.toFixed(1)}%; low throttled to 5%: high ${highThrottled!.toFixed(1)}% low ${lowThrottled!.toFixed(1)}%`,
     );
-    expect(lowBefore!).toBeGreaterThan(20);
-    expect(lowThrottled!).toBeLessThanOrEqual(10);
-    expect(highThrottled!).toBeGreaterThan(20);
+    // shares, not absolutes alone: on a loaded CI box the two busy tasks got 13% each before the throttle
+    expect(lowBefore!).toBeGreaterThan(8);
+    expect(lowThrottled!).toBeLessThanOrEqual(Math.min(10, lowBefore! * 0.75));
+    expect(highThrottled!).toBeGreaterThan(8);
     expect(highThrottled!).toBeGreaterThan(lowThrottled! * 2);
     expect(logs.some((l) => l.includes('throttled band.low to 5%'))).toBe(true);
 
@@ -89,7 +90,7 @@ describe('host CPU band (real governor, real busy processes)', () => {
     await sleep(300);
     const [, lowRestored] = await measure([high.pid, low.pid], 2000);
     console.info(`${governor.kind}: low restored to 60%: ${lowRestored!.toFixed(1)}%`);
-    expect(lowRestored!).toBeGreaterThan(20);
+    expect(lowRestored!).toBeGreaterThan(Math.max(8, lowThrottled! * 1.5));
     expect(logs.some((l) => l.includes('restored band.low to 60%'))).toBe(true);
   }, 60_000);
 });
