@@ -51,20 +51,45 @@ export function pageTexts(tasks: readonly TaskView[]): string[] {
   return out;
 }
 
-/** Fields of a task view that are not stored: answered from the leader's memory. */
-const UNSTORED: ReadonlySet<string> = new Set(['waitingReason', 'agent']);
+/**
+ * Every field of a task view, and whether it is stored (waiting reasons and live agent states are
+ * answered from the leader's memory). Typed as a record of every key: a field added to
+ * {@link TaskView} must be added here, or this does not compile.
+ */
+const TASK_FIELDS: Record<keyof TaskView, boolean> = {
+  id: true,
+  phaseId: true,
+  team: true,
+  role: true,
+  state: true,
+  attempt: true,
+  maxAttempts: true,
+  nodeId: true,
+  queuedAt: true,
+  dispatchedAt: true,
+  startedAt: true,
+  finishedAt: true,
+  exitCode: true,
+  outcome: true,
+  reason: true,
+  waitingReason: false,
+  outputTail: true,
+  tmux: true,
+  nodeLostAt: true,
+  lostAttempts: true,
+  agent: false,
+};
+const STORED_FIELDS = (Object.keys(TASK_FIELDS) as Array<keyof TaskView>).filter((k) => TASK_FIELDS[k]);
 
 /**
  * True when a task view stores as its earlier shallow copy `was` did: every stored field the same
  * value (nested fields such as `tmux` or `lostAttempts` are replaced on change, never edited in
- * place, so they compare by reference). Much cheaper than serialising the task to compare.
+ * place, so they compare by reference; a field absent and a field set to undefined store alike).
+ * Much cheaper than serialising the task to compare.
  */
 export function storesAs(task: TaskView, was: TaskView | undefined): boolean {
   if (!was) return false;
-  const a = task as unknown as Record<string, unknown>;
-  const b = was as unknown as Record<string, unknown>;
-  for (const k in a) if (a[k] !== b[k] && !UNSTORED.has(k)) return false;
-  for (const k in b) if (!(k in a) && b[k] !== undefined && !UNSTORED.has(k)) return false;
+  for (const k of STORED_FIELDS) if (task[k] !== was[k]) return false;
   return true;
 }
 

@@ -62,6 +62,7 @@ export class RunStore {
   async write(view: RunView, slot: StoreSlot): Promise<void> {
     const runId = view.id;
     const { keys, fresh, overlay, copies } = this.plan(view, slot.pages);
+    const tasks = slot.pages && copies.size < view.tasks.length ? slot.pages.tasks : new Array<TaskView>(view.tasks.length);
     const head = headText(view, keys, overlay);
     try {
       await Promise.all(fresh.map((p) => this.put(p.key, p.text, `a page of run ${runId}`)));
@@ -73,7 +74,8 @@ export class RunStore {
     }
     const named = new Set(keys);
     const gone = [...(slot.unconfirmed ?? []), ...(slot.pages?.keys ?? [])].filter((k) => !named.has(k));
-    slot.pages = { keys, tasks: copies, overlay };
+    for (const [i, copy] of copies) tasks[i] = copy;
+    slot.pages = { keys, tasks, overlay };
     slot.unsure = slot.unconfirmed = undefined;
     this.deletePages(gone);
   }
@@ -82,19 +84,19 @@ export class RunStore {
    * What a write of `view` stores, given what is stored (`was`): the tasks that changed since
    * (compared with their stored copies) join the head's overlay; once it would pass
    * {@link OVERLAY_MAX}, the pages of its tasks are written again (`fresh`) and it empties. A run
-   * stored without pages (its first write, or format 1) gets all its pages. `copies` are taken now:
-   * a change made while the write is in flight is seen by the next one.
+   * stored without pages (its first write, or format 1) gets all its pages. `copies` (of the changed
+   * tasks, by index) are taken now: a change made while the write is in flight is seen by the next one.
    */
-  private plan(view: RunView, was: StoredPages | undefined): { keys: string[]; fresh: Array<{ key: string; text: string }>; overlay: number[]; copies: TaskView[] } {
+  private plan(view: RunView, was: StoredPages | undefined): { keys: string[]; fresh: Array<{ key: string; text: string }>; overlay: number[]; copies: Map<number, TaskView> } {
     const { tasks } = view;
     const pageCount = Math.ceil(tasks.length / PAGE_SIZE);
     const paged = was !== undefined && was.tasks.length === tasks.length && was.keys.length === pageCount;
-    const copies = paged ? [...was.tasks] : new Array<TaskView>(tasks.length);
+    const copies = new Map<number, TaskView>();
     const changed = new Set(paged ? was.overlay : []);
     for (let i = 0; i < tasks.length; i++) {
       if (paged && storesAs(tasks[i]!, was.tasks[i])) continue;
       changed.add(i);
-      copies[i] = { ...tasks[i]! };
+      copies.set(i, { ...tasks[i]! });
     }
     const overlay = [...changed].sort((x, y) => x - y);
     if (paged && overlay.length <= OVERLAY_MAX) return { keys: was.keys, fresh: [], overlay, copies };
