@@ -1,15 +1,6 @@
-import { type FieldIssue, type Plan, type Result, LOST_AFTER, loadPlan } from '@shoal/protocol';
-import { type CompiledPlan, compilePlan, findCycle, topoOrder } from './graph.js';
-
-function issuesOf(r: Result<CompiledPlan>): FieldIssue[] {
-  if (r.ok) throw new Error('expected compilePlan to refuse the plan');
-  return r.issues;
-}
-
-function compiled(r: Result<CompiledPlan>): CompiledPlan {
-  if (!r.ok) throw new Error(`expected the plan to compile: ${JSON.stringify(r.issues)}`);
-  return r.value;
-}
+import { type Plan, LOST_AFTER, loadPlan } from '@shoal/protocol';
+import { compilePlan, findCycle, topoOrder } from './graph.js';
+import { compiled, issuesOf } from './graph.spec-support.js';
 
 const yaml = (text: string): Plan => loadPlan(text);
 

@@ -1,5 +1,6 @@
-import { type FieldIssue, type Plan, type Result, validatePlanObject } from '@shoal/protocol';
-import { type CompiledPlan, compilePlan, findCycle, topoOrder } from './graph.js';
+import { type Plan, validatePlanObject } from '@shoal/protocol';
+import { compilePlan, findCycle, topoOrder } from './graph.js';
+import { compiled, issuesOf } from './graph.spec-support.js';
 
 interface TaskSpec {
   id: string;
@@ -29,15 +30,6 @@ function plan(phases: PhaseSpec[], teams: string[] = ['fe', 'be']): Plan {
 
 const phase = (id: string, taskIds: string[], depends_on?: string[]): PhaseSpec => ({ id, depends_on, tasks: taskIds.map((t) => ({ id: t })) });
 
-function issuesOf(r: Result<CompiledPlan>): FieldIssue[] {
-  if (r.ok) throw new Error('expected compilePlan to refuse the plan');
-  return r.issues;
-}
-
-function compiled(r: Result<CompiledPlan>): CompiledPlan {
-  if (!r.ok) throw new Error(`expected the plan to compile: ${JSON.stringify(r.issues)}`);
-  return r.value;
-}
 
 describe('compilePlan: refusals, each with path and reason', () => {
   it('duplicate phase ids', () => {
