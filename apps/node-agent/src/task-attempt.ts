@@ -183,8 +183,20 @@ export class TaskAttempt {
       reason,
       startedAt: this.startedAt,
       finishedAt: this.deps.now(),
-      outputTail: (await readFinalTail(this.logFile, await this.deps.tmux.capturePane(this.paneId!).catch(() => undefined), 4096, this.deps.now)).slice(-4096),
+      outputTail: (await readFinalTail(this.logFile, await this.finalScreen(), 4096, this.deps.now)).slice(-4096),
     };
+  }
+
+  /**
+   * The dead pane's text, which the final output tail waits for the log to catch up with
+   * ({@link readFinalTail}); undefined when it cannot be read (the tail is then read once).
+   */
+  protected async finalScreen(): Promise<string | undefined> {
+    try {
+      return await this.deps.tmux.capturePane(this.paneId!);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stops the attempt: Ctrl-C first, then the whole process group after the grace period. */

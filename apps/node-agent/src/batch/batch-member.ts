@@ -34,6 +34,14 @@ export class BatchMember extends TaskAttempt {
     this.endTurn?.(exit);
   }
 
+  /**
+   * An interactive member's turn ends with the agent alive at its prompt, its output already
+   * settled on screen and in the log: no dead pane to wait for, the tail is read once.
+   */
+  protected override finalScreen(): Promise<string | undefined> {
+    return this.endTurn ? Promise.resolve(undefined) : super.finalScreen();
+  }
+
   /** A session is never restarted for one member (on_stall: restart): the member fails instead, and its retry gets a fresh session. */
   override restart(reason: string): Promise<void> {
     return this.stop('failed', `${reason}; a batch session is not restarted: the member fails`);
