@@ -18,9 +18,12 @@ phases:
 `;
 
 describe('compilePlan: agent presets', () => {
-  const compiled = compilePlan(loadPlan(PLAN));
-  if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
-  const task = (id: string) => compiled.value.tasks.get(id)!;
+  /** Compiled inside each test, not at load time, so Stryker judges graph.ts's mutants per test. */
+  const task = (id: string) => {
+    const compiled = compilePlan(loadPlan(PLAN));
+    if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
+    return compiled.value.tasks.get(id)!;
+  };
 
   it('takes the memory budget from the preset unless the task sets one', () => {
     expect([task('lead'), task('coder'), task('sh'), task('repl'), task('plain'), task('quiet')].map((t) => t.memoryMb)).toEqual([384, 700, 256, 512, 512, 512]);

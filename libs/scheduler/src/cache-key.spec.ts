@@ -33,11 +33,12 @@ describe('cacheKey', () => {
 });
 
 describe('decideCache', () => {
-  const key = cacheKey({ command: ['make'] });
   it('hits a fresh result for the same key', () => {
+    const key = cacheKey({ command: ['make'] });
     expect(decideCache(key, { key, storedAt: 1_000 }, 61_000, 120_000)).toEqual({ hit: true, reason: `cache hit: result stored 60 s ago (key ${key.slice(0, 12)})` });
   });
   it('misses when absent, for another key, or expired', () => {
+    const key = cacheKey({ command: ['make'] });
     expect(decideCache(key, undefined, 0, 1).hit).toBe(false);
     expect(decideCache(key, { key: 'other', storedAt: 0 }, 0, 1).reason).toBe('cache miss: stored result is for another key');
     expect(decideCache(key, { key, storedAt: 0 }, 120_001, 120_000).reason).toBe('cache miss: stored result expired (120 s old, ttl 120 s)');
