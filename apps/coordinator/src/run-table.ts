@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { ConflictError, type RunView, type TaskView } from '@shoal/protocol';
-import { type CompiledPlan, type CompiledTask, type InFlight, type RunEngine, commitments } from '@shoal/scheduler';
+import { ConflictError, type RunView } from '@shoal/protocol';
+import { type CompiledPlan, type InFlight, type RunEngine, commitments } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import type { Committed } from './node-registry.js';
+import { type PlacedAttempt as IndexedAttempt, PlacedIndex } from './placed-index.js';
 import { type StoreSlot, type StoredRun, RunStore } from './run-store/run-store.js';
 import { casWrite } from './state-write.js';
 
@@ -16,11 +17,7 @@ export interface ActiveRun {
 }
 
 /** An attempt that holds room on a node (dispatched or running when listed; the view is live, check `task.state`). */
-export interface PlacedAttempt {
-  run: ActiveRun;
-  task: TaskView;
-  spec: CompiledTask;
-}
+export type PlacedAttempt = IndexedAttempt<ActiveRun>;
 
 /** Write state of one run's stored documents. */
 interface Slot extends StoreSlot {
@@ -53,13 +50,8 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   private readonly runs = new Map<string, ActiveRun>();
   private readonly slots = new Map<string, Slot>();
   private retryTimer?: NodeJS.Timeout;
-  /** Changes noted (see {@link touched}), in all and per run: what the caches below were built at. */
-  private changes = 0;
-  private readonly runChanges = new Map<string, number>();
-  /** Per run: its placed attempts as of its change count. */
-  private readonly placedCache = new Map<string, { at: number; run: ActiveRun; list: PlacedAttempt[] }>();
-  /** Placed attempts by node id as of {@link changes}. */
-  private byNode?: { at: number; map: Map<string, PlacedAttempt[]> };
+  /** Placed attempts by run and by node, re-listed run by run after changes (see {@link touched}). */
+  private readonly placed = new PlacedIndex<ActiveRun>(this.runs);
   private readonly store: RunStore;
 
   constructor(
@@ -107,7 +99,6 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   /** Forgets a run in memory (a submission that could not be stored). */
   remove(runId: string): void {
     this.touched(runId);
-    this.placedCache.delete(runId);
     this.runs.delete(runId);
     this.slots.delete(runId);
   }
@@ -196,56 +187,29 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Notes that a run's view changed in memory ({@link persist} does it for every change the
-   * orchestrator makes): the placed-attempt caches of that run are rebuilt on next use.
+   * orchestrator makes): its placed attempts are listed again on next use.
    */
   touched(runId: string): void {
-    this.changes++;
-    this.runChanges.set(runId, (this.runChanges.get(runId) ?? 0) + 1);
+    this.placed.touched(runId);
   }
 
   /** Sum of the budgets of tasks dispatched or running, per node; the members of one batch on one node count once. */
   committed(): Committed {
     const inFlight: InFlight[] = [];
-    for (const [runId, run] of this.runs) {
-      for (const { task: t, spec } of this.placedIn(runId, run)) {
-        if (!t.nodeId || (t.state !== 'dispatched' && t.state !== 'running')) continue;
-        inFlight.push({ nodeId: t.nodeId, runId, batch: spec.batch, cpuPercent: spec.cpuPercent, memoryMb: spec.memoryMb });
-      }
+    for (const { run, task: t, spec } of this.placed.all()) {
+      if (!t.nodeId || (t.state !== 'dispatched' && t.state !== 'running')) continue;
+      inFlight.push({ nodeId: t.nodeId, runId: run.view.id, batch: spec.batch, cpuPercent: spec.cpuPercent, memoryMb: spec.memoryMb });
     }
     return commitments(inFlight);
   }
 
   /**
    * Attempts placed on a node (dispatched or running when last listed: check `task.state` and
-   * `task.nodeId`, the views are live). Rebuilt only after a change, from per-run lists that are
-   * rebuilt only for the runs that changed: a heartbeat no longer walks every task of every run.
+   * `task.nodeId`, the views are live). Only the runs changed since the last call are listed
+   * again: a heartbeat no longer walks every task of every run.
    */
   placedOn(nodeId: string): readonly PlacedAttempt[] {
-    if (this.byNode?.at !== this.changes) {
-      const map = new Map<string, PlacedAttempt[]>();
-      for (const [runId, run] of this.runs) {
-        for (const p of this.placedIn(runId, run)) {
-          const list = map.get(p.task.nodeId!);
-          if (list) list.push(p);
-          else map.set(p.task.nodeId!, [p]);
-        }
-      }
-      this.byNode = { at: this.changes, map };
-    }
-    return this.byNode.map.get(nodeId) ?? [];
-  }
-
-  /** A run's attempts with a node that are dispatched or running, cached until the run changes. */
-  private placedIn(runId: string, run: ActiveRun): PlacedAttempt[] {
-    const at = this.runChanges.get(runId) ?? 0;
-    const cached = this.placedCache.get(runId);
-    if (cached && cached.at === at && cached.run === run) return cached.list;
-    const list: PlacedAttempt[] = [];
-    for (const task of run.view.tasks) {
-      if (task.nodeId && (task.state === 'dispatched' || task.state === 'running')) list.push({ run, task, spec: run.plan.tasks.get(task.id)! });
-    }
-    this.placedCache.set(runId, { at, run, list });
-    return list;
+    return this.placed.onNode(nodeId);
   }
 
   private async flush(runId: string, slot: Slot): Promise<void> {

@@ -1,7 +1,7 @@
 import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { FakeRunsBucket, timeout } from './fake-runs-bucket.spec-support.js';
-import { OVERLAY_MAX, PAGE_SIZE, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
+import { OVERLAY_MAX, PAGE_SIZE, TASK_FIELDS, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
 import { RunStore, type StoreSlot, readStoredRun } from './run-store.js';
 
 function run(tasks: number): RunView {
@@ -145,6 +145,13 @@ describe('run pages', () => {
     expect(storesAs(without as TaskView, copy)).toBe(false);
     expect(storesAs({ ...t, reason: 'late' }, copy)).toBe(false);
     expect(storesAs(t, { ...copy, nodeId: undefined })).toBe(false);
+  });
+
+  it.each(Object.entries(TASK_FIELDS))('field %s: a change of it makes the task store differently exactly when it is stored (%s)', (field, isStored) => {
+    const t = { id: 't', phaseId: 'p', team: 'a', role: 'R', state: 'running', attempt: 1, maxAttempts: 3 } as TaskView;
+    const changed = { ...t, [field]: { changed: field } } as unknown as TaskView;
+    expect(storesAs(changed, { ...t })).toBe(!isStored);
+    expect(storesAs({ ...t }, changed)).toBe(!isStored);
   });
 
   it('a change made while a write is in flight is written by the next write (the stored copies are taken when the pages are)', async () => {
