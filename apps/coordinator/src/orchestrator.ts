@@ -190,9 +190,8 @@ export class Orchestrator implements OnModuleDestroy {
 
   /** A lost node heartbeats again: attempts kept for it (`on_node_lost: wait`) are its own again. */
   nodeBack(nodeId: string): void {
-    for (const run of this.table.all()) {
-      if (run.view.tasks.some((t) => t.nodeId === nodeId && t.nodeLostAt !== undefined)) void this.mutate(run.view.id, (v, e) => e.nodeBack(v, nodeId));
-    }
+    const keptFor = new Set(this.table.placedOn(nodeId).filter((p) => p.task.nodeLostAt !== undefined && p.task.nodeId === nodeId).map((p) => p.run.view.id));
+    for (const runId of keptFor) void this.mutate(runId, (v, e) => e.nodeBack(v, nodeId));
   }
 
   /** Asks for a placement round soon (coalesced). */
