@@ -168,6 +168,30 @@ async function gaugeMs(api, name) {
   return m ? +(Number(m[1]) * 1000).toFixed(1) : null;
 }
 
+/** The cumulative buckets (`le` -> count) of a Prometheus histogram on GET /metrics. */
+async function histogram(api, name) {
+  const text = await fetch(`${api}/metrics`).then((r) => r.text(), () => '');
+  const out = new Map();
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} ([0-9.eE+-]+)$`, 'gm'))) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/**
+ * Quantiles (ms, as the upper bound of the bucket that holds them) of the samples a histogram took
+ * between two reads, and their count.
+ */
+function bucketQuantiles(before, after) {
+  const les = [...after.keys()];
+  const counts = les.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const n = counts.at(-1) ?? 0;
+  const q = (p) => {
+    if (!n) return null;
+    const i = counts.findIndex((c) => c >= p * n);
+    return les[i] === '+Inf' ? Infinity : +(Number(les[i]) * 1000).toFixed(1);
+  };
+  return { n, p50: q(0.5), p99: q(0.99) };
+}
+
 /** ' (the coordinator exited: ...)' when it did, with its last lines; else ''. */
 function coordinatorGone(coordinator) {
   const alive = procSample(coordinator.pid) !== undefined;
@@ -207,6 +231,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     const cpu0 = procSample(coordinator.pid);
     const others0 = { nats: procSample(nats.pid), sims: sims.procs.map((c) => procSample(c.pid)) };
     const kv0 = await kvState(jsm, ns);
+    const writes0 = await histogram(api, 'shoal_state_write_duration_seconds');
     const t0 = Date.now();
     const poller = heartbeatLagPoller(api, Math.min(5000, PULSE_MS * 2 - 500));
     const rss = [];
@@ -219,6 +244,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     const cpu1 = procSample(coordinator.pid);
     const others1 = { nats: procSample(nats.pid), sims: sims.procs.map((c) => procSample(c.pid)) };
     const kv1 = await kvState(jsm, ns);
+    const writeMs = bucketQuantiles(writes0, await histogram(api, 'shoal_state_write_duration_seconds'));
     const sim = await sims.report();
     const polls = await poller.stop();
     const loopBusyMaxMs = await gaugeMs(api, 'shoal_event_loop_busy_max_seconds');
@@ -265,6 +291,8 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
       dispatchedTotal,
       kvWritesPerSec: +((kv1.seq - kv0.seq) / elapsedS).toFixed(1),
       kvMeanDocKb: +(kv1.meanBytes / 1024).toFixed(1),
+      /** Run state writes stored in the window (the coordinator's histogram: bucket upper bounds). */
+      stateWriteMs: writeMs,
       loopBusyMaxMs,
       loopDelayMaxMs,
       simLoopDelayMaxMs: +sim.simLoopDelayMaxMs.toFixed(1),
@@ -274,7 +302,7 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     r.goal.met = hb.p99 !== null && hb.p99 < PULSE_MS && refill.p99 !== null && refill.p99 < 100;
     log(
       `    CPU ${r.coordinatorCpuPercentOfCore}% of a core, RSS max ${r.coordinatorRssMb.max} MB; heartbeat lag p50 ${hb.p50} / p99 ${hb.p99} ms (n=${hb.n}); ` +
-        `slot freed -> dispatch p50 ${refill.p50} / p99 ${refill.p99} ms; ${r.dispatchesPerSec} dispatches/s (${r.coordinatorCpuMsPerDispatch} ms of coordinator CPU each); KV ${r.kvWritesPerSec} writes/s (${r.kvMeanDocKb} kB/doc); nats-server ${r.natsServerCpuPercentOfCore}%, simulator ${r.simulatorCpuPercentOfCore}%; load ${r.loadAvg.after[0]}`,
+        `slot freed -> dispatch p50 ${refill.p50} / p99 ${refill.p99} ms; ${r.dispatchesPerSec} dispatches/s (${r.coordinatorCpuMsPerDispatch} ms of coordinator CPU each); KV ${r.kvWritesPerSec} writes/s (${r.kvMeanDocKb} kB/doc), run writes p50 <= ${writeMs.p50} / p99 <= ${writeMs.p99} ms (n=${writeMs.n}); nats-server ${r.natsServerCpuPercentOfCore}%, simulator ${r.simulatorCpuPercentOfCore}%; load ${r.loadAvg.after[0]}`,
     );
     if (r.simErrors.length) log(`    simulator errors: ${r.simErrors.join(' | ')}`);
     return r;

@@ -135,6 +135,8 @@ describe('RunTable', () => {
     await table.persist('r1');
     expect(stored(bucket)).toMatchObject({ state: 'failed', n: 1 });
     expect(table.isDirty('r1')).toBe(false);
+    // only the stored write is timed (create is not a persist): one sample, the failed one not counted
+    expect(await metrics.value('shoal_state_write_duration_seconds_count')).toBe(1);
   });
 
   it('retryDirty writes a dirty run without waiting for a change', async () => {

@@ -217,8 +217,10 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
     if (!slot.dirty || !run || this.slots.get(runId) !== slot) return;
     if (slot.fenced) throw this.failed(runId, 'conflict', new ConflictError(slot.fenced));
     slot.dirty = false;
+    const started = performance.now();
     try {
       await this.store.write(run.view, slot);
+      this.metrics.record('stateWriteDuration', (performance.now() - started) / 1000);
     } catch (e) {
       slot.dirty = true;
       const conflict = (e as { code?: string }).code === 'E_CONFLICT';

@@ -4,6 +4,8 @@ import type { MetricCatalog } from '@shoal/runtime';
 export const TASK_DURATION_BUCKETS = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400] as const;
 /** Buckets of coordinator-side waits (dispatch, phase hand-off), in s. */
 export const WAIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900] as const;
+/** Buckets of state store writes, in s: a healthy JetStream answers in a millisecond or two. */
+export const WRITE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
 /**
  * Every metric the coordinator exposes on `GET /metrics`, declared once (docs/observability.md
@@ -57,6 +59,7 @@ export const COORDINATOR_METRICS = {
   livenessJudging: { name: 'shoal.liveness.judging', kind: 'gauge', unit: '', description: '1 while node liveness is judged, 0 while suspended (bus trouble).', labels: [] },
   malformedMessages: { name: 'shoal.malformed_messages', kind: 'counter', unit: '{message}', description: 'Messages the coordinator refused, by kind (subject or check that failed).', labels: ['kind'] },
   stateWriteFailures: { name: 'shoal.state.write_failures', kind: 'counter', unit: '{write}', description: 'Run state writes that failed, by reason (conflict, transport).', labels: ['reason'] },
+  stateWriteDuration: { name: 'shoal.state.write.duration', kind: 'histogram', unit: 's', description: 'Run state writes that were stored, from the write starting to the store confirming its head (its pages and retries included).', labels: [], buckets: WRITE_BUCKETS },
   stateDirtyRuns: { name: 'shoal.state.dirty_runs', kind: 'gauge', unit: '{run}', description: 'Runs whose latest state is not stored yet.', labels: [] },
   planIntakeWaiting: { name: 'shoal.plan_intake.waiting', kind: 'gauge', unit: '{plan}', description: 'Plans waiting for an intake worker.', labels: [] },
   planIntakeBusy: { name: 'shoal.plan_intake.busy', kind: 'gauge', unit: '{worker}', description: 'Intake workers checking a plan.', labels: [] },
