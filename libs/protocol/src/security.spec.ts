@@ -19,10 +19,12 @@ describe('scopes', () => {
 });
 
 describe('node permissions', () => {
-  const topo = topology('fleet');
-  const a = nodePermissions(topo, 'node-a');
+  // built inside each test, not at describe time: Stryker then judges security.ts and subjects.ts per test
+  const topo = () => topology('fleet');
+  const nodeA = () => nodePermissions(topo(), 'node-a');
 
   it('name only the node itself: its consumer, its status/heartbeat/output/check-in subjects, its inbox and control subject', () => {
+    const a = nodeA();
     expect(a.publish).toEqual([
       '$JS.API.CONSUMER.INFO.FLEET_WORK.node-node-a',
       '$JS.API.CONSUMER.MSG.NEXT.FLEET_WORK.node-node-a',
@@ -37,6 +39,7 @@ describe('node permissions', () => {
   });
 
   it('never allow publishing work, touching streams or KV, or wildcards beyond the node', () => {
+    const a = nodeA();
     for (const s of [...a.publish, ...a.subscribe]) {
       expect(s).not.toMatch(/\.work\.|STREAM|\$KV|^_INBOX\.|^>$/);
       expect(s.includes('node-a')).toBe(true);
@@ -44,7 +47,8 @@ describe('node permissions', () => {
   });
 
   it('give two nodes disjoint rights', () => {
-    const b = nodePermissions(topo, 'node-b');
+    const a = nodeA();
+    const b = nodePermissions(topo(), 'node-b');
     expect(a.publish.filter((s) => b.publish.includes(s))).toEqual([]);
     expect(a.subscribe.filter((s) => b.subscribe.includes(s))).toEqual([]);
   });
@@ -55,7 +59,7 @@ describe('node permissions', () => {
   });
 
   it('the coordinator may publish work in its own namespace only', () => {
-    const c = coordinatorPermissions(topo);
+    const c = coordinatorPermissions(topo());
     expect(c.publish).toContain('fleet.>');
     expect(c.publish.some((s) => s.startsWith('other.'))).toBe(false);
   });
