@@ -161,6 +161,10 @@ export function startChild(argv, { env, name }) {
     name,
     pid: child.pid,
     lines,
+    /** Calls `fn` with every line printed from now on. */
+    onLine(fn) {
+      listeners.add(fn);
+    },
     waitForLine(re, timeoutMs = 60_000) {
       const hit = lines.find((l) => re.test(l));
       if (hit) return Promise.resolve(hit);

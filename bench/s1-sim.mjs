@@ -8,8 +8,9 @@
 //
 // Env overrides: S1_NODES=100,300 S1_WINDOW_S=45 S1_RUN_MS=5000 S1_MAX_TASKS=1 S1_PLANS=50
 // S1_TASKS_PER_PLAN=2000 S1_NODES_PER_PROCESS=1000; BENCH_COORDINATOR_NODE_ARGS="--cpu-prof
-// --cpu-prof-dir=<dir>" profiles the coordinator.
+// --cpu-prof-dir=<dir>" profiles the coordinator; BENCH_COORDINATOR_LOG=<file> keeps its output.
 import { fork } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -37,6 +38,12 @@ export async function startCoordinator(nats, ns, cleanup, extraEnv = {}) {
     env: { ...process.env, NATS_URL: nats.url, SHOAL_NS: ns, PORT: String(port), SHOAL_HOST_CPU_HIGH: '100', OTEL_SDK_DISABLED: 'true', SHOAL_INSECURE: '1', ...extraEnv },
   });
   cleanup.add(() => coordinator.stop(30_000));
+  // BENCH_COORDINATOR_LOG=<file>: every line the coordinator prints (e.g. with --trace-gc) is appended there
+  if (process.env.BENCH_COORDINATOR_LOG) {
+    const out = createWriteStream(process.env.BENCH_COORDINATOR_LOG, { flags: 'a' });
+    coordinator.onLine((l) => out.write(`${l}\n`));
+    cleanup.add(() => new Promise((r) => out.end(r)));
+  }
   await coordinator.waitForLine(/listening on|ready \(leader/, 60_000);
   const api = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

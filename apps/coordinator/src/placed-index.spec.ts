@@ -42,6 +42,23 @@ describe('PlacedIndex', () => {
     expect(ids(index.onNode('n2'))).toEqual(['r1/t0', 'r2/t0']);
   });
 
+  it('re-listing a run files and unfiles only the attempts whose placement changed: other nodes keep their lists', () => {
+    const r1 = run('r1', [{ state: 'running', nodeId: 'n1' }, { state: 'running', nodeId: 'n2' }, { state: 'queued' }]);
+    const index = new PlacedIndex(new Map([['r1', r1]]));
+    index.touched('r1');
+    const n1 = index.onNode('n1');
+    const n2 = index.onNode('n2');
+    r1.view.tasks[1]!.state = 'succeeded';
+    r1.view.tasks[2]!.state = 'dispatched';
+    r1.view.tasks[2]!.nodeId = 'n3';
+    index.touched('r1');
+    expect(index.onNode('n1')).toBe(n1);
+    expect(index.onNode('n2')).toEqual([]);
+    expect(n2.length).toBe(1);
+    expect(ids(index.onNode('n3'))).toEqual(['r1/t2']);
+    expect(ids(index.all())).toEqual(['r1/t0', 'r1/t2']);
+  });
+
   it('drops a removed run and takes a replaced run object (recovery) with its own tasks', () => {
     const runs = new Map([['r1', run('r1', [{ state: 'running', nodeId: 'n1' }])]]);
     const index = new PlacedIndex(runs);
