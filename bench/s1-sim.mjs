@@ -232,13 +232,16 @@ async function step({ nodes, plans, perPlan, windowS, warmupS, runMs, maxTasks, 
     const upS = (performance.now() - tUp) / 1000;
     log(`    ${nodes} nodes up in ${upS.toFixed(1)} s; warm-up ${warmupS} s, then ${windowS} s measured`);
     await sleep(warmupS * 1000);
+    // the scrape blocks the coordinator for a moment (a histogram per task kind: 2,000 kinds here),
+    // so it is taken first and the samples of the refills it delayed are dropped with the warm-up's
+    const writes0 = await histogram(api, 'shoal_state_write_duration_seconds');
+    await sleep(2000);
     await sims.report(); // drop the warm-up samples
 
     const load0 = os.loadavg();
     const cpu0 = procSample(coordinator.pid);
     const others0 = { nats: procSample(nats.pid), sims: sims.procs.map((c) => procSample(c.pid)) };
     const kv0 = await kvState(jsm, ns);
-    const writes0 = await histogram(api, 'shoal_state_write_duration_seconds');
     const t0 = Date.now();
     const poller = heartbeatLagPoller(api, Math.min(5000, PULSE_MS * 2 - 500));
     const rss = [];

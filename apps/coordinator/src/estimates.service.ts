@@ -14,6 +14,8 @@ export class Estimates implements OnModuleDestroy {
   private readonly log = new Logger('estimates');
   private estimator = new RuntimeEstimator();
   private saveTimer?: NodeJS.Timeout;
+  /** Kind of each compiled task seen (compiled tasks never change). */
+  private readonly kinds = new WeakMap<CompiledTask, string>();
   /** The stored estimates have been read: until then nothing is stored (it would overwrite them). */
   private loaded = false;
   private stopping = false;
@@ -38,19 +40,26 @@ export class Estimates implements OnModuleDestroy {
   /** Learns one successful attempt's duration. */
   observe(task: CompiledTask, startedAt: number | undefined, finishedAt: number): void {
     if (startedAt === undefined || finishedAt < startedAt) return;
-    this.estimator.observe(taskKind(task), finishedAt - startedAt);
+    this.estimator.observe(this.kindOf(task), finishedAt - startedAt);
     this.scheduleSave();
   }
 
   /** Expected duration of a task, or undefined when its kind was never seen. */
   estimateMs(task: CompiledTask): number | undefined {
-    const kind = taskKind(task);
+    const kind = this.kindOf(task);
     return this.estimator.known(kind) ? this.estimator.estimate(kind) : undefined;
   }
 
   /** Expected duration with the estimator's default for unknown kinds. */
   expectedMs(task: CompiledTask): number {
-    return this.estimator.estimate(taskKind(task));
+    return this.estimator.estimate(this.kindOf(task));
+  }
+
+  /** A task's kind, built once per compiled task (the scaling signal asks for every queued task). */
+  private kindOf(task: CompiledTask): string {
+    let kind = this.kinds.get(task);
+    if (kind === undefined) this.kinds.set(task, (kind = taskKind(task)));
+    return kind;
   }
 
   all(): Record<string, KindEstimate> {

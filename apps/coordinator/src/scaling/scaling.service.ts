@@ -120,15 +120,23 @@ export class Scaling implements OnModuleDestroy {
     for (const c of committed.values()) running += c.tasks;
     // one pass over the queued tasks: their expected run time, and how many wait for room more nodes
     // would give (their waiting reason as the placer last wrote it into the run view)
+    // (a deep queue shares a few reasons: each is matched once a decision, not once per task)
     let queued = 0;
     let expectedSum = 0;
     let waitingForRoom = 0;
+    const forRoom = new Map<string, boolean>();
     for (const r of this.table.all()) {
       for (const t of r.view.tasks) {
         if (t.state !== 'queued') continue;
         queued++;
         expectedSum += this.estimates.expectedMs(r.plan.tasks.get(t.id)!);
-        if (t.waitingReason === undefined || waitsForRoom(t.waitingReason)) waitingForRoom++;
+        const reason = t.waitingReason;
+        if (reason === undefined) waitingForRoom++;
+        else {
+          let room = forRoom.get(reason);
+          if (room === undefined) forRoom.set(reason, (room = waitsForRoom(reason)));
+          if (room) waitingForRoom++;
+        }
       }
     }
     const expected = queued ? expectedSum / queued : 0;
