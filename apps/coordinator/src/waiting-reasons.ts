@@ -8,6 +8,8 @@ import type { RunTable } from './run-table.js';
 export const WAITING_REASONS_EVERY_MS = 1000;
 export const WAITING_REASONS_MS_PER_TASK = 0.1;
 const WAITING_REASONS_MAX_MS = 10_000;
+/** Reasons written per event-loop turn: 100,000 in one go blocked the loop for ~200 ms. */
+export const WAITING_REASONS_PER_TURN = 10_000;
 
 /** How long waiting reasons are kept before they are written again, for a queue of `depth` tasks. */
 export function waitingReasonsEveryMs(depth: number): number {
@@ -23,6 +25,8 @@ export function waitingReasonsEveryMs(depth: number): number {
 export class WaitingReasons {
   private notedAt = -Infinity;
   private timer?: NodeJS.Timeout;
+  /** The rest of a list being written, {@link WAITING_REASONS_PER_TURN} a turn. */
+  private rest?: NodeJS.Immediate;
 
   constructor(
     private readonly placer: Placer,
@@ -42,14 +46,24 @@ export class WaitingReasons {
 
   stop(): void {
     clearTimeout(this.timer);
+    clearImmediate(this.rest);
   }
 
   private write(): void {
     this.notedAt = Date.now();
-    for (const w of this.placer.waitingReasons()) {
+    clearImmediate(this.rest);
+    this.apply(this.placer.waitingReasons(), 0);
+  }
+
+  /** Writes `list` from `from` on, one turn's worth now and the rest on the next turns (a reason only lands on a task still queued). */
+  private apply(list: ReadonlyArray<{ key: string; reason: string }>, from: number): void {
+    const end = Math.min(list.length, from + WAITING_REASONS_PER_TURN);
+    for (let i = from; i < end; i++) {
+      const w = list[i]!;
       const [runId, taskId] = w.key.split('/') as [string, string];
       const run = this.table.get(runId);
       if (run) run.engine.waiting(run.view, taskId, w.reason);
     }
+    this.rest = end < list.length ? setImmediate(() => this.apply(list, end)) : undefined;
   }
 }
