@@ -100,11 +100,12 @@ export function longestFirst(ready: string[], rankMs: Map<string, number>): stri
 
 /**
  * Predicts the makespan of a DAG on `slots` parallel workers by list scheduling (highest rank
- * first). With unlimited slots it equals the critical path length.
+ * first). With unlimited slots (`Infinity`) it equals the critical path length; fewer than one
+ * slot (`NaN` and `-Infinity` included) is a ValidationError.
  */
 export function predictMakespan(items: WorkItem[], slots = Infinity): number {
   const { rankMs, makespanMs } = criticalPath(items);
-  if (!Number.isFinite(slots)) return makespanMs;
+  if (slots === Infinity) return makespanMs;
   if (!(slots >= 1)) throw new ValidationError([{ path: 'slots', message: 'must be at least 1' }]);
   const waitingOn = new Map(items.map((i) => [i.id, i.dependsOn.length]));
   const dependents = new Map<string, string[]>(items.map((i) => [i.id, []]));
