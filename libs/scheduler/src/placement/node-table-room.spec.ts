@@ -1,19 +1,5 @@
 import { NodeTable } from './node-table.js';
-import type { LoadIndex } from './load-index.js';
-import { nodeView } from './test-fixtures.js';
-import type { PlacementGate } from './types.js';
-
-/** A gate admitting a fixed number of placements per key (Infinity when not listed). */
-function gate(allow: Record<string, number>): PlacementGate {
-  return { allowance: (k) => allow[k] ?? Infinity, describe: (k) => `gate ${k}`, notePlaced: () => undefined };
-}
-
-/** Members of a load index, least loaded first. */
-function members(idx: LoadIndex): number[] {
-  const out: number[] = [];
-  idx.find(true, (i) => (out.push(i), false));
-  return out;
-}
+import { gate, members, nodeView } from './test-fixtures.js';
 
 const used = (cpuPercent: number, memoryMb: number, tasks: number) => ({ committed: { cpuPercent, memoryMb, tasks } });
 

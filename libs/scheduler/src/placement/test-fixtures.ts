@@ -1,4 +1,5 @@
-import type { NodeView, TaskDemand } from './types.js';
+import type { LoadIndex } from './load-index.js';
+import type { NodeView, PlacementGate, TaskDemand } from './types.js';
 
 /** Builds a node view for tests and benchmarks: 4 free cores at a 60% band, 8 GB, 8 task slots. */
 export function nodeView(id: string, over: Partial<NodeView> = {}): NodeView {
@@ -27,4 +28,16 @@ export function demand(key: string, over: Partial<TaskDemand> = {}): TaskDemand 
     enqueuedAt: 0,
     ...over,
   };
+}
+
+/** A gate admitting a fixed number of placements per key (Infinity when not listed). */
+export function gate(allow: Record<string, number>): PlacementGate {
+  return { allowance: (k) => allow[k] ?? Infinity, describe: (k) => `gate ${k}`, notePlaced: () => undefined };
+}
+
+/** Members of a load index, least loaded first. */
+export function members(idx: LoadIndex): number[] {
+  const out: number[] = [];
+  idx.find(true, (i) => (out.push(i), false));
+  return out;
 }
