@@ -27,12 +27,9 @@ export const STATUS_ACK_WAIT_MS = 30_000;
 const CONSUME_EXPIRES_MS = 10_000;
 
 /**
- * Status reports applied at once by the coordinator: each waits for its run's state write before
- * it is acked, and writes of one run coalesce, so reports handled together share writes. The
- * reports of a run then flow at most at this many per one to two write times: one at a time was
- * ~90 reports/s with 2,000-task runs, and 64 capped a busy run below the 400 reports/s of 1,000
- * nodes once a write took 100 ms, so reports queued for seconds while their room sat free. Kept
- * under the consumer's 1,000 unacknowledged messages (the server's default `max_ack_pending`).
+ * Status reports applied at once: each is acked after its run's state write, and writes of one run
+ * coalesce, so this bounds a run's reports per write time (docs/benchmarks.md, fifth session).
+ * Kept under the server's default `max_ack_pending` of 1,000.
  */
 export const STATUS_CONCURRENCY = 512;
 
