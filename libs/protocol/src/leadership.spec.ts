@@ -1,0 +1,92 @@
+import { LEADER_KEY, LeaderLease } from './leadership.js';
+
+function lease(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return { coordinatorId: 'host-a:7070', instance: 'i-1f2e', url: 'http://host-a:7070', term: 3, ttlMs: 10_000, renewedAt: 1_700_000_000_000, ...over };
+}
+
+/** Each issue of a refused lease as `path: message`. */
+function refusal(value: unknown): string[] {
+  const r = LeaderLease.safeParse(value);
+  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
+}
+
+describe('LEADER_KEY', () => {
+  it('is "leader"', () => {
+    expect(LEADER_KEY).toBe('leader');
+  });
+});
+
+describe('LeaderLease', () => {
+  it('decodes a valid lease to exactly its fields', () => {
+    expect(LeaderLease.parse(lease())).toEqual({
+      coordinatorId: 'host-a:7070',
+      instance: 'i-1f2e',
+      url: 'http://host-a:7070',
+      term: 3,
+      ttlMs: 10_000,
+      renewedAt: 1_700_000_000_000,
+    });
+  });
+
+  it('keeps released when present, either way, and leaves it out when absent', () => {
+    expect(LeaderLease.parse(lease({ released: true })).released).toBe(true);
+    expect(LeaderLease.parse(lease({ released: false })).released).toBe(false);
+    expect('released' in LeaderLease.parse(lease())).toBe(false);
+    expect(refusal(lease({ released: 'yes' }))).toEqual(['released: Invalid input: expected boolean, received string']);
+  });
+
+  it('refuses an unknown key', () => {
+    expect(refusal(lease({ holder: 'x' }))).toEqual([': Unrecognized key: "holder"']);
+  });
+
+  it('bounds coordinatorId at 1..256 characters', () => {
+    expect(LeaderLease.parse(lease({ coordinatorId: 'c' })).coordinatorId).toBe('c');
+    expect(LeaderLease.parse(lease({ coordinatorId: 'c'.repeat(256) })).coordinatorId).toBe('c'.repeat(256));
+    expect(refusal(lease({ coordinatorId: '' }))).toEqual(['coordinatorId: Too small: expected string to have >=1 characters']);
+    expect(refusal(lease({ coordinatorId: 'c'.repeat(257) }))).toEqual(['coordinatorId: Too big: expected string to have <=256 characters']);
+  });
+
+  it('bounds instance at 1..64 characters', () => {
+    expect(LeaderLease.parse(lease({ instance: 'i' })).instance).toBe('i');
+    expect(LeaderLease.parse(lease({ instance: 'i'.repeat(64) })).instance).toBe('i'.repeat(64));
+    expect(refusal(lease({ instance: '' }))).toEqual(['instance: Too small: expected string to have >=1 characters']);
+    expect(refusal(lease({ instance: 'i'.repeat(65) }))).toEqual(['instance: Too big: expected string to have <=64 characters']);
+  });
+
+  it('bounds url at 2048 characters and accepts an empty one', () => {
+    expect(LeaderLease.parse(lease({ url: '' })).url).toBe('');
+    expect(LeaderLease.parse(lease({ url: 'u'.repeat(2048) })).url).toBe('u'.repeat(2048));
+    expect(refusal(lease({ url: 'u'.repeat(2049) }))).toEqual(['url: Too big: expected string to have <=2048 characters']);
+  });
+
+  it('wants term a positive integer', () => {
+    expect(LeaderLease.parse(lease({ term: 1 })).term).toBe(1);
+    expect(refusal(lease({ term: 0 }))).toEqual(['term: Too small: expected number to be >0']);
+    expect(refusal(lease({ term: -1 }))).toEqual(['term: Too small: expected number to be >0']);
+    expect(refusal(lease({ term: 1.5 }))).toEqual(['term: Invalid input: expected int, received number']);
+  });
+
+  it('bounds ttlMs at 1..3,600,000 integers', () => {
+    expect(LeaderLease.parse(lease({ ttlMs: 1 })).ttlMs).toBe(1);
+    expect(LeaderLease.parse(lease({ ttlMs: 3_600_000 })).ttlMs).toBe(3_600_000);
+    expect(refusal(lease({ ttlMs: 3_600_001 }))).toEqual(['ttlMs: Too big: expected number to be <=3600000']);
+    expect(refusal(lease({ ttlMs: 0 }))).toEqual(['ttlMs: Too small: expected number to be >0']);
+    expect(refusal(lease({ ttlMs: -1 }))).toEqual(['ttlMs: Too small: expected number to be >0']);
+    expect(refusal(lease({ ttlMs: 1.5 }))).toEqual(['ttlMs: Invalid input: expected int, received number']);
+  });
+
+  it('wants renewedAt a non-negative integer', () => {
+    expect(LeaderLease.parse(lease({ renewedAt: 0 })).renewedAt).toBe(0);
+    expect(LeaderLease.parse(lease({ renewedAt: 1 })).renewedAt).toBe(1);
+    expect(refusal(lease({ renewedAt: -1 }))).toEqual(['renewedAt: Too small: expected number to be >=0']);
+    expect(refusal(lease({ renewedAt: 1.5 }))).toEqual(['renewedAt: Invalid input: expected int, received number']);
+  });
+
+  it.each(['coordinatorId', 'instance', 'url', 'term', 'ttlMs', 'renewedAt'])('requires %p', (field) => {
+    const value = lease();
+    delete value[field];
+    const issues = refusal(value);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(new RegExp(`^${field}: Invalid input: expected (string|number), received undefined$`));
+  });
+});
