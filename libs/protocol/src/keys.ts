@@ -1,6 +1,6 @@
 /**
  * Key formats shared by coordinator, node-agent and tools: the one home of each. Ids are `Id`s
- * (letters, digits, `-`, `_`), so neither `/` nor `.` occurs inside one part.
+ * (lower-case letters, digits and `-`; see `ID_PATTERN`), so neither `/` nor `.` occurs inside one part.
  */
 
 /** One task of one run, across its attempts: `<run>/<task>`. */
