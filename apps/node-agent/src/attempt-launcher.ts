@@ -13,7 +13,9 @@ import { TaskAttempt } from './task-attempt.js';
 import type { NewWindowOptions, TmuxDriver } from './tmux/index.js';
 import { WarmPool } from './warm/index.js';
 import type { WindowKeeper } from './window-keeper.js';
-import { AutoCommitter, type TaskWorktree } from './worktree/index.js';
+import { AutoCommitter, TaskWorktree } from './worktree/index.js';
+import { logSize } from './logs/index.js';
+import type { AttemptRecord, FoundPane } from './readopt/index.js';
 
 /** What starting attempts needs from the node-agent. */
 export interface AttemptLauncherDeps {
@@ -130,6 +132,32 @@ export class AttemptLauncher {
       output: (seq, text) => this.deps.output(task, seq, text),
       windows,
     });
+  }
+
+  /**
+   * Takes over an attempt a previous node-agent recorded and left running: the attempt around its
+   * existing pane and group (registered, its log continued), what is left of its periodic restart,
+   * a usage reading to start from, and its worktree's auto-committer (started; without one when the
+   * worktree cannot be opened).
+   */
+  async adopt(record: AttemptRecord, pane: FoundPane, governed: GovernedTask, span: Span): Promise<{ attempt: TaskAttempt; committer?: AutoCommitter }> {
+    const task = record.task;
+    const window = { ...TaskAttempt.windowOf(task, record.logFile), session: record.session };
+    const attempt = this.attempt(task, governed, window, span);
+    attempt.adopt({ ...pane, startedAt: record.startedAt, warm: record.warm }, logSize(record.logFile));
+    this.deps.register(attempt);
+    if (task.restartEveryMs) this.periodicRestart(attempt, Math.max(0, task.restartEveryMs - (Date.now() - record.startedAt)));
+    await governed.usage().catch(() => undefined); // the next reading covers one pulse, not the whole run
+    if (!task.repo || !task.cwd) return { attempt };
+    try {
+      const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.deps.config.dataDir, runId: task.runId, taskId: task.taskId });
+      const committer = this.committer(worktree, task);
+      committer.start();
+      return { attempt, committer };
+    } catch (e) {
+      this.deps.warn(`${attemptKey(task.runId, task.taskId, task.attempt)} re-adopted without auto-commit: ${(e as Error).message}`);
+      return { attempt };
+    }
   }
 
   /** The task's span on this node (under the coordinator's trace when `ctx` carries one). */

@@ -8,13 +8,13 @@ import { AgentGateway } from './agent.gateway.js';
 import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import type { GovernedTask, ResourceGovernor } from './governor/index.js';
 import type { HostBand } from './band/index.js';
-import { LogIndex, logSize } from './logs/index.js';
+import { LogIndex } from './logs/index.js';
 import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js';
 import { TaskAttempt, startFailure } from './task-attempt.js';
-import { AgentStates } from './agent-state/agent-states.js';
-import { agentPolicyRunner, menuAnswers } from './agent-state/executor-policies.js';
-import { DoneWhenIdle } from './agent-state/done-when-watch.js';
-import { TaskCheckins } from './checkin/index.js';
+import type { AgentStates } from './agent-state/agent-states.js';
+import { agentWatchers } from './agent-state/executor-policies.js';
+import type { DoneWhenIdle } from './agent-state/done-when-watch.js';
+import type { TaskCheckins } from './checkin/index.js';
 import { type ControlResult, answerControl } from './control-actions.js';
 import { AttemptUsage, type AttemptUsageSample } from './usage/attempt-usage.js';
 import { type AutoCommitter, TaskWorktree } from './worktree/index.js';
@@ -129,29 +129,18 @@ export class ExecutorService implements OnModuleInit {
       log: (m) => this.log.log(m),
       warn: (m) => this.log.warn(m),
     });
-    const policies = agentPolicyRunner({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), checkins: () => this.checkins });
     const log = (m: string) => this.log.log(m), warn = (m: string) => this.log.warn(m);
     this.batches = new BatchSessions({ tmux, governor, logs: this.logs, windows: this.windows, config: this.config, attempts: this.attempts, report: (s) => this.report(s), forgetUsage: (k) => this.usage.forget(k), output: (t, seq, text) => this.output(t, seq, text), governorKind: governor.kind, log, warn });
-    const answers = menuAnswers({ output: (t, text) => this.output(t, 0, text), log: this.log, find: (key) => this.attempts.get(key), tmux: () => this.tmux });
-    this.agentStates = new AgentStates({ capture: (paneId) => tmux.capturePane(paneId), now: Date.now, stallMs: this.config.stallMs, onChange: (a, c) => void policies.onChange(a, c), onScreen: (a, seen) => void answers.observe(a, seen), onForget: (k) => (policies.forget(k), answers.forget(k)) });
-    this.doneWhen = new DoneWhenIdle({
-      status: (key, n) => this.agentStates?.of(key, n),
-      screenChangedAt: (key, n) => this.agentStates?.screenChangedAt(key, n),
-      find: (key) => this.attempts.get(key),
-      tmux: () => this.tmux,
-      note: (task, text) => (this.log.log(`${taskKey(task.runId, task.taskId)}#${task.attempt}: ${text}`), this.output(task, 0, `\n[shoal] ${text}\n`)),
-      warn,
-      now: Date.now,
-    });
-    this.checkins = new TaskCheckins({
-      tmux: () => this.tmux,
+    ({ agentStates: this.agentStates, doneWhen: this.doneWhen, checkins: this.checkins } = agentWatchers({
+      tmux,
       nodeId: this.config.nodeId,
+      stallMs: this.config.stallMs,
+      checkinMs: this.config.checkinMs,
+      output: (t, text) => this.output(t, 0, text),
+      log: this.log,
       find: (key) => this.attempts.get(key),
-      publish: (c) => this.gateway.checkin(c),
-      warn: (m) => this.log.warn(m),
-      note: (task, text) => (this.log.log(`${taskKey(task.runId, task.taskId)}#${task.attempt}: ${text}`), this.output(task, 0, `\n[shoal] ${text}\n`)),
-      intervalMs: this.config.checkinMs,
-    });
+      publishCheckin: (c) => this.gateway.checkin(c),
+    }));
   }
 
   /** The warm pool for heartbeats: ready slots of its size, or why it turned itself off; undefined when disabled. */
@@ -411,22 +400,7 @@ export class ExecutorService implements OnModuleInit {
     const uid = await this.runAs?.uidOfPane(pane.pid);
     const identity = uid === undefined ? undefined : this.runAs!.adopt(uid);
     if (this.runAs && !identity) this.log.warn(`${task.runId}/${task.taskId}#${task.attempt} re-adopted without an agent uid: its pane process does not run under SHOAL_AGENT_UIDS`);
-    const window = { ...TaskAttempt.windowOf(task, record.logFile), session: record.session };
-    const attempt = this.launcher.attempt(task, identity ? identity.govern(governed) : governed, window, span);
-    attempt.adopt({ ...pane, startedAt: record.startedAt, warm: record.warm }, logSize(record.logFile));
-    this.attempts.set(attempt.key, attempt);
-    if (task.restartEveryMs) this.launcher.periodicRestart(attempt, Math.max(0, task.restartEveryMs - (Date.now() - record.startedAt)));
-    await governed.usage().catch(() => undefined); // the next reading covers one pulse, not the whole run
-    let committer: AutoCommitter | undefined;
-    if (task.repo && task.cwd) {
-      try {
-        const worktree = await TaskWorktree.open({ repo: task.repo, dataDir: this.config.dataDir, runId: task.runId, taskId: task.taskId });
-        committer = this.launcher.committer(worktree, task);
-        committer.start();
-      } catch (e) {
-        this.log.warn(`${attempt.key}#${task.attempt} re-adopted without auto-commit: ${(e as Error).message}`);
-      }
-    }
+    const { attempt, committer } = await this.launcher.adopt(record, pane, identity ? identity.govern(governed) : governed, span);
     if (!record.startedReported) await this.reportStarted(attempt);
     this.checkins.start(attempt);
     void this.finish(attempt, committer, identity);

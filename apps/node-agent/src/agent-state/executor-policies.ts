@@ -1,10 +1,13 @@
 import type { Logger } from '@nestjs/common';
-import type { TaskDispatched } from '@shoal/protocol';
-import type { TaskCheckins } from '../checkin/index.js';
+import { type TaskCheckin, type TaskDispatched, taskKey } from '@shoal/protocol';
+import { TaskCheckins } from '../checkin/index.js';
 import type { TaskAttempt } from '../task-attempt.js';
+import type { TmuxDriver } from '../tmux/index.js';
 import { type MenuTmux, chooseOption } from '../menus/index.js';
 import { presetOfTask } from '../presets/index.js';
 import { AgentPolicyRunner } from './agent-policy-runner.js';
+import { AgentStates } from './agent-states.js';
+import { DoneWhenIdle } from './done-when-watch.js';
 import { MenuAnswers } from './menu-answers.js';
 
 /** What the executor lends the policy runner. */
@@ -72,4 +75,60 @@ export function menuAnswers(deps: Pick<ExecutorPolicyDeps, 'output' | 'log' | 'f
     },
     warn: (m) => deps.log.warn(m),
   });
+}
+
+/** What the executor lends the watchers of its running agents. */
+export interface AgentWatcherDeps extends Pick<ExecutorPolicyDeps, 'output' | 'log' | 'find'> {
+  tmux: TmuxDriver;
+  nodeId: string;
+  /** How long a working agent may show an unchanged screen before it counts as stalled. */
+  stallMs?: number;
+  /** Period of the check-ins of interactive agents. */
+  checkinMs?: number;
+  /** Publishes one check-in report. */
+  publishCheckin(c: TaskCheckin): void;
+}
+
+/** The executor's watchers of its running agents, wired to each other. */
+export interface AgentWatchers {
+  /** Live agent state (one pane capture per interactive agent per pulse); its changes run the agent policies and menu answers. */
+  agentStates: AgentStates;
+  /** Ends `done_when: idle` tasks once their agent is back at its prompt after its turn. */
+  doneWhen: DoneWhenIdle;
+  /** Check-ins of interactive agents. */
+  checkins: TaskCheckins;
+}
+
+/** Builds the {@link AgentWatchers} of the executor: state changes feed its policies and menu answers; notes go to the node log and the task's output. */
+export function agentWatchers(deps: AgentWatcherDeps): AgentWatchers {
+  const note = (task: TaskDispatched, text: string) => (deps.log.log(`${taskKey(task.runId, task.taskId)}#${task.attempt}: ${text}`), deps.output(task, `\n[shoal] ${text}\n`));
+  const checkins = new TaskCheckins({
+    tmux: () => deps.tmux,
+    nodeId: deps.nodeId,
+    find: deps.find,
+    publish: (c) => deps.publishCheckin(c),
+    warn: (m) => deps.log.warn(m),
+    note,
+    intervalMs: deps.checkinMs,
+  });
+  const policies = agentPolicyRunner({ ...deps, checkins: () => checkins });
+  const answers = menuAnswers({ ...deps, tmux: () => deps.tmux });
+  const agentStates = new AgentStates({
+    capture: (paneId) => deps.tmux.capturePane(paneId),
+    now: Date.now,
+    stallMs: deps.stallMs,
+    onChange: (a, c) => void policies.onChange(a, c),
+    onScreen: (a, seen) => void answers.observe(a, seen),
+    onForget: (k) => (policies.forget(k), answers.forget(k)),
+  });
+  const doneWhen = new DoneWhenIdle({
+    status: (key, n) => agentStates.of(key, n),
+    screenChangedAt: (key, n) => agentStates.screenChangedAt(key, n),
+    find: deps.find,
+    tmux: () => deps.tmux,
+    note,
+    warn: (m) => deps.log.warn(m),
+    now: Date.now,
+  });
+  return { agentStates, doneWhen, checkins };
 }
