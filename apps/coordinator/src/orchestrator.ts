@@ -1,12 +1,12 @@
 import { ROOT_CONTEXT, context } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { ConflictError, PROTOCOL_VERSION, pickTaskSpec, taskKey, type RunView, type TaskDispatched, type TaskFinished, type ShoalError, type TaskStatus, TransportError } from '@shoal/protocol';
-import { type CompiledTask, type Effect, Placer, type RunEngine, backoffDelayMs, findTask } from '@shoal/scheduler';
+import { ConflictError, PROTOCOL_VERSION, taskKey, type RunView, type TaskDispatched, type TaskFinished, type TaskStatus, TransportError } from '@shoal/protocol';
+import { type CompiledTask, type Effect, Placer, type RunEngine, findTask } from '@shoal/scheduler';
 import { Breakers } from './breakers.js';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Estimates } from './estimates.service.js';
 import { EventBus } from './event-bus.js';
-import { failpoints } from './failpoints.js';
+import { Dispatcher, type CacheGrant } from './dispatcher.js';
 import { placedElsewhere } from './fencing.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -38,8 +38,8 @@ export class Orchestrator implements OnModuleDestroy {
   /** Why queued tasks wait, written into their views now and then. */
   private readonly reasons: WaitingReasons;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Dispatches in a row whose `dispatched` transition could not be stored (0 after one is stored). */
-  private unstoredDispatches = 0;
+  /** Stores each placed attempt's `dispatched` transition, then publishes its work. */
+  private readonly dispatcher: Dispatcher;
 
   constructor(
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
@@ -60,6 +60,21 @@ export class Orchestrator implements OnModuleDestroy {
       presetBreakers: breakers.presets,
     });
     this.reasons = new WaitingReasons(this.placer, table);
+    this.dispatcher = new Dispatcher({
+      table,
+      nats,
+      tracer,
+      bus,
+      placer: this.placer,
+      mutate: (runId, change) => this.mutate(runId, change),
+      enqueue: (run, spec) => this.enqueue(run, spec, Date.now()),
+      later: (delayMs, fn) => this.later(delayMs, fn),
+    });
+  }
+
+  /** Mints an attempt's shared-cache grant (set by CacheAccess; unset in unit tests and without security). */
+  set cacheGrant(grant: CacheGrant | undefined) {
+    this.dispatcher.cacheGrant = grant;
   }
 
   /** Applies a change to a run through its engine, then carries out the effects and persists. */
@@ -103,7 +118,7 @@ export class Orchestrator implements OnModuleDestroy {
     await this.mutate(runId, (v, e) => e.resume(v));
     const run = this.table.get(runId);
     if (!run) return;
-    for (const t of run.view.tasks) if (t.state === 'dispatched' && t.nodeId) void this.publish(run, t.id, t.attempt, t.nodeId);
+    for (const t of run.view.tasks) if (t.state === 'dispatched' && t.nodeId) void this.dispatcher.publish(run, t.id, t.attempt, t.nodeId);
   }
 
   /**
@@ -309,82 +324,7 @@ export class Orchestrator implements OnModuleDestroy {
       const run = this.table.get(runId);
       const task = run && findTask(run.view, taskId);
       if (!run || !task || task.state !== 'queued') continue;
-      void this.dispatch(run, taskId, task.attempt, p.nodeId);
-    }
-  }
-
-  /**
-   * Crash-safe dispatch: the `dispatched` transition is stored first, the work published after.
-   * A crash in between leaves a stored `dispatched` attempt that {@link resume} publishes again;
-   * a store that fails publishes nothing and puts the attempt back in the queue.
-   */
-  private async dispatch(run: ActiveRun, taskId: string, attempt: number, nodeId: string): Promise<void> {
-    const runId = run.view.id;
-    try {
-      await this.mutate(runId, (v, e) => e.dispatched(v, taskId, attempt, nodeId));
-    } catch (e) {
-      if ((e as ShoalError).code === 'E_CONFLICT') {
-        // another coordinator wrote this run: it is not this one's to drive any more
-        this.log.error(`${runId}: stops being dispatched here: ${(e as Error).message}`);
-        this.placer.cancelRun(runId);
-        return;
-      }
-      this.undispatch(run, taskId, attempt, nodeId, (e as Error).message);
-      return;
-    }
-    this.unstoredDispatches = 0;
-    await failpoints.hit('after-dispatch-persist');
-    if (this.table.get(runId) !== run) return;
-    const t = run.view.tasks.find((x) => x.id === taskId);
-    if (t?.attempt !== attempt || t.state !== 'dispatched') return; // cancelled (or finished) meanwhile
-    await this.publish(run, taskId, attempt, nodeId);
-  }
-
-  /**
-   * The `dispatched` transition was not stored: the attempt is queued again, same number, nothing
-   * published. It goes back to the placer after a backoff that grows with the failures in a row
-   * (0.5 s up to 10 s), so a store outage is not a busy loop of doomed writes.
-   */
-  private undispatch(run: ActiveRun, taskId: string, attempt: number, nodeId: string, why: string): void {
-    const t = run.view.tasks.find((x) => x.id === taskId);
-    if (this.table.get(run.view.id) !== run || t?.attempt !== attempt || t.state !== 'dispatched' || t.nodeId !== nodeId) return;
-    const delayMs = backoffDelayMs(++this.unstoredDispatches, taskKey(run.view.id, taskId), { initialDelayMs: 500, maxDelayMs: 10_000 });
-    const reason = `dispatch to ${nodeId} not stored, queued again in ${(delayMs / 1000).toFixed(1)} s: ${why}`;
-    this.log.error(`${run.view.id}/${taskId} attempt ${attempt}: ${reason}`);
-    t.state = 'queued';
-    t.nodeId = t.dispatchedAt = undefined;
-    t.waitingReason = reason;
-    this.bus.emit({ type: 'task', runId: run.view.id, taskId, phaseId: t.phaseId, state: 'queued', attempt, reason, at: Date.now() });
-    this.later(delayMs, async () => {
-      const now = run.view.tasks.find((x) => x.id === taskId);
-      if (this.table.get(run.view.id) === run && now?.state === 'queued' && now.attempt === attempt) this.enqueue(run, run.plan.tasks.get(taskId)!, Date.now());
-    });
-  }
-
-  /** Mints an attempt's shared-cache grant (set by CacheAccess; unset in unit tests and without security). */
-  cacheGrant?: (runId: string, team: string, timeoutMs: number | undefined) => { url: string; token: string } | undefined;
-
-  private cacheGrantOf(runId: string, spec: CompiledTask): { cache?: { url: string; token: string } } {
-    const cache = this.cacheGrant?.(runId, spec.team, spec.timeoutMs);
-    return cache ? { cache } : {};
-  }
-
-  private async publish(run: ActiveRun, taskId: string, attempt: number, nodeId: string): Promise<void> {
-    const spec = run.plan.tasks.get(taskId)!;
-    const runId = run.view.id;
-    try {
-      await this.tracer.dispatch(runId, spec.phaseId, taskId, attempt, nodeId, (ctx) =>
-        this.nats.publishWork(
-          { v: PROTOCOL_VERSION, kind: 'task.dispatched', runId, taskId, attempt, phaseId: spec.phaseId, nodeId, dispatchedAt: Date.now(), ...pickTaskSpec(spec), ...this.cacheGrantOf(runId, spec) },
-          ctx,
-        ),
-      );
-      await failpoints.hit('after-publish');
-    } catch (e) {
-      this.log.error((e as Error).message);
-      await this.mutate(runId, (v, eng) =>
-        eng.finished(v, { taskId, attempt, outcome: 'rejected', exitCode: null, reason: `could not publish work: ${(e as Error).message}`, finishedAt: Date.now() }),
-      );
+      void this.dispatcher.dispatch(run, taskId, task.attempt, p.nodeId);
     }
   }
 }
