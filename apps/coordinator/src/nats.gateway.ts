@@ -2,7 +2,7 @@ import { type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg,
 import { type KV, Kvm } from '@nats-io/kv';
 import { type NatsConnection, headers as natsHeaders } from '@nats-io/transport-node';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { type ControlReply, type ControlRequest, type Decoded, type PayloadOf, type SubjectKind, type TaskDispatched, type Topology, TransportError, decode, decodeMaxDeliveriesAdvisory, encode, topology, attemptKey } from '@shoal/protocol';
+import { type ControlReply, type ControlRequest, type Decoded, type PayloadOf, type SubjectKind, type TaskDispatched, type Topology, TransportError, decode, encode, topology, attemptKey } from '@shoal/protocol';
 import { type HeaderCarrier, connectNats, ensureConsumer, ensureTopology, injectTraceContext } from '@shoal/runtime';
 import type { Context } from '@opentelemetry/api';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
@@ -10,6 +10,7 @@ import { handleBounded } from './bounded-handling.js';
 import { failpoints } from './failpoints.js';
 import { Metrics } from './metrics.js';
 import { SecurityContext } from './security/security-context.js';
+import { type UndeliverableHandler, handleUndeliverable } from './undeliverable-work.js';
 
 /** How long a shutdown waits for the NATS connection to drain before it closes it. */
 const DRAIN_DEADLINE_MS = 5000;
@@ -216,48 +217,11 @@ export class NatsGateway implements OnModuleDestroy {
     return info.num_pending + info.num_ack_pending;
   }
 
-  /**
-   * Consumes the max-deliveries advisories of the work consumers (kept in the undeliverable
-   * stream): for each, the work message JetStream gave up on is read back by its sequence and
-   * decoded, `handler` fails that attempt, then the message is deleted from the work stream and
-   * the advisory acked. A handler that throws gets the advisory again (nak).
-   */
-  async consumeUndeliverable(handler: (task: TaskDispatched, deliveries: number) => Promise<void>): Promise<void> {
+  /** Consumes the max-deliveries advisories of the work consumers (kept in the undeliverable stream): see {@link handleUndeliverable}. */
+  async consumeUndeliverable(handler: UndeliverableHandler): Promise<void> {
     await ensureConsumer(this.manager, this.topo.undeliverableStream, this.topo.coordinatorConsumer, this.topo.workMaxDeliveries, 30_000);
     const consumer = await this.jsc.consumers.get(this.topo.undeliverableStream, this.topo.coordinatorConsumer);
-    this.consumeForever('undeliverable-work', consumer, 64, (m) => this.handleUndeliverable(m, handler));
-  }
-
-  private async handleUndeliverable(m: JsMsg, handler: (task: TaskDispatched, deliveries: number) => Promise<void>): Promise<void> {
-    const a = decodeMaxDeliveriesAdvisory(m.data);
-    if (!a.ok || a.value.stream !== this.topo.workStream) {
-      this.metrics.malformed('max-deliveries-advisory');
-      this.log.warn(`dropped advisory on ${m.subject}: ${a.ok ? `stream ${a.value.stream} is not ${this.topo.workStream}` : a.error.message}`);
-      m.term();
-      return;
-    }
-    const { stream_seq: seq, deliveries, consumer } = a.value;
-    try {
-      const stored = await this.manager.streams.getMessage(this.topo.workStream, { seq }).catch((e: Error) => {
-        if (/no message found|not found/i.test(e.message)) return null;
-        throw e;
-      });
-      const d = stored ? decode('work', stored.data) : undefined;
-      if (d?.ok) {
-        this.log.error(`work ${d.value.runId}/${d.value.taskId} attempt ${d.value.attempt} undeliverable: consumer ${consumer} gave up after ${deliveries} deliveries`);
-        await handler(d.value, deliveries);
-      } else if (d) {
-        this.metrics.malformed('work-undeliverable');
-        this.log.warn(`undeliverable work message ${seq} on consumer ${consumer} is malformed, deleted: ${d.error.message}`);
-      }
-      if (stored) await this.manager.streams.deleteMessage(this.topo.workStream, seq, false).catch((e: Error) => {
-        if (!/no message found|not found/i.test(e.message)) throw e;
-      });
-      m.ack();
-    } catch (e) {
-      this.log.error(`undeliverable work message ${seq} (consumer ${consumer}) not handled yet, retried: ${(e as Error).message}`);
-      m.nak(1000);
-    }
+    this.consumeForever('undeliverable-work', consumer, 64, (m) => handleUndeliverable(m, handler, { topo: this.topo, manager: this.manager, metrics: this.metrics, log: this.log }));
   }
 
   /** Stores a JSON document in the runs bucket; returns the new revision. */
