@@ -9,7 +9,7 @@ import { NODE_AGENT_CONFIG, type NodeAgentConfig } from './config.js';
 import type { GovernedTask, ResourceGovernor } from './governor/index.js';
 import type { HostBand } from './band/index.js';
 import { LogIndex } from './logs/index.js';
-import { DEFAULT_MEMORY_RESTARTS, afterExit } from './restart/restart-policy.js';
+import { type AttemptEndDeps, followToEnd } from './attempt-end.js';
 import { TaskAttempt, startFailure } from './task-attempt.js';
 import type { AgentStates } from './agent-state/agent-states.js';
 import { agentWatchers } from './agent-state/executor-policies.js';
@@ -76,6 +76,24 @@ export class ExecutorService implements OnModuleInit {
     governor: () => this.governor,
     tmux: () => this.tmux,
   });
+
+  /** Following each attempt to its end: restarts by policy, then the final commit and the report (see followToEnd). */
+  private readonly ends: AttemptEndDeps = {
+    current: (key) => this.attempts.get(key),
+    forget: (a) => this.attempts.delete(a.key),
+    relaunch: (a, identity) => this.launcher.launch(a.task, this.launcher.span(a.task, `shoal.task ${a.task.taskId} (restart)`), identity),
+    persist: (a) => this.persist(a, true),
+    removeRecord: (r) => this.records.remove(r.runId, r.taskId, r.attempt),
+    finalScreen: (a) => this.doneWhen.finalScreen(a),
+    paneEnded: (paneId) => this.windows.finishedPane(paneId),
+    pruneSession: (session) => this.windows.prune(session),
+    report: (r) => this.report(r),
+    releaseIdentity: (what, identity, committer) => this.releaseIdentity(what, identity, committer),
+    forgetUsage: (key) => this.usage.forget(key),
+    note: (a, text) => (this.log.warn(`${a.key}#${a.task.attempt}: ${text}`), this.output(a.task, 0, `\n[shoal] ${text}\n`)),
+    log: (m) => this.log.log(m),
+    error: (m) => this.log.error(m),
+  };
 
   constructor(
     @Inject(NODE_AGENT_CONFIG) private readonly config: NodeAgentConfig,
@@ -238,7 +256,7 @@ export class ExecutorService implements OnModuleInit {
     this.checkins.start(attempt);
     const started = attempt;
     this.checkins.firstPrompt(started, (at) => this.doneWhen.watch(started, at));
-    void this.finish(attempt, committer, identity);
+    void followToEnd(attempt, this.ends, committer, identity);
   }
 
   /** Publishes task.started (once the process runs), then marks it published in the attempt's record. */
@@ -270,57 +288,6 @@ export class ExecutorService implements OnModuleInit {
   /** Gracefully stops every attempt (Ctrl-C, grace, kill) and waits until all exited. */
   stopAll(reason: string): Promise<ControlResult> {
     return this.operator.stopAll(reason);
-  }
-
-  /**
-   * Waits for the agent to end; restarts it in the same window when its memory policy or a periodic
-   * restart says so; then makes the worktree's final commit (also after a kill or cancel) and reports.
-   */
-  private async finish(first: TaskAttempt, committer?: AutoCommitter, identity?: AgentIdentity): Promise<void> {
-    let attempt = first;
-    let memoryRestarts = 0;
-    try {
-      for (;;) {
-        const result = await attempt.wait();
-        this.windows.finishedPane(attempt.paneId);
-        const finalScreen = this.doneWhen.finalScreen(attempt);
-        if (finalScreen !== undefined && result.outcome === 'succeeded') result.outputTail = finalScreen; // done_when: idle: the screen it ended on
-        const next = afterExit({
-          verdict: attempt.verdict,
-          stoppedOnPurpose: attempt.stopRequested,
-          restartRequested: attempt.restartReason,
-          policy: attempt.task.onMemoryExceeded ?? 'fail',
-          memoryRestartsDone: memoryRestarts,
-          maxMemoryRestarts: attempt.task.memoryRestarts ?? DEFAULT_MEMORY_RESTARTS,
-        });
-        if (next.action === 'restart' && this.attempts.get(attempt.key) === attempt) {
-          if (next.countsAsMemoryRestart) memoryRestarts += 1;
-          this.log.warn(`${attempt.key}#${attempt.task.attempt}: ${next.reason}`);
-          this.output(attempt.task, 0, `\n[shoal] ${next.reason}\n`);
-          try {
-            attempt = await this.launcher.launch(attempt.task, this.launcher.span(attempt.task, `shoal.task ${attempt.task.taskId} (restart)`), identity);
-            this.persist(attempt, true);
-            continue;
-          } catch (e) {
-            result.outcome = 'failed';
-            result.reason = `${next.reason}, but the restart failed: ${(e as Error).message}`.slice(0, 2000);
-          }
-        }
-        await committer?.finish(result.reason ?? result.outcome);
-        this.log.log(`${attempt.key}#${attempt.task.attempt} ${result.outcome} (exit ${result.exitCode}${result.reason ? `: ${result.reason}` : ''})`);
-        await this.report(result);
-        this.records.remove(result.runId, result.taskId, result.attempt);
-        this.windows.prune(attempt.session);
-        return;
-      }
-    } catch (e) {
-      this.log.error(`${attempt.key} watch failed: ${(e as Error).message}`);
-      await committer?.finish('watch failed');
-    } finally {
-      this.usage.forget(attempt.key);
-      if (identity) await this.releaseIdentity(attempt.key, identity, committer);
-      if (this.attempts.get(attempt.key) === attempt) this.attempts.delete(attempt.key);
-    }
   }
 
   /** After an unprivileged attempt: its worktree back to root, every process of its uid killed, its home removed, the uid freed. */
@@ -403,7 +370,7 @@ export class ExecutorService implements OnModuleInit {
     const { attempt, committer } = await this.launcher.adopt(record, pane, identity ? identity.govern(governed) : governed, span);
     if (!record.startedReported) await this.reportStarted(attempt);
     this.checkins.start(attempt);
-    void this.finish(attempt, committer, identity);
+    void followToEnd(attempt, this.ends, committer, identity);
   }
 
   /** Writes the attempt's record; a failure costs only re-adoption after a restart, never the attempt. */
