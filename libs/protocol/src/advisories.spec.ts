@@ -1,5 +1,6 @@
 import { decodeMaxDeliveriesAdvisory, MaxDeliveriesAdvisory } from './advisories.js';
 import { DecodeError } from './errors.js';
+import { refusal as refusalBy } from './schema-issues.spec-support.js';
 
 const TYPE = 'io.nats.jetstream.advisory.v1.max_deliver';
 
@@ -12,10 +13,7 @@ function bytes(value: unknown): Uint8Array {
 }
 
 /** Each issue of a refused value as `path: message`. */
-function refusal(value: unknown): string[] {
-  const r = MaxDeliveriesAdvisory.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const refusal = (value: unknown): string[] => refusalBy(MaxDeliveriesAdvisory, value);
 
 describe('MaxDeliveriesAdvisory schema', () => {
   it('decodes a valid advisory to exactly its fields, dropping the ones Shoal does not read', () => {

@@ -1,15 +1,8 @@
 import { AgentHome, SecretName, TaskSecrets } from './agent-home.js';
 import { FORBIDDEN_ENV } from './plan-values.js';
+import { refusal, decoded } from './schema-issues.spec-support.js';
 
 // Every value is built inside the test that checks it: Stryker judges agent-home.ts per test.
-
-type Schema = { safeParse(v: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
-
-/** Each issue of a refused value as `path: message` (empty when the value is accepted). */
-function refusal(schema: Schema, value: unknown): string[] {
-  const r = schema.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
 
 /** A refused record key: the key's path and the messages of its own issues. */
 function keyRefusal(value: unknown): { path: string; messages: string[] }[] {
@@ -19,13 +12,6 @@ function keyRefusal(value: unknown): { path: string; messages: string[] }[] {
     const inner = i.code === 'invalid_key' ? i.issues : [];
     return { path: i.path.join('.'), messages: inner.map((n) => n.message) };
   });
-}
-
-/** What the schema decodes `value` to; throws when it refuses it. */
-function decoded(schema: Schema, value: unknown): unknown {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new Error(`refused: ${refusal(schema, value).join('; ')}`);
-  return r.data;
 }
 
 describe('AgentHome messages', () => {

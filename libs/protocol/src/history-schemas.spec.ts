@@ -10,16 +10,9 @@ import {
   decodeHistoryRecords,
   parseWindow,
 } from './history.js';
+import { refusal } from './schema-issues.spec-support.js';
 
 // Every value is built inside the test that checks it: Stryker judges history.ts per test.
-
-type Schema = { safeParse(v: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
-
-/** Each issue of a refused value as `path: message` (empty when the value is accepted). */
-function refusal(schema: Schema, value: unknown): string[] {
-  const r = schema.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
 
 /** Largest stored record read back (history.ts MAX_RECORD_BYTES). */
 const MAX_RECORD_BYTES = 16 * 1024;

@@ -1,14 +1,12 @@
 import { LEADER_KEY, LeaderLease } from './leadership.js';
+import { refusal as refusalBy } from './schema-issues.spec-support.js';
 
 function lease(over: Record<string, unknown> = {}): Record<string, unknown> {
   return { coordinatorId: 'host-a:7070', instance: 'i-1f2e', url: 'http://host-a:7070', term: 3, ttlMs: 10_000, renewedAt: 1_700_000_000_000, ...over };
 }
 
 /** Each issue of a refused lease as `path: message`. */
-function refusal(value: unknown): string[] {
-  const r = LeaderLease.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const refusal = (value: unknown): string[] => refusalBy(LeaderLease, value);
 
 describe('LEADER_KEY', () => {
   it('is "leader"', () => {

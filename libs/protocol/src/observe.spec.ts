@@ -1,12 +1,5 @@
 import { AGENT_STATES, AgentStateName, AgentStatus, AnalyticsReport, KindStats, NEEDS_OPERATOR, UtilisationPoint } from './observe.js';
-
-type Schema = { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
-
-/** Each issue of a refused value as `path: message`. */
-function refusal(schema: Schema, value: unknown): string[] {
-  const r = schema.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+import { refusal } from './schema-issues.spec-support.js';
 
 /** `value[group][name]` of a decoded report. */
 function inner(value: unknown, group: string, name: string): unknown {

@@ -1,21 +1,7 @@
 import { CreateJoinTokenRequest, CreateTokenRequest, EnrolReply, EnrolRequest, UserPublicKey } from './security.js';
+import { refusal, decoded } from './schema-issues.spec-support.js';
 
 // Every value is built inside the test that checks it: Stryker judges security.ts per test.
-
-type Schema = { safeParse(v: unknown): { success: boolean; data?: unknown; error?: { issues: { path: PropertyKey[]; message: string }[] } } };
-
-/** Each issue of a refused value as `path: message` (empty when the value is accepted). */
-function refusal(schema: Schema, value: unknown): string[] {
-  const r = schema.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
-
-/** What the schema decodes `value` to; throws when it refuses it. */
-function decoded(schema: Schema, value: unknown): unknown {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new Error(`refused: ${refusal(schema, value).join('; ')}`);
-  return r.data;
-}
 
 /** A valid user nkey: `U` + 55 characters drawn from the whole base32 alphabet. */
 function nkey(): string {

@@ -1,14 +1,12 @@
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, IdempotencyKey, LOG_RENDERS } from './runs.js';
+import { refusal as refusalBy } from '../schema-issues.spec-support.js';
 
 // Every value is built inside the test that checks it: Stryker judges runs.ts per test.
 
 const KEY_MSG = 'must be 1 to 128 letters, digits or . _ : - (e.g. a UUID), one key per submission, the same on its retries';
 
 /** Each issue of a refused key as `path: message` (empty when the key is accepted). */
-function refusal(value: unknown): string[] {
-  const r = IdempotencyKey.safeParse(value);
-  return (r.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const refusal = (value: unknown): string[] => refusalBy(IdempotencyKey, value);
 
 describe('idempotency headers', () => {
   it('are named Idempotency-Key and Idempotent-Replayed', () => {
