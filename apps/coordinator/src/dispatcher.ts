@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { PROTOCOL_VERSION, pickTaskSpec, taskKey, type RunView, type ShoalError } from '@shoal/protocol';
-import { type CompiledTask, type Effect, type Placer, type RunEngine, backoffDelayMs } from '@shoal/scheduler';
+import { type CompiledTask, type Effect, type Placer, type RunEngine, backoffDelayMs, findTask } from '@shoal/scheduler';
 import type { EventBus } from './event-bus.js';
 import { failpoints } from './failpoints.js';
 import type { NatsGateway } from './nats.gateway.js';
@@ -58,7 +58,7 @@ export class Dispatcher {
     this.unstoredDispatches = 0;
     await failpoints.hit('after-dispatch-persist');
     if (this.deps.table.get(runId) !== run) return;
-    const t = run.view.tasks.find((x) => x.id === taskId);
+    const t = findTask(run.view, taskId);
     if (t?.attempt !== attempt || t.state !== 'dispatched') return; // cancelled (or finished) meanwhile
     await this.publish(run, taskId, attempt, nodeId);
   }
@@ -69,7 +69,7 @@ export class Dispatcher {
    * (0.5 s up to 10 s), so a store outage is not a busy loop of doomed writes.
    */
   private undispatch(run: ActiveRun, taskId: string, attempt: number, nodeId: string, why: string): void {
-    const t = run.view.tasks.find((x) => x.id === taskId);
+    const t = findTask(run.view, taskId);
     if (this.deps.table.get(run.view.id) !== run || t?.attempt !== attempt || t.state !== 'dispatched' || t.nodeId !== nodeId) return;
     const delayMs = backoffDelayMs(++this.unstoredDispatches, taskKey(run.view.id, taskId), { initialDelayMs: 500, maxDelayMs: 10_000 });
     const reason = `dispatch to ${nodeId} not stored, queued again in ${(delayMs / 1000).toFixed(1)} s: ${why}`;
@@ -79,7 +79,7 @@ export class Dispatcher {
     t.waitingReason = reason;
     this.deps.bus.emit({ type: 'task', runId: run.view.id, taskId, phaseId: t.phaseId, state: 'queued', attempt, reason, at: Date.now() });
     this.deps.later(delayMs, async () => {
-      const now = run.view.tasks.find((x) => x.id === taskId);
+      const now = findTask(run.view, taskId);
       if (this.deps.table.get(run.view.id) === run && now?.state === 'queued' && now.attempt === attempt) this.deps.enqueue(run, run.plan.tasks.get(taskId)!);
     });
   }

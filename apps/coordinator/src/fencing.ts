@@ -1,4 +1,5 @@
 import type { RunView } from '@shoal/protocol';
+import { findTask } from '@shoal/scheduler';
 
 /** What fencing reads of a node's message about an attempt (status, output, check-in). */
 export interface AttemptReport {
@@ -17,7 +18,7 @@ export interface AttemptReport {
  * recorded as placed (queued again after a coordinator restart) has no node to check against.
  */
 export function placedElsewhere(run: RunView, s: AttemptReport): string | undefined {
-  const t = run.tasks.find((x) => x.id === s.taskId);
+  const t = findTask(run, s.taskId);
   if (!t || t.attempt !== s.attempt || !t.nodeId || t.nodeId === s.nodeId) return undefined;
   return t.nodeId;
 }

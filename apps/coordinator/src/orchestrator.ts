@@ -126,7 +126,7 @@ export class Orchestrator implements OnModuleDestroy {
    * as rejected and retries per the task's policy. A stale attempt is ignored.
    */
   async undeliverable(task: TaskDispatched, deliveries: number): Promise<void> {
-    const t = this.table.get(task.runId)?.view.tasks.find((x) => x.id === task.taskId);
+    const t = this.table.task(task.runId, task.taskId);
     if (!t || t.attempt !== task.attempt || t.state !== 'dispatched') return;
     this.metrics.add('workUndeliverable');
     await this.mutate(task.runId, (v, e) =>
@@ -156,7 +156,7 @@ export class Orchestrator implements OnModuleDestroy {
       });
     } else {
       const run = this.table.get(s.runId)!;
-      const t = run.view.tasks.find((x) => x.id === s.taskId);
+      const t = findTask(run.view, s.taskId);
       const current = t?.attempt === s.attempt && (t.state === 'dispatched' || t.state === 'running');
       const spec = run.plan.tasks.get(s.taskId);
       if (current && spec?.cache && s.outcome === 'succeeded') await this.cache.store(s.runId, spec, s);

@@ -94,7 +94,7 @@ export class Reconciler {
   }
 
   private stillRunning(runId: string, taskId: string, attempt: number, nodeId: string): boolean {
-    const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
+    const t = this.table.task(runId, taskId);
     return !!t && t.attempt === attempt && t.state === 'running' && t.nodeId === nodeId;
   }
 
@@ -106,7 +106,7 @@ export class Reconciler {
   }
 
   private stopIfUnwanted(nodeId: string, runId: string, taskId: string, attempt: number): void {
-    const t = this.table.get(runId)?.view.tasks.find((x) => x.id === taskId);
+    const t = this.table.task(runId, taskId);
     const wanted = t && t.attempt === attempt && !TERMINAL_TASK.includes(t.state) && t.nodeId === nodeId;
     const key = `${nodeId}/${runId}/${taskId}#${attempt}`;
     if (wanted || !t || this.stopping.has(key)) return;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { ConflictError, type RunView } from '@shoal/protocol';
-import { type CompiledPlan, type InFlight, type RunEngine, commitments } from '@shoal/scheduler';
+import { ConflictError, type RunView, type TaskView } from '@shoal/protocol';
+import { type CompiledPlan, type InFlight, type RunEngine, commitments, findTask } from '@shoal/scheduler';
 import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
@@ -105,6 +105,12 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
 
   get(runId: string): ActiveRun | undefined {
     return this.runs.get(runId);
+  }
+
+  /** A task of a run in memory, by id (indexed: no walk over the run's tasks). */
+  task(runId: string, taskId: string): TaskView | undefined {
+    const run = this.runs.get(runId);
+    return run && findTask(run.view, taskId);
   }
 
   all(): ActiveRun[] {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { AttemptRecord, PhaseRecord, RunEvent, RunRecord, RunView } from '@shoal/protocol';
-import { type CompiledTask, taskKind } from '@shoal/scheduler';
+import { type CompiledTask, findTask, taskKind } from '@shoal/scheduler';
 import { EventBus } from '../event-bus.js';
 import { LeadershipService } from '../leadership/leadership.service.js';
 import { NodeRegistry } from '../node-registry.js';
@@ -70,7 +70,7 @@ export class HistoryRecorder implements OnModuleInit, OnModuleDestroy {
 
   private attempt(view: RunView, spec: CompiledTask | undefined, e: Extract<RunEvent, { type: 'task' }>): AttemptRecord | undefined {
     if (!spec || !ATTEMPT_ENDED.has(e.state)) return undefined;
-    const t = view.tasks.find((x) => x.id === e.taskId);
+    const t = findTask(view, e.taskId);
     if (!t || t.attempt !== e.attempt) return undefined;
     const cacheHit = e.state === 'succeeded' && t.dispatchedAt === undefined && t.startedAt === undefined;
     // an attempt cancelled before it was dispatched never ran: nothing to record

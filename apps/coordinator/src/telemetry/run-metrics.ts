@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { taskKind } from '@shoal/scheduler';
+import { findTask, taskKind } from '@shoal/scheduler';
 import { EventBus } from '../event-bus.js';
 import { Metrics } from '../metrics.js';
 import { RunTable } from '../run-table.js';
@@ -18,7 +18,7 @@ export class RunMetrics implements OnModuleDestroy {
     const facts = (runId: string, taskId: string): TaskFacts | undefined => {
       const run = table.get(runId);
       const spec = run?.plan.tasks.get(taskId);
-      const t = run?.view.tasks.find((x) => x.id === taskId);
+      const t = run && findTask(run.view, taskId);
       if (!spec || !t) return undefined;
       return { kind: taskKind(spec), queuedAt: t.queuedAt, startedAt: t.startedAt, finishedAt: t.finishedAt, outcome: t.outcome };
     };
