@@ -150,8 +150,8 @@ export class Orchestrator implements OnModuleDestroy {
     if (s.kind === 'task.started') {
       await this.mutate(s.runId, (v, e) => {
         const fx = e.started(v, s.taskId, s.attempt, s.startedAt, s.nodeId);
-        const t = v.tasks.find((x) => x.id === s.taskId && x.attempt === s.attempt);
-        if (t && s.tmuxSocket) t.tmux = { socket: s.tmuxSocket, session: s.session, window: s.window };
+        const t = findTask(v, s.taskId);
+        if (t?.attempt === s.attempt && s.tmuxSocket) t.tmux = { socket: s.tmuxSocket, session: s.session, window: s.window };
         return fx;
       });
     } else {
