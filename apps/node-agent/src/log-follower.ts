@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { DEFAULT_PANE_SIZE, type PaneSize, TerminalRenderer, renderTerminal } from '@shoal/runtime';
 import { type RotationPolicy, rotateIfNeeded } from './logs/log-rotation.js';
 import { readLogEnd } from './logs/log-tail.js';
+import { screenOutputLines, withScreenEnd } from './logs/screen-end.js';
 
 /**
  * The last `chars` characters of a task log rendered as text (what the screen showed: see
@@ -23,19 +24,17 @@ const CATCH_UP_MS = 2000;
  * pipe-pane's `cat`, which a loaded host may not have run yet, so a tail read at once could miss the
  * output's end (or all of it). `screen` is the dead pane's text (`capture-pane`); its last line
  * other than tmux's "Pane is dead" is looked for in the rendered tail, whitespace ignored (wrapping
- * differs), every 25 ms for at most 2 s; without a screen the tail is read once.
+ * differs), every 25 ms for at most 2 s. A log still behind then (its `cat` starved: a loaded box
+ * can hold it for seconds) gets the screen's lines it lacks ({@link withScreenEnd}), so the end of
+ * the output is never dropped; without a screen the tail is read once.
  */
 export async function readFinalTail(path: string, screen: string | undefined, chars = 4096, now: () => number = Date.now): Promise<string> {
-  const last = screen
-    ?.split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('Pane is dead'))
-    .at(-1)
-    ?.replace(/\s+/g, '')
-    .slice(-40);
+  const last = screen === undefined ? undefined : screenOutputLines(screen).at(-1)?.replace(/\s+/g, '').slice(-40);
   const deadline = now() + CATCH_UP_MS;
   for (;;) {
     const tail = await readTail(path, chars);
-    if (!last || tail.replace(/\s+/g, '').includes(last) || now() >= deadline) return tail;
+    if (!last || tail.replace(/\s+/g, '').includes(last)) return tail;
+    if (now() >= deadline) return withScreenEnd(tail, screen!).slice(-chars);
     await sleep(25);
   }
 }

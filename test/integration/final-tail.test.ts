@@ -1,0 +1,50 @@
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { readFinalTail } from '../../apps/node-agent/src/log-follower.js';
+import { TmuxDriver } from '../../apps/node-agent/src/tmux/index.js';
+
+/** Pids of the processes holding `file` open (here: pipe-pane's `cat >> log`). */
+function holdersOf(file: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readdirSync(`/proc/${name}/fd`).some((fd) => readlinkSync(`/proc/${name}/fd/${fd}`) === file)) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+describe('the final output tail when pipe-pane\'s reader stalls at exit (real tmux)', () => {
+  const disposables = new Disposables();
+  afterAll(() => disposables.disposeAll(), 60_000);
+
+  it('keeps the last line the dead pane shows though the log never got it', async () => {
+    const dir = tempDir();
+    disposables.add(() => dir.dispose());
+    const sock = tmuxSocket();
+    disposables.add(() => sock.dispose());
+    const driver = await TmuxDriver.connect({ socketName: sock.name });
+    disposables.add(() => driver.close());
+    const log = join(dir.path, 'run.e.1.log');
+    const go = join(dir.path, 'go');
+    await driver.ensureSession('Task-research');
+    const script = `echo 'E: writing notes'; while [ ! -e "$1" ]; do sleep 0.05; done; echo 'E: done'`;
+    const win = await driver.newWindow({ session: 'Task-research', window: 'Research-E', argv: ['sh', '-c', script, 'sh', go], logFile: log });
+    disposables.add(() => driver.killWindow(win.windowId).catch(() => undefined));
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('E: writing notes'), { timeoutMs: 30_000, what: 'the first line in the log' });
+    const readers = await waitFor(() => (holdersOf(log).length > 0 ? holdersOf(log) : undefined), { timeoutMs: 10_000, what: 'pipe-pane\'s cat holding the log' });
+    for (const pid of readers) process.kill(pid, 'SIGSTOP');
+    disposables.add(() => readers.forEach((pid) => process.kill(pid, 'SIGCONT')));
+    writeFileSync(go, '');
+    await driver.waitForExit(win.paneId);
+    const screen = await driver.capturePane(win.paneId);
+    expect(screen).toContain('E: done');
+    const tail = await readFinalTail(log, screen);
+    expect(readFileSync(log, 'utf8')).not.toContain('E: done');
+    expect(tail.split('\n').filter((l) => l.trim() !== '')).toEqual(['E: writing notes', 'E: done']);
+  }, 60_000);
+});
