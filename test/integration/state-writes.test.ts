@@ -130,7 +130,7 @@ describe('run writes on real JetStream KV', () => {
 });
 
 describe('runs stored as a head and pages of tasks (real JetStream KV)', () => {
-  it('a change of one task is a write of the head alone; past the overlay its pages are written and the replaced ones purged without a delete marker; a second coordinator reads the run whole', async () => {
+  it('a change of one task is a write of the head alone; a burst past the overlay too, and the next write writes its pages and purges the replaced ones without a delete marker; a second coordinator reads the run whole', async () => {
     const nats = cleanup.use(await startNats({ mode: 'local' }));
     const a = await coordinatorParts(nats.url);
     const run = activeRun('r-pages');
@@ -150,9 +150,14 @@ describe('runs stored as a head and pages of tasks (real JetStream KV)', () => {
     expect(second.messages).toBe(1 + pages);
     for (let i = 0; i < OVERLAY_MAX; i++) run.view.tasks[i]!.state = 'running';
     await a.table.persist('r-pages');
-    expect((await state()).last_seq - second.last_seq).toBe(3); // pages 0 and 3 (task 250), then the head
-    await waitFor(async () => (await state()).messages === 1 + pages, { what: 'the replaced pages purged, no marker left', timeoutMs: 10_000 });
+    const burst = await state();
+    expect(burst.last_seq - second.last_seq).toBe(1); // a burst: the head alone, OVERLAY_MAX + 1 tasks in its overlay
     const b = await coordinatorParts(nats.url, { SHOAL_NS: a.config.namespace });
+    expect((await b.table.readStored('r-pages'))?.view).toEqual(JSON.parse(JSON.stringify(run.view)));
+    run.view.tasks[299]!.state = 'dispatched';
+    await a.table.persist('r-pages');
+    expect((await state()).last_seq - burst.last_seq).toBe(4); // pages 0, 3 (task 250) and 4 (task 299), then the head
+    await waitFor(async () => (await state()).messages === 1 + pages, { what: 'the replaced pages purged, no marker left', timeoutMs: 10_000 });
     const back = await b.table.readStored('r-pages');
     expect(back?.revision).toBe(a.table.revision('r-pages'));
     expect(back?.view.tasks).toHaveLength(300);

@@ -178,6 +178,18 @@ describe('Orchestrator dispatch', () => {
     expect(nats.published[0]!.task).toMatchObject({ runId: 'r4', taskId: 't1', attempt: 1, nodeId: 'n1' });
   });
 
+  it('resume publishes each attempt once: the one stored as dispatched by resume, the one it queues again by its dispatch', async () => {
+    const { nats, orch, newRun, table } = fixture(TWO_WIDE);
+    const run = newRun('r7');
+    run.engine.start(run.view);
+    run.engine.dispatched(run.view, 't1', 1, 'n1');
+    table.add(run, undefined);
+    await orch.resume('r7');
+    await until(() => nats.published.length >= 2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(nats.published.map((p) => p.task.taskId).sort()).toEqual(['t1', 't1b']);
+  });
+
   it('an undeliverable attempt fails as rejected with the delivery count; a stale one is ignored', async () => {
     const { nats, orch, newRun } = fixture();
     const run = newRun('r5');
@@ -224,6 +236,20 @@ phases:
       - { id: t2, team: ops, role: Ops-B, command: ["true"], resources: { cpu: 5, memory: 256 } }
 `;
 
+const TWO_WIDE = `
+name: wide
+teams: [{ name: ops }]
+phases:
+  - id: a
+    tasks:
+      - { id: t1, team: ops, role: Ops-A, command: ["true"], resources: { cpu: 5, memory: 256 } }
+      - { id: t1b, team: ops, role: Ops-A2, command: ["true"], resources: { cpu: 5, memory: 256 } }
+  - id: b
+    depends_on: [a]
+    tasks:
+      - { id: t2, team: ops, role: Ops-B, command: ["true"], resources: { cpu: 5, memory: 256 } }
+`;
+
 const NOWHERE = `
 name: nowhere
 teams: [{ name: ops }]
@@ -246,6 +272,22 @@ describe('Orchestrator hot paths', () => {
     expect(nats.published[1]).toMatchObject({ storedState: 'dispatched', task: { taskId: 't2', phaseId: 'b' } });
     expect(nats.headWrites - before).toBe(1); // one write carried t1's result and t2's dispatch
     expect(nats.stored('c1')!.tasks.map((t) => t.state)).toEqual(['succeeded', 'dispatched']);
+  });
+
+  it('the next phase joins the write already queued when the finish that ends its predecessor arrives (placed in the same turn)', async () => {
+    const { nats, orch, newRun } = fixture(TWO_WIDE);
+    const run = newRun('c2');
+    await orch.accept(run, TWO_WIDE);
+    await until(() => nats.published.length === 2);
+    const before = nats.headWrites;
+    const base = { v: PROTOCOL_VERSION, runId: 'c2', attempt: 1, nodeId: 'n1', kind: 'task.finished', outcome: 'succeeded', exitCode: 0, startedAt: 1, finishedAt: 2, outputTail: '' } as const;
+    const first = orch.onStatus({ ...base, taskId: 't1' });
+    for (let i = 0; i < 10; i++) await new Promise<void>((r) => queueMicrotask(r)); // t1's write is queued for the next turn
+    const last = orch.onStatus({ ...base, taskId: 't1b' });
+    await Promise.all([first, last]);
+    await until(() => nats.published.length === 3);
+    expect(nats.published[2]).toMatchObject({ storedState: 'dispatched', task: { taskId: 't2', phaseId: 'b' } });
+    expect(nats.headWrites - before).toBe(1); // both results and t2's dispatch: one write
   });
 
   it('writes waiting reasons at the first round, then at most once a second (a later round is caught up by a timer)', async () => {

@@ -32,7 +32,8 @@ export class Orchestrator implements OnModuleDestroy {
    * or a leader that could not renew its lease, runs no placement round.
    */
   mayDispatch: () => boolean = () => true;
-  private roundScheduled = false;
+  /** The placement round asked for by {@link kick}, not yet run. */
+  private pendingRound?: NodeJS.Immediate;
   /** Pending round asked for by a routine heartbeat (see {@link kickSoon}). */
   private soonTimer?: NodeJS.Timeout;
   /** Why queued tasks wait, written into their views now and then. */
@@ -77,12 +78,21 @@ export class Orchestrator implements OnModuleDestroy {
     this.dispatcher.cacheGrant = grant;
   }
 
-  /** Applies a change to a run through its engine, then carries out the effects and persists. */
+  /**
+   * Applies a change to a run through its engine, then carries out the effects and persists. Work
+   * the change queued (a phase that became ready, a retry) is placed at once, so its `dispatched`
+   * transitions join the write this change is in rather than wait for the one after it (a write
+   * already queued for the run may start before a round asked for with {@link kick} runs).
+   */
   mutate(runId: string, change: (view: RunView, engine: RunEngine) => Effect[]): Promise<void> {
     const run = this.table.get(runId);
     if (!run) return Promise.resolve();
     const fx = change(run.view, run.engine);
     this.apply(run, fx);
+    if (this.pendingRound && fx.some((f) => f.kind === 'enqueue')) {
+      this.table.touched(runId);
+      this.round();
+    }
     return this.table.persist(runId);
   }
 
@@ -115,10 +125,13 @@ export class Orchestrator implements OnModuleDestroy {
    * node's attempt claim beyond.
    */
   async resume(runId: string): Promise<void> {
-    await this.mutate(runId, (v, e) => e.resume(v));
     const run = this.table.get(runId);
     if (!run) return;
-    for (const t of run.view.tasks) if (t.state === 'dispatched' && t.nodeId) void this.dispatcher.publish(run, t.id, t.attempt, t.nodeId);
+    // listed first: what the resume queues again is placed (and published) by the dispatcher
+    const stored = run.view.tasks.filter((t) => t.state === 'dispatched' && t.nodeId).map((t) => ({ id: t.id, attempt: t.attempt, nodeId: t.nodeId! }));
+    await this.mutate(runId, (v, e) => e.resume(v));
+    if (this.table.get(runId) !== run) return;
+    for (const t of stored) void this.dispatcher.publish(run, t.id, t.attempt, t.nodeId);
   }
 
   /**
@@ -211,9 +224,8 @@ export class Orchestrator implements OnModuleDestroy {
 
   /** Asks for a placement round soon (coalesced). */
   kick(): void {
-    if (this.roundScheduled || this.placer.depth() === 0) return;
-    this.roundScheduled = true;
-    setImmediate(() => context.with(ROOT_CONTEXT, () => this.round())); // a round serves every run: no run's trace context
+    if (this.pendingRound || this.placer.depth() === 0) return;
+    this.pendingRound = setImmediate(() => this.round());
   }
 
   /**
@@ -222,7 +234,7 @@ export class Orchestrator implements OnModuleDestroy {
    * round per 2.5 ms at 1,000 nodes. A new or returning node calls {@link kick} instead.
    */
   kickSoon(): void {
-    if (this.roundScheduled || this.soonTimer || this.placer.depth() === 0) return;
+    if (this.pendingRound || this.soonTimer || this.placer.depth() === 0) return;
     this.soonTimer = setTimeout(() => {
       this.soonTimer = undefined;
       this.kick();
@@ -232,6 +244,7 @@ export class Orchestrator implements OnModuleDestroy {
   onModuleDestroy(): void {
     for (const t of this.timers) clearTimeout(t);
     clearTimeout(this.soonTimer);
+    clearImmediate(this.pendingRound);
     this.reasons.stop();
   }
 
@@ -314,8 +327,14 @@ export class Orchestrator implements OnModuleDestroy {
     } else this.enqueue(run, spec, now);
   }
 
+  /** Runs the pending round (a round serves every run: in no run's trace context). */
   private round(): void {
-    this.roundScheduled = false;
+    clearImmediate(this.pendingRound);
+    this.pendingRound = undefined;
+    context.with(ROOT_CONTEXT, () => this.placeQueued());
+  }
+
+  private placeQueued(): void {
     if (!this.mayDispatch()) return;
     const { placed } = this.placer.round(this.nodes.views(this.table.committed()), { waiting: false });
     this.reasons.note();

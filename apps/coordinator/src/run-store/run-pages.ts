@@ -7,12 +7,24 @@ export const PAGE_SIZE = 64;
 export const OVERLAY_MAX = 64;
 
 /**
+ * A burst (a phase's dispatches, a batch of finishes) may carry up to this many tasks in one
+ * head's overlay, once, when that head stays within {@link HEAD_BURST_MAX_BYTES}: it leaves in one
+ * write instead of pages first and the head after, and the run's next write writes the pages.
+ */
+export const OVERLAY_BURST_MAX = 4 * OVERLAY_MAX;
+
+/** The largest head a burst may be written as (a task's output tail alone can be 4 KiB). */
+export const HEAD_BURST_MAX_BYTES = 256 * 1024;
+
+/**
  * The head of a stored run, `run.<id>` in the runs bucket: the run without its tasks, the keys of
  * the pages that hold them, in order, and an overlay of the tasks that changed since their page
  * was written. Every write of a run is a compare-and-swap on its head (the fencing point: a head
  * another writer changed is never overwritten): most writes are the head alone (the changed tasks
  * join the overlay); once the overlay would pass {@link OVERLAY_MAX} tasks, the pages of its tasks
  * are written first, each under a key never used before, so a head always names complete pages.
+ * One burst past it is written as the head alone ({@link OVERLAY_BURST_MAX}), and its pages with
+ * the next write.
  */
 export type StoredRunHead = Omit<RunView, 'tasks'> & {
   /** Format version: 2 (version 1, the whole view in one document, is still read). */

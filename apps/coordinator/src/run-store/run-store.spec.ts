@@ -1,7 +1,7 @@
 import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { FakeRunsBucket, timeout } from './fake-runs-bucket.spec-support.js';
-import { OVERLAY_MAX, PAGE_SIZE, TASK_FIELDS, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
+import { HEAD_BURST_MAX_BYTES, OVERLAY_BURST_MAX, OVERLAY_MAX, PAGE_SIZE, TASK_FIELDS, assembleRun, headText, isHead, pageTexts, storesAs } from './run-pages.js';
 import { RunStore, type StoreSlot, readStoredRun } from './run-store.js';
 
 function run(tasks: number): RunView {
@@ -33,7 +33,7 @@ describe('RunStore', () => {
     expect(await readStoredRun(bucket as unknown as NatsGateway, 'nope')).toBeUndefined();
   });
 
-  it('a change of one task rides in the head\'s overlay (no page written); past OVERLAY_MAX changed tasks their pages are written, the overlay empties and the replaced pages are deleted', async () => {
+  it('a change of one task rides in the head\'s overlay (no page written); past OVERLAY_MAX changed tasks (after one burst) their pages are written, the overlay empties and the replaced pages are deleted', async () => {
     const { bucket, store } = fixture();
     const view = run(PAGE_SIZE * 4);
     const slot: StoreSlot = {};
@@ -46,6 +46,11 @@ describe('RunStore', () => {
     expect(head(bucket)).toMatchObject({ pages: first, overlay: [[PAGE_SIZE * 2 + 3, expect.objectContaining({ state: 'dispatched' })]] });
     expect((await store.read('r1'))!.view.tasks[PAGE_SIZE * 2 + 3]!.state).toBe('dispatched');
     for (let i = 0; i < OVERLAY_MAX; i++) view.tasks[PAGE_SIZE - 10 + i]!.state = 'running'; // pages 0 and 1, plus the earlier change on page 2
+    await store.write(view, slot); // a burst: the head alone, overlay OVERLAY_MAX + 1
+    expect(bucket.pageWrites).toBe(writes);
+    expect(head(bucket).overlay).toHaveLength(OVERLAY_MAX + 1);
+    expect((await store.read('r1'))!.view).toEqual(view);
+    view.state = 'cancelling' as RunView['state']; // the run's next write, whatever it changes, writes the burst's pages
     await store.write(view, slot);
     expect(bucket.pageWrites - writes).toBe(3);
     const second = head(bucket).pages;
@@ -54,6 +59,47 @@ describe('RunStore', () => {
     expect(first.slice(0, 3).filter((k) => bucket.docs.has(k))).toEqual([]);
     expect(pageKeys(bucket).sort()).toEqual([...second].sort());
     expect((await store.read('r1'))!.view).toEqual(view);
+  });
+
+  it('a burst (a phase\'s dispatches) leaves as the head alone, read back whole; a second burst in a row writes its pages first', async () => {
+    const { bucket, store } = fixture();
+    const view = run(PAGE_SIZE * 5);
+    const slot: StoreSlot = {};
+    await store.write(view, slot);
+    const writes = bucket.pageWrites;
+    for (let i = 0; i < OVERLAY_BURST_MAX; i++) view.tasks[i]!.state = 'dispatched';
+    await store.write(view, slot);
+    expect(bucket.pageWrites).toBe(writes);
+    expect(head(bucket).overlay).toHaveLength(OVERLAY_BURST_MAX);
+    expect((await store.read('r1'))!.view).toEqual(view);
+    for (let i = 0; i < OVERLAY_MAX + 1; i++) view.tasks[i]!.state = 'running';
+    await store.write(view, slot);
+    expect(bucket.pageWrites - writes).toBe(4); // pages 0 to 3 held the burst
+    expect(head(bucket).overlay).toEqual([]);
+    expect((await store.read('r1'))!.view).toEqual(view);
+  });
+
+  it('a burst whose head would pass HEAD_BURST_MAX_BYTES, or that changes more than OVERLAY_BURST_MAX tasks, writes its pages first', async () => {
+    const big = fixture();
+    const tails = run(PAGE_SIZE * 2);
+    const slot: StoreSlot = {};
+    await big.store.write(tails, slot);
+    const tail = 'x'.repeat(Math.ceil(HEAD_BURST_MAX_BYTES / (OVERLAY_MAX + 1)));
+    for (let i = 0; i <= OVERLAY_MAX; i++) Object.assign(tails.tasks[i]!, { state: 'succeeded', outputTail: tail });
+    const before = big.bucket.pageWrites;
+    await big.store.write(tails, slot);
+    expect(big.bucket.pageWrites - before).toBe(2);
+    expect(head(big.bucket).overlay).toEqual([]);
+    expect((await big.store.read('r1'))!.view).toEqual(tails);
+    const many = fixture();
+    const wide = run(PAGE_SIZE * 5);
+    const wideSlot: StoreSlot = {};
+    await many.store.write(wide, wideSlot);
+    for (let i = 0; i <= OVERLAY_BURST_MAX; i++) wide.tasks[i]!.state = 'dispatched';
+    const wideBefore = many.bucket.pageWrites;
+    await many.store.write(wide, wideSlot);
+    expect(many.bucket.pageWrites - wideBefore).toBe(5);
+    expect(head(many.bucket).overlay).toEqual([]);
   });
 
   it('a write that changes nothing in the tasks writes the head only', async () => {
@@ -70,14 +116,14 @@ describe('RunStore', () => {
 
   it('pages of a write whose head was not stored are kept (that head may still land), and deleted once a later head is stored', async () => {
     const { bucket, store } = fixture(100);
-    const view = run(PAGE_SIZE * 2);
+    const view = run(PAGE_SIZE * 5);
     const slot: StoreSlot = {};
     await store.write(view, slot);
-    for (let i = 0; i <= OVERLAY_MAX; i++) view.tasks[i]!.state = 'dispatched'; // too many for the overlay: pages 0 and 1 are written
+    for (let i = 0; i <= OVERLAY_BURST_MAX; i++) view.tasks[i]!.state = 'dispatched'; // too many even for a burst: pages 0 to 4 are written
     bucket.script = Array.from({ length: 1000 }, () => ({ error: timeout }));
     await expect(store.write(view, slot)).rejects.toMatchObject({ code: 'E_TRANSPORT' });
     const inDoubt = slot.unconfirmed!;
-    expect(inDoubt).toHaveLength(2);
+    expect(inDoubt).toHaveLength(5);
     expect(inDoubt.every((k) => bucket.docs.has(k))).toBe(true);
     bucket.script = [];
     view.tasks[PAGE_SIZE + 5]!.state = 'running';

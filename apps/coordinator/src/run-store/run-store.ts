@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunView, TaskView } from '@shoal/protocol';
 import type { NatsGateway } from '../nats.gateway.js';
 import { casWrite } from '../state-write.js';
-import { OVERLAY_MAX, PAGE_SIZE, assembleRun, headText, isHead, pageKey, pageText, storesAs } from './run-pages.js';
+import { HEAD_BURST_MAX_BYTES, OVERLAY_BURST_MAX, OVERLAY_MAX, PAGE_SIZE, assembleRun, headText, isHead, pageKey, pageText, storesAs } from './run-pages.js';
 
 /** Per-try timeout of one KV write (the whole write is bounded by `stateWriteDeadlineMs`). */
 const TRY_TIMEOUT_MS = 2000;
@@ -41,8 +41,9 @@ export interface StoredRun {
  * Reads and writes runs in the runs bucket as a head (`run.<id>`, compare-and-swap, the fencing
  * point) and pages of tasks (`page.<id>.<n>.<writer>-<k>`, each key written once), see
  * {@link StoredRunHead}. Most writes are one small head: the changed tasks ride in its overlay;
- * every {@link OVERLAY_MAX} or so changed tasks, their pages are written first. The cost of a write
- * follows the change, not the run's size.
+ * every {@link OVERLAY_MAX} or so changed tasks, their pages are written first (after one head-only
+ * burst, so a phase's dispatches leave after one round trip). The cost of a write follows the
+ * change, not the run's size.
  */
 export class RunStore {
   /** Random per coordinator: two writers never write the same page key. */
@@ -61,9 +62,8 @@ export class RunStore {
    */
   async write(view: RunView, slot: StoreSlot): Promise<void> {
     const runId = view.id;
-    const { keys, fresh, overlay, copies } = this.plan(view, slot.pages);
+    const { keys, fresh, overlay, copies, head } = this.plan(view, slot.pages);
     const tasks = slot.pages && copies.size < view.tasks.length ? slot.pages.tasks : new Array<TaskView>(view.tasks.length);
-    const head = headText(view, keys, overlay);
     try {
       await Promise.all(fresh.map((p) => this.put(p.key, p.text, `a page of run ${runId}`)));
       slot.revision = await this.writeHead(runId, head, slot);
@@ -83,11 +83,14 @@ export class RunStore {
   /**
    * What a write of `view` stores, given what is stored (`was`): the tasks that changed since
    * (compared with their stored copies) join the head's overlay; once it would pass
-   * {@link OVERLAY_MAX}, the pages of its tasks are written again (`fresh`) and it empties. A run
-   * stored without pages (its first write, or format 1) gets all its pages. `copies` (of the changed
-   * tasks, by index) are taken now: a change made while the write is in flight is seen by the next one.
+   * {@link OVERLAY_MAX}, the pages of its tasks are written again (`fresh`) and it empties, unless
+   * the stored overlay is within that bound and this one is a burst ({@link OVERLAY_BURST_MAX},
+   * {@link HEAD_BURST_MAX_BYTES}): then the head alone is written and the next write writes pages.
+   * A run stored without pages (its first write, or format 1) gets all its pages. `copies` (of the
+   * changed tasks, by index) are taken now: a change made while the write is in flight is seen by
+   * the next one.
    */
-  private plan(view: RunView, was: StoredPages | undefined): { keys: string[]; fresh: Array<{ key: string; text: string }>; overlay: number[]; copies: Map<number, TaskView> } {
+  private plan(view: RunView, was: StoredPages | undefined): { keys: string[]; fresh: Array<{ key: string; text: string }>; overlay: number[]; copies: Map<number, TaskView>; head: string } {
     const { tasks } = view;
     const pageCount = Math.ceil(tasks.length / PAGE_SIZE);
     const paged = was !== undefined && was.tasks.length === tasks.length && was.keys.length === pageCount;
@@ -99,7 +102,11 @@ export class RunStore {
       copies.set(i, { ...tasks[i]! });
     }
     const overlay = [...changed].sort((x, y) => x - y);
-    if (paged && overlay.length <= OVERLAY_MAX) return { keys: was.keys, fresh: [], overlay, copies };
+    if (paged && overlay.length <= OVERLAY_MAX) return { keys: was.keys, fresh: [], overlay, copies, head: headText(view, was.keys, overlay) };
+    if (paged && was.overlay.length <= OVERLAY_MAX && overlay.length <= OVERLAY_BURST_MAX) {
+      const head = headText(view, was.keys, overlay);
+      if (Buffer.byteLength(head) <= HEAD_BURST_MAX_BYTES) return { keys: was.keys, fresh: [], overlay, copies, head };
+    }
     const stale = new Set(overlay.map((i) => Math.floor(i / PAGE_SIZE)));
     const keys: string[] = [];
     const fresh: Array<{ key: string; text: string }> = [];
@@ -112,7 +119,7 @@ export class RunStore {
       keys.push(key);
       fresh.push({ key, text: pageText(tasks.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE)) });
     }
-    return { keys, fresh, overlay: [], copies };
+    return { keys, fresh, overlay: [], copies, head: headText(view, keys, []) };
   }
 
   /** A run as stored (either format), with its head's revision; undefined when there is none. */
