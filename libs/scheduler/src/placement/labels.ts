@@ -12,17 +12,3 @@ export function selectorPairs(selector: Record<string, string> | undefined): str
 export function formatPairs(pairs: string[]): string {
   return pairs.join(',');
 }
-
-/** True when the node labels carry every pair of the selector. */
-export function matchesAll(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
-  if (!selector) return true;
-  for (const k in selector) if (labels[k] !== selector[k]) return false;
-  return true;
-}
-
-/** True when the node labels carry at least one pair of the selector. */
-export function matchesAny(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  for (const k in selector) if (labels[k] === selector[k]) return true;
-  return false;
-}
