@@ -23,7 +23,6 @@ import { COORDINATOR_CONFIG, type CoordinatorConfig } from './config.js';
 import { NatsGateway } from './nats.gateway.js';
 import { Orchestrator } from './orchestrator.js';
 import { PlanIntake } from './plan-intake/plan-intake.service.js';
-import { readStoredRun } from './run-store/run-store.js';
 import { RunTable } from './run-table.js';
 import { RunTracer } from './run-tracer.js';
 
@@ -88,7 +87,7 @@ export class RunsService {
    * undefined when there is none; a ConflictError when the key was used for another plan.
    */
   private async priorSubmission(runId: string, key: IdempotencyKey, planText: string): Promise<RunView | undefined> {
-    const prior = this.table.get(runId)?.view ?? (await readStoredRun(this.nats, runId));
+    const prior = this.table.get(runId)?.view ?? (await this.table.readStored(runId))?.view;
     if (!prior) return undefined;
     const stored = await this.nats.getRun<{ text: string }>(`plan.${runId}`);
     if (prior.idempotencyKey !== key || stored?.text !== planText) {
@@ -102,9 +101,9 @@ export class RunsService {
   async get(runId: string): Promise<RunView> {
     const live = this.table.get(runId);
     if (live) return this.agents.merge(live.view);
-    const stored = await readStoredRun(this.nats, runId);
+    const stored = await this.table.readStored(runId);
     if (!stored) throw new NotFoundError(`no run ${runId}`);
-    return this.agents.merge(stored);
+    return this.agents.merge(stored.view);
   }
 
   list(): RunSummary[] {

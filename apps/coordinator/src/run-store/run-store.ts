@@ -170,8 +170,3 @@ export class RunStore {
     for (const k of keys) this.nats.purgeRun(k).catch(() => undefined);
   }
 }
-
-/** A run as stored in the runs bucket (either format), read whole; undefined when there is none. */
-export async function readStoredRun(nats: NatsGateway, runId: string): Promise<RunView | undefined> {
-  return (await new RunStore(nats, 0).read(runId))?.view;
-}
