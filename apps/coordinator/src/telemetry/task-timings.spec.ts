@@ -55,4 +55,17 @@ describe('TaskTimings', () => {
     expect(t.observe(task('x', 'p1', 'running', 1), () => ({ kind: 'k', queuedAt: 5 }))).toContainEqual({ record: 'dispatchLatency', value: 0, labels: { task_kind: 'k' } });
     expect(t.observe({ type: 'output', runId: 'r1', taskId: 'x', attempt: 1, text: '', at: 1 }, () => ({ kind: 'k' }))).toEqual([]);
   });
+
+  it('reads a task only for the states it records something for (a phase hand-off emits a queued and a dispatched event per task)', () => {
+    const t = new TaskTimings();
+    const read: string[] = [];
+    const f = (_runId: string, taskId: string) => {
+      read.push(taskId);
+      return { kind: 'k' };
+    };
+    for (const state of ['pending', 'queued', 'dispatched', 'awaiting-operator']) t.observe(task(state, 'p1', state, 1), f);
+    expect(read).toEqual([]);
+    for (const state of ['running', 'retry-wait', 'succeeded', 'failed', 'cancelled', 'skipped']) t.observe(task(state, 'p1', state, 1), f);
+    expect(read).toEqual(['running', 'retry-wait', 'succeeded', 'failed', 'cancelled', 'skipped']);
+  });
 });

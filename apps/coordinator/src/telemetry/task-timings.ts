@@ -44,6 +44,8 @@ export class TaskTimings {
       return [];
     }
     if (e.type !== 'task') return [];
+    const attemptEnded = e.state === 'retry-wait' || FINAL.has(e.state);
+    if (e.state !== 'running' && !attemptEnded) return []; // queued, dispatched: nothing to record, the task is not read
     const f = facts(e.runId, e.taskId);
     if (!f) return [];
     const task_kind = f.kind;
@@ -59,8 +61,6 @@ export class TaskTimings {
       }
       return out;
     }
-    const attemptEnded = e.state === 'retry-wait' || FINAL.has(e.state);
-    if (!attemptEnded) return out;
     const outcome = f.outcome ?? e.state;
     if (e.state === 'retry-wait') out.push({ add: 'tasksRetried', labels: { task_kind } });
     if (e.state === 'retry-wait' || e.state === 'failed') out.push({ add: 'tasksFailed', labels: { task_kind } });
