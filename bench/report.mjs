@@ -74,7 +74,7 @@ export function rows(results) {
   }
   const w3 = b.w3;
   if (w3 && !w3.error) {
-    for (const sh of w3.shapes) out.push([`W3 hand-off, ${sh.phases} phases x ${sh.tasks} (coordinator: phase end -> work published)`, lat(sh.gapMs), `decided ${lat(sh.decisionGapMs)}`, '', 'p50 <= 2 ms', verdict(sh.goal.met)]);
+    for (const sh of w3.shapes) out.push([`W3 hand-off, ${sh.phases} phases x ${sh.tasks}${sh.chains > 1 ? `, ${sh.chains} chains` : ''} (coordinator: phase end -> work published)`, lat(sh.gapMs), `decided ${lat(sh.decisionGapMs)}`, '', 'p50 <= 2 ms', verdict(sh.goal.met)]);
   }
   const w1 = b.w1;
   if (w1 && !w1.error) {
