@@ -3,7 +3,7 @@
  * the task view, the bounds on attempts, and how reasons are worded.
  */
 import { NotFoundError } from '@shoal/protocol';
-import { findTask } from './engine.js';
+import { findTask } from './run-transitions.js';
 import { enqueued, ofKind, setup } from './engine.spec-support.js';
 
 describe('RunEngine: what dispatched, waiting and finished record', () => {

@@ -2,6 +2,7 @@ export * from './graph.js';
 export { batchIssues, commitments, type InFlight, type NodeCommitment } from './batches.js';
 export * from './engine-types.js';
 export * from './engine.js';
+export { findTask } from './run-transitions.js';
 export * from './placement/types.js';
 export * from './placement/placer.js';
 export * from './resilience/backoff.js';
