@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, waitFor } from '@shoal/testing';
 import { readFinalTail } from '../../apps/node-agent/src/log-follower.js';
-import { TmuxDriver } from '../../apps/node-agent/src/tmux/index.js';
+import { tmuxWorkspace } from '../support/tmux.js';
 
 /** Pids of the processes holding `file` open (here: pipe-pane's `cat >> log`). */
 function holdersOf(file: string): number[] {
@@ -23,14 +23,9 @@ describe('the final output tail when pipe-pane\'s reader stalls at exit (real tm
   afterAll(() => disposables.disposeAll(), 60_000);
 
   it('keeps the last line the dead pane shows though the log never got it', async () => {
-    const dir = tempDir();
-    disposables.add(() => dir.dispose());
-    const sock = tmuxSocket();
-    disposables.add(() => sock.dispose());
-    const driver = await TmuxDriver.connect({ socketName: sock.name });
-    disposables.add(() => driver.close());
-    const log = join(dir.path, 'run.e.1.log');
-    const go = join(dir.path, 'go');
+    const { dir, driver } = await tmuxWorkspace(disposables);
+    const log = join(dir, 'run.e.1.log');
+    const go = join(dir, 'go');
     await driver.ensureSession('Task-research');
     const script = `echo 'E: writing notes'; while [ ! -e "$1" ]; do sleep 0.05; done; echo 'E: done'`;
     const win = await driver.newWindow({ session: 'Task-research', window: 'Research-E', argv: ['sh', '-c', script, 'sh', go], logFile: log });

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
+import { Disposables, waitFor } from '@shoal/testing';
 import { LogFollower } from '../../apps/node-agent/src/log-follower.js';
 import { readLogTail } from '../../apps/node-agent/src/logs/index.js';
-import { TmuxDriver } from '../../apps/node-agent/src/tmux/index.js';
+import { tmuxWorkspace } from '../support/tmux.js';
 
 /**
  * Prints numbered 95-byte lines quickly, forever: ten lines, then a 10 ms pause (two forks per line
@@ -16,13 +16,8 @@ describe('task log rotation by size (real tmux pipe-pane)', () => {
   afterAll(() => disposables.disposeAll(), 60_000);
 
   it('copy-truncate keeps at most `keep` rotated files, pipe-pane keeps appending at the start, and the tail reads across', async () => {
-    const dir = tempDir();
-    disposables.add(() => dir.dispose());
-    const sock = tmuxSocket();
-    disposables.add(() => sock.dispose());
-    const driver = await TmuxDriver.connect({ socketName: sock.name });
-    disposables.add(() => driver.close());
-    const log = join(dir.path, 'run.task.1.log');
+    const { dir, driver } = await tmuxWorkspace(disposables);
+    const log = join(dir, 'run.task.1.log');
     await driver.ensureSession('Task-logs');
     const win = await driver.newWindow({ session: 'Task-logs', window: 'Chatty', argv: ['sh', '-c', CHATTY], logFile: log });
     disposables.add(() => driver.killWindow(win.windowId).catch(() => undefined));
