@@ -51,6 +51,23 @@ describe('RunEngine.cancel: exactly what it emits', () => {
     expect(task('b')).toMatchObject({ state: 'cancelled', reason: 'enough' });
   });
 
+  it('sends no stop for an attempt that already ended: a task waiting for its retry, or for an operator, keeps its node but runs nothing there', () => {
+    const { engine, run, launch, finish, task } = setup([
+      { id: 'one', tasks: [{ id: 'a', retries: 1 }] },
+      { id: 'two', failure_policy: 'manual', tasks: [{ id: 'b' }] },
+    ]);
+    engine.start(run);
+    launch('a', 'n1');
+    finish('a', 1);
+    launch('b', 'n2');
+    finish('b', 1);
+    expect(task('a')).toMatchObject({ state: 'retry-wait', nodeId: 'n1' });
+    expect(task('b')).toMatchObject({ state: 'awaiting-operator', nodeId: 'n2' });
+    const fx = engine.cancel(run, 'enough');
+    expect(ofKind(fx, 'stop')).toEqual([]);
+    expect([task('a').state, task('b').state]).toEqual(['cancelled', 'cancelled']);
+  });
+
   it('leaves a phase that already succeeded as it was, and cancels the rest', () => {
     const { engine, run, launch, finish, phase } = setup([
       { id: 'one', tasks: [{ id: 'a' }] },
