@@ -1,7 +1,10 @@
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Disposables, waitFor } from '@shoal/testing';
-import { readFinalTail } from '../../apps/node-agent/src/log-follower.js';
+import { readFinalTail, readTail } from '../../apps/node-agent/src/log-follower.js';
+import { screenOutputLines } from '../../apps/node-agent/src/logs/screen-end.js';
+import { ROOT } from '../support/cluster.js';
 import { tmuxWorkspace } from '../support/tmux.js';
 
 /** Pids of the processes holding `file` open (here: pipe-pane's `cat >> log`). */
@@ -42,4 +45,27 @@ describe('the final output tail when pipe-pane\'s reader stalls at exit (real tm
     expect(readFileSync(log, 'utf8')).not.toContain('E: done');
     expect(tail.split('\n').filter((l) => l.trim() !== '')).toEqual(['E: writing notes', 'E: done']);
   }, 60_000);
+
+  it.each(['claude-fresh-home.ansi', 'claude-session.ansi', 'codex-session.ansi.gz', 'gemini-session.ansi.gz'])(
+    'a recorded real agent session (%s) replayed into a pane: the rendered log holds the dead pane\'s last line, nothing is appended',
+    async (fixture) => {
+      const { dir, driver } = await tmuxWorkspace(disposables);
+      const raw = readFileSync(join(ROOT, 'libs/runtime/src/terminal/fixtures', fixture));
+      const bytes = join(dir, 'session.ansi');
+      writeFileSync(bytes, fixture.endsWith('.gz') ? gunzipSync(raw) : raw);
+      const log = join(dir, 'run.agent.1.log');
+      await driver.ensureSession('Task-replay');
+      const win = await driver.newWindow({ session: 'Task-replay', window: 'Replay', argv: ['cat', bytes], logFile: log });
+      await driver.waitForExit(win.paneId);
+      const screen = await driver.capturePane(win.paneId);
+      await driver.killWindow(win.windowId); // pipe-pane's cat reads to the end and exits
+      await waitFor(() => holdersOf(log).length === 0, { timeoutMs: 30_000, what: 'pipe-pane\'s cat done with the log' });
+      const complete = await readTail(log);
+      const last = screenOutputLines(screen).at(-1)!.replace(/\s+/g, '').slice(-40);
+      expect(complete.length).toBeGreaterThan(100);
+      expect(complete.replace(/\s+/g, '')).toContain(last); // what readFinalTail waits for: found, so nothing is appended
+      expect(await readFinalTail(log, screen)).toBe(complete);
+    },
+    60_000,
+  );
 });

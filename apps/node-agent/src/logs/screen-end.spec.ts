@@ -5,6 +5,16 @@ const DEAD = 'Pane is dead (status 0, Mon Nov 30 00:14:43 2026)';
 describe('completing a lagging log tail from the dead pane\'s screen', () => {
   it('drops tmux\'s "Pane is dead" line and blank lines from the screen', () => {
     expect(screenOutputLines(`one\n\n  \ntwo\n\n${DEAD}`)).toEqual(['one', 'two']);
+    expect(screenOutputLines('one\nPane is dead (signal TERM, Mon Nov 30 01:36:09 2026)')).toEqual(['one']);
+  });
+
+  it('strips the message where capture-pane -J joined it to a wrapped last output line (seen replaying a real gemini session)', () => {
+    expect(screenOutputLines(`one\ngemini --resume ddee4c48${DEAD}\n`)).toEqual(['one', 'gemini --resume ddee4c48']);
+    expect(withScreenEnd('one\ngemini --resume ddee4c48\n', `one\ngemini --resume ddee4c48${DEAD}`)).toBe('one\ngemini --resume ddee4c48\n');
+  });
+
+  it('keeps output that only mentions the message before the last line', () => {
+    expect(screenOutputLines(`${DEAD} was printed by the task\nlast`)).toEqual([`${DEAD} was printed by the task`, 'last']);
   });
 
   it('appends the lines the tail lacks after the run of screen lines it ends with', () => {

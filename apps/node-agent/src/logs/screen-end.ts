@@ -1,6 +1,15 @@
-/** Lines of a dead pane's text that hold output: tmux's "Pane is dead" line and blank lines dropped. */
+/**
+ * tmux's remain-on-exit message, "Pane is dead (status 0, <date>)" or "(signal TERM, <date>)", at
+ * the end of a dead pane's last line: `capture-pane -J` joins it to the last output line when that
+ * line wrapped.
+ */
+const DEAD_MARK = /Pane is dead(?: \([^()]*\))?\s*$/;
+
+/** Lines of a dead pane's text that hold output: blank lines and tmux's "Pane is dead" message dropped. */
 export function screenOutputLines(screen: string): string[] {
-  return screen.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('Pane is dead'));
+  const lines = screen.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length > 0) lines[lines.length - 1] = lines.at(-1)!.replace(DEAD_MARK, '');
+  return lines.filter((l) => l.trim() !== '');
 }
 
 const squeeze = (s: string): string => s.replace(/\s+/g, '');
