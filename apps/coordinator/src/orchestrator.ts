@@ -319,7 +319,7 @@ export class Orchestrator implements OnModuleDestroy {
   /** A cacheable task: a fresh stored result finishes it without dispatch, else it is queued. */
   private async enqueueUnlessCached(run: ActiveRun, spec: CompiledTask, attempt: number, now: number): Promise<void> {
     const hit = await this.cache.lookup(spec);
-    const t = run.view.tasks.find((x) => x.id === spec.id);
+    const t = findTask(run.view, spec.id);
     if (this.table.get(run.view.id) !== run || t?.state !== 'queued' || t.attempt !== attempt) return;
     if (hit) {
       this.log.log(`${run.view.id}/${spec.id}: ${hit.reason}`);

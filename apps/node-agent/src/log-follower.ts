@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { DEFAULT_PANE_SIZE, type PaneSize, TerminalRenderer, renderTerminal } from '@shoal/runtime';
 import { type RotationPolicy, rotateIfNeeded } from './logs/log-rotation.js';
 import { readLogEnd } from './logs/log-tail.js';
-import { screenOutputLines, withScreenEnd } from './logs/screen-end.js';
+import { screenOutputLines, squeeze, withScreenEnd } from './logs/screen-end.js';
 
 /**
  * The last `chars` characters of a task log rendered as text (what the screen showed: see
@@ -29,11 +29,12 @@ const CATCH_UP_MS = 2000;
  * the output is never dropped; without a screen the tail is read once.
  */
 export async function readFinalTail(path: string, screen: string | undefined, chars = 4096, now: () => number = Date.now): Promise<string> {
-  const last = screen === undefined ? undefined : screenOutputLines(screen).at(-1)?.replace(/\s+/g, '').slice(-40);
+  const lastLine = screen === undefined ? undefined : screenOutputLines(screen).at(-1);
+  const last = lastLine === undefined ? undefined : squeeze(lastLine).slice(-40);
   const deadline = now() + CATCH_UP_MS;
   for (;;) {
     const tail = await readTail(path, chars);
-    if (!last || tail.replace(/\s+/g, '').includes(last)) return tail;
+    if (!last || squeeze(tail).includes(last)) return tail;
     if (now() >= deadline) return withScreenEnd(tail, screen!).slice(-chars);
     await sleep(25);
   }

@@ -12,7 +12,8 @@ export function screenOutputLines(screen: string): string[] {
   return lines.filter((l) => l.trim() !== '');
 }
 
-const squeeze = (s: string): string => s.replace(/\s+/g, '');
+/** Text without whitespace: a log rendered by us and a screen captured by tmux wrap differently. */
+export const squeeze = (s: string): string => s.replace(/\s+/g, '');
 
 /**
  * `tail` completed with the end of `screen` it lacks: the screen lines after the longest run of
