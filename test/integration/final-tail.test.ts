@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Disposables, waitFor } from '@shoal/testing';
 import { readFinalTail, readTail } from '../../apps/node-agent/src/log-follower.js';
-import { screenOutputLines } from '../../apps/node-agent/src/logs/screen-end.js';
+import { screenOutputLines, squeeze } from '../../apps/node-agent/src/logs/screen-end.js';
 import { ROOT } from '../support/cluster.js';
 import { tmuxWorkspace } from '../support/tmux.js';
 
@@ -61,10 +61,11 @@ describe('the final output tail when pipe-pane\'s reader stalls at exit (real tm
       await driver.killWindow(win.windowId); // pipe-pane's cat reads to the end and exits
       await waitFor(() => holdersOf(log).length === 0, { timeoutMs: 30_000, what: 'pipe-pane\'s cat done with the log' });
       const complete = await readTail(log);
-      const last = screenOutputLines(screen).at(-1)!.replace(/\s+/g, '').slice(-40);
       expect(complete.length).toBeGreaterThan(100);
-      expect(complete.replace(/\s+/g, '')).toContain(last); // what readFinalTail waits for: found, so nothing is appended
-      expect(await readFinalTail(log, screen)).toBe(complete);
+      // what readFinalTail waits for, when the dead screen shows output (a TUI may leave it blank: the log is then read once)
+      const last = screenOutputLines(screen).at(-1);
+      if (last !== undefined) expect(squeeze(complete)).toContain(squeeze(last).slice(-40));
+      expect(await readFinalTail(log, screen)).toBe(complete); // nothing appended
     },
     60_000,
   );
