@@ -78,6 +78,22 @@ describe('run writes on real JetStream KV', () => {
     await expect(b.table.create(activeRun('r-cas'))).rejects.toMatchObject({ code: 'E_CONFLICT' });
   });
 
+  it('a read of the runs bucket that NATS does not answer rejects as a retryable E_TRANSPORT (503), not a bare timeout (500)', async () => {
+    const nats = cleanup.use(await startNats({ mode: 'local' }));
+    const c = await coordinatorParts(nats.url);
+    await c.table.create(activeRun('r-read'));
+    expect((await c.table.readStored('r-read'))?.view.id).toBe('r-read');
+    const pid = nats.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await expect(c.table.readStored('r-read')).rejects.toMatchObject({ code: 'E_TRANSPORT', retryable: true, message: expect.stringContaining('run.r-read') });
+      await expect(c.gateway.runKeys('run.>')).rejects.toMatchObject({ code: 'E_TRANSPORT' });
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(() => c.table.readStored('r-read').then((r) => r?.view.id === 'r-read', () => false), { what: 'the run readable once the server answers again', timeoutMs: 30_000 });
+  });
+
   it('a status whose effect cannot be stored is nakked, redelivered, and applied once; acked only after the store', async () => {
     const nats = cleanup.use(await startNats({ mode: 'local' }));
     const c = await coordinatorParts(nats.url, { SHOAL_STATE_WRITE_DEADLINE_MS: '300' });

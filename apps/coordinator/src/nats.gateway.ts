@@ -231,20 +231,22 @@ export class NatsGateway implements OnModuleDestroy {
 
   /** Reads a JSON document from the runs bucket. */
   async getRun<T>(key: string): Promise<T | undefined> {
-    const e = await this.bucket.get(key);
+    const e = await this.readRuns(key, (b) => b.get(key));
     return e && e.operation === 'PUT' ? (e.json() as T) : undefined;
   }
 
   /** Lists keys of the runs bucket matching a filter such as `run.>`. */
   async runKeys(filter: string): Promise<string[]> {
-    const out: string[] = [];
-    for await (const k of await this.bucket.keys(filter)) out.push(k);
-    return out;
+    return this.readRuns(filter, async (b) => {
+      const out: string[] = [];
+      for await (const k of await b.keys(filter)) out.push(k);
+      return out;
+    });
   }
 
   /** Reads a JSON document of the runs bucket with its revision (for compare-and-swap). */
   async getRunEntry<T>(key: string): Promise<{ value: T; revision: number } | undefined> {
-    const e = await this.bucket.get(key);
+    const e = await this.readRuns(key, (b) => b.get(key));
     return e && e.operation === 'PUT' ? { value: e.json() as T, revision: e.revision } : undefined;
   }
 
@@ -269,8 +271,22 @@ export class NatsGateway implements OnModuleDestroy {
 
   /** The stored text of a runs-bucket document with its revision. */
   async getRunText(key: string): Promise<{ text: string; revision: number } | undefined> {
-    const e = await this.bucket.get(key);
+    const e = await this.readRuns(key, (b) => b.get(key));
     return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision } : undefined;
+  }
+
+  /**
+   * Runs a read of the runs bucket; NATS trouble (a timeout, no responders, a stream without
+   * quorum during a failover) becomes a retryable TransportError, so HTTP answers 503 with
+   * Retry-After instead of 500.
+   */
+  private async readRuns<T>(what: string, read: (bucket: KV) => Promise<T>): Promise<T> {
+    const bucket = this.bucket;
+    try {
+      return await read(bucket);
+    } catch (e) {
+      throw new TransportError(`reading ${what} from the runs bucket failed: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Stores an encoded document in the runs bucket (no revision check); resolves with its revision. */
