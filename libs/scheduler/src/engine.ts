@@ -347,7 +347,7 @@ export class RunEngine extends RunTransitions {
 
   private advancePhase(run: RunView, p: PhaseView, fx: Effect[]): boolean {
     let changed = false;
-    const tasks = run.tasks.filter((t) => t.phaseId === p.id);
+    const tasks = this.plan.phases.get(p.id)!.taskIds.map((id) => this.task(run, id));
     for (const t of tasks) {
       if (t.state !== 'pending') continue;
       const deps = this.plan.tasks.get(t.id)!.dependsOn.map((d) => this.task(run, d));

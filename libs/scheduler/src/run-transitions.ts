@@ -78,10 +78,26 @@ export abstract class RunTransitions {
   }
 
   protected phase(run: RunView, id: string): PhaseView {
-    const p = run.phases.find((x) => x.id === id);
+    const p = findPhase(run, id);
     if (!p) throw new NotFoundError(`run ${run.id} has no phase ${id}`);
     return p;
   }
+}
+
+/** Phase views by id, per phases array (a view's phases never change after createView). */
+const phaseIndex = new WeakMap<PhaseView[], Map<string, PhaseView>>();
+
+/** The phase of a run by id in O(1): a run's every change checks each pending phase's dependencies. */
+export function findPhase(run: RunView, id: string): PhaseView | undefined {
+  let index = phaseIndex.get(run.phases);
+  let p = index?.get(id);
+  if (p?.id === id) return p;
+  if (!index || index.size !== run.phases.length) {
+    index = new Map(run.phases.map((x) => [x.id, x]));
+    phaseIndex.set(run.phases, index);
+    p = index.get(id);
+  }
+  return p;
 }
 
 /** Task views by id, per tasks array (a view's tasks never change after createView). */
