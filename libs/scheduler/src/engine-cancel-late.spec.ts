@@ -144,3 +144,38 @@ describe('RunEngine.operator: a task not awaiting an operator', () => {
     expect(() => engine.operator(run, 'a', 'skip')).toThrow('task a is running, not awaiting-operator');
   });
 });
+
+describe('RunEngine.finished: the end of an attempt cancelled while it ran', () => {
+  it("keeps its node's exit code, end time and output tail; the task stays cancelled and nothing is emitted", () => {
+    const { engine, run, launch, finish, task, clock } = setup([{ id: 'one', tasks: [{ id: 'a' }, { id: 'b' }] }]);
+    engine.start(run);
+    launch('a', 'n1');
+    launch('b', 'n2');
+    engine.cancel(run, 'enough');
+    clock.t += 500;
+    expect(finish('a', 130, 'cancelled', 1, 'n1')).toEqual([]);
+    const ended = clock.t;
+    expect(task('a')).toMatchObject({ state: 'cancelled', reason: 'enough', exitCode: 130, outcome: 'cancelled', finishedAt: ended, outputTail: 'out of a' });
+    expect(run.state).toBe('cancelled');
+    // only once, and only from the attempt's own node
+    clock.t += 500;
+    expect(finish('a', 1, 'failed', 1, 'n1')).toEqual([]);
+    expect(task('a')).toMatchObject({ exitCode: 130, outcome: 'cancelled', finishedAt: ended, outputTail: 'out of a' });
+    expect(finish('b', 130, 'cancelled', 1, 'n3')).toEqual([]);
+    expect(finish('b', 130, 'cancelled', 1)).toEqual([]);
+    const b = task('b');
+    expect(b.state).toBe('cancelled');
+    expect([b.exitCode, b.outcome, b.outputTail, b.finishedAt]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it('ignores a report for a task cancelled before it was dispatched, and one of another attempt', () => {
+    const { engine, run, finish, task } = setup([{ id: 'one', tasks: [{ id: 'a' }] }]);
+    engine.start(run);
+    engine.cancel(run, 'enough');
+    expect(finish('a', 0, 'succeeded', 1, 'n1')).toEqual([]);
+    expect(finish('a', 0, 'succeeded', 2, 'n1')).toEqual([]);
+    const a = task('a');
+    expect(a.state).toBe('cancelled');
+    expect([a.exitCode, a.outputTail, a.finishedAt]).toEqual([undefined, undefined, undefined]);
+  });
+});

@@ -93,6 +93,7 @@ export class RunEngine extends RunTransitions {
   finished(run: RunView, r: AttemptResult): Effect[] {
     const t = this.task(run, r.taskId);
     if (t.attempt !== r.attempt) return this.lateResult(run, t, r);
+    if (t.state === 'cancelled') return this.cancelledAttemptEnded(t, r);
     if (t.state !== 'dispatched' && t.state !== 'running') return [];
     const fx: Effect[] = [];
     if (r.outcome === 'lost' && t.nodeLostAt !== undefined) {
@@ -251,6 +252,21 @@ export class RunEngine extends RunTransitions {
     this.setTask(run, t, 'succeeded', fx, `attempt ${r.attempt} succeeded on node ${lost.nodeId} while it was lost; attempt ${replaced} stopped`);
     this.advance(run, fx);
     return fx;
+  }
+
+  /**
+   * The end of an attempt cancelled while it ran, reported by its node once the process exited:
+   * its exit code, times and output tail are kept (what the agent printed before it was stopped).
+   * The task stays cancelled: no transition, no event.
+   */
+  private cancelledAttemptEnded(t: TaskView, r: AttemptResult): Effect[] {
+    if (t.finishedAt !== undefined || r.nodeId === undefined || t.nodeId !== r.nodeId) return [];
+    t.exitCode = r.exitCode;
+    t.outcome = r.outcome;
+    t.finishedAt = r.finishedAt;
+    t.startedAt = r.startedAt ?? t.startedAt;
+    t.outputTail = r.outputTail;
+    return [];
   }
 
   private lostDeadlineEffect(t: TaskView, lostAt: number): Effect {
