@@ -1,4 +1,4 @@
-import { DEFAULT_PLAN_LIMITS, type PlanLimits } from '@shoal/protocol';
+import { DEFAULT_PLAN_LIMITS, HTTP_URL, type PlanLimits } from '@shoal/protocol';
 import { WORK_DELIVERY } from '@shoal/runtime';
 
 /** Everything the coordinator reads from its environment. */
@@ -193,7 +193,7 @@ export function loadSecurityConfig(env: NodeJS.ProcessEnv, natsUrl: string): Sec
   const tlsKey = opt('SHOAL_TLS_KEY');
   if (!tlsCert !== !tlsKey) throw new Error('SHOAL_TLS_CERT and SHOAL_TLS_KEY must be set together');
   const publicUrl = opt('SHOAL_PUBLIC_URL');
-  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(publicUrl)) throw new Error(`SHOAL_PUBLIC_URL=${publicUrl}: must be an http:// or https:// URL`);
+  if (publicUrl !== undefined && !HTTP_URL.test(publicUrl)) throw new Error(`SHOAL_PUBLIC_URL=${publicUrl}: must be an http:// or https:// URL`);
   const advertise = (opt('SHOAL_NATS_ADVERTISE') ?? natsUrl).split(',').map((s) => s.trim()).filter(Boolean);
   for (const u of advertise) if (!/^(nats|tls):\/\/\S+$/.test(u)) throw new Error(`SHOAL_NATS_ADVERTISE: ${u} must be a nats:// or tls:// URL`);
   return {

@@ -51,10 +51,12 @@ describe('LeaderLease', () => {
     expect(refusal(lease({ instance: 'i'.repeat(65) }))).toEqual(['instance: Too big: expected string to have <=64 characters']);
   });
 
-  it('bounds url at 2048 characters and accepts an empty one', () => {
-    expect(LeaderLease.parse(lease({ url: '' })).url).toBe('');
-    expect(LeaderLease.parse(lease({ url: 'u'.repeat(2048) })).url).toBe('u'.repeat(2048));
-    expect(refusal(lease({ url: 'u'.repeat(2049) }))).toEqual(['url: Too big: expected string to have <=2048 characters']);
+  it('wants url an http:// or https:// address of at most 2048 characters: standbys forward writes there', () => {
+    const long = `https://${'u'.repeat(2040)}`;
+    expect(LeaderLease.parse(lease({ url: long })).url).toBe(long);
+    expect(LeaderLease.parse(lease({ url: 'https://10.0.0.7:7070' })).url).toBe('https://10.0.0.7:7070');
+    expect(refusal(lease({ url: `${long}u` }))).toEqual(['url: Too big: expected string to have <=2048 characters']);
+    for (const url of ['', 'host-a:7070', 'ftp://host-a', 'http://', 'http:// host-a']) expect(refusal(lease({ url }))).toEqual(['url: must be an http:// or https:// URL']);
   });
 
   it('wants term a positive integer', () => {

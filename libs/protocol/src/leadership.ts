@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** An API address other hosts can reach: `http://` or `https://`, then a host (SHOAL_PUBLIC_URL, a lease's url). */
+export const HTTP_URL = /^https?:\/\/[^\s/]+/;
+
 /** Key of the leader lease in the topology's `leaderBucket`. */
 export const LEADER_KEY = 'leader';
 
@@ -15,7 +18,7 @@ export const LeaderLease = z.strictObject({
   /** Random id of the holder's process: a restarted replica is another instance. */
   instance: z.string().min(1).max(64),
   /** The holder's API as the other replicas reach it (writes are forwarded there). */
-  url: z.string().max(2048),
+  url: z.string().max(2048).regex(HTTP_URL, 'must be an http:// or https:// URL'),
   /** Election term: strictly increases with every change of holder. */
   term: z.number().int().positive(),
   /** Lease period the holder fences itself by; a candidate waits at least this long. */
