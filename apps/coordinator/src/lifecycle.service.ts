@@ -112,6 +112,7 @@ export class LifecycleService implements OnApplicationBootstrap, OnModuleDestroy
       await this.step('load the runtime estimates', () => this.estimates.load()); // what the previous leader learned while this one stood by
     }
     await this.step('recover runs from KV', () => this.runs.recover());
+    this.table.startPageSweeps();
     // a standby drops what heartbeats mean to a leader: a node heard from now, that the previous
     // leader had given up on, is back (it keeps the attempts kept for it, `on_node_lost: wait`)
     const now = Date.now();

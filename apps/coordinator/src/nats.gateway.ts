@@ -269,10 +269,10 @@ export class NatsGateway implements OnModuleDestroy {
     return revision === undefined ? this.bucket.create(key, text) : this.bucket.update(key, text, revision, timeoutMs);
   }
 
-  /** The stored text of a runs-bucket document with its revision. */
-  async getRunText(key: string): Promise<{ text: string; revision: number } | undefined> {
+  /** The stored text of a runs-bucket document with its revision and when the bus stored it (ms since the epoch). */
+  async getRunText(key: string): Promise<{ text: string; revision: number; created: number } | undefined> {
     const e = await this.readRuns(key, (b) => b.get(key));
-    return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision } : undefined;
+    return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision, created: e.created.getTime() } : undefined;
   }
 
   /**

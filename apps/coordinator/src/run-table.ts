@@ -6,6 +6,7 @@ import { Metrics } from './metrics.js';
 import { NatsGateway } from './nats.gateway.js';
 import type { Committed } from './node-registry.js';
 import { type PlacedAttempt as IndexedAttempt, PlacedIndex } from './placed-index.js';
+import { ORPHAN_PAGE_MIN_AGE_MS, type PageSweep, sweepOrphanPages } from './run-store/orphan-pages.js';
 import { type StoreSlot, type StoredRun, RunStore } from './run-store/run-store.js';
 import { casWrite } from './state-write.js';
 
@@ -33,6 +34,9 @@ interface Slot extends StoreSlot {
 /** Resolves on the next turn of the event loop, after the immediates already scheduled. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** How often the leader sweeps task pages no stored head names. */
+const PAGE_SWEEP_EVERY_MS = 15 * 60_000;
+
 /** How often runs whose last write failed are written again without waiting for a change. */
 const DIRTY_RETRY_MS = 5000;
 
@@ -50,6 +54,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
   private readonly runs = new Map<string, ActiveRun>();
   private readonly slots = new Map<string, Slot>();
   private retryTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
   /** Placed attempts by run and by node, re-listed run by run after changes (see {@link touched}). */
   private readonly placed = new PlacedIndex<ActiveRun>(this.runs);
   private readonly store: RunStore;
@@ -70,6 +75,25 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.retryTimer);
+    clearInterval(this.sweepTimer);
+  }
+
+  /**
+   * The leader's sweep of task pages no stored head names (see {@link sweepOrphanPages}), every
+   * {@link PAGE_SWEEP_EVERY_MS}: what a coordinator that stopped mid-write left is deleted within
+   * that plus {@link ORPHAN_PAGE_MIN_AGE_MS}.
+   */
+  startPageSweeps(): void {
+    this.sweepTimer ??= setInterval(() => void this.sweepPages().catch((e: Error) => this.log.warn(`page sweep failed (tried again in ${PAGE_SWEEP_EVERY_MS / 60_000} min): ${e.message}`)), PAGE_SWEEP_EVERY_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** One sweep of orphan task pages, now. */
+  async sweepPages(now = Date.now()): Promise<PageSweep> {
+    const swept = await sweepOrphanPages({ keys: (f) => this.nats.runKeys(f), read: (k) => this.nats.getRunText(k), purge: (k) => this.nats.purgeRun(k) }, now);
+    if (swept.deleted) this.log.log(`deleted ${swept.deleted} task page(s) no stored run names (of ${swept.pages})`);
+    if (swept.unreadableHeads) this.log.warn(`${swept.unreadableHeads} run head(s) are not JSON: their pages are kept`);
+    return swept;
   }
 
   /** A run as stored, read whole (recovery); undefined when there is none. */

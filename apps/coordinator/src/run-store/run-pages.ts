@@ -43,6 +43,12 @@ export function pageKey(runId: string, index: number, writer: string, n: number)
   return `${PAGE_PREFIX}.${runId}.${index}.${writer}-${n}`;
 }
 
+/** The run a page key belongs to (the inverse of {@link pageKey}); undefined for a key that is not a page's. */
+export function pageRunId(key: string): string | undefined {
+  const m = /^page\.(.+)\.\d+\.[^.]+-\d+$/.exec(key);
+  return m?.[1];
+}
+
 /** A task as stored: without its waiting reason (the task itself when it has none). */
 function stored(t: TaskView): TaskView {
   return t.waitingReason === undefined ? t : { ...t, waitingReason: undefined };
