@@ -9,7 +9,7 @@ import { loadCoordinatorConfig } from '../../apps/coordinator/src/config.js';
 import { Metrics } from '../../apps/coordinator/src/metrics.js';
 import { NatsGateway } from '../../apps/coordinator/src/nats.gateway.js';
 import { ORPHAN_PAGE_MIN_AGE_MS } from '../../apps/coordinator/src/run-store/orphan-pages.js';
-import { OVERLAY_MAX, PAGE_SIZE, pageKey } from '../../apps/coordinator/src/run-store/run-pages.js';
+import { OVERLAY_MAX, PAGE_SIZE, headText, pageKey } from '../../apps/coordinator/src/run-store/run-pages.js';
 import { type ActiveRun, RunTable } from '../../apps/coordinator/src/run-table.js';
 import { SecurityContext } from '../../apps/coordinator/src/security/security-context.js';
 
@@ -194,13 +194,15 @@ describe('orphan task pages (real JetStream KV)', () => {
     const orphan = pageKey('r-sweep', 1, 'deadbeef', 1);
     await a.gateway.putRunText(orphan, '[]', 2000);
     await a.gateway.putRunText(pageKey('r-gone', 0, 'deadbeef', 2), '[]', 2000);
+    await a.gateway.putRunText('run.r-gone', headText(activeRun('r-gone').view, [pageKey('r-gone', 0, 'deadbeef', 2)]), 2000);
+    await a.gateway.deleteRun('run.r-gone'); // a deleted run: its head is a delete marker, its page is garbage
     const jsm = await jetstreamManager(await client(nats.url));
     const messages = async () => (await jsm.streams.info(`KV_${a.gateway.topo.runsBucket}`)).state.messages;
     const pages = Math.ceil(200 / PAGE_SIZE);
-    expect(await messages()).toBe(1 + pages + 2);
+    expect(await messages()).toBe(1 + pages + 3);
     expect(await a.table.sweepPages()).toEqual({ pages: pages + 2, deleted: 0, unreadableHeads: 0 }); // too young: may belong to a head being written
     expect(await a.table.sweepPages(Date.now() + ORPHAN_PAGE_MIN_AGE_MS)).toEqual({ pages: pages + 2, deleted: 2, unreadableHeads: 0 });
-    expect(await messages()).toBe(1 + pages);
+    expect(await messages()).toBe(1 + pages + 1); // the delete marker stays
     expect(await a.gateway.getRunText(orphan)).toBeUndefined();
     const back = await a.table.readStored('r-sweep');
     expect(back?.view.tasks.map((t) => t.id)).toEqual(run.view.tasks.map((t) => t.id));

@@ -269,17 +269,21 @@ export class NatsGateway implements OnModuleDestroy {
     return revision === undefined ? this.bucket.create(key, text) : this.bucket.update(key, text, revision, timeoutMs);
   }
 
-  /** The stored text of a runs-bucket document with its revision and when the bus stored it (ms since the epoch). */
-  async getRunText(key: string): Promise<{ text: string; revision: number; created: number } | undefined> {
+  /** The stored text of a runs-bucket document with its revision. */
+  async getRunText(key: string): Promise<{ text: string; revision: number } | undefined> {
     const e = await this.readRuns(key, (b) => b.get(key));
-    return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision, created: e.created.getTime() } : undefined;
+    return e && e.operation === 'PUT' ? { text: e.string(), revision: e.revision } : undefined;
   }
 
-  /**
-   * Runs a read of the runs bucket; NATS trouble (a timeout, no responders, a stream without
-   * quorum during a failover) becomes a retryable TransportError, so HTTP answers 503 with
-   * Retry-After instead of 500.
-   */
+  /** A runs-bucket document and when the bus stored it (ms), read from the stream's leader, never a lagging replica (the page sweep); undefined when absent or deleted. */
+  async getRunTextFromLeader(key: string): Promise<{ text: string; created: number } | undefined> {
+    const bucket = this.topo.runsBucket;
+    const m = await this.readRuns(key, () => this.manager.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` }));
+    if (!m || m.header.get('KV-Operation')) return undefined; // a delete or purge marker
+    return { text: m.string(), created: m.time.getTime() };
+  }
+
+  /** Runs a read of the runs bucket; NATS trouble (a timeout, no quorum during a failover) becomes a retryable TransportError (HTTP 503 + Retry-After, not 500). */
   private async readRuns<T>(what: string, read: (bucket: KV) => Promise<T>): Promise<T> {
     const bucket = this.bucket;
     try {

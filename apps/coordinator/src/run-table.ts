@@ -90,7 +90,7 @@ export class RunTable implements OnModuleInit, OnModuleDestroy {
 
   /** One sweep of orphan task pages, now. */
   async sweepPages(now = Date.now()): Promise<PageSweep> {
-    const swept = await sweepOrphanPages({ keys: (f) => this.nats.runKeys(f), read: (k) => this.nats.getRunText(k), purge: (k) => this.nats.purgeRun(k) }, now);
+    const swept = await sweepOrphanPages({ keys: (f) => this.nats.runKeys(f), read: (k) => this.nats.getRunTextFromLeader(k), purge: (k) => this.nats.purgeRun(k) }, now);
     if (swept.deleted) this.log.log(`deleted ${swept.deleted} task page(s) no stored run names (of ${swept.pages})`);
     if (swept.unreadableHeads) this.log.warn(`${swept.unreadableHeads} run head(s) are not JSON: their pages are kept`);
     return swept;

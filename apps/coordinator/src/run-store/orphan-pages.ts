@@ -10,7 +10,7 @@ export const ORPHAN_PAGE_MIN_AGE_MS = 10 * 60_000;
 /** What a sweep reads and deletes in the runs bucket. */
 export interface PageSweepStore {
   keys(filter: string): Promise<string[]>;
-  /** A document's text and when the bus stored it (ms since the epoch); undefined when absent. */
+  /** A document's text and when the bus stored it (ms since the epoch); undefined when absent. Read from the stream's leader: a lagging replica's older head would not name newer pages. */
   read(key: string): Promise<{ text: string; created: number } | undefined>;
   /** Removes a key without leaving a delete marker. */
   purge(key: string): Promise<void>;
