@@ -84,37 +84,31 @@ export abstract class RunTransitions {
   }
 }
 
-/** Phase views by id, per phases array (a view's phases never change after createView). */
-const phaseIndex = new WeakMap<PhaseView[], Map<string, PhaseView>>();
+/** Items by id, per array (a view's phases and tasks never change after createView). */
+const indexes = new WeakMap<readonly { id: string }[], Map<string, { id: string }>>();
+
+/** The item of `items` with this id in O(1), through an index rebuilt when the array grew or shrank. */
+function byId<T extends { id: string }>(items: readonly T[], id: string): T | undefined {
+  let index = indexes.get(items) as Map<string, T> | undefined;
+  let item = index?.get(id);
+  if (item?.id === id) return item;
+  if (!index || index.size !== items.length) {
+    index = new Map(items.map((x) => [x.id, x]));
+    indexes.set(items, index);
+    item = index.get(id);
+  }
+  return item;
+}
 
 /** The phase of a run by id in O(1): a run's every change checks each pending phase's dependencies. */
 export function findPhase(run: RunView, id: string): PhaseView | undefined {
-  let index = phaseIndex.get(run.phases);
-  let p = index?.get(id);
-  if (p?.id === id) return p;
-  if (!index || index.size !== run.phases.length) {
-    index = new Map(run.phases.map((x) => [x.id, x]));
-    phaseIndex.set(run.phases, index);
-    p = index.get(id);
-  }
-  return p;
+  return byId(run.phases, id);
 }
-
-/** Task views by id, per tasks array (a view's tasks never change after createView). */
-const taskIndex = new WeakMap<TaskView[], Map<string, TaskView>>();
 
 /**
  * The task of a run by id in O(1): placement rounds ask for every queued task, and a linear
  * search per task made a round over 8 runs x 2,000 queued tasks cost ~1 s of event loop.
  */
 export function findTask(run: RunView, id: string): TaskView | undefined {
-  let index = taskIndex.get(run.tasks);
-  let t = index?.get(id);
-  if (t?.id === id) return t;
-  if (!index || index.size !== run.tasks.length) {
-    index = new Map(run.tasks.map((x) => [x.id, x]));
-    taskIndex.set(run.tasks, index);
-    t = index.get(id);
-  }
-  return t;
+  return byId(run.tasks, id);
 }
