@@ -3,7 +3,7 @@
  * the task view, the bounds on attempts, and how reasons are worded.
  */
 import { NotFoundError } from '@shoal/protocol';
-import { findTask } from './run-transitions.js';
+import { findPhase, findTask, tasksOfPhase } from './run-transitions.js';
 import { enqueued, ofKind, setup } from './engine.spec-support.js';
 
 describe('RunEngine: what dispatched, waiting and finished record', () => {
@@ -139,5 +139,23 @@ describe('findTask', () => {
     expect(findTask(run, 'zz')).toBeUndefined();
     run.tasks.push({ ...run.tasks[0]!, id: 'c' });
     expect(findTask(run, 'c')?.id).toBe('c');
+  });
+});
+
+describe('findPhase and tasksOfPhase', () => {
+  it('find a phase by id and the tasks of a phase in task order; undefined and [] for unknown ids; a task added after a first lookup is seen', () => {
+    const { run } = setup([
+      { id: 'one', tasks: [{ id: 'a' }, { id: 'b' }] },
+      { id: 'two', depends_on: ['one'], tasks: [{ id: 'c' }, { id: 'd' }, { id: 'e' }] },
+    ]);
+    expect(findPhase(run, 'two')).toBe(run.phases[1]);
+    expect(findPhase(run, 'three')).toBeUndefined();
+    expect(tasksOfPhase(run, 'two').map((t) => t.id)).toEqual(['c', 'd', 'e']);
+    expect(tasksOfPhase(run, 'one')).toEqual([run.tasks[0], run.tasks[1]]);
+    expect(tasksOfPhase(run, 'three')).toEqual([]);
+    run.tasks.push({ ...run.tasks[0]!, id: 'f' });
+    expect(tasksOfPhase(run, 'one').map((t) => t.id)).toEqual(['a', 'b', 'f']);
+    run.phases.push({ ...run.phases[0]!, id: 'three' });
+    expect(findPhase(run, 'three')?.id).toBe('three');
   });
 });

@@ -1,7 +1,7 @@
 import { ConflictError, type PhaseView, type RunView, TERMINAL_PHASE, TERMINAL_RUN, TERMINAL_TASK, type TaskState, type TaskView } from '@shoal/protocol';
 import type { CompiledPlan } from './graph.js';
 import type { AttemptResult, CacheHit, Effect, EngineOptions, OperatorAction } from './engine-types.js';
-import { RunTransitions, findTask } from './run-transitions.js';
+import { RunTransitions, findTask, tasksOfPhase } from './run-transitions.js';
 
 /**
  * The run state machine. It owns no I/O: each call mutates the given RunView along the
@@ -363,7 +363,7 @@ export class RunEngine extends RunTransitions {
 
   private advancePhase(run: RunView, p: PhaseView, fx: Effect[]): boolean {
     let changed = false;
-    const tasks = this.plan.phases.get(p.id)!.taskIds.map((id) => this.task(run, id));
+    const tasks = tasksOfPhase(run, p.id);
     for (const t of tasks) {
       if (t.state !== 'pending') continue;
       const deps = this.plan.tasks.get(t.id)!.dependsOn.map((d) => this.task(run, d));

@@ -100,6 +100,25 @@ function byId<T extends { id: string }>(items: readonly T[], id: string): T | un
   return item;
 }
 
+/** The tasks of each phase, in task order, per tasks array (rebuilt if the array's length changed). */
+const phaseTasks = new WeakMap<readonly TaskView[], { size: number; byPhase: Map<string, TaskView[]> }>();
+
+/** The tasks of a run's phase in task order, without a walk over the run's other tasks. */
+export function tasksOfPhase(run: RunView, phaseId: string): readonly TaskView[] {
+  let lists = phaseTasks.get(run.tasks);
+  if (!lists || lists.size !== run.tasks.length) {
+    const byPhase = new Map<string, TaskView[]>();
+    for (const t of run.tasks) {
+      const list = byPhase.get(t.phaseId);
+      if (list) list.push(t);
+      else byPhase.set(t.phaseId, [t]);
+    }
+    lists = { size: run.tasks.length, byPhase };
+    phaseTasks.set(run.tasks, lists);
+  }
+  return lists.byPhase.get(phaseId) ?? [];
+}
+
 /** The phase of a run by id in O(1): a run's every change checks each pending phase's dependencies. */
 export function findPhase(run: RunView, id: string): PhaseView | undefined {
   return byId(run.phases, id);
