@@ -103,11 +103,7 @@ export class RunEngine extends RunTransitions {
       return fx;
     }
     t.nodeLostAt = undefined;
-    t.exitCode = r.exitCode;
-    t.outcome = r.outcome;
-    t.finishedAt = r.finishedAt;
-    t.startedAt = r.startedAt ?? t.startedAt;
-    t.outputTail = r.outputTail;
+    recordEnd(t, r);
     t.reason = r.reason;
     if (r.outcome === 'succeeded') {
       this.setTask(run, t, 'succeeded', fx);
@@ -260,12 +256,7 @@ export class RunEngine extends RunTransitions {
    * The task stays cancelled: no transition, no event.
    */
   private cancelledAttemptEnded(t: TaskView, r: AttemptResult): Effect[] {
-    if (t.finishedAt !== undefined || r.nodeId === undefined || t.nodeId !== r.nodeId) return [];
-    t.exitCode = r.exitCode;
-    t.outcome = r.outcome;
-    t.finishedAt = r.finishedAt;
-    t.startedAt = r.startedAt ?? t.startedAt;
-    t.outputTail = r.outputTail;
+    if (t.finishedAt === undefined && r.nodeId !== undefined && t.nodeId === r.nodeId) recordEnd(t, r);
     return [];
   }
 
@@ -390,6 +381,15 @@ export class RunEngine extends RunTransitions {
     this.setPhase(run, p, 'skipped', fx, reason);
     for (const t of run.tasks) if (t.phaseId === p.id && t.state === 'pending') this.setTask(run, t, 'skipped', fx, `phase ${p.id} skipped: ${reason}`);
   }
+}
+
+/** Records how the task's current attempt ended, as its node reported it. */
+function recordEnd(t: TaskView, r: AttemptResult): void {
+  t.exitCode = r.exitCode;
+  t.outcome = r.outcome;
+  t.finishedAt = r.finishedAt;
+  t.startedAt = r.startedAt ?? t.startedAt;
+  t.outputTail = r.outputTail;
 }
 
 function describe(r: AttemptResult): string {
