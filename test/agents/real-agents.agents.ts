@@ -7,13 +7,16 @@
  * given to the node-agent as SHOAL_SECRET_*), a scratch home prepared by the node-agent and a first
  * `prompt:`; plus `claude-menu`, a claude with `home: shared` (the node-agent's HOME, seeded with
  * onboarding only), which meets the real trust and API-key menus, answered by POST .../choose.
- * Checked per agent: at its prompt unattended (`waiting-for-input`, never `menu`), the first prompt
- * typed (verified on screen by the node-agent), the state after the turn offline (claude, gemini,
- * qwen show an API error: `error`; codex and opencode retry for ever: `working`, or `stalled`
- * after 10 min), and a clean stop on cancel (windows gone, no process left with the run's
- * SHOAL_RUN_ID in its environment, daemons included). `shoal logs` of claude must read like the
- * screen. The table is printed and written to $SHOAL_AGENTS_OUT/results.md (and .json); its last
- * result is in docs/agents.md "Real-agent suite".
+ * Checked per agent: at its prompt unattended (`waiting-for-input` seen, or the node's "first prompt
+ * sent" note, which it writes only after its own detector saw the prompt; never `menu`), the first
+ * prompt typed (verified on screen by the node-agent), the state after the turn offline (claude,
+ * gemini, qwen show an API error: `error`; codex retries for ever: `working`, or `stalled` after
+ * 10 min; opencode retries 5 times, then shows the error in its transcript and waits at its input
+ * box: `error` or `waiting-for-input` after `working`), and a clean stop on cancel (no task window
+ * left with a live pane — finished windows are kept on purpose, SHOAL_KEEP_DEAD_WINDOWS —, no
+ * process left with the run's SHOAL_RUN_ID in its environment, daemons included). `shoal logs` of
+ * claude must read like the screen. The table is printed and written to
+ * $SHOAL_AGENTS_OUT/results.md (and .json); its last result is in docs/agents.md "Real-agent suite".
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,7 @@ import { promisify } from 'node:util';
 import { Disposables, isNoTmuxServerError, tempDir, tmuxSocket } from '@shoal/testing';
 import type { TaskChooseReply } from '@shoal/protocol';
 import { ROOT, type TestCluster, startCluster } from '../support/cluster.js';
-import { ESCAPE_DEBRIS, type ResultRow, RunWatcher, markdownTable, processesOfRun } from './support.js';
+import { ESCAPE_DEBRIS, type ResultRow, RunWatcher, TextWatch, markdownTable, processesOfRun } from './support.js';
 
 const exec = promisify(execFile);
 const OUT = process.env.SHOAL_AGENTS_OUT ?? join(homedir(), '.cache/shoal/agents-suite');
@@ -40,9 +43,17 @@ const KEYS: Record<Cli, string> = {
   qwen: '{ OPENAI_API_KEY: openai }', // the prepared settings select the key (no provider dialog)
   opencode: '{ ANTHROPIC_API_KEY: anthropic }',
 };
-/** The CLIs that show an API error offline; codex and opencode retry for ever instead. */
-const ERRS_OFFLINE: readonly Cli[] = ['claude', 'gemini', 'qwen'];
+/**
+ * What each CLI does offline after its first turn: shows an API error; retries for ever (codex); or
+ * retries a few times (opencode 1.18: 5 attempts, ~1-2 min), then shows the error in its transcript
+ * and waits at its input box, which the detector reads as `error` or, when the error line is above
+ * its error window (the sidebar's MCP and path lines count too), `waiting-for-input`.
+ */
+const OFFLINE: Record<Cli, 'error' | 'retries' | 'gives up'> = { claude: 'error', codex: 'retries', gemini: 'error', qwen: 'error', opencode: 'gives up' };
+const WANT_AFTER = { error: 'error', retries: 'working or stalled', 'gives up': 'gave up: error or waiting-for-input after working' } as const;
 const PROMPT = 'Reply with the single word pong';
+/** The node-agent's note on a task's output once its first prompt was typed, seen and entered (or why not). */
+const PROMPT_NOTE = /\[shoal\] first prompt (sent \(seen on screen, then Enter\)|not sent: [^\n]*)/;
 const MENU_TASK = 'claude-menu';
 
 const disposables = new Disposables();
@@ -86,9 +97,14 @@ async function shoal(...args: string[]): Promise<{ code: number; stdout: string;
   }
 }
 
-async function taskLog(runId: string, task: string): Promise<string> {
+/** The task's streamed output as the coordinator keeps it (its last 64 KiB). */
+async function taskLogReply(runId: string, task: string): Promise<{ text: string; truncated: boolean }> {
   const res = await cluster.fetch(`${cluster.api}/runs/${runId}/tasks/${task}/logs`);
-  return res.ok ? ((await res.json()) as { text: string }).text : '';
+  return res.ok ? ((await res.json()) as { text: string; truncated: boolean }) : { text: '', truncated: false };
+}
+
+async function taskLog(runId: string, task: string): Promise<string> {
+  return (await taskLogReply(runId, task)).text;
 }
 
 async function choose(runId: string, option: string): Promise<{ status: number; body: TaskChooseReply & { message?: string } }> {
@@ -111,9 +127,11 @@ async function screenShows(runId: string, task: string, cue: RegExp, timeoutMs: 
   return false;
 }
 
-async function windows(): Promise<string[]> {
+/** Every pane of the node's tmux server: its window's name and whether its process ended. */
+async function panes(): Promise<{ window: string; dead: boolean }[]> {
   try {
-    return (await cluster.tmux(socket, ['list-windows', '-a', '-F', '#{window_name}'])).split('\n').filter(Boolean);
+    const out = await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{window_name}\t#{pane_dead}']);
+    return out.split('\n').filter(Boolean).map((l) => ({ window: l.split('\t')[0]!, dead: l.split('\t')[1] === '1' }));
   } catch (e) {
     if (isNoTmuxServerError(e)) return [];
     throw e;
@@ -141,13 +159,23 @@ it('five real agents in worktrees reach their prompts unattended, take the first
   disposables.add(() => cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' }).catch(() => undefined));
   const w = new RunWatcher(() => cluster.get(run.id), t0);
   w.start();
-  const notes: string[] = [];
-  const promptLine: Record<string, string> = {};
+  // each CLI's first-prompt note, and claude's prompt in `shoal logs`, read from the start: the
+  // stream keeps 64 KiB, which claude's offline retry countdown fills within minutes
+  const notes = new TextWatch(() => CLIS, (c) => taskLog(run.id, c), PROMPT_NOTE, t0);
+  notes.start();
+  const claudeLogs = new TextWatch(() => (notes.found.claude ? ['claude'] : []), async () => (await shoal('logs', run.id, 'claude')).stdout, new RegExp(PROMPT), t0);
+  claudeLogs.start();
+  const said: string[] = [];
   const menuAnswers: string[] = [];
+  const screens: Record<string, string> = {};
   let logsCheck = { readable: false, sample: '' };
   let stopped: Record<string, boolean> = {};
   let leftover: ReturnType<typeof processesOfRun> = [];
   const ended = (id: string) => ['succeeded', 'failed', 'cancelled', 'skipped', 'timed-out'].includes(w.current(id) ?? '');
+  const sent = (c: string) => notes.found[c]?.match.startsWith('sent') ?? false;
+  // the node types the first prompt only once its own detector saw the input prompt (500 ms polls):
+  // its note proves the prompt was reached even when `waiting-for-input` was shorter than a heartbeat
+  const atPrompt = (c: string) => w.ever(c, 'waiting-for-input') || sent(c);
   try {
     // the menu agent: claude's trust menu, then its API-key menu, each answered by choose
     if (await w.until(() => w.ever(MENU_TASK, 'menu') || ended(MENU_TASK), `${MENU_TASK} in a menu`, 180_000)) {
@@ -162,79 +190,84 @@ it('five real agents in worktrees reach their prompts unattended, take the first
         if (r.status >= 300 || r.body.menu.id !== menuId || !r.body.changed) break;
       }
     }
-    await w.until(() => CLIS.every((c) => w.ever(c, 'waiting-for-input') || ended(c)) && (w.ever(MENU_TASK, 'waiting-for-input') || ended(MENU_TASK)), 'every agent at its prompt', 240_000);
-
-    // the first prompt: the node-agent notes it on the task's output once typed, seen and entered
-    const deadline = Date.now() + 180_000;
-    while (Date.now() < deadline && CLIS.some((c) => promptLine[c] === undefined && !ended(c))) {
-      for (const c of CLIS) {
-        if (promptLine[c] !== undefined) continue;
-        const m = (await taskLog(run.id, c)).match(/\[shoal\] first prompt (sent \(seen on screen, then Enter\)|not sent: [^\n]*)/);
-        if (m) promptLine[c] = m[1]!;
-      }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    // every first prompt noted (sent or not, and why), claude-menu at its prompt, claude's prompt in its logs
+    const allNoted = () => CLIS.every((c) => notes.found[c] || ended(c)) && (w.ever(MENU_TASK, 'waiting-for-input') || ended(MENU_TASK)) && (claudeLogs.found.claude !== undefined || ended('claude') || !sent('claude'));
+    await w.until(allNoted, 'every first prompt noted, claude-menu at its prompt', 300_000);
     const promptsAtS = Math.round((Date.now() - t0) / 1000);
 
-    // the turn offline: claude, gemini, qwen end on an API error; codex and opencode keep retrying
-    await w.until(() => ERRS_OFFLINE.every((c) => w.ever(c, 'error') || ended(c)), 'the API errors offline', 480_000);
+    // the turn offline: claude, gemini, qwen end on an API error, opencode gives up, codex keeps retrying
+    await w.until(() => CLIS.every((c) => OFFLINE[c] === 'retries' || ended(c) || (OFFLINE[c] === 'error' ? w.ever(c, 'error') : gaveUp(w, c))), 'the API errors offline, opencode giving up', 480_000);
+    for (const c of CLIS) screens[c] = (await screenOf(run.id, c)).split('\n').filter((l) => l.trim()).join('\n');
+    said.push(`opencode's screen after the turn: ${JSON.stringify(screens.opencode!.split('\n').filter((l) => /Cannot connect|retrying|esc interrupt|ctrl\+p commands/.test(l)).map((l) => l.replace(/\s{3,}/g, '  ').trim()))}`);
 
-    // shoal logs of claude reads like its screen: the prompt with its spaces, no escape debris
-    const logs = await shoal('logs', run.id, 'claude');
-    const sample = logs.stdout.split('\n').filter((l) => l.includes(PROMPT) || /API|connect|retry/i.test(l)).slice(0, 6).join('\n');
-    logsCheck = { readable: logs.code === 0 && logs.stdout.includes(PROMPT) && !ESCAPE_DEBRIS.test(logs.stdout), sample };
-    if (ESCAPE_DEBRIS.test(logs.stdout)) notes.push(`claude logs debris: ${JSON.stringify(logs.stdout.match(ESCAPE_DEBRIS)?.[0])}`);
+    // shoal logs of claude reads like its screen: the prompt with its spaces (read once the prompt
+    // was sent), the API errors now, never escape debris
+    const early = claudeLogs.found.claude?.text ?? '';
+    const late = await shoal('logs', run.id, 'claude');
+    const sample = [...early.split('\n').filter((l) => l.includes(PROMPT)).slice(0, 2), ...late.stdout.split('\n').filter((l) => /API|connect|retry/i.test(l)).slice(-4)].join('\n');
+    logsCheck = { readable: early.length > 0 && late.code === 0 && !ESCAPE_DEBRIS.test(early) && !ESCAPE_DEBRIS.test(late.stdout), sample };
+    for (const t of [early, late.stdout]) if (ESCAPE_DEBRIS.test(t)) said.push(`claude logs debris: ${JSON.stringify(t.match(ESCAPE_DEBRIS)?.[0])}`);
+    const stream = await taskLogReply(run.id, 'claude');
+    const nodeFile = await shoal('logs', run.id, 'claude', '--node-file', '--bytes', String(256 * 1024));
+    said.push(`claude's prompt in shoal logs at ${claudeLogs.found.claude?.atS ?? '-'} s; at ${Math.round((Date.now() - t0) / 1000)} s its stream is ${stream.text.length} chars, truncated: ${stream.truncated}, prompt in it: ${stream.text.includes(PROMPT)}; prompt in --node-file --bytes 262144: ${nodeFile.stdout.includes(PROMPT)}`);
 
     const afterTurn = Object.fromEntries(CLIS.map((c) => [c, w.current(c)]));
-    notes.push(`states after the turn (${Math.round((Date.now() - t0) / 1000)} s, prompts by ${promptsAtS} s): ${JSON.stringify(afterTurn)}`);
+    said.push(`states after the turn (${Math.round((Date.now() - t0) / 1000)} s, prompts noted by ${promptsAtS} s): ${JSON.stringify(afterTurn)}`);
 
-    // cancel: every window gone, no process of the run left (codex's app-server daemon included);
+    // cancel: no task window with a live pane (finished windows stay for operators to read,
+    // SHOAL_KEEP_DEAD_WINDOWS), no process of the run left (codex's app-server daemon included);
     // each task's processes must be found before, or the check after could not fail
     const before = processesOfRun(run.id);
     const found = new Set(before.map((p) => p.task));
-    notes.push(`processes of the run before cancel: ${before.length} (${[...found].join(', ')})`);
+    said.push(`processes of the run before cancel: ${before.length} (${[...found].join(', ')})`);
     const cancel = await cluster.fetch(`${cluster.api}/runs/${run.id}/cancel`, { method: 'POST' });
-    notes.push(`cancel: HTTP ${cancel.status}`);
+    said.push(`cancel: HTTP ${cancel.status}`);
     await cluster.waitForRun(run.id, 120_000);
     await w.poll();
     const ids: string[] = [...CLIS, MENU_TASK];
-    let left: string[] = [];
     await w.until(() => processesOfRun(run.id).length === 0, 'no process of the run', 60_000);
-    const windowsDeadline = Date.now() + 60_000;
-    while ((left = (await windows()).filter((n) => ids.includes(n))).length > 0 && Date.now() < windowsDeadline) await new Promise((r) => setTimeout(r, 1000));
+    let live: string[] = [];
+    let kept: string[] = [];
+    const panesDeadline = Date.now() + 60_000;
+    for (;;) {
+      const ours = (await panes()).filter((p) => ids.includes(p.window));
+      live = ours.filter((p) => !p.dead).map((p) => p.window);
+      kept = ours.filter((p) => p.dead).map((p) => p.window);
+      if (live.length === 0 || Date.now() >= panesDeadline) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     leftover = processesOfRun(run.id);
-    stopped = Object.fromEntries(ids.map((id) => [id, found.has(id) && w.current(id) === 'cancelled' && !left.includes(id) && !leftover.some((p) => p.task === id)]));
-    if (left.length > 0) notes.push(`windows left: ${left.join(', ')}`);
-    for (const p of leftover) notes.push(`process left: ${p.task} pid ${p.pid} ${p.cmd}`);
+    stopped = Object.fromEntries(ids.map((id) => [id, found.has(id) && w.current(id) === 'cancelled' && !live.includes(id) && !leftover.some((p) => p.task === id)]));
+    if (live.length > 0) said.push(`windows left with a live pane: ${live.join(', ')}`);
+    if (kept.length > 0) said.push(`finished windows kept (dead panes, SHOAL_KEEP_DEAD_WINDOWS): ${kept.join(', ')}`);
+    for (const p of leftover) said.push(`process left: ${p.task} pid ${p.pid} ${p.cmd}`);
   } finally {
-    await w.stop();
+    await Promise.all([w.stop(), notes.stop(), claudeLogs.stop()]);
     const rows: ResultRow[] = [...CLIS, MENU_TASK].map((id) => {
       const cli: Cli = id === MENU_TASK ? 'claude' : (id as Cli);
       const at = w.firstAt(id, 'waiting-for-input');
+      const note = notes.found[id];
       const menuSeen = w.ever(id, 'menu');
-      const after = id === MENU_TASK ? '— (no prompt given)' : ERRS_OFFLINE.includes(cli) && w.ever(id, 'error') ? `error (at ${w.firstAt(id, 'error')} s)` : `${stateBeforeCancel(w, id)}`;
       return {
         agent: id,
         version: version(cli),
-        reachedPrompt: at === undefined ? `no (${w.trail(id)})` : `${at} s`,
-        firstPrompt: id === MENU_TASK ? '—' : promptLine[id] === undefined ? 'no line' : promptLine[id]!.startsWith('sent') ? 'yes, seen on screen' : promptLine[id]!,
-        afterTurn: after,
+        reachedPrompt: at !== undefined ? `${at} s` : sent(id) ? `by ${note!.atS} s (its first prompt sent; \`waiting-for-input\` lasted less than a heartbeat)` : `no (${w.trail(id)})`,
+        firstPrompt: id === MENU_TASK ? '—' : note === undefined ? 'no note' : sent(id) ? 'yes, seen on screen' : note.match,
+        afterTurn: id === MENU_TASK ? '— (no prompt given)' : afterTurnCell(w, cli),
         menu: id === MENU_TASK ? menuAnswers.join('; ') || 'no menu met' : menuSeen ? 'MENU SEEN' : 'none met',
         stopped: stopped[id] === undefined ? 'not reached' : stopped[id] ? 'yes' : 'NO',
       };
     });
     const table = markdownTable(rows);
-    const text = [table, '', `shoal logs claude readable: ${logsCheck.readable}`, logsCheck.sample.replace(/^/gm, '    '), '', ...notes, '', 'trails:', ...[...CLIS, MENU_TASK].map((id) => `  ${id}: ${w.trail(id)}`)].join('\n');
+    const text = [table, '', `shoal logs claude readable: ${logsCheck.readable}`, logsCheck.sample.replace(/^/gm, '    '), '', ...said, '', 'trails:', ...[...CLIS, MENU_TASK].map((id) => `  ${id}: ${w.trail(id)}`)].join('\n');
     mkdirSync(OUT, { recursive: true });
     writeFileSync(join(OUT, 'results.md'), `${new Date().toISOString()}\n\n${text}\n`);
-    writeFileSync(join(OUT, 'results.json'), JSON.stringify({ at: new Date().toISOString(), rows, logsCheck, notes, seen: w.seen, leftover }, null, 2));
+    writeFileSync(join(OUT, 'results.json'), JSON.stringify({ at: new Date().toISOString(), rows, logsCheck, notes: said, seen: w.seen, leftover, screens }, null, 2));
     process.stdout.write(`\n${text}\n`);
   }
 
-  const got = Object.fromEntries(
-    CLIS.map((c) => [c, { prompt: w.ever(c, 'waiting-for-input'), menu: w.ever(c, 'menu'), typed: promptLine[c]?.startsWith('sent') ?? false, after: ERRS_OFFLINE.includes(c) ? (w.ever(c, 'error') ? 'error' : 'no error') : retrying(stateBeforeCancel(w, c)), stopped: stopped[c] }]),
-  );
-  const want = Object.fromEntries(CLIS.map((c) => [c, { prompt: true, menu: false, typed: true, after: ERRS_OFFLINE.includes(c) ? 'error' : 'working or stalled', stopped: true }]));
+  const got = Object.fromEntries(CLIS.map((c) => [c, { prompt: atPrompt(c), menu: w.ever(c, 'menu'), typed: sent(c), after: afterTurn(w, c), stopped: stopped[c] }]));
+  const want = Object.fromEntries(CLIS.map((c) => [c, { prompt: true, menu: false, typed: true, after: WANT_AFTER[OFFLINE[c]], stopped: true }]));
   expect(got).toEqual(want);
   expect({ menus: menuAnswers.map((m) => m.split(' ')[0]), prompt: w.ever(MENU_TASK, 'waiting-for-input'), stopped: stopped[MENU_TASK] }).toEqual({ menus: ['trust', 'api-key'], prompt: true, stopped: true });
   expect(menuAnswers.every((m) => !m.includes('unchanged'))).toBe(true);
@@ -248,6 +281,26 @@ function stateBeforeCancel(w: RunWatcher, id: string): string {
   return states.at(-1) ?? 'none';
 }
 
-function retrying(state: string): string {
-  return state === 'working' || state === 'stalled' ? 'working or stalled' : state;
+/** Whether the agent stopped its turn: `error` or `waiting-for-input` seen after it first worked. */
+function gaveUp(w: RunWatcher, c: string): boolean {
+  const from = w.firstAt(c, 'working');
+  return from !== undefined && (w.firstAt(c, 'error', from) !== undefined || w.firstAt(c, 'waiting-for-input', from) !== undefined);
+}
+
+/** The state after the turn as compared with {@link WANT_AFTER}. */
+function afterTurn(w: RunWatcher, c: Cli): string {
+  const last = stateBeforeCancel(w, c);
+  if (OFFLINE[c] === 'error') return w.ever(c, 'error') ? 'error' : 'no error';
+  if (OFFLINE[c] === 'retries') return last === 'working' || last === 'stalled' ? WANT_AFTER.retries : last;
+  return gaveUp(w, c) && ['error', 'waiting-for-input'].includes(last) ? WANT_AFTER['gives up'] : `did not give up (last: ${last})`;
+}
+
+/** The table's cell: the state after the turn and when. */
+function afterTurnCell(w: RunWatcher, c: Cli): string {
+  const last = stateBeforeCancel(w, c);
+  if (OFFLINE[c] === 'error') return w.ever(c, 'error') ? `error (at ${w.firstAt(c, 'error')} s)` : last;
+  if (OFFLINE[c] === 'retries') return last;
+  const from = w.firstAt(c, 'working');
+  const stop = from === undefined ? undefined : Math.min(...['error', 'waiting-for-input'].map((s) => w.firstAt(c, s, from) ?? Infinity));
+  return stop !== undefined && stop !== Infinity ? `${last} (working from ${from} s, gave up at ${stop} s)` : last;
 }

@@ -78,6 +78,52 @@ export class RunWatcher {
   }
 }
 
+/** What a {@link TextWatch} found in one task's text. */
+export interface TextFound {
+  /** The first capture group of the cue (or the whole match). */
+  match: string;
+  atS: number;
+  /** The whole text it was found in. */
+  text: string;
+}
+
+/**
+ * Reads each task's text (e.g. its streamed output) every second from the start until `cue` shows,
+ * and keeps the first match and when it was seen. Reading from the start matters: a bounded tail
+ * read later may have lost it (claude's offline retry countdown fills the stream's 64 KiB).
+ */
+export class TextWatch {
+  readonly found: Record<string, TextFound> = {};
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly tasks: () => readonly string[],
+    private readonly read: (task: string) => Promise<string>,
+    private readonly cue: RegExp,
+    private readonly t0: number,
+  ) {}
+
+  start(): void {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        for (const task of this.tasks()) {
+          if (this.found[task] || this.stopped) continue;
+          const text = await this.read(task).catch(() => '');
+          const m = text.match(this.cue);
+          if (m) this.found[task] = { match: m[1] ?? m[0], atS: Math.round((Date.now() - this.t0) / 1000), text };
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+  }
+}
+
 /** A process of a run: found by the `SHOAL_RUN_ID` / `SHOAL_TASK_ID` it inherited (daemons that re-parent to init too). */
 export interface RunProcess {
   pid: number;
