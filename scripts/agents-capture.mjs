@@ -10,7 +10,8 @@
  * root), with a scratch HOME, fake API keys and a scratch git repo, in a private tmux server at
  * 200x50, driven by the scenarios of scripts/agents-capture/scenarios.mjs. Screens are scrubbed
  * (paths, host, dates, UUIDs) and written to apps/node-agent/src/presets/fixtures/<preset>/ with a
- * CAPTURED.json (version, date, size, steps, memory); a preset's old fixtures are replaced.
+ * CAPTURED.json (version, date, size, steps, memory); a preset's old fixtures are replaced
+ * (its README.md and by-hand/, screens captured by hand, stay).
  * Then run the detector tests: they say whether the presets still read the new screens.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,8 @@ import { AGENT_CLIS } from './agents-capture/versions.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURES = join(ROOT, 'apps/node-agent/src/presets/fixtures');
+/** What a re-capture leaves in a preset's fixtures: its README and the screens captured by hand (screens the scenarios do not reach). */
+const KEPT = ['README.md', 'by-hand'];
 const CACHE = process.env.SHOAL_AGENT_CLIS ?? join(homedir(), '.cache/shoal/agent-clis');
 const WORK = process.env.SHOAL_CAPTURE_WORK ?? join(homedir(), '.cache/shoal/agent-captures');
 const SIZE = { width: 200, height: 50 };
@@ -175,9 +178,9 @@ async function capture(name) {
   mkdirSync(tmp, { recursive: true });
   const records = [];
   for (const sc of SCENARIOS[name]) records.push(await runScenario(name, sc, cli, where, tmp));
-  // replace the preset's fixtures with the new set
+  // replace the preset's fixtures with the new set (a README and the screens captured by hand, by-hand/, stay)
   mkdirSync(out, { recursive: true });
-  for (const f of readdirSync(out, { withFileTypes: true })) if (f.name !== 'README.md') rmSync(join(out, f.name), { recursive: true, force: true });
+  for (const f of readdirSync(out, { withFileTypes: true })) if (!KEPT.includes(f.name)) rmSync(join(out, f.name), { recursive: true, force: true });
   execFileSync('cp', ['-r', `${tmp}/.`, out]);
   const captured = {
     cli: `${cli.pkg}@${cli.version}`,

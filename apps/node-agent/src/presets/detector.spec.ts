@@ -9,11 +9,20 @@ const FIXTURES = join(process.cwd(), 'apps/node-agent/src/presets/fixtures');
 
 /** Expected state from a fixture's name: `<state>-<variant>.txt`; `menu-*` is waiting on a menu; `done-*` is read with a dead pane. */
 function expectation(file: string): { state: AgentState; menu: boolean; dead: boolean } {
-  const kind = file.split('-')[0]!;
+  const kind = file.split('/').pop()!.split('-')[0]!;
   const states: Record<string, AgentState> = { waiting: 'waiting-for-input', menu: 'waiting-for-input', working: 'working', error: 'error', done: 'done', unknown: 'unknown' };
   const state = states[kind];
   if (!state) throw new Error(`fixture ${file}: unknown state prefix "${kind}"`);
   return { state, menu: kind === 'menu', dead: kind === 'done' };
+}
+
+/**
+ * A preset's fixtures: the capture script's (`fixtures/<preset>/*.txt`) and screens captured by hand
+ * that the script does not reach (`fixtures/<preset>/by-hand/*.txt`, kept by a re-capture).
+ */
+function fixtureFiles(name: string): string[] {
+  const txt = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.txt')).sort() : []);
+  return [...txt(join(FIXTURES, name)), ...txt(join(FIXTURES, name, 'by-hand')).map((f) => `by-hand/${f}`)];
 }
 
 /** A detector on a hand-driven clock. */
@@ -33,7 +42,7 @@ function settle(spec: PresetSpec, screen: string, dead = false): Detection {
 
 describe.each(AGENT_PRESETS)('preset %s', (name) => {
   const spec = PRESETS[name];
-  const files = readdirSync(join(FIXTURES, name)).filter((f) => f.endsWith('.txt')).sort();
+  const files = fixtureFiles(name);
 
   it('has fixtures for waiting-for-input and done (and working and menus for an agent)', () => {
     expect(files.some((f) => f.startsWith('waiting-'))).toBe(true);

@@ -12,6 +12,24 @@ const AGENT_IDLE_MS = 5000;
 /** "Press Ctrl-C again to exit": claude, codex, gemini and qwen quit on a second Ctrl-C at their prompt. */
 const TWICE_CTRL_C = ['C-c', 'C-c'] as const;
 
+/** An `errorLines` that takes every line of the screen: for an error cue that anchors itself (opencode's). */
+const WHOLE_SCREEN = 1000;
+/**
+ * opencode's failed turn, as the transcript's last message. When it gives up (offline: after 5
+ * attempts, ~70 s) opencode puts the error in the assistant message, a box at the transcript's left
+ * edge (`  ┃  Cannot connect to API: Unable to connect. ...`, wrapped lines in the same box), closes
+ * the message with its footer (`     ▣  Build · Claude Sonnet 4.6`) and returns to its input box.
+ * The cue is that error line, then only box lines or the right-hand sidebar's lines (≥ 20 spaces
+ * in), then a footer, and no other footer below it: a later turn (sent, answered or interrupted)
+ * adds its own footer and ends the match. It cannot match while opencode retries: the retry status
+ * (`Cannot connect to API ... [retrying in 4s attempt #3]`) is in the bottom bar, after the
+ * progress blocks, never in the transcript's box column — and that bar shows `esc interrupt`,
+ * which reads `working` first anyway. The toast shown for a few seconds on giving up (a box in the
+ * middle of the screen) is not at the left edge either. `API Error` is kept from the first preset,
+ * anchored the same way; it was never captured.
+ */
+const OPENCODE_FAILED_TURN = '^ {1,8}┃ {1,4}(?:Cannot connect to API|API Error)[^\\n]*(?:\\n(?: {1,8}┃| {20,}\\S)[^\\n]*)*\\n {1,8}▣ [^▣]*(?![\\s\\S])';
+
 /**
  * The agent presets: start template, memory default and screen patterns. The patterns of claude,
  * codex, gemini, qwen and opencode were written from screens captured from the real CLIs at
@@ -193,7 +211,9 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
     memoryMb: PRESET_MEMORY_MB.opencode,
     interactive: true,
     tailLines: 6,
-    errorLines: 6,
+    // the whole screen: the error cue anchors itself to the transcript's last message (see OPENCODE_FAILED_TURN);
+    // a fixed window missed it once the sidebar's MCP and worktree-path lines came below it
+    errorLines: WHOLE_SCREEN,
     // a blank screen for ~5 s at start-up
     stableMs: 2000,
     stallMs: 10 * MINUTE,
@@ -205,7 +225,7 @@ export const PRESETS: Readonly<Record<PresetSpec['name'], PresetSpec>> = {
       working: ['esc interrupt'],
       prompt: ['Ask anything', 'ctrl\\+p commands'],
       menu: ['Enter to confirm'],
-      error: ['API Error', 'Cannot connect to API'],
+      error: [OPENCODE_FAILED_TURN],
       exitHints: ['opencode -s'],
       // the bottom bar between the progress blocks and "• OpenCode <version>" alternates while it retries:
       // "Cannot connect to API: Unable to connect. ..." / "Was there a typo in the url or port? [retrying
