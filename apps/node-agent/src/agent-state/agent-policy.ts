@@ -19,8 +19,9 @@ export interface AgentPolicies {
 }
 
 /**
- * Defaults per preset. Every measured CLI retries forever offline while looking busy
- * (AGENT-CLIS.md), so a restart rarely cures a stall and failing would spend an attempt on a
+ * Defaults per preset. Offline, every measured CLI looks busy while it retries: codex for ever,
+ * the others for ~1 to ~5 min before an error (opencode gives up after ~70 s and 5 attempts;
+ * docs/agents.md), so a restart rarely cures a stall and failing would spend an attempt on a
  * network outage: all presets notify by default, and plans opt into `restart` or `fail`.
  * A turn's end is announced by the state change itself: `notify`.
  */
