@@ -12,7 +12,7 @@
  * prompt typed (verified on screen by the node-agent), the state after the turn offline (claude,
  * gemini, qwen show an API error: `error`; codex retries for ever: `working`, or `stalled` after
  * 10 min; opencode retries 5 times, then shows the error in its transcript and waits at its input
- * box: `error` or `waiting-for-input` after `working`), and a clean stop on cancel (no task window
+ * box: `error` after `working`), and a clean stop on cancel (no task window
  * left with a live pane — finished windows are kept on purpose, SHOAL_KEEP_DEAD_WINDOWS —, no
  * process left with the run's SHOAL_RUN_ID in its environment, daemons included). `shoal logs` of
  * claude must read like the screen. The table is printed and written to
@@ -46,11 +46,11 @@ const KEYS: Record<Cli, string> = {
 /**
  * What each CLI does offline after its first turn: shows an API error; retries for ever (codex); or
  * retries a few times (opencode 1.18: 5 attempts, ~1-2 min), then shows the error in its transcript
- * and waits at its input box, which the detector reads as `error` or, when the error line is above
- * its error window (the sidebar's MCP and path lines count too), `waiting-for-input`.
+ * and waits at its input box, which the detector reads as `error` (its cue anchors to the
+ * transcript's last message, wherever the sidebar's lines put it).
  */
 const OFFLINE: Record<Cli, 'error' | 'retries' | 'gives up'> = { claude: 'error', codex: 'retries', gemini: 'error', qwen: 'error', opencode: 'gives up' };
-const WANT_AFTER = { error: 'error', retries: 'working or stalled', 'gives up': 'gave up: error or waiting-for-input after working' } as const;
+const WANT_AFTER = { error: 'error', retries: 'working or stalled', 'gives up': 'gave up: error after working' } as const;
 const PROMPT = 'Reply with the single word pong';
 /** The node-agent's note on a task's output once its first prompt was typed, seen and entered (or why not). */
 const PROMPT_NOTE = /\[shoal\] first prompt (sent \(seen on screen, then Enter\)|not sent: [^\n]*)/;
@@ -281,10 +281,10 @@ function stateBeforeCancel(w: RunWatcher, id: string): string {
   return states.at(-1) ?? 'none';
 }
 
-/** Whether the agent stopped its turn: `error` or `waiting-for-input` seen after it first worked. */
+/** Whether the agent gave its turn up: `error` seen after it first worked. */
 function gaveUp(w: RunWatcher, c: string): boolean {
   const from = w.firstAt(c, 'working');
-  return from !== undefined && (w.firstAt(c, 'error', from) !== undefined || w.firstAt(c, 'waiting-for-input', from) !== undefined);
+  return from !== undefined && w.firstAt(c, 'error', from) !== undefined;
 }
 
 /** The state after the turn as compared with {@link WANT_AFTER}. */
@@ -292,7 +292,7 @@ function afterTurn(w: RunWatcher, c: Cli): string {
   const last = stateBeforeCancel(w, c);
   if (OFFLINE[c] === 'error') return w.ever(c, 'error') ? 'error' : 'no error';
   if (OFFLINE[c] === 'retries') return last === 'working' || last === 'stalled' ? WANT_AFTER.retries : last;
-  return gaveUp(w, c) && ['error', 'waiting-for-input'].includes(last) ? WANT_AFTER['gives up'] : `did not give up (last: ${last})`;
+  return gaveUp(w, c) && last === 'error' ? WANT_AFTER['gives up'] : `did not give up (last: ${last})`;
 }
 
 /** The table's cell: the state after the turn and when. */
@@ -301,6 +301,6 @@ function afterTurnCell(w: RunWatcher, c: Cli): string {
   if (OFFLINE[c] === 'error') return w.ever(c, 'error') ? `error (at ${w.firstAt(c, 'error')} s)` : last;
   if (OFFLINE[c] === 'retries') return last;
   const from = w.firstAt(c, 'working');
-  const stop = from === undefined ? undefined : Math.min(...['error', 'waiting-for-input'].map((s) => w.firstAt(c, s, from) ?? Infinity));
-  return stop !== undefined && stop !== Infinity ? `${last} (working from ${from} s, gave up at ${stop} s)` : last;
+  const stop = from === undefined ? undefined : w.firstAt(c, 'error', from);
+  return stop !== undefined ? `${last} (working from ${from} s, gave up at ${stop} s)` : last;
 }
