@@ -239,11 +239,8 @@ export class RunEngine extends RunTransitions {
     }
     t.attempt = r.attempt;
     t.nodeId = lost.nodeId;
-    t.exitCode = r.exitCode;
-    t.outcome = r.outcome;
-    t.finishedAt = r.finishedAt;
-    t.startedAt = r.startedAt;
-    t.outputTail = r.outputTail;
+    t.startedAt = undefined; // the replacement's start is not this attempt's
+    recordEnd(t, r);
     t.waitingReason = undefined;
     this.setTask(run, t, 'succeeded', fx, `attempt ${r.attempt} succeeded on node ${lost.nodeId} while it was lost; attempt ${replaced} stopped`);
     this.advance(run, fx);
