@@ -57,13 +57,21 @@ function running(pid: number): boolean {
   }
 }
 
+/** Pids of the live Task-ops panes' commands: each pane runs its entry shell, whose child is the command. */
 async function panePids(): Promise<number[]> {
   const out = await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{session_name} #{pane_dead} #{pane_pid}']).catch(() => '');
+  const children = (pid: string) => (existsSync(`/proc/${pid}/task/${pid}/children`) ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : []);
   return out
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('Task-ops 0 '))
-    .map((l) => Number(l.split(' ')[2]));
+    .flatMap((l) => children(l.split(' ')[2]!));
+}
+
+/** The parent pid of `pid` (from /proc). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 /** Waits for attempt `attempt`'s start line and returns its pid. */
@@ -90,7 +98,7 @@ describe('a restarted node-agent (kill -9, crash, upgrade)', () => {
     for (let i = 0; i < 3; i++) {
       const agent = await cluster.restartAgent(0);
       expect(agent.outputTail(400)).toContain(`re-adopted: pane `);
-      expect(agent.outputTail(400)).toContain(`pid ${pid},`);
+      expect(agent.outputTail(400)).toContain(`pid ${parentOf(pid)},`); // the pane's process: the command's entry shell
       expect(running(pid)).toBe(true);
       expect(await panePids()).toContain(pid);
     }

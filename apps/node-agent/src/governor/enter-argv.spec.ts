@@ -68,6 +68,27 @@ describe('entry argv', () => {
     expect(Number(out)).toBe(child.pid);
   });
 
+  it.each([
+    ['cgroup entry', (argv: string[]) => buildEnterArgv('shoal/t', [], argv)],
+    ['fallback', (argv: string[]) => buildFallbackArgv('shoal/f', argv)],
+  ])('%s: ends as its command did, a signal included, and outlives a Ctrl-C its command outlives', async (_, wrap) => {
+    const sh = (script: string) => { const [cmd, ...args] = wrap(['/bin/sh', '-c', script]); return spawnSync(cmd!, args, { encoding: 'utf8', timeout: 20_000 }); };
+    expect(sh('exit 7').status).toBe(7);
+    expect(sh('kill -TERM $$').signal).toBe('SIGTERM');
+    expect(sh('kill -KILL $$').signal).toBe('SIGKILL');
+    expect(sh('exit 130')).toMatchObject({ status: null, signal: 'SIGINT' }); // a shell's word for "killed by SIGINT"
+    // SIGINT to the whole group (what Ctrl-C does): the command traps it and carries on; so does its entry shell
+    const [cmd, ...args] = wrap(['/bin/sh', '-c', 'trap "echo got-int; exit 0" INT; echo ready; while :; do sleep 0.05; done']);
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ended = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
+    for (let i = 0; i < 400 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 25));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await ended).toEqual([0, null]);
+    expect(out).toBe('ready\ngot-int\n');
+  });
+
   it('rejects empty argv and NUL bytes', () => {
     expect(() => buildEnterArgv('m', [], [])).toThrow(expect.objectContaining({ code: 'E_VALIDATION' }));
     expect(() => buildFallbackArgv('m', ['a\0b'])).toThrow(expect.objectContaining({ code: 'E_VALIDATION' }));
