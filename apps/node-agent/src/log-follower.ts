@@ -43,14 +43,17 @@ export async function readFinalTail(path: string, screen: string | undefined, ch
 /** While output keeps coming (a spinner), the changed screen is still shown this often. */
 const BUSY_SCREEN_EVERY_MS = 10_000;
 
+/** A row whose numbers alone changed (a countdown, a counter) is shown at most this often. */
+const COUNTERS_EVERY_MS = 10_000;
+
 /**
  * Follows a growing log file and hands new text to `emit`, reading at most `maxBatchBytes` per
  * tick (rate limit); the full log always stays on disk. The bytes are played in a headless
  * terminal of the pane's size ({@link TerminalRenderer}) and what is emitted is readable text:
  * lines that scrolled off as they go, and the part of the screen that changed since it was last
  * shown whenever the output pauses for a tick, at least every 10 s while it does not, and at
- * {@link stop}. A screen a TUI repaints without change gives nothing; a spinner is shown at most
- * once per 10 s.
+ * {@link stop}. A screen a TUI repaints without change gives nothing; a spinner, and a row whose
+ * numbers alone changed (a countdown repainted every second), are shown at most once per 10 s.
  */
 export class LogFollower {
   private offset = 0;
@@ -60,6 +63,7 @@ export class LogFollower {
   /** Bytes were played since the screen was last shown. */
   private dirty = false;
   private ticksSinceShown = 0;
+  private ticksSinceCounters = 0;
   private readonly renderer: TerminalRenderer;
 
   constructor(
@@ -96,7 +100,9 @@ export class LogFollower {
   }
 
   private showScreen(): void {
-    this.send(this.renderer.takeScreenChanges());
+    const counters = this.ticksSinceCounters * this.intervalMs >= COUNTERS_EVERY_MS;
+    if (counters) this.ticksSinceCounters = 0;
+    this.send(this.renderer.takeScreenChanges(false, counters));
     this.dirty = false;
     this.ticksSinceShown = 0;
   }
@@ -104,6 +110,7 @@ export class LogFollower {
   private async tick(): Promise<void> {
     if (this.busy || this.stopped) return;
     this.busy = true;
+    this.ticksSinceCounters++;
     try {
       if (this.rotation && (await rotateIfNeeded(this.path, this.rotation))) this.offset = 0;
       const { size } = await stat(this.path);

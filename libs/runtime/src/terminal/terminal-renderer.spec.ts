@@ -82,6 +82,26 @@ describe('TerminalRenderer for a live stream (takeNewLines / takeScreenChanges)'
     r.dispose();
   });
 
+  it('a countdown repainted in place is shown when counters are asked for; any other change at once', async () => {
+    const r = new TerminalRenderer({ cols: 60, rows: 4 });
+    const frame = (s: number, attempt: number) => `\u001b[H\u001b[2JCannot reach the API\r\nretrying in ${s}s · attempt ${attempt}/10\r\n`;
+    await r.write(frame(9, 1));
+    expect(r.takeScreenChanges()).toEqual(['Cannot reach the API', 'retrying in 9s · attempt 1/10']);
+    for (const s of [8, 7, 6]) {
+      await r.write(frame(s, 1));
+      expect(r.takeScreenChanges()).toEqual([]);
+    }
+    expect(r.takeScreenChanges(false, true)).toEqual(['retrying in 6s · attempt 1/10']);
+    expect(r.takeScreenChanges(false, true)).toEqual([]);
+    await r.write(frame(5, 1));
+    expect(r.takeScreenChanges(true)).toEqual(['retrying in 5s · attempt 1/10']); // the end of the stream shows the last value
+    await r.write(`\u001b[H\u001b[2JCannot reach the API\r\ngave up after 10 attempts\r\n`);
+    expect(r.takeScreenChanges()).toEqual(['gave up after 10 attempts']);
+    await r.write('\u001b[3;1H42');
+    expect(r.takeScreenChanges()).toEqual(['42']); // a new row, though all digits
+    r.dispose();
+  });
+
   it('cuts runs of blank lines to two across calls', async () => {
     const r = new TerminalRenderer({ cols: 20, rows: 3 });
     await r.write(`a${'\r\n'.repeat(10)}b\r\n\r\n`);

@@ -103,15 +103,18 @@ export class TerminalRenderer {
    * nothing (an animation's frames count as the same text: braille art, spinner glyphs); a menu
    * whose selection moved gives the menu from that row down. Inside a
    * synchronized update (`ESC[?2026h` not yet closed: a frame being drawn) only the new lines,
-   * unless `final` (the end of the stream).
+   * unless `final` (the end of the stream). Unless `counters`, a row whose digits alone changed
+   * counts as unchanged: a countdown or counter repainted every second (`retrying in 5s`) is
+   * shown when the caller asks for counters, not at every tick.
    */
-  takeScreenChanges(final = false): string[] {
+  takeScreenChanges(final = false, counters = final): string[] {
     const out = this.takeNewLines();
     if ((this.midFrame && !final) || !this.terminal) return out;
     const buf = this.terminal.buffer.active;
     const screen = this.rows(buf, 0, this.size.rows);
     const key = (y: number) => (buf.type === 'normal' ? `n${this.scrolledRows + y}` : `a${y}`);
-    const first = screen.findIndex((text, y) => this.shown.get(key(y)) !== stillKey(text));
+    const unchanged = (was: string | undefined, now: string) => was === now || (!counters && was !== undefined && tickKey(was) === tickKey(now));
+    const first = screen.findIndex((text, y) => !unchanged(this.shown.get(key(y)), stillKey(text)));
     if (first < 0) return out;
     screen.forEach((text, y) => this.shown.set(key(y), stillKey(text)));
     const changed = this.lines(buf, buf.baseY + first, screen.length - first).map((l) => l.text);
@@ -219,6 +222,11 @@ export class TerminalRenderer {
 const BRAILLE_ART = /\s*[\u2800-\u28ff][\u2800-\u28ff\s]*/g;
 /** Spinner glyphs. */
 const SPINNER = /[✻✶✢✳✽◐◓◑◒◦•]/g;
+
+/** A row's key with its numbers masked: two rows with equal tick keys differ only in a counter's value. */
+function tickKey(key: string): string {
+  return key.replace(/\d+/g, '#');
+}
 
 /** A row's text with animation frames masked (art and blank count the same), to tell a real change from the next frame. */
 function stillKey(text: string): string {
