@@ -58,8 +58,8 @@ describe('output printed right before a quick exit (real tmux)', () => {
   const disposables = new Disposables();
   afterAll(() => disposables.disposeAll(), 60_000);
 
-  // Without the entry script's drain, tmux 3.3a lost the whole output of about 7 in 1,000 of these
-  // under this load (1 in 300 on an idle box): 400 windows make a regression show almost always.
+  // Without the entry script's drain, tmux 3.3a lost the whole output of 5 in 1,000 of these under
+  // this load (1 in 300 on an idle box): 400 windows make a regression show most of the time.
   it('reaches the dead pane and its log: 400 windows, 20 started at once, under CPU and fork load', async () => {
     const load: ChildProcess[] = ['while :; do :; done', 'while :; do /bin/true; done', 'while :; do /bin/true; done'].map((script) => spawn('/bin/sh', ['-c', script], { stdio: 'ignore' }));
     disposables.add(() => load.forEach((p) => p.kill('SIGKILL')));

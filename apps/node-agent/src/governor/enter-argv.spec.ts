@@ -72,12 +72,15 @@ describe('entry argv', () => {
     ['cgroup entry', (argv: string[]) => buildEnterArgv('shoal/t', [], argv)],
     ['fallback', (argv: string[]) => buildFallbackArgv('shoal/f', argv)],
   ])('%s: ends as its command did, a signal included, and outlives a Ctrl-C its command outlives', async (_, wrap) => {
-    const sh = (script: string) => { const [cmd, ...args] = wrap(['/bin/sh', '-c', script]); return spawnSync(cmd!, args, { encoding: 'utf8', timeout: 20_000 }); };
+    const sh = (script: string) => {
+      const [cmd, ...args] = wrap(['/bin/sh', '-c', script]);
+      return spawnSync(cmd!, args, { encoding: 'utf8', timeout: 20_000 });
+    };
     expect(sh('exit 7').status).toBe(7);
     expect(sh('kill -TERM $$').signal).toBe('SIGTERM');
     expect(sh('kill -KILL $$').signal).toBe('SIGKILL');
     expect(sh('exit 130')).toMatchObject({ status: null, signal: 'SIGINT' }); // a shell's word for "killed by SIGINT"
-    // SIGINT to the whole group (what Ctrl-C does): the command traps it and carries on; so does its entry shell
+    // SIGINT to the whole group (what Ctrl-C does): the command traps it and exits 0; its entry shell outlives the signal and ends the same way
     const [cmd, ...args] = wrap(['/bin/sh', '-c', 'trap "echo got-int; exit 0" INT; echo ready; while :; do sleep 0.05; done']);
     const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
     let out = '';

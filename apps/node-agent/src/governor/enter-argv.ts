@@ -16,8 +16,8 @@ const DRAIN_NAPS = 100;
  * The end of both entry scripts: runs the command as a child, waits until tmux has read all the
  * pane printed, then ends as the command did. tmux 3.3a throws away a pane's unread output when
  * its process exits first: on SIGCHLD it checks FIONREAD, which misses bytes the kernel has not
- * yet moved to the pty's master (measured here: 9 in 400 quick commands started 20 at once lost
- * all their output; under load the last line of a task went missing in CI). So the shell, once the
+ * yet moved to the pty's master (measured here: up to 9 in 400 quick commands started 20 at once
+ * lost all their output; a CI run lost a task's last line). So the shell, once the
  * command ended, closes its end of the pty and naps until tmux, having read to the end, closes
  * the master: the kernel then sends the session leader (this shell) SIGHUP. It gives up after
  * about a second (a background process still holds the pty), and does not wait when its output
