@@ -19,6 +19,12 @@ function ticks(pid: number): number {
   return Number(f[11]) + Number(f[12]);
 }
 
+/** The one child of `pid` (the entry shell's command), from /proc; undefined until it runs. */
+function onlyChild(pid: number): number | undefined {
+  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return kids.length === 1 ? kids[0] : undefined;
+}
+
 /** CPU of each pid over the same window, in % of one core. */
 async function measure(pids: number[], ms: number): Promise<number[]> {
   const before = pids.map(ticks);
@@ -50,8 +56,10 @@ describe('host CPU band (real governor, real busy processes)', () => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
     children.push(child);
     governed.attach(child.pid!);
-    await waitFor(() => ticks(child.pid!) > 0, { timeoutMs: 10_000, what: `${key} to burn CPU` });
-    return { key, priority, budgetCpu: 60, startedAt: Date.now(), pid: child.pid!, setCpu: (p) => governed.setCpu(p) };
+    // the entry shell stays as the busy command's parent: the command is its child
+    const pid = await waitFor(() => onlyChild(child.pid!), { timeoutMs: 10_000, what: `${key}'s command started by its entry shell` });
+    await waitFor(() => ticks(pid) > 0, { timeoutMs: 10_000, what: `${key} to burn CPU` });
+    return { key, priority, budgetCpu: 60, startedAt: Date.now(), pid, setCpu: (p) => governed.setCpu(p) };
   }
 
   it('with two busy tasks and a low band, the lower-priority one is throttled, then restored below the band', async () => {
