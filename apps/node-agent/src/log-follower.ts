@@ -103,7 +103,7 @@ export class LogFollower {
     const counters = this.ticksSinceCounters * this.intervalMs >= COUNTERS_EVERY_MS;
     if (counters) this.ticksSinceCounters = 0;
     this.send(this.renderer.takeScreenChanges(false, counters));
-    this.dirty = false;
+    this.dirty = this.renderer.countersPending; // a held-back counter is shown once due, though the output went quiet
     this.ticksSinceShown = 0;
   }
 

@@ -90,9 +90,14 @@ describe('TerminalRenderer for a live stream (takeNewLines / takeScreenChanges)'
     for (const s of [8, 7, 6]) {
       await r.write(frame(s, 1));
       expect(r.takeScreenChanges()).toEqual([]);
+      expect(r.countersPending).toBe(true);
     }
     expect(r.takeScreenChanges(false, true)).toEqual(['retrying in 6s · attempt 1/10']);
+    expect(r.countersPending).toBe(false);
     expect(r.takeScreenChanges(false, true)).toEqual([]);
+    await r.write(`${frame(4, 2)}one more line\r\n`); // a real change below shows the counter above it too
+    expect(r.takeScreenChanges()).toEqual(['retrying in 4s · attempt 2/10', 'one more line']);
+    expect(r.countersPending).toBe(false);
     await r.write(frame(5, 1));
     expect(r.takeScreenChanges(true)).toEqual(['retrying in 5s · attempt 1/10']); // the end of the stream shows the last value
     await r.write(`\u001b[H\u001b[2JCannot reach the API\r\ngave up after 10 attempts\r\n`);

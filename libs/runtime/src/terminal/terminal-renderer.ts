@@ -51,6 +51,8 @@ export class TerminalRenderer {
   private blankRun = 0;
   /** Inside a synchronized update (a frame half drawn). */
   private midFrame = false;
+  /** The last {@link takeScreenChanges} held back a screen whose rows changed only in their digits. */
+  countersPending = false;
   /** The last non-blank alternate screen seen before it was erased or left. */
   private lastAltScreen?: string[];
   private queue: Promise<void>;
@@ -103,9 +105,10 @@ export class TerminalRenderer {
    * nothing (an animation's frames count as the same text: braille art, spinner glyphs); a menu
    * whose selection moved gives the menu from that row down. Inside a
    * synchronized update (`ESC[?2026h` not yet closed: a frame being drawn) only the new lines,
-   * unless `final` (the end of the stream). Unless `counters`, a row whose digits alone changed
-   * counts as unchanged: a countdown or counter repainted every second (`retrying in 5s`) is
-   * shown when the caller asks for counters, not at every tick.
+   * unless `final` (the end of the stream). Unless `counters`, a screen whose rows changed only in
+   * their digits counts as unchanged (and {@link countersPending} says so): a countdown or counter
+   * repainted every second (`retrying in 5s`) is shown when the caller asks for counters, not at
+   * every tick. Any other change shows the screen from its first changed row, counters included.
    */
   takeScreenChanges(final = false, counters = final): string[] {
     const out = this.takeNewLines();
@@ -113,9 +116,13 @@ export class TerminalRenderer {
     const buf = this.terminal.buffer.active;
     const screen = this.rows(buf, 0, this.size.rows);
     const key = (y: number) => (buf.type === 'normal' ? `n${this.scrolledRows + y}` : `a${y}`);
-    const unchanged = (was: string | undefined, now: string) => was === now || (!counters && was !== undefined && tickKey(was) === tickKey(now));
-    const first = screen.findIndex((text, y) => !unchanged(this.shown.get(key(y)), stillKey(text)));
+    const first = screen.findIndex((text, y) => this.shown.get(key(y)) !== stillKey(text));
+    this.countersPending = false;
     if (first < 0) return out;
+    if (!counters && screen.every((text, y) => sameButCounters(this.shown.get(key(y)), stillKey(text)))) {
+      this.countersPending = true;
+      return out;
+    }
     screen.forEach((text, y) => this.shown.set(key(y), stillKey(text)));
     const changed = this.lines(buf, buf.baseY + first, screen.length - first).map((l) => l.text);
     return [...out, ...this.limitBlanks(changed)];
@@ -223,9 +230,9 @@ const BRAILLE_ART = /\s*[\u2800-\u28ff][\u2800-\u28ff\s]*/g;
 /** Spinner glyphs. */
 const SPINNER = /[✻✶✢✳✽◐◓◑◒◦•]/g;
 
-/** A row's key with its numbers masked: two rows with equal tick keys differ only in a counter's value. */
-function tickKey(key: string): string {
-  return key.replace(/\d+/g, '#');
+/** True when a row shown as `was` now reads `now` with only its numbers changed (or not at all); a new row is a change. */
+function sameButCounters(was: string | undefined, now: string): boolean {
+  return was !== undefined && was.replace(/\d+/g, '#') === now.replace(/\d+/g, '#');
 }
 
 /** A row's text with animation frames masked (art and blank count the same), to tell a real change from the next frame. */
