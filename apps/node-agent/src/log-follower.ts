@@ -43,8 +43,8 @@ export async function readFinalTail(path: string, screen: string | undefined, ch
 /** While output keeps coming (a spinner), the changed screen is still shown this often. */
 const BUSY_SCREEN_EVERY_MS = 10_000;
 
-/** A row whose numbers alone changed (a countdown, a counter) is shown at most this often. */
-const COUNTERS_EVERY_MS = 10_000;
+/** A screen whose rows changed only in their numbers (a countdown, a counter) is shown at most every this many ticks (10 s at 0.5 s). */
+const COUNTERS_EVERY_TICKS = 20;
 
 /**
  * Follows a growing log file and hands new text to `emit`, reading at most `maxBatchBytes` per
@@ -53,7 +53,8 @@ const COUNTERS_EVERY_MS = 10_000;
  * lines that scrolled off as they go, and the part of the screen that changed since it was last
  * shown whenever the output pauses for a tick, at least every 10 s while it does not, and at
  * {@link stop}. A screen a TUI repaints without change gives nothing; a spinner, and a row whose
- * numbers alone changed (a countdown repainted every second), are shown at most once per 10 s.
+ * numbers alone changed (a countdown repainted every second), are shown at most once per 20 ticks
+ * (10 s), the latter also when the output went quiet meanwhile.
  */
 export class LogFollower {
   private offset = 0;
@@ -100,7 +101,7 @@ export class LogFollower {
   }
 
   private showScreen(): void {
-    const counters = this.ticksSinceCounters * this.intervalMs >= COUNTERS_EVERY_MS;
+    const counters = this.ticksSinceCounters >= COUNTERS_EVERY_TICKS;
     if (counters) this.ticksSinceCounters = 0;
     this.send(this.renderer.takeScreenChanges(false, counters));
     this.dirty = this.renderer.countersPending; // a held-back counter is shown once due, though the output went quiet

@@ -105,4 +105,27 @@ describe('task log tails and the live stream, rendered', () => {
       await dir.dispose();
     }
   });
+
+  it('LogFollower shows a countdown\'s last value once due though the output went quiet, and any other change at once', async () => {
+    const dir = tempDir();
+    try {
+      const log = join(dir.path, 'r.c.1.log');
+      writeFileSync(log, '');
+      const streamed: string[] = [];
+      const follower = new LogFollower(log, (t) => streamed.push(t), 10);
+      follower.start();
+      const frame = (s: number) => `\u001b[H\u001b[2JCannot reach the API\r\nretrying in ${s}s\r\n`;
+      appendFileSync(log, frame(9));
+      await waitFor(() => streamed.join('').includes('retrying in 9s'), { what: 'the first frame streamed', timeoutMs: 20_000 });
+      appendFileSync(log, frame(8) + frame(7));
+      // nothing more is written: the held-back value still comes, within 20 ticks
+      await waitFor(() => streamed.join('').includes('retrying in 7s'), { what: 'the last value streamed without more output', timeoutMs: 20_000 });
+      appendFileSync(log, `\u001b[H\u001b[2JCannot reach the API\r\ngave up\r\n`);
+      await waitFor(() => streamed.join('').includes('gave up'), { what: 'a real change streamed', timeoutMs: 20_000 });
+      await follower.stop();
+      expect(streamed.join('').match(/Cannot reach the API/g)).toHaveLength(1); // the header row never changed
+    } finally {
+      await dir.dispose();
+    }
+  });
 });
