@@ -145,7 +145,9 @@ describe('ack after store (failpoint after-status-store)', () => {
     const js = jetstream(nc);
     const base = { v: PROTOCOL_VERSION, runId, taskId: 't1', attempt: 1, nodeId: 'fs1' };
     const now = Date.now();
-    await js.publish(topo.status('fs1'), encode('status', { ...base, kind: 'task.started', startedAt: now, session: 'fake', window: 't1' } as never));
+    const started = await js.publish(topo.status('fs1'), encode('status', { ...base, kind: 'task.started', startedAt: now, session: 'fake', window: 't1' } as never));
+    // the first report acked before the second is sent: stored together, the first one's ack could still sit in the client's buffer at the kill
+    await waitFor(async () => (await jsm.consumers.info(topo.statusStream, 'coordinator')).ack_floor.stream_seq >= started.seq, { what: 'task.started acked', timeoutMs: 30_000 });
     await js.publish(topo.status('fs1'), encode('status', { ...base, kind: 'task.finished', outcome: 'succeeded', exitCode: 0, startedAt: now, finishedAt: now + 1, outputTail: '' } as never));
     await waitFor(() => died(a.proc), { what: 'coordinator killed at after-status-store', timeoutMs: 30_000 });
     expect(a.proc.stderr.join('\n')).toContain('shoal failpoint after-status-store fired (exit, hit 2)');
