@@ -40,21 +40,23 @@ export async function readFinalTail(path: string, screen: string | undefined, ch
   }
 }
 
-/** While output keeps coming (a spinner), the changed screen is still shown this often. */
-const BUSY_SCREEN_EVERY_MS = 10_000;
-
-/** A screen whose rows changed only in their numbers (a countdown, a counter) is shown at most every this many ticks (10 s at 0.5 s). */
-const COUNTERS_EVERY_TICKS = 20;
+/**
+ * Ticks between two showings of a screen that keeps changing (10 s at the default 0.5 s tick):
+ * while output keeps coming (a spinner) the changed screen is still shown this often, and a
+ * screen whose rows changed only in their numbers (a countdown, a counter) at most this often.
+ */
+const SCREEN_EVERY_TICKS = 20;
 
 /**
  * Follows a growing log file and hands new text to `emit`, reading at most `maxBatchBytes` per
  * tick (rate limit); the full log always stays on disk. The bytes are played in a headless
  * terminal of the pane's size ({@link TerminalRenderer}) and what is emitted is readable text:
  * lines that scrolled off as they go, and the part of the screen that changed since it was last
- * shown whenever the output pauses for a tick, at least every 10 s while it does not, and at
- * {@link stop}. A screen a TUI repaints without change gives nothing; a spinner, and a row whose
- * numbers alone changed (a countdown repainted every second), are shown at most once per 20 ticks
- * (10 s), the latter also when the output went quiet meanwhile.
+ * shown whenever the output pauses for a tick, at least every {@link SCREEN_EVERY_TICKS} ticks
+ * (10 s) while it does not, and at {@link stop}. A screen a TUI repaints without change gives
+ * nothing; a spinner, and a row whose numbers alone changed (a countdown repainted every second),
+ * are shown at most once per {@link SCREEN_EVERY_TICKS} ticks, the latter also when the output
+ * went quiet meanwhile.
  */
 export class LogFollower {
   private offset = 0;
@@ -101,7 +103,7 @@ export class LogFollower {
   }
 
   private showScreen(): void {
-    const counters = this.ticksSinceCounters >= COUNTERS_EVERY_TICKS;
+    const counters = this.ticksSinceCounters >= SCREEN_EVERY_TICKS;
     if (counters) this.ticksSinceCounters = 0;
     this.send(this.renderer.takeScreenChanges(false, counters));
     this.dirty = this.renderer.countersPending; // a held-back counter is shown once due, though the output went quiet
@@ -132,7 +134,7 @@ export class LogFollower {
       await this.renderer.write(buf);
       this.send(this.renderer.takeNewLines());
       this.dirty = true;
-      if (++this.ticksSinceShown * this.intervalMs >= BUSY_SCREEN_EVERY_MS) this.showScreen();
+      if (++this.ticksSinceShown >= SCREEN_EVERY_TICKS) this.showScreen();
     } catch {
       /* not created yet */
     } finally {
