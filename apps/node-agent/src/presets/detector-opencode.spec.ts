@@ -37,6 +37,7 @@ describe('opencode: a turn it gave up on offline', () => {
       const got = classify(read(file));
       expect(got.state).toBe('error');
       expect(got.because).toContain('Cannot connect to API');
+      expect(got.because).toMatch(/^\/.{59}…\/$/u); // a 130-character cue, quoted cut
     },
   );
 

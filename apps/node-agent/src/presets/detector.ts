@@ -118,12 +118,20 @@ export class StateDetector {
     const errorTail = nonBlank.slice(-this.preset.errorLines).join('\n');
     const hit = (rs: RegExp[], text: string) => rs.find((r) => r.test(text));
     let r: RegExp | undefined;
-    if ((r = hit(this.patterns.working, tail))) return { ...base, state: 'working', because: `/${r.source}/` };
-    if (this.preset.errorLines > 0 && (r = hit(this.patterns.error, errorTail))) return { ...base, state: 'error', because: `/${r.source}/` };
-    if ((r = hit(this.patterns.menu, tail))) return { ...base, state: 'waiting-for-input', menu: true, because: `menu /${r.source}/` };
-    if ((r = hit(this.patterns.prompt, tail))) return { ...base, state: 'waiting-for-input', because: `/${r.source}/` };
+    if ((r = hit(this.patterns.working, tail))) return { ...base, state: 'working', because: cue(r) };
+    if (this.preset.errorLines > 0 && (r = hit(this.patterns.error, errorTail))) return { ...base, state: 'error', because: cue(r) };
+    if ((r = hit(this.patterns.menu, tail))) return { ...base, state: 'waiting-for-input', menu: true, because: `menu ${cue(r)}` };
+    if ((r = hit(this.patterns.prompt, tail))) return { ...base, state: 'waiting-for-input', because: cue(r) };
     return { ...base, state: 'unknown', because: 'no pattern matched' };
   }
+}
+
+/** Longest pattern source a `because` quotes whole; a longer one is cut (an error cue can run to 130 characters). */
+const CUE_MAX = 60;
+
+/** A matched pattern as `because` names it: `/source/`, cut to {@link CUE_MAX} characters with an ellipsis. */
+function cue(r: RegExp): string {
+  return `/${r.source.length > CUE_MAX ? `${r.source.slice(0, CUE_MAX - 1)}…` : r.source}/`;
 }
 
 /** A line of nothing but spaces and box-drawing (frames, rules): blank for the tail windows. */
