@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Disposables, tempDir, tmuxSocket, waitFor } from '@shoal/testing';
 import { type TestCluster, startCluster } from '../support/cluster.js';
+import { childrenOf, parentOf } from '../support/processes.js';
 
 const disposables = new Disposables();
 let cluster: TestCluster;
@@ -60,18 +61,11 @@ function running(pid: number): boolean {
 /** Pids of the live Task-ops panes' commands: each pane runs its entry shell, whose child is the command. */
 async function panePids(): Promise<number[]> {
   const out = await cluster.tmux(socket, ['list-panes', '-a', '-F', '#{session_name} #{pane_dead} #{pane_pid}']).catch(() => '');
-  const children = (pid: string) => (existsSync(`/proc/${pid}/task/${pid}/children`) ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : []);
   return out
     .trim()
     .split('\n')
     .filter((l) => l.startsWith('Task-ops 0 '))
-    .flatMap((l) => children(l.split(' ')[2]!));
-}
-
-/** The parent pid of `pid` (from /proc). */
-function parentOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    .flatMap((l) => childrenOf(Number(l.split(' ')[2])));
 }
 
 /** Waits for attempt `attempt`'s start line and returns its pid. */

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@shoal/testing';
 import { type BandTarget, HostBand } from '../../apps/node-agent/src/band/index.js';
 import { type GovernedTask, type ResourceGovernor, detectGovernor } from '../../apps/node-agent/src/governor/index.js';
+import { childrenOf } from '../support/processes.js';
 
 const BUSY = ['/bin/sh', '-c', 'while :; do :; done'];
 
@@ -21,7 +22,7 @@ function ticks(pid: number): number {
 
 /** The one child of `pid` (the entry shell's command), from /proc; undefined until it runs. */
 function onlyChild(pid: number): number | undefined {
-  const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  const kids = childrenOf(pid);
   return kids.length === 1 ? kids[0] : undefined;
 }
 

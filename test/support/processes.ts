@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** True while a process with this pid exists (signal 0 sends nothing). */
 export function isAlive(pid: number): boolean {
@@ -24,4 +24,16 @@ export function processesWithEnv(name: string, valuePrefix: string): number[] {
     }
   }
   return found;
+}
+
+/** Pids of the children of `pid` (from /proc); none once it is gone. */
+export function childrenOf(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [];
+}
+
+/** The parent pid of `pid` (from /proc). */
+export function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }

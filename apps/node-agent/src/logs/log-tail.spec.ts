@@ -8,6 +8,21 @@ import { readLogTail } from './log-rotation.js';
 /** Bytes real claude 2.1.332 wrote with a fresh HOME, offline (libs/runtime/src/terminal/fixtures). */
 const CLAUDE = readFileSync(new URL('../../../../libs/runtime/src/terminal/fixtures/claude-fresh-home.ansi', import.meta.url));
 
+/** Runs `body` with a started LogFollower on an empty log in a temp dir (ticks of `intervalMs`), and removes the dir after. */
+async function following(intervalMs: number, maxBatchBytes: number | undefined, body: (f: { log: string; streamed: string[]; follower: LogFollower }) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  try {
+    const log = join(dir.path, 'r.t.1.log');
+    writeFileSync(log, '');
+    const streamed: string[] = [];
+    const follower = new LogFollower(log, (t) => streamed.push(t), intervalMs, maxBatchBytes);
+    follower.start();
+    await body({ log, streamed, follower });
+  } finally {
+    await dir.dispose();
+  }
+}
+
 describe('task log tails and the live stream, rendered', () => {
   it('a tail cut inside an escape sequence starts at the next clean point', () => {
     expect(cleanStart(Buffer.from('2;3Hrest\u001b[1mbold'))).toBe(8);
@@ -85,13 +100,7 @@ describe('task log tails and the live stream, rendered', () => {
   });
 
   it('LogFollower streams readable lines while the file grows, each once, and the rest of the screen at stop', async () => {
-    const dir = tempDir();
-    try {
-      const log = join(dir.path, 'r.t.1.log');
-      writeFileSync(log, '');
-      const streamed: string[] = [];
-      const follower = new LogFollower(log, (t) => streamed.push(t), 20, 512);
-      follower.start();
+    await following(20, 512, async ({ log, streamed, follower }) => {
       appendFileSync(log, CLAUDE.subarray(0, 700));
       await waitFor(() => streamed.join('').includes('Welcome to Claude Code v2.1.332'), { what: 'the first line streamed', timeoutMs: 20_000 });
       appendFileSync(log, CLAUDE.subarray(700));
@@ -101,19 +110,11 @@ describe('task log tails and the live stream, rendered', () => {
       expect(text).toContain('Check your internet connection and network settings.');
       expect(text.split('Welcome to Claude Code')).toHaveLength(2);
       expect(text).not.toMatch(/\u001b|\[\?|\[>|\]7501/);
-    } finally {
-      await dir.dispose();
-    }
+    });
   });
 
   it('LogFollower shows a countdown\'s last value once due though the output went quiet, and any other change at once', async () => {
-    const dir = tempDir();
-    try {
-      const log = join(dir.path, 'r.c.1.log');
-      writeFileSync(log, '');
-      const streamed: string[] = [];
-      const follower = new LogFollower(log, (t) => streamed.push(t), 10);
-      follower.start();
+    await following(10, undefined, async ({ log, streamed, follower }) => {
       const frame = (s: number) => `\u001b[H\u001b[2JCannot reach the API\r\nretrying in ${s}s\r\n`;
       appendFileSync(log, frame(9));
       await waitFor(() => streamed.join('').includes('retrying in 9s'), { what: 'the first frame streamed', timeoutMs: 20_000 });
@@ -124,8 +125,6 @@ describe('task log tails and the live stream, rendered', () => {
       await waitFor(() => streamed.join('').includes('gave up'), { what: 'a real change streamed', timeoutMs: 20_000 });
       await follower.stop();
       expect(streamed.join('').match(/Cannot reach the API/g)).toHaveLength(1); // the header row never changed
-    } finally {
-      await dir.dispose();
-    }
+    });
   });
 });
